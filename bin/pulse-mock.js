@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+// Runs the CLI from source (through tsx) in a checkout, from dist/ in an installed package.
+import { existsSync } from 'node:fs';
+
+const source = new URL('../src/cli/main.ts', import.meta.url);
+let main;
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import(source.href));
+} else {
+  ({ main } = await import(new URL('../dist/cli.js', import.meta.url).href));
+}
+await main();

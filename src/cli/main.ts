@@ -1,0 +1,106 @@
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { ConfigError, CONFIG_FLAGS, resolveConfig, type MockConfig } from '../config.js';
+import { startWithConfig, VERSION, type PulseMock } from '../index.js';
+import { createOutput, type Output } from './output.js';
+
+/** Flag descriptions, by config key; types and ranges live in config.ts. */
+const DESCRIBE: Record<string, string> = {
+  port: 'Port to listen on; 0 picks a free one',
+  host: 'Interface to bind',
+  apiKey: 'Require this x-api-key (omitted: any non-empty key is accepted)',
+  seed: 'Seed for every random choice; same seed and requests, same bodies',
+  processingMs: 'How long a job stays processing (ms)',
+  queueMs: 'How long a job stays pending before processing (ms)',
+  failureRate: 'Share of async jobs that fail, 0..1, drawn from the seed',
+  bodyLimit: 'Largest accepted body or upload (bytes, or 10mb); larger gets 413 FILE_002',
+  maxJobs: 'Jobs kept in memory; past it the oldest finished job is evicted',
+  asyncStatusCode: 'HTTP status of an async submission: 200 or 202',
+  json: 'Machine-readable output: one JSON object per line, starting with a ready line',
+  quiet: 'Print only the ready line/banner and errors',
+};
+
+function startOptions(y: Argv): Argv {
+  for (const f of CONFIG_FLAGS) {
+    const isBool = f.key === 'json' || f.key === 'quiet';
+    y.option(f.flag, {
+      type: isBool ? 'boolean' : 'string',
+      describe: `${DESCRIBE[f.key] ?? ''} [env ${f.env}]`,
+      ...(isBool ? { default: undefined } : { requiresArg: true }),
+    });
+  }
+  return y
+    .option('config', { type: 'string', requiresArg: true, describe: 'JSON config file [env PULSE_MOCK_CONFIG] (default: ./pulse-mock.config.json if present)' })
+    .example('$0 start', 'Start on http://127.0.0.1:4050')
+    .example('$0 start --port 0 --json', 'Free port; print a JSON ready line for CI')
+    .example('$0 start --api-key sk_test --seed 42 --failure-rate 0.2', 'Require a key, fixed seed, 20% of jobs fail');
+}
+
+export async function main(argv = hideBin(process.argv)): Promise<void> {
+  await yargs(argv)
+    .scriptName('pulse-mock')
+    .usage('$0 <command> [options]\n\nA local mock of the Pulse document-extraction API and its webhooks.')
+    .command('start', 'Start the mock Pulse server', startOptions, async (args) => {
+      const options: Record<string, unknown> = {};
+      for (const f of CONFIG_FLAGS) if (args[f.flag] !== undefined) options[f.key] = args[f.flag];
+      let config: MockConfig;
+      try {
+        config = resolveConfig({
+          options,
+          env: process.env,
+          ...(typeof args.config === 'string' ? { configFile: args.config } : {}),
+          discoverConfigFile: true,
+        });
+      } catch (e) {
+        if (e instanceof ConfigError) fail(e.message);
+        throw e;
+      }
+      await start(config);
+    })
+    .demandCommand(1, 'Name a command: pulse-mock start')
+    .strict()
+    .version(VERSION)
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      fail(`${msg} (see pulse-mock --help)`);
+    })
+    .parseAsync();
+}
+
+function fail(message: string): never {
+  process.stderr.write(`[pulse-mock] error: ${message}\n`);
+  process.exit(2);
+}
+
+async function start(config: MockConfig): Promise<void> {
+  const out: Output = createOutput(config);
+  let mock: PulseMock;
+  try {
+    mock = await startWithConfig(config, {
+      onRequestLog: (l) => out.request(l),
+      onInternalError: (e) => out.internalError(e),
+    });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EADDRINUSE') fail(`port ${config.port} on ${config.host} is already in use; pick another with --port (0 picks a free one)`);
+    if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') fail(`cannot bind --host ${config.host}: ${err.code}`);
+    throw e;
+  }
+  mock.core.onEvent((ev) => out.jobEvent(ev));
+  out.ready(mock);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    const unfinished = mock.core.jobs.list().filter((j) => j.status === 'pending' || j.status === 'processing').length;
+    out.shutdown(signal, { jobs: mock.core.jobs.size, unfinished });
+    await mock.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}

@@ -1,0 +1,114 @@
+/**
+ * The one source of time for pulse-mock. Core and delivery code never call Date.now() or
+ * setTimeout directly, so tests can swap in a manual clock and walk hours of retry schedule
+ * in microseconds.
+ */
+export interface Timer {
+  cancel(): void;
+}
+
+export interface Clock {
+  /** Milliseconds since the epoch, as this clock sees them (job timestamps, due times). */
+  now(): number;
+  /** Runs `fn` after `ms` of this clock's time. */
+  setTimeout(fn: () => void, ms: number): Timer;
+}
+
+/**
+ * Real time. Reads the globals at call time (not at import) so that vitest's fake timers
+ * (`vi.useFakeTimers()`), installed after this module loads, still apply.
+ * Timers are unref'd: a pending job never keeps a test process alive on its own.
+ */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout(fn, ms) {
+    const handle = globalThis.setTimeout(fn, Math.max(0, ms));
+    (handle as { unref?: () => void }).unref?.();
+    return { cancel: () => globalThis.clearTimeout(handle) };
+  },
+};
+
+/**
+ * Real wall-clock `now()`, but every delay multiplied by `scale` (0.001 turns 5 minutes into
+ * 300 ms). Timestamps stay real because receivers check them against their own clocks.
+ */
+export function scaledClock(scale: number, base: Clock = systemClock): Clock {
+  if (!(scale > 0)) throw new RangeError(`time scale must be > 0, got ${scale}`);
+  return {
+    now: () => base.now(),
+    setTimeout: (fn, ms) => base.setTimeout(fn, ms * scale),
+  };
+}
+
+interface ManualEntry {
+  due: number;
+  seq: number;
+  fn: () => void;
+  cancelled: boolean;
+}
+
+/**
+ * A clock that only moves when told to. `advance(ms)` fires every timer that falls due, in
+ * due order, letting promises settle between timers so async chains behave as in real time.
+ */
+export class ManualClock implements Clock {
+  #now: number;
+  #seq = 0;
+  #timers: ManualEntry[] = [];
+
+  constructor(start = Date.UTC(2026, 0, 1)) {
+    this.#now = start;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  setTimeout(fn: () => void, ms: number): Timer {
+    const entry: ManualEntry = { due: this.#now + Math.max(0, ms), seq: this.#seq++, fn, cancelled: false };
+    this.#timers.push(entry);
+    return { cancel: () => void (entry.cancelled = true) };
+  }
+
+  /** Timers still waiting to fire. */
+  get pending(): number {
+    return this.#timers.filter((t) => !t.cancelled).length;
+  }
+
+  async advance(ms: number): Promise<void> {
+    const target = this.#now + ms;
+    for (let guard = 0; guard < 1_000_000; guard++) {
+      await flushMicrotasks();
+      const next = this.#nextDue(target);
+      if (!next) break;
+      this.#timers.splice(this.#timers.indexOf(next), 1);
+      this.#now = Math.max(this.#now, next.due);
+      next.fn();
+    }
+    this.#now = target;
+    await flushMicrotasks();
+  }
+
+  /** Advance just far enough to fire every timer that is pending now or scheduled meanwhile. */
+  async runAll(limit = 10_000): Promise<void> {
+    for (let i = 0; i < limit; i++) {
+      const next = this.#nextDue(Infinity);
+      if (!next) return;
+      await this.advance(Math.max(0, next.due - this.#now));
+    }
+  }
+
+  #nextDue(limit: number): ManualEntry | undefined {
+    this.#timers = this.#timers.filter((t) => !t.cancelled);
+    let best: ManualEntry | undefined;
+    for (const t of this.#timers) {
+      if (t.due > limit) continue;
+      if (!best || t.due < best.due || (t.due === best.due && t.seq < best.seq)) best = t;
+    }
+    return best;
+  }
+}
+
+async function flushMicrotasks(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+}

@@ -1,0 +1,205 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import bytes from 'bytes';
+import { z } from 'zod';
+import { checkPattern } from './core/patterns.js';
+import { randomSeed } from './core/random.js';
+
+/**
+ * One way to configure: defaults < config file < env (`PULSE_MOCK_*`) < CLI flags (or the
+ * options object of `createPulseMock`), resolved into one typed, validated `MockConfig`.
+ * Each bad value gets one line naming where it came from and what is expected.
+ */
+export interface MockConfig {
+  port: number;
+  host: string;
+  /** When unset, any non-empty key is accepted. */
+  apiKey?: string;
+  seed: number;
+  /** True when the seed was generated for this run rather than given. */
+  seedGenerated: boolean;
+  processingMs: number;
+  queueMs: number;
+  failureRate: number;
+  bodyLimit: number;
+  maxJobs: number;
+  asyncStatusCode: 200 | 202;
+  json: boolean;
+  quiet: boolean;
+  outcomes: OutcomeRuleConfig[];
+  documents: DocumentRuleConfig[];
+  /** The config file that was read, if any. */
+  configFile?: string;
+}
+
+export interface OutcomeRuleConfig {
+  match: string;
+  outcome?: 'completed' | 'failed';
+  error?: string;
+  processingMs?: number;
+  pages?: number;
+}
+
+export interface DocumentRuleConfig {
+  match: string;
+  pages?: number;
+  kind?: 'invoice' | 'bank-statement' | 'research-paper' | 'contract' | 'report' | 'slide-deck' | 'spreadsheet' | 'image';
+  title?: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const boolish = z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' || v === '' ? false : v), z.boolean());
+const pattern = z.string().min(1).refine((p) => checkPattern(p) === undefined, { message: 'not a valid glob or /regex/' });
+
+/** The scalar settings: how each is spelled as a flag and an env var, and what it accepts. */
+const SCALARS = {
+  port: { flag: 'port', expect: 'an integer from 0 to 65535 (0 picks a free port)', schema: intIn(0, 65535), default: 4050 },
+  host: { flag: 'host', expect: 'a host name or IP address', schema: z.string().min(1), default: '127.0.0.1' },
+  apiKey: { flag: 'api-key', expect: 'a non-empty string', schema: z.string().min(1), default: undefined },
+  seed: { flag: 'seed', expect: 'an integer from 0 to 4294967295', schema: intIn(0, 4294967295), default: undefined },
+  processingMs: { flag: 'processing-ms', expect: 'an integer number of milliseconds from 0 to 86400000', schema: intIn(0, 86_400_000), default: 1000 },
+  queueMs: { flag: 'queue-ms', expect: 'an integer number of milliseconds from 0 to 86400000', schema: intIn(0, 86_400_000), default: 100 },
+  failureRate: { flag: 'failure-rate', expect: 'a number from 0 to 1', schema: z.coerce.number().min(0).max(1), default: 0 },
+  bodyLimit: {
+    flag: 'body-limit',
+    expect: 'a size such as 52428800, 10mb or 512kb',
+    schema: z.union([z.number(), z.string()]).transform((v, ctx) => {
+      const n = typeof v === 'number' ? v : /^\d+$/.test(v.trim()) ? Number(v) : bytes.parse(v);
+      if (n === null || !Number.isInteger(n) || n < 1) {
+        ctx.addIssue({ code: 'custom', message: 'bad size' });
+        return z.NEVER;
+      }
+      return n;
+    }),
+    default: 50 * 1024 * 1024,
+  },
+  maxJobs: { flag: 'max-jobs', expect: 'an integer from 1 to 10000000', schema: intIn(1, 10_000_000), default: 100_000 },
+  asyncStatusCode: {
+    flag: 'async-status-code',
+    expect: '200 or 202',
+    schema: z.coerce.number().pipe(z.union([z.literal(200), z.literal(202)])),
+    default: 200,
+  },
+  json: { flag: 'json', expect: 'true or false', schema: boolish, default: false },
+  quiet: { flag: 'quiet', expect: 'true or false', schema: boolish, default: false },
+} as const;
+
+type ScalarKey = keyof typeof SCALARS;
+export const CONFIG_FLAGS: readonly { key: ScalarKey; flag: string; env: string; expect: string }[] = (
+  Object.keys(SCALARS) as ScalarKey[]
+).map((key) => ({ key, flag: SCALARS[key].flag, env: envName(SCALARS[key].flag), expect: SCALARS[key].expect }));
+
+const outcomeRule = z.strictObject({
+  match: pattern,
+  outcome: z.enum(['completed', 'failed']).optional(),
+  error: z.string().min(1).optional(),
+  processingMs: intIn(0, 86_400_000).optional(),
+  pages: intIn(1, 5000).optional(),
+});
+const documentRule = z.strictObject({
+  match: pattern,
+  pages: intIn(1, 5000).optional(),
+  kind: z.enum(['invoice', 'bank-statement', 'research-paper', 'contract', 'report', 'slide-deck', 'spreadsheet', 'image']).optional(),
+  title: z.string().optional(),
+});
+const LISTS = { outcomes: z.array(outcomeRule), documents: z.array(documentRule) } as const;
+
+export const DEFAULT_CONFIG_FILE = 'pulse-mock.config.json';
+
+export interface ConfigSources {
+  /** CLI flags or programmatic options, by MockConfig key (undefined = not given). */
+  options?: Partial<Record<string, unknown>>;
+  /** Defaults to process.env. */
+  env?: Record<string, string | undefined>;
+  /** Where to look for `pulse-mock.config.json` when no file is named. */
+  cwd?: string;
+  /** An explicit config file path (`--config`, `PULSE_MOCK_CONFIG`). */
+  configFile?: string;
+  /** Read `pulse-mock.config.json` from cwd when no file is named (the CLI does; the API does not). */
+  discoverConfigFile?: boolean;
+}
+
+export function resolveConfig(sources: ConfigSources = {}): MockConfig {
+  const env = sources.env ?? process.env;
+  const cwd = sources.cwd ?? process.cwd();
+  const explicit = sources.configFile ?? env.PULSE_MOCK_CONFIG;
+  let configFile: string | undefined;
+  if (explicit) configFile = resolve(cwd, explicit);
+  else if (sources.discoverConfigFile && existsSync(resolve(cwd, DEFAULT_CONFIG_FILE))) configFile = resolve(cwd, DEFAULT_CONFIG_FILE);
+  const file = configFile ? readConfigFile(configFile) : {};
+
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(SCALARS) as ScalarKey[]) {
+    const spec = SCALARS[key];
+    const envVar = envName(spec.flag);
+    let raw: unknown;
+    let from: string;
+    if (sources.options?.[key] !== undefined) {
+      raw = sources.options[key];
+      from = `--${spec.flag}`;
+    } else if (env[envVar] !== undefined && env[envVar] !== '') {
+      raw = env[envVar];
+      from = `${envVar}`;
+    } else if (file[key] !== undefined) {
+      raw = file[key];
+      from = `"${key}" in ${configFile}`;
+    } else {
+      out[key] = spec.default;
+      continue;
+    }
+    const parsed = (spec.schema as z.ZodType).safeParse(raw);
+    if (!parsed.success) throw new ConfigError(`invalid ${from}: ${show(raw)}; expected ${spec.expect}`);
+    out[key] = parsed.data;
+  }
+  for (const key of Object.keys(LISTS) as (keyof typeof LISTS)[]) {
+    const raw = sources.options?.[key] ?? file[key] ?? [];
+    const parsed = LISTS[key].safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0] as z.core.$ZodIssue;
+      const where = [key, ...issue.path].map((p, i) => (typeof p === 'number' ? `[${p}]` : i ? `.${String(p)}` : String(p))).join('');
+      throw new ConfigError(`invalid ${where}${configFile ? ` in ${configFile}` : ''}: ${issue.message}`);
+    }
+    out[key] = parsed.data;
+  }
+  const seedGenerated = out.seed === undefined;
+  if (seedGenerated) out.seed = randomSeed();
+  return { ...(out as Omit<MockConfig, 'seedGenerated'>), seedGenerated, ...(configFile ? { configFile } : {}) };
+}
+
+const FILE_KEYS = new Set<string>([...Object.keys(SCALARS), ...Object.keys(LISTS), '$schema', '$comment']);
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new ConfigError(`config file ${path} must hold a JSON object`);
+  for (const key of Object.keys(data)) {
+    if (!FILE_KEYS.has(key)) {
+      const near = [...FILE_KEYS].find((k) => k.toLowerCase() === key.toLowerCase().replace(/[-_]/g, ''));
+      throw new ConfigError(`unknown key "${key}" in config file ${path}${near ? ` (did you mean "${near}"?)` : ''}`);
+    }
+  }
+  return data as Record<string, unknown>;
+}
+
+function envName(flag: string): string {
+  return `PULSE_MOCK_${flag.toUpperCase().replace(/-/g, '_')}`;
+}
+
+function show(v: unknown): string {
+  const s = typeof v === 'string' ? JSON.stringify(v) : String(JSON.stringify(v) ?? v);
+  return s.length > 80 ? `${s.slice(0, 80)}…` : s;
+}

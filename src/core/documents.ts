@@ -1,0 +1,100 @@
+import fixtureDocuments from '../../fixtures/documents.json' with { type: 'json' };
+import { compilePattern } from './patterns.js';
+import { seedFrom } from './random.js';
+import type { ExtractRequest } from './extract-request.js';
+
+/** What the mock pretends a submitted document is: how many pages, and what kind of text. */
+export type DocumentKind =
+  | 'invoice'
+  | 'bank-statement'
+  | 'research-paper'
+  | 'contract'
+  | 'report'
+  | 'slide-deck'
+  | 'spreadsheet'
+  | 'image';
+
+export interface DocumentInfo {
+  name: string;
+  kind: DocumentKind;
+  title?: string;
+  /** Pages in the whole document. */
+  totalPages: number;
+  /** Pages processed: the `pages` selection, or every page. */
+  pages: number[];
+}
+
+export interface DocumentRule {
+  match: string;
+  pages?: number;
+  kind?: DocumentKind;
+  title?: string;
+}
+
+interface CompiledRule extends DocumentRule {
+  test: (c: readonly string[]) => boolean;
+}
+
+function loadFixtureRules(): DocumentRule[] {
+  return fixtureDocuments.documents as DocumentRule[];
+}
+
+export class DocumentCatalog {
+  readonly #rules: CompiledRule[];
+
+  /** `rules` from the user's config come first, then the shipped fixtures. */
+  constructor(rules: readonly DocumentRule[] = [], withFixtures = true) {
+    this.#rules = [...rules, ...(withFixtures ? loadFixtureRules() : [])].map((r) => ({ ...r, test: compilePattern(r.match) }));
+  }
+
+  describe(req: ExtractRequest, seed: number, pagesOverride?: number): DocumentInfo {
+    const candidates = [req.fileName, req.source.kind === 'url' ? req.source.url : req.fileName];
+    const rule = this.#rules.find((r) => r.test(candidates));
+    const kind = rule?.kind ?? kindFromName(req.fileName, req.fileType);
+    const fromName = /[-_.](\d{1,4})-?p(?:ages?)?\.[a-z0-9]+$/i.exec(req.fileName)?.[1];
+    let totalPages =
+      pagesOverride ??
+      rule?.pages ??
+      (fromName ? Number(fromName) : undefined) ??
+      defaultPages(kind, seedFrom(seed, 'pages', req.fileName));
+    totalPages = Math.max(1, totalPages);
+    if (req.pages) {
+      totalPages = Math.max(totalPages, req.pages[req.pages.length - 1] as number);
+      return { name: req.fileName, kind, ...(rule?.title ? { title: rule.title } : {}), totalPages, pages: req.pages };
+    }
+    return {
+      name: req.fileName,
+      kind,
+      ...(rule?.title ? { title: rule.title } : {}),
+      totalPages,
+      pages: Array.from({ length: totalPages }, (_, i) => i + 1),
+    };
+  }
+}
+
+function kindFromName(name: string, type: string): DocumentKind {
+  const n = name.toLowerCase();
+  if (type === 'png' || type === 'jpg') return /invoice|receipt/.test(n) ? 'invoice' : 'image';
+  if (type === 'pptx') return 'slide-deck';
+  if (type === 'xlsx' || type === 'xls' || type === 'xlsm') return 'spreadsheet';
+  if (/invoice|receipt|bill/.test(n)) return 'invoice';
+  if (/statement|bank/.test(n)) return 'bank-statement';
+  if (/paper|arxiv|thesis|study/.test(n)) return 'research-paper';
+  if (/contract|agreement|lease|nda|filing|legal/.test(n)) return 'contract';
+  return 'report';
+}
+
+function defaultPages(kind: DocumentKind, seed: number): number {
+  const span: Record<DocumentKind, [number, number]> = {
+    invoice: [1, 2],
+    'bank-statement': [2, 4],
+    'research-paper': [8, 16],
+    contract: [4, 12],
+    report: [2, 10],
+    'slide-deck': [8, 20],
+    spreadsheet: [1, 3],
+    image: [1, 1],
+  };
+  const [min, max] = span[kind];
+  return min + (seed % (max - min + 1));
+}

@@ -1,0 +1,62 @@
+/**
+ * One error type for everything the mock refuses, rendered by both adapters (fastify and
+ * msw) as Pulse's body: `{ "error": { "code", "message", "details" } }`.
+ */
+export class PulseMockError extends Error {
+  override readonly name = 'PulseMockError';
+
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    /** Extra response headers, e.g. `Retry-After` on a 429. */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+
+  toBody(): PulseErrorBody {
+    return { error: { code: this.code, message: this.message, details: this.details } };
+  }
+}
+
+export interface PulseErrorBody {
+  error: { code: string; message: string; details: Record<string, unknown> };
+}
+
+/** The errors Pulse documents (codes from its docs), plus the mock's own where Pulse has none. */
+export const errors = {
+  missingApiKey: () =>
+    new PulseMockError(401, 'AUTH_001', 'API key is missing: send it in the x-api-key header.', { header: 'x-api-key' }),
+  invalidApiKey: () => new PulseMockError(401, 'AUTH_002', 'API key is invalid.', { header: 'x-api-key' }),
+  forbiddenApiKey: () => new PulseMockError(403, 'AUTH_004', 'This API key is not allowed to use this endpoint.'),
+  missingFile: () =>
+    new PulseMockError(400, 'REQ_001', 'Either a file upload (file) or a file URL (file_url) is required.', {
+      accepted: ['file', 'file_url', 'fileUrl', 'file-url'],
+    }),
+  chunkSizeOutOfRange: (value: unknown) =>
+    new PulseMockError(400, 'REQ_005', 'chunk_size must be an integer from 100 to 10000.', { value, min: 100, max: 10000 }),
+  badPageRange: (value: unknown, reason: string) =>
+    new PulseMockError(400, 'REQ_006', `Invalid page range: ${reason}. Use 1-indexed pages such as "1-2,5".`, { value }),
+  unsupportedFileType: (type: string, supported: readonly string[]) =>
+    new PulseMockError(400, 'FILE_001', `Unsupported file type "${type}".`, { type, supported }),
+  fileTooLarge: (limitBytes: number) =>
+    new PulseMockError(413, 'FILE_002', `File too large: the limit is ${limitBytes} bytes.`, { limit_bytes: limitBytes }),
+  invalidParameter: (field: string, message: string, value?: unknown) =>
+    new PulseMockError(400, 'INVALID_PARAMETER', message, value === undefined ? { field } : { field, value }),
+  invalidBody: (message: string, details: Record<string, unknown> = {}) =>
+    new PulseMockError(400, 'INVALID_REQUEST_BODY', message, details),
+  unsupportedMediaType: (contentType: string) =>
+    new PulseMockError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type "${contentType}" is not supported; send application/json or multipart/form-data.`, {
+      content_type: contentType,
+    }),
+  jobNotFound: (jobId: string) => new PulseMockError(404, 'JOB_NOT_FOUND', `No job with id "${jobId}".`, { job_id: jobId }),
+  largeResultNotFound: (id: string) =>
+    new PulseMockError(404, 'RESULT_NOT_FOUND', `No large result with id "${id}".`, { job_id: id }),
+  largeResultGone: (id: string) =>
+    new PulseMockError(410, 'RESULT_GONE', 'This large result was already downloaded; its URL works once.', { job_id: id }),
+  routeNotFound: (method: string, url: string) =>
+    new PulseMockError(404, 'NOT_FOUND', `No route ${method} ${url}.`, { method, url }),
+  internal: (message: string) => new PulseMockError(500, 'INTERNAL_ERROR', message),
+};

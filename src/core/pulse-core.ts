@@ -1,0 +1,295 @@
+import type { Clock, Timer } from '../clock.js';
+import { DocumentCatalog, type DocumentRule } from './documents.js';
+import { errors } from './errors.js';
+import { jobEvent, TERMINAL_STATUSES, type JobEvent, type JobEventListener, type JobEventType, type JobStatus } from './events.js';
+import { normalizeExtractRequest, type UploadedFile } from './extract-request.js';
+import { JobStore, type JobRecord } from './job-store.js';
+import { OutcomePlanner, type OutcomeOverrides, type OutcomeRule } from './outcomes.js';
+import { SeededRandom, seedFrom } from './random.js';
+import {
+  generateExtraction,
+  LARGE_DOCUMENT_PAGES,
+  largeResultPointer,
+  type ExtractResult,
+  type LargeResultPointer,
+} from './result-generator.js';
+import { timingSafeEqual } from 'node:crypto';
+
+/**
+ * The fake Pulse service, with no HTTP in it: the fastify app and the msw handlers are thin
+ * adapters that turn a request into a call here and the answer (or PulseMockError) back into a
+ * response. One core means both adapters share lifecycle, results, errors and events.
+ */
+export interface CoreOptions {
+  seed: number;
+  apiKey?: string;
+  processingMs: number;
+  queueMs: number;
+  failureRate: number;
+  maxJobs: number;
+  asyncStatusCode: 200 | 202;
+  outcomes: OutcomeRule[];
+  documents: DocumentRule[];
+}
+
+/** What an adapter hands over for one extract call. */
+export interface ExtractInput {
+  fields: Record<string, unknown>;
+  upload?: UploadedFile;
+  /** Per-request controls from `x-pulse-mock-*` headers. */
+  overrides?: OutcomeOverrides & { pages?: number };
+  /** The URL the caller reached the mock at, for links in bodies. */
+  baseUrl: string;
+  /** Force async (the /extract_async route). */
+  forceAsync?: boolean;
+}
+
+export interface CoreResponse<T = unknown> {
+  status: number;
+  body: T;
+}
+
+export interface AsyncSubmissionResponse {
+  job_id: string;
+  status: 'pending';
+  message: string;
+  queuedAt: string;
+  credits_used: number;
+}
+
+export interface JobStatusResponse {
+  job_id: string;
+  status: JobStatus;
+  created_at: string;
+  updated_at: string;
+  result?: ExtractResult | LargeResultPointer;
+  error?: string;
+}
+
+interface LiveJob {
+  timer?: Timer;
+}
+
+export class PulseCore {
+  readonly jobs: JobStore;
+  readonly #documents: DocumentCatalog;
+  readonly #outcomes: OutcomePlanner;
+  readonly #ids: SeededRandom;
+  readonly #listeners = new Set<JobEventListener>();
+  readonly #live = new Map<string, LiveJob>();
+  /** Large results of synchronous extracts, by id: generated once, served once. */
+  readonly #syncLarge = new Map<string, { fetched: boolean; produce: () => ExtractResult }>();
+  #closed = false;
+
+  constructor(
+    readonly options: CoreOptions,
+    readonly clock: Clock,
+  ) {
+    this.jobs = new JobStore(options.maxJobs);
+    this.#documents = new DocumentCatalog(options.documents);
+    this.#ids = new SeededRandom(seedFrom(options.seed, 'ids'));
+    this.#outcomes = new OutcomePlanner(
+      options.outcomes,
+      { processingMs: options.processingMs, failureRate: options.failureRate },
+      new SeededRandom(seedFrom(options.seed, 'outcomes')),
+    );
+  }
+
+  /** Throws AUTH_001 / AUTH_002 unless `key` is acceptable. */
+  authenticate(key: string | undefined): void {
+    if (key === undefined || key.trim() === '') throw errors.missingApiKey();
+    const expected = this.options.apiKey;
+    if (expected === undefined) return;
+    const a = Buffer.from(key);
+    const b = Buffer.from(expected);
+    if (a.length !== b.length || !timingSafeEqual(a, b)) throw errors.invalidApiKey();
+  }
+
+  onEvent(listener: JobEventListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  extract(input: ExtractInput): CoreResponse<ExtractResult | LargeResultPointer | AsyncSubmissionResponse> {
+    const req = normalizeExtractRequest(input.fields, input.upload);
+    if (input.forceAsync || req.async) return this.#submit(req, input);
+
+    const fingerprint = requestFingerprint(req);
+    const seed = seedFrom(this.options.seed, 'result', fingerprint);
+    const doc = this.#documents.describe(req, this.options.seed, input.overrides?.pages);
+    const id = this.#ids.uuid();
+    const produce = () => generateExtraction(req, doc, { seed, extractionId: id });
+    if (doc.pages.length >= LARGE_DOCUMENT_PAGES) {
+      const result = produce();
+      this.#rememberSyncLarge(id, produce);
+      return { status: 200, body: largeResultPointer(result, `${input.baseUrl}/large_results/${id}`) };
+    }
+    return { status: 200, body: produce() };
+  }
+
+  getJob(jobId: string, baseUrl: string): CoreResponse<JobStatusResponse> {
+    const job = this.#require(jobId);
+    const body: JobStatusResponse = {
+      job_id: job.id,
+      status: job.status,
+      created_at: iso(job.createdAt),
+      updated_at: iso(job.updatedAt),
+    };
+    if (job.status === 'completed') {
+      const result = this.#resultOf(job, baseUrl);
+      body.result = job.document.pages.length >= LARGE_DOCUMENT_PAGES ? largeResultPointer(result, `${baseUrl}/large_results/${job.id}`) : result;
+    }
+    if (job.status === 'failed') body.error = job.error ?? 'Job failed.';
+    return { status: 200, body };
+  }
+
+  cancelJob(jobId: string): CoreResponse<{ job_id: string; message: string }> {
+    const job = this.#require(jobId);
+    if (TERMINAL_STATUSES.has(job.status)) {
+      return { status: 200, body: { job_id: job.id, message: `Job is already ${job.status}; it was left unchanged.` } };
+    }
+    this.#live.get(job.id)?.timer?.cancel();
+    this.#live.delete(job.id);
+    this.#transition(job, 'canceled', 'job.cancelled');
+    return { status: 200, body: { job_id: job.id, message: 'Job cancelled successfully' } };
+  }
+
+  /** `GET /large_results/{id}`: the full body, once; then 410. */
+  getLargeResult(id: string, baseUrl: string): CoreResponse<ExtractResult> {
+    const sync = this.#syncLarge.get(id);
+    if (sync) {
+      if (sync.fetched) throw errors.largeResultGone(id);
+      sync.fetched = true;
+      return { status: 200, body: sync.produce() };
+    }
+    const job = this.jobs.get(id);
+    if (!job || job.status !== 'completed' || job.document.pages.length < LARGE_DOCUMENT_PAGES) throw errors.largeResultNotFound(id);
+    if (job.largeResultFetched) throw errors.largeResultGone(id);
+    job.largeResultFetched = true;
+    return { status: 200, body: this.#resultOf(job, baseUrl) };
+  }
+
+  webhookLink(baseUrl: string, token: string): CoreResponse<{ link: string }> {
+    return { status: 200, body: { link: `${baseUrl}/portal?token=${encodeURIComponent(token)}` } };
+  }
+
+  /** Stops every job timer; jobs keep the status they had. */
+  close(): void {
+    this.#closed = true;
+    for (const live of this.#live.values()) live.timer?.cancel();
+    this.#live.clear();
+  }
+
+  #submit(req: ReturnType<typeof normalizeExtractRequest>, input: ExtractInput): CoreResponse<AsyncSubmissionResponse> {
+    const now = this.clock.now();
+    const candidates = [req.fileName, req.source.kind === 'url' ? req.source.url : req.fileName];
+    const plan = this.#outcomes.plan(candidates, input.overrides);
+    const doc = this.#documents.describe(req, this.options.seed, input.overrides?.pages ?? plan.pages);
+    const id = this.#ids.uuid();
+    const job: JobRecord = {
+      id,
+      status: 'pending',
+      createdAt: now,
+      updatedAt: now,
+      request: req,
+      document: doc,
+      plannedOutcome: plan.outcome,
+      ...(plan.error !== undefined ? { plannedError: plan.error } : {}),
+      processingMs: plan.processingMs,
+      outcomeReason: plan.reason,
+      resultSeed: seedFrom(this.options.seed, 'result', requestFingerprint(req)),
+      extractionId: this.#ids.uuid(),
+      largeResultFetched: false,
+    };
+    this.jobs.add(job);
+    this.#emit('job.created', job);
+    this.#schedule(job, this.options.queueMs, () => {
+      this.#transition(job, 'processing', 'job.processing');
+      this.#schedule(job, job.processingMs, () => {
+        this.#live.delete(job.id);
+        if (job.plannedOutcome === 'failed') {
+          job.error = job.plannedError ?? 'Job failed.';
+          this.#transition(job, 'failed', 'job.failed');
+        } else this.#transition(job, 'completed', 'job.completed');
+      });
+    });
+    return {
+      status: this.options.asyncStatusCode,
+      body: { job_id: id, status: 'pending', message: 'Job queued for processing', queuedAt: iso(now), credits_used: 0 },
+    };
+  }
+
+  #schedule(job: JobRecord, ms: number, fn: () => void): void {
+    if (this.#closed) return;
+    const live = this.#live.get(job.id) ?? {};
+    live.timer = this.clock.setTimeout(fn, ms);
+    this.#live.set(job.id, live);
+  }
+
+  #transition(job: JobRecord, status: JobStatus, type: JobEventType): void {
+    job.status = status;
+    job.updatedAt = this.clock.now();
+    this.#emit(type, job);
+  }
+
+  #emit(type: JobEventType, job: JobRecord): void {
+    const event: JobEvent = jobEvent(
+      type,
+      {
+        id: job.id,
+        status: job.status,
+        createdAt: job.createdAt,
+        pagesProcessed: job.status === 'completed' ? job.document.pages.length : 0,
+        ...(job.error !== undefined ? { error: job.error } : {}),
+      },
+      this.clock.now(),
+    );
+    for (const l of this.#listeners) {
+      try {
+        l(event);
+      } catch {
+        // A listener's bug must not break the job lifecycle; the listener owns its errors.
+      }
+    }
+  }
+
+  #resultOf(job: JobRecord, baseUrl: string): ExtractResult {
+    return generateExtraction(job.request, job.document, {
+      seed: job.resultSeed,
+      extractionId: job.extractionId,
+      extractionUrl: `${baseUrl}/job/${job.id}`,
+      jobId: job.id,
+    });
+  }
+
+  #require(jobId: string): JobRecord {
+    const job = this.jobs.get(jobId);
+    if (!job) throw errors.jobNotFound(jobId);
+    return job;
+  }
+
+  #rememberSyncLarge(id: string, produce: () => ExtractResult): void {
+    this.#syncLarge.set(id, { fetched: false, produce });
+    // Bounded like the job store: the oldest pointer goes first.
+    if (this.#syncLarge.size > Math.max(100, Math.floor(this.options.maxJobs / 10))) {
+      const oldest = this.#syncLarge.keys().next().value;
+      if (oldest !== undefined) this.#syncLarge.delete(oldest);
+    }
+  }
+}
+
+/** The parts of a request that decide its result body (not its id, not its timing). */
+function requestFingerprint(req: ReturnType<typeof normalizeExtractRequest>): unknown {
+  return {
+    source: req.source.kind === 'upload' ? { sha256: req.source.file.sha256, name: req.source.file.filename } : req.source.url,
+    pages: req.pages,
+    model: req.model,
+    structured: req.structured,
+    chunking: req.chunking,
+    html: req.returnHtml,
+  };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

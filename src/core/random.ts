@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Every random choice pulse-mock makes comes from the run's seed, so a failure in CI can be
+ * replayed with `--seed N`. Two kinds of randomness:
+ * - `seedFrom(...)`: a value derived from the seed and a request's content, so the same
+ *   request gives the same body whatever order requests arrive in;
+ * - `SeededRandom`: a stream, for choices that depend on sequence (job ids, failure rates).
+ */
+export function seedFrom(...parts: unknown[]): number {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(typeof p === 'string' ? p : JSON.stringify(p) ?? 'undefined').update('\u0000');
+  return h.digest().readUInt32BE(0);
+}
+
+/** mulberry32: tiny, fast, good enough for test data; not for secrets. */
+export class SeededRandom {
+  #state: number;
+
+  constructor(seed: number) {
+    this.#state = seed >>> 0;
+  }
+
+  /** A float in [0, 1). */
+  next(): number {
+    let t = (this.#state = (this.#state + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** An integer in [min, max]. */
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)] as T;
+  }
+
+  /** A random v4-shaped UUID from this stream. */
+  uuid(): string {
+    const bytes = Array.from({ length: 16 }, () => this.int(0, 255));
+    bytes[6] = ((bytes[6] as number) & 0x0f) | 0x40;
+    bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
+    const hex = bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+}
+
+/** A fresh seed for runs started without one (printed, so the run can be replayed). */
+export function randomSeed(): number {
+  return Math.floor(Math.random() * 2 ** 31);
+}

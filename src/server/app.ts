@@ -1,0 +1,99 @@
+import { createHash, randomBytes } from 'node:crypto';
+import formbody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { errors } from '../core/errors.js';
+import type { UploadedFile } from '../core/extract-request.js';
+import type { PulseCore } from '../core/pulse-core.js';
+import { registerErrorHandling } from './error-handler.js';
+import { headerValue, uploads } from './request-context.js';
+import { extractRoutes } from './routes/extract.js';
+import { jobRoutes } from './routes/jobs.js';
+import { metaRoutes } from './routes/meta.js';
+import { portalRoutes, webhookLinkRoutes } from './routes/webhook.js';
+import { VERSION } from '../version.js';
+
+export interface AppOptions {
+  core: PulseCore;
+  bodyLimit: number;
+  /** Secret in the portal link; generated when not given. */
+  portalToken?: string;
+  /** One line per request, e.g. for the CLI's console. */
+  onRequestLog?: (line: { method: string; url: string; status: number; ms: number }) => void;
+  onInternalError?: (err: unknown) => void;
+}
+
+/**
+ * The fastify adapter over the core. Returns the app without listening: tests call
+ * `app.inject()`, the CLI and `createPulseMock` call `listen()`.
+ */
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const { core, bodyLimit } = opts;
+  const portalToken = opts.portalToken ?? randomBytes(18).toString('base64url');
+  const app = Fastify({
+    logger: false,
+    bodyLimit,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 500 },
+  });
+
+  // Pulse takes JSON, multipart and form posts; a text/plain body is a client mistake (415).
+  app.removeContentTypeParser('text/plain');
+  registerErrorHandling(app, { bodyLimit, onInternalError: opts.onInternalError ?? ((e) => console.error('[pulse-mock] internal error', e)) });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Pulse API (pulse-mock)',
+        version: VERSION,
+        description: 'The Pulse document-extraction API as served by pulse-mock. Every route but /health needs x-api-key.',
+      },
+      components: { securitySchemes: { ApiKeyAuth: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
+      security: [{ ApiKeyAuth: [] }],
+    },
+  });
+  await app.register(formbody, { bodyLimit });
+  await app.register(multipart, {
+    attachFieldsToBody: 'keyValues',
+    limits: { fileSize: bodyLimit, files: 4, fields: 200, fieldSize: Math.min(bodyLimit, 16 * 1024 * 1024), parts: 250 },
+    // Streams each file through a hash instead of buffering it: only its name, type, size and
+    // digest matter to the mock (the digest seeds the result, so the same file gives the same body).
+    async onFile(this: FastifyRequest, part) {
+      const hash = createHash('sha256');
+      let size = 0;
+      for await (const chunk of part.file) {
+        hash.update(chunk as Buffer);
+        size += (chunk as Buffer).length;
+      }
+      if (part.file.truncated) throw errors.fileTooLarge(bodyLimit);
+      const file: UploadedFile = { filename: part.filename, mimetype: part.mimetype, size, sha256: hash.digest('hex') };
+      const seen = uploads.get(this) ?? new Map<string, UploadedFile>();
+      seen.set(part.fieldname, file);
+      uploads.set(this, seen);
+      (part as unknown as { value: unknown }).value = part.filename;
+    },
+  });
+
+  if (opts.onRequestLog) {
+    const log = opts.onRequestLog;
+    app.addHook('onResponse', async (request, reply) => {
+      log({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) });
+    });
+  }
+
+  await app.register(metaRoutes, { core, version: VERSION });
+  await app.register(portalRoutes, { portalToken });
+  // Everything Pulse serves sits behind x-api-key, checked before the body is even read.
+  await app.register(async (api) => {
+    api.addHook('onRequest', async (request) => core.authenticate(headerValue(request, 'x-api-key')));
+    await api.register(extractRoutes, { core });
+    await api.register(jobRoutes, { core });
+    await api.register(webhookLinkRoutes, { core, portalToken });
+  });
+
+  app.addHook('onClose', async () => core.close());
+  return app;
+}

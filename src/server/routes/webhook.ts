@@ -1,0 +1,43 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import type { PulseCore } from '../../core/pulse-core.js';
+import { baseUrlOf } from '../request-context.js';
+import { errorResponses, WebhookLinkResponse } from '../schemas.js';
+
+/** `POST /webhook`: the portal link, carrying a token scoped to the portal. */
+export const webhookLinkRoutes: FastifyPluginAsync<{ core: PulseCore; portalToken: string }> = async (app, { core, portalToken }) => {
+  app.post(
+    '/webhook',
+    {
+      schema: {
+        summary: 'Create a link to the webhook portal',
+        tags: ['webhooks'],
+        response: { 200: WebhookLinkResponse, ...errorResponses },
+      },
+    },
+    async (request) => core.webhookLink(baseUrlOf(request), portalToken).body,
+  );
+};
+
+/** The portal page itself (no API key: the link's token is the credential). */
+export const portalRoutes: FastifyPluginAsync<{ portalToken: string }> = async (app, { portalToken }) => {
+  app.get<{ Querystring: { token?: string } }>('/portal', { schema: { hide: true } }, async (request, reply) => {
+    const given = Buffer.from(String(request.query.token ?? ''));
+    const expected = Buffer.from(portalToken);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      return reply.code(401).type('text/html').send(page('Portal link expired or invalid', '<p>Ask the API for a fresh link: <code>POST /webhook</code>.</p>'));
+    }
+    return reply.type('text/html').send(
+      page(
+        'Pulse webhook portal (pulse-mock)',
+        '<p>This is the local stand-in for Pulse\'s webhook portal. Endpoint management, test events and delivery logs arrive with the webhook delivery engine.</p>',
+      ),
+    );
+  });
+};
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;color:#1f2933}code{background:#eef2f7;padding:.1rem .3rem;border-radius:4px}</style></head>
+<body><main><h1>${title}</h1>${body}</main></body></html>`;
+}
