@@ -64,8 +64,9 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
     .alias('h', 'help')
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
-      if (err) throw err;
-      fail(`${msg} (see pulse-mock --help)`);
+      // yargs reports usage mistakes as YError; anything else is a real failure to surface.
+      if (err && err.name !== 'YError') throw err;
+      fail(`${msg ?? err?.message} (see pulse-mock --help)`);
     })
     .parseAsync();
 }

@@ -1,0 +1,109 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, startCli } from './cli-process.js';
+
+async function pollUntilDone(url: string, key: string, id: string) {
+  for (let i = 0; i < 300; i++) {
+    const job = (await (await fetch(`${url}/job/${id}`, { headers: { 'x-api-key': key } })).json()) as { status: string };
+    if (job.status === 'completed' || job.status === 'failed') return job;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('job did not finish in time');
+}
+
+describe('pulse-mock start', () => {
+  it('prints a JSON ready line, serves a job to completion over real HTTP, and stops cleanly on SIGTERM', async () => {
+    const cli = await startCli(['--seed', '5', '--processing-ms', '50', '--queue-ms', '10']);
+    expect(cli.ready).toMatchObject({ event: 'ready', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), seed: 5, apiKeyRequired: false });
+    const { url, apiKey } = cli.ready;
+    const sub = await fetch(`${url}/extract`, {
+      method: 'POST',
+      headers: { 'x-api-key': apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ file_url: 'https://example.com/invoice.pdf', async: true }),
+    });
+    const { job_id } = (await sub.json()) as { job_id: string };
+    const job = (await pollUntilDone(url, apiKey, job_id)) as { status: string; result: { markdown: string } };
+    expect(job.status).toBe('completed');
+    expect(job.result.markdown).toMatch(/INVOICE/);
+    cli.child.kill('SIGTERM');
+    const exit = await cli.exited;
+    expect(exit.code).toBe(0);
+    const events = cli.lines.map((l) => JSON.parse(l));
+    expect(events.filter((e) => e.event === 'job').map((e) => e.type)).toEqual(['job.created', 'job.processing', 'job.completed']);
+    expect(events.some((e) => e.event === 'request' && e.url === '/extract' && e.status === 200)).toBe(true);
+    expect(events.at(-1)).toMatchObject({ event: 'shutdown', signal: 'SIGTERM', jobs: 1, unfinished: 0 });
+  });
+
+  it('enforces --api-key and takes settings from env and a config file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pm-cli-'));
+    writeFileSync(join(dir, 'pulse-mock.config.json'), JSON.stringify({ outcomes: [{ match: '*broken*', outcome: 'failed', error: 'broken file' }], processingMs: 20 }));
+    const cli = await startCli(['--api-key', 'sk_cli'], { cwd: dir, env: { PULSE_MOCK_SEED: '77', PULSE_MOCK_QUEUE_MS: '5' } });
+    try {
+      expect(cli.ready).toMatchObject({ apiKey: 'sk_cli', apiKeyRequired: true, seed: 77, configFile: join(dir, 'pulse-mock.config.json') });
+      const denied = await fetch(`${cli.ready.url}/job/x`, { headers: { 'x-api-key': 'other' } });
+      expect(denied.status).toBe(401);
+      const sub = await fetch(`${cli.ready.url}/extract`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'sk_cli', 'content-type': 'application/json' },
+        body: JSON.stringify({ file_url: 'https://e.com/broken.pdf', async: true }),
+      });
+      const job = await pollUntilDone(cli.ready.url, 'sk_cli', ((await sub.json()) as { job_id: string }).job_id);
+      expect(job).toMatchObject({ status: 'failed', error: 'broken file' });
+    } finally {
+      cli.child.kill('SIGINT');
+      expect((await cli.exited).code).toBe(0);
+    }
+  });
+
+  it('prints a human banner with the seed and the any-key notice by default', async () => {
+    const { spawn } = await import('node:child_process');
+    const { BIN } = await import('./cli-process.js');
+    const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--seed', '9']);
+    const text = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`no banner: ${out}`)), 15_000);
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (out.includes('Ctrl+C')) {
+          clearTimeout(timer);
+          resolve(out);
+        }
+      });
+    });
+    child.kill('SIGTERM');
+    expect(text).toMatch(/\[pulse-mock\] Pulse mock listening on http:\/\/127\.0\.0\.1:\d+/);
+    expect(text).toMatch(/any non-empty x-api-key is accepted/);
+    expect(text).toMatch(/seed: +9/);
+  });
+
+  it.each([
+    [['start', '--port', 'abc'], {}, /invalid --port: "abc"; expected an integer/],
+    [['start', '--failure-rate', '2'], {}, /invalid --failure-rate/],
+    [['start'], { PULSE_MOCK_PROCESSING_MS: 'soon' }, /invalid PULSE_MOCK_PROCESSING_MS: "soon"/],
+    [['start', '--config', '/nonexistent.json'], {}, /cannot read config file/],
+    [['start', '--no-such-flag'], {}, /Unknown argument/],
+    [['start', '--port'], {}, /Not enough arguments following: port/],
+    [[], {}, /Name a command/],
+  ])('exits 2 with one line for %j', async (args, env, message) => {
+    const r = await runCli(args, env as Record<string, string>);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^\[pulse-mock\] error: /);
+    expect(lines[0]).toMatch(message);
+  });
+
+  it('exits 2 with a clear message when the port is taken', async () => {
+    const first = await startCli([]);
+    try {
+      const r = await runCli(['start', '--port', String(first.ready.port)]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/port \d+ .* already in use/);
+    } finally {
+      first.child.kill('SIGTERM');
+      await first.exited;
+    }
+  });
+});

@@ -1,0 +1,59 @@
+import { describe, expect, it, vi } from 'vitest';
+import { ManualClock, scaledClock, systemClock } from '../../src/clock.js';
+
+describe('ManualClock', () => {
+  it('fires timers in due order, including ones scheduled while advancing, and not before their time', async () => {
+    const clock = new ManualClock(0);
+    const fired: string[] = [];
+    clock.setTimeout(() => fired.push('b@200'), 200);
+    clock.setTimeout(() => {
+      fired.push('a@100');
+      clock.setTimeout(() => fired.push('c@150'), 50);
+    }, 100);
+    const cancelled = clock.setTimeout(() => fired.push('never'), 120);
+    cancelled.cancel();
+    await clock.advance(149);
+    expect(fired).toEqual(['a@100']);
+    await clock.advance(100);
+    expect(fired).toEqual(['a@100', 'c@150', 'b@200']);
+    expect(clock.now()).toBe(249);
+    expect(clock.pending).toBe(0);
+  });
+});
+
+describe('scaledClock', () => {
+  it('multiplies delays but keeps wall-clock time', async () => {
+    vi.useFakeTimers();
+    try {
+      const clock = scaledClock(0.001);
+      const fn = vi.fn();
+      clock.setTimeout(fn, 300_000);
+      vi.advanceTimersByTime(299);
+      expect(fn).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(1);
+      expect(fn).toHaveBeenCalledOnce();
+      expect(clock.now()).toBe(Date.now());
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+  it('refuses a scale that is not positive', () => {
+    expect(() => scaledClock(0)).toThrow(/> 0/);
+  });
+});
+
+describe('systemClock', () => {
+  it('follows vitest fake timers installed after import', () => {
+    vi.useFakeTimers();
+    try {
+      vi.setSystemTime(new Date('2030-01-01T00:00:00Z'));
+      expect(systemClock.now()).toBe(Date.parse('2030-01-01T00:00:00Z'));
+      const fn = vi.fn();
+      systemClock.setTimeout(fn, 1000);
+      vi.advanceTimersByTime(1000);
+      expect(fn).toHaveBeenCalledOnce();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

@@ -1,0 +1,74 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, resolveConfig } from '../../src/config.js';
+
+function fileWith(content: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pm-config-'));
+  const path = join(dir, 'pulse-mock.config.json');
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+describe('resolveConfig', () => {
+  it('has documented defaults and generates (and flags) a seed when none is given', () => {
+    const c = resolveConfig({ env: {} });
+    expect(c).toMatchObject({ port: 4050, host: '127.0.0.1', processingMs: 1000, queueMs: 100, failureRate: 0, asyncStatusCode: 200, maxJobs: 100000 });
+    expect(c.apiKey).toBeUndefined();
+    expect(c.seedGenerated).toBe(true);
+    expect(Number.isInteger(c.seed)).toBe(true);
+  });
+
+  it('takes flag over env over file over default', () => {
+    const file = fileWith({ port: 1111, seed: 1, processingMs: 5 });
+    const env = { PULSE_MOCK_PORT: '2222', PULSE_MOCK_SEED: '2' };
+    expect(resolveConfig({ env, configFile: file, options: { port: '3333' } })).toMatchObject({ port: 3333, seed: 2, processingMs: 5 });
+    expect(resolveConfig({ env, configFile: file })).toMatchObject({ port: 2222, seed: 2, processingMs: 5, seedGenerated: false });
+    expect(resolveConfig({ env: {}, configFile: file })).toMatchObject({ port: 1111, seed: 1 });
+  });
+
+  it('reads env-only settings such as PULSE_MOCK_CONFIG and parses sizes and booleans', () => {
+    const file = fileWith({ apiKey: 'from-file' });
+    const c = resolveConfig({ env: { PULSE_MOCK_CONFIG: file, PULSE_MOCK_BODY_LIMIT: '2mb', PULSE_MOCK_JSON: 'true' } });
+    expect(c).toMatchObject({ apiKey: 'from-file', bodyLimit: 2 * 1024 * 1024, json: true, configFile: file });
+  });
+
+  it.each([
+    [{ options: { port: 'abc' } }, /invalid --port: "abc"; expected an integer from 0 to 65535/],
+    [{ options: { port: 70000 } }, /--port/],
+    [{ env: { PULSE_MOCK_FAILURE_RATE: '1.5' } }, /invalid PULSE_MOCK_FAILURE_RATE: "1.5"; expected a number from 0 to 1/],
+    [{ options: { asyncStatusCode: '201' } }, /--async-status-code.*200 or 202/],
+    [{ options: { bodyLimit: 'lots' } }, /--body-limit/],
+    [{ options: { processingMs: '-1' } }, /--processing-ms/],
+    [{ options: { apiKey: '' } }, /--api-key/],
+  ])('rejects %j with a one-line message naming the setting', (sources, message) => {
+    expect(() => resolveConfig({ env: {}, ...sources })).toThrow(ConfigError);
+    try {
+      resolveConfig({ env: {}, ...sources });
+    } catch (e) {
+      expect((e as Error).message).toMatch(message);
+      expect((e as Error).message).not.toContain('\n');
+    }
+  });
+
+  it('names the file and the key for bad config files', () => {
+    expect(() => resolveConfig({ env: {}, configFile: fileWith('{ nope') })).toThrow(/not valid JSON/);
+    expect(() => resolveConfig({ env: {}, configFile: fileWith([1]) })).toThrow(/must hold a JSON object/);
+    expect(() => resolveConfig({ env: {}, configFile: fileWith({ prot: 1 }) })).toThrow(/unknown key "prot"/);
+    expect(() => resolveConfig({ env: {}, configFile: fileWith({ api_key: 'x' }) })).toThrow(/did you mean "apiKey"/);
+    expect(() => resolveConfig({ env: {}, configFile: fileWith({ seed: 'x' }) })).toThrow(/invalid "seed" in .*pulse-mock.config.json/);
+    expect(() => resolveConfig({ env: {}, configFile: fileWith({ outcomes: [{ match: '*', outcome: 'exploded' }] }) })).toThrow(
+      /outcomes\[0\]\.outcome/,
+    );
+    expect(() => resolveConfig({ env: {}, configFile: fileWith({ documents: [{ match: '/(/' }] }) })).toThrow(/documents\[0\]\.match/);
+    expect(() => resolveConfig({ env: {}, configFile: '/nonexistent/pm.json' })).toThrow(/cannot read config file .*ENOENT/);
+  });
+
+  it('discovers ./pulse-mock.config.json only when asked (the CLI asks)', () => {
+    const file = fileWith({ seed: 99 });
+    const cwd = join(file, '..');
+    expect(resolveConfig({ env: {}, cwd, discoverConfigFile: true }).seed).toBe(99);
+    expect(resolveConfig({ env: {}, cwd }).configFile).toBeUndefined();
+  });
+});

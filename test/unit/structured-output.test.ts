@@ -1,0 +1,69 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import AjvDraft7 from 'ajv';
+import addFormats from 'ajv-formats';
+import { describe, expect, it } from 'vitest';
+import { generateStructuredOutput } from '../../src/core/structured-output.js';
+
+const dir = new URL('../../fixtures/schemas/', import.meta.url);
+const schemas = readdirSync(dir).map((f) => [f, JSON.parse(readFileSync(new URL(f, dir), 'utf8'))] as const);
+
+// A validator set up here, independently of the one the generator uses internally.
+function validatorFor(schema: Record<string, unknown>) {
+  const draft7 = String(schema.$schema ?? '').includes('draft-07');
+  const ajv = draft7 ? new (AjvDraft7 as unknown as typeof Ajv2020)({ strict: false, allErrors: true }) : new Ajv2020({ strict: false, allErrors: true });
+  (addFormats as unknown as (a: unknown) => void)(ajv);
+  return ajv.compile(schema);
+}
+
+describe('structured output', () => {
+  it.each(schemas)('%s: values validate against the schema for many seeds', (_name, schema) => {
+    const validate = validatorFor(schema);
+    for (let seed = 1; seed <= 25; seed++) {
+      const r = generateStructuredOutput(schema, seed, 3);
+      if (!r.ok) throw new Error(r.schema_error);
+      if (!validate(r.values)) throw new Error(`seed ${seed}: ${JSON.stringify(validate.errors)} in ${JSON.stringify(r.values)}`);
+    }
+  });
+
+  it('is deterministic for a seed and varies across seeds', () => {
+    const [, schema] = schemas[0] as readonly [string, Record<string, unknown>];
+    expect(generateStructuredOutput(schema, 5, 2)).toEqual(generateStructuredOutput(schema, 5, 2));
+    expect(generateStructuredOutput(schema, 5, 2)).not.toEqual(generateStructuredOutput(schema, 6, 2));
+  });
+
+  it('reads like the fields it fills: names, emails, money', () => {
+    const r = generateStructuredOutput(
+      { type: 'object', required: ['account_holder', 'email', 'balance'], properties: { account_holder: { type: 'string' }, email: { type: 'string' }, balance: { type: 'number' } } },
+      3,
+      1,
+    );
+    if (!r.ok) throw new Error(r.schema_error);
+    const v = r.values as { account_holder: string; email: string; balance: number };
+    expect(v.account_holder).toMatch(/^[A-Z][\p{L}'.-]+( [\p{L}'.-]+)+$/u);
+    expect(v.email).toMatch(/^[^@\s]+@[^@\s]+\.[a-z]+$/i);
+    expect(Math.round(v.balance * 100) / 100).toBe(v.balance);
+  });
+
+  it('cites every top-level value on a page of the document', () => {
+    const r = generateStructuredOutput({ type: 'object', required: ['a', 'b'], properties: { a: { type: 'string' }, b: { type: 'integer' } } }, 1, 4);
+    if (!r.ok) throw new Error(r.schema_error);
+    for (const key of ['a', 'b']) {
+      const c = r.citations[key];
+      expect(c?.page_number).toBeGreaterThanOrEqual(1);
+      expect(c?.page_number).toBeLessThanOrEqual(4);
+      expect(c?.bounding_box).toHaveLength(8);
+    }
+  });
+
+  it.each([
+    ['an invalid type', { type: 'bogus' }],
+    ['an unresolvable $ref', { type: 'object', properties: { a: { $ref: '#/$defs/missing' } } }],
+    ['contradictory bounds', { type: 'object', required: ['a'], properties: { a: { type: 'string', minLength: 5, maxLength: 2 } } }],
+    ['an impossible schema', { not: {} }],
+  ])('gives schema_error for %s', (_what, schema) => {
+    const r = generateStructuredOutput(schema as Record<string, unknown>, 1, 1);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.schema_error).toMatch(/schema/i);
+  });
+});
