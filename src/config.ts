@@ -3,6 +3,9 @@ import { resolve } from 'node:path';
 import bytes from 'bytes';
 import { z } from 'zod';
 import { checkPattern } from './core/patterns.js';
+import { JOB_EVENT_TYPES } from './core/events.js';
+import { RetrySchedule, SVIX_RETRY_SCHEDULE_MS } from './delivery/retry-schedule.js';
+import { checkSecret } from './delivery/signing.js';
 import { randomSeed } from './core/random.js';
 
 /**
@@ -26,8 +29,22 @@ export interface MockConfig {
   asyncStatusCode: 200 | 202;
   json: boolean;
   quiet: boolean;
+  /** Consumer URLs from `--webhook-url` (signed with `webhookSecret`). */
+  webhookUrl: string[];
+  /** Secret for endpoints that name none; generated at start when unset. */
+  webhookSecret?: string;
+  headerPrefix: 'webhook' | 'svix';
+  deliveryTimeoutMs: number;
+  /** Delays between attempts (ms); Svix's by default. */
+  retrySchedule: number[];
+  /** Multiplies every mock-time delay (retries, job timing); 0.001 turns 5 min into 300 ms. */
+  timeScale: number;
+  deliveryConcurrency: number;
+  /** How long a rotated-out secret keeps signing (mock time). */
+  rotationGraceMs: number;
   outcomes: OutcomeRuleConfig[];
   documents: DocumentRuleConfig[];
+  endpoints: EndpointConfig[];
   /** The config file that was read, if any. */
   configFile?: string;
 }
@@ -47,12 +64,23 @@ export interface DocumentRuleConfig {
   title?: string;
 }
 
+export interface EndpointConfig {
+  url: string;
+  description?: string;
+  secret?: string;
+  eventTypes?: string[];
+  headers?: Record<string, string>;
+  basicAuth?: { username: string; password: string };
+}
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
 const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const boolish = z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' || v === '' ? false : v), z.boolean());
+const secret = z.string().refine((s) => checkSecret(s) === undefined, { message: 'not a whsec_ secret (whsec_ + base64 of 24..64 bytes)' });
+const urlString = z.string().refine((u) => /^https?:\/\/[^\s]+$/.test(u) && URL.canParse(u), { message: 'not an http(s) URL' });
 const pattern = z.string().min(1).refine((p) => checkPattern(p) === undefined, { message: 'not a valid glob or /regex/' });
 
 /** The scalar settings: how each is spelled as a flag and an env var, and what it accepts. */
@@ -84,6 +112,31 @@ const SCALARS = {
     schema: z.coerce.number().pipe(z.union([z.literal(200), z.literal(202)])),
     default: 200,
   },
+  webhookUrl: {
+    flag: 'webhook-url',
+    expect: 'one or more http(s) URLs (repeat the flag, or separate with commas)',
+    schema: z.preprocess((v) => (typeof v === 'string' ? v.split(/[,\s]+/).filter(Boolean) : v), z.array(urlString)),
+    default: [],
+  },
+  webhookSecret: { flag: 'webhook-secret', expect: 'a whsec_ secret (whsec_ + base64 of 24..64 bytes)', schema: secret, default: undefined },
+  headerPrefix: { flag: 'header-prefix', expect: 'webhook or svix', schema: z.enum(['webhook', 'svix']), default: 'webhook' },
+  deliveryTimeoutMs: { flag: 'delivery-timeout-ms', expect: 'an integer number of milliseconds from 1 to 600000', schema: intIn(1, 600_000), default: 15_000 },
+  retrySchedule: {
+    flag: 'retry-schedule',
+    expect: 'comma-separated delays such as 5s,5m,30m (or milliseconds); empty for no retries',
+    schema: z.union([z.string(), z.array(z.union([z.number(), z.string()]))]).transform((v, ctx) => {
+      try {
+        return RetrySchedule.parse(Array.isArray(v) ? v.join(',') : v).delaysMs as number[];
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'bad schedule' });
+        return z.NEVER;
+      }
+    }),
+    default: [...SVIX_RETRY_SCHEDULE_MS],
+  },
+  timeScale: { flag: 'time-scale', expect: 'a number greater than 0 and at most 1000', schema: z.coerce.number().gt(0).max(1000), default: 1 },
+  deliveryConcurrency: { flag: 'delivery-concurrency', expect: 'an integer from 1 to 1000', schema: intIn(1, 1000), default: 10 },
+  rotationGraceMs: { flag: 'rotation-grace-ms', expect: 'an integer number of milliseconds from 0 to 604800000', schema: intIn(0, 604_800_000), default: 86_400_000 },
   json: { flag: 'json', expect: 'true or false', schema: boolish, default: false },
   quiet: { flag: 'quiet', expect: 'true or false', schema: boolish, default: false },
 } as const;
@@ -106,7 +159,15 @@ const documentRule = z.strictObject({
   kind: z.enum(['invoice', 'bank-statement', 'research-paper', 'contract', 'report', 'slide-deck', 'spreadsheet', 'image']).optional(),
   title: z.string().optional(),
 });
-const LISTS = { outcomes: z.array(outcomeRule), documents: z.array(documentRule) } as const;
+const endpointRule = z.strictObject({
+  url: urlString,
+  description: z.string().optional(),
+  secret: secret.optional(),
+  eventTypes: z.array(z.enum(JOB_EVENT_TYPES)).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  basicAuth: z.strictObject({ username: z.string().min(1), password: z.string() }).optional(),
+});
+const LISTS = { outcomes: z.array(outcomeRule), documents: z.array(documentRule), endpoints: z.array(endpointRule) } as const;
 
 export const DEFAULT_CONFIG_FILE = 'pulse-mock.config.json';
 

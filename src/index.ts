@@ -1,9 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { systemClock, type Clock } from './clock.js';
+import type { Clock } from './clock.js';
 import { resolveConfig, type MockConfig } from './config.js';
-import { PulseCore } from './core/pulse-core.js';
+import type { PulseCore } from './core/pulse-core.js';
 import { buildApp } from './server/app.js';
+import { createRuntime, type Runtime } from './runtime.js';
+import type { Attempt, Delivery } from './delivery/types.js';
 
 export { ConfigError, resolveConfig, CONFIG_FLAGS, type MockConfig, type OutcomeRuleConfig, type DocumentRuleConfig } from './config.js';
 export { ManualClock, scaledClock, systemClock, type Clock, type Timer } from './clock.js';
@@ -35,9 +38,15 @@ export interface PulseMock {
   config: MockConfig;
   /** The core: jobs, events (`core.onEvent`), and the same calls the routes make. */
   core: PulseCore;
+  /** Webhook endpoints, the dispatcher and its delivery log. */
+  runtime: Runtime;
+  /** The secret of endpoints that name none (`--webhook-secret`, or generated). */
+  webhookSecret: string;
+  /** Token in the portal link; also the admin token when listening beyond loopback. */
+  portalToken: string;
   app: FastifyInstance;
   /** Stops listening and cancels pending job timers. Safe to call twice. */
-  close(): Promise<void>;
+  close(): Promise<{ pending: number; sending: number }>;
 }
 
 /** The key shown when none is configured (any non-empty key works then). */
@@ -55,31 +64,29 @@ export const PLACEHOLDER_API_KEY = 'pulse-mock-any-key';
 export async function createPulseMock(options: PulseMockOptions = {}): Promise<PulseMock> {
   const { clock, configFile, onRequestLog, ...rest } = options;
   const config = resolveConfig({ options: rest, env: {}, ...(configFile ? { configFile } : {}) });
-  return startWithConfig(config, { clock: clock ?? systemClock, ...(onRequestLog ? { onRequestLog } : {}) });
+  return startWithConfig(config, { ...(clock ? { clock } : {}), ...(onRequestLog ? { onRequestLog } : {}) });
 }
 
 /** Starts from an already resolved config (the CLI path). */
 export async function startWithConfig(
   config: MockConfig,
-  extra: { clock?: Clock; onRequestLog?: PulseMockOptions['onRequestLog']; onInternalError?: (e: unknown) => void } = {},
+  extra: {
+    clock?: Clock;
+    onRequestLog?: PulseMockOptions['onRequestLog'];
+    onInternalError?: (e: unknown) => void;
+    onAttempt?: (d: Delivery, a: Attempt) => void;
+  } = {},
 ): Promise<PulseMock> {
-  const core = new PulseCore(
-    {
-      seed: config.seed,
-      ...(config.apiKey !== undefined ? { apiKey: config.apiKey } : {}),
-      processingMs: config.processingMs,
-      queueMs: config.queueMs,
-      failureRate: config.failureRate,
-      maxJobs: config.maxJobs,
-      asyncStatusCode: config.asyncStatusCode,
-      outcomes: config.outcomes,
-      documents: config.documents,
-    },
-    extra.clock ?? systemClock,
-  );
+  const runtime = createRuntime(config, {
+    ...(extra.clock ? { clock: extra.clock } : {}),
+    ...(extra.onAttempt ? { onAttempt: extra.onAttempt } : {}),
+  });
+  const { core } = runtime;
+  const portalToken = randomBytes(18).toString('base64url');
   const app = await buildApp({
-    core,
-    bodyLimit: config.bodyLimit,
+    runtime,
+    portalToken,
+    requireAdminToken: !isLoopback(config.host),
     ...(extra.onRequestLog ? { onRequestLog: extra.onRequestLog } : {}),
     ...(extra.onInternalError ? { onInternalError: extra.onInternalError } : {}),
   });
@@ -87,7 +94,7 @@ export async function startWithConfig(
   const address = app.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const displayHost = host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host;
-  let closed: Promise<void> | undefined;
+  let closed: Promise<{ pending: number; sending: number }> | undefined;
   return {
     url: `http://${displayHost}:${address.port}`,
     port: address.port,
@@ -96,7 +103,19 @@ export async function startWithConfig(
     seed: config.seed,
     config,
     core,
+    runtime,
+    webhookSecret: runtime.webhookSecret,
+    portalToken,
     app,
-    close: () => (closed ??= app.close().then(() => undefined)),
+    close: () =>
+      (closed ??= (async () => {
+        const left = runtime.close();
+        await app.close();
+        return left;
+      })()),
   };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { ManualClock } from '../src/clock.js';
 import { resolveConfig, type MockConfig } from '../src/config.js';
-import { PulseCore } from '../src/core/pulse-core.js';
+import type { PulseCore } from '../src/core/pulse-core.js';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../src/runtime.js';
 import { buildApp } from '../src/server/app.js';
 
 export const KEY = 'sk_test_123';
@@ -9,30 +10,18 @@ export const KEY = 'sk_test_123';
 export interface TestApp {
   app: FastifyInstance;
   core: PulseCore;
+  runtime: Runtime;
   clock: ManualClock;
   config: MockConfig;
 }
 
 /** An app over a manual clock, not listening: drive it with `app.inject()` and `clock.advance()`. */
-export async function testApp(options: Record<string, unknown> = {}): Promise<TestApp> {
+export async function testApp(options: Record<string, unknown> = {}, runtimeOptions: RuntimeOptions = {}): Promise<TestApp> {
   const config = resolveConfig({ options: { seed: 7, apiKey: KEY, ...options }, env: {} });
   const clock = new ManualClock();
-  const core = new PulseCore(
-    {
-      seed: config.seed,
-      ...(config.apiKey ? { apiKey: config.apiKey } : {}),
-      processingMs: config.processingMs,
-      queueMs: config.queueMs,
-      failureRate: config.failureRate,
-      maxJobs: config.maxJobs,
-      asyncStatusCode: config.asyncStatusCode,
-      outcomes: config.outcomes,
-      documents: config.documents,
-    },
-    clock,
-  );
-  const app = await buildApp({ core, bodyLimit: config.bodyLimit, portalToken: 'portal-token', onInternalError: () => {} });
-  return { app, core, clock, config };
+  const runtime = createRuntime(config, { clock, ...runtimeOptions });
+  const app = await buildApp({ runtime, portalToken: 'portal-token', onInternalError: (e) => console.error(e) });
+  return { app, core: runtime.core, runtime, clock, config };
 }
 
 export function json(app: FastifyInstance, method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown, headers: Record<string, string> = {}) {

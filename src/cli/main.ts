@@ -16,6 +16,14 @@ const DESCRIBE: Record<string, string> = {
   bodyLimit: 'Largest accepted body or upload (bytes, or 10mb); larger gets 413 FILE_002',
   maxJobs: 'Jobs kept in memory; past it the oldest finished job is evicted',
   asyncStatusCode: 'HTTP status of an async submission: 200 or 202',
+  webhookUrl: 'Deliver signed webhooks to this URL (repeatable)',
+  webhookSecret: 'whsec_ secret to sign with (omitted: one is generated and printed)',
+  headerPrefix: 'Signature headers: webhook-* (Standard Webhooks) or svix-*',
+  deliveryTimeoutMs: 'A delivery fails without a 2xx within this time (ms, real time)',
+  retrySchedule: "Delays between attempts, e.g. 5s,5m,30m (default: Svix's 5s,5m,30m,2h,5h,10h,10h)",
+  timeScale: 'Multiply every mock delay (retries, job timing); 0.001 turns 5 min into 300 ms',
+  deliveryConcurrency: 'Deliveries in flight per endpoint',
+  rotationGraceMs: 'How long a rotated-out secret keeps signing (ms of mock time)',
   json: 'Machine-readable output: one JSON object per line, starting with a ready line',
   quiet: 'Print only the ready line/banner and errors',
 };
@@ -25,6 +33,7 @@ function startOptions(y: Argv): Argv {
     const isBool = f.key === 'json' || f.key === 'quiet';
     y.option(f.flag, {
       type: isBool ? 'boolean' : 'string',
+      ...(f.key === 'webhookUrl' ? { array: true } : {}),
       describe: `${DESCRIBE[f.key] ?? ''} [env ${f.env}]`,
       ...(isBool ? { default: undefined } : { requiresArg: true }),
     });
@@ -33,7 +42,9 @@ function startOptions(y: Argv): Argv {
     .option('config', { type: 'string', requiresArg: true, describe: 'JSON config file [env PULSE_MOCK_CONFIG] (default: ./pulse-mock.config.json if present)' })
     .example('$0 start', 'Start on http://127.0.0.1:4050')
     .example('$0 start --port 0 --json', 'Free port; print a JSON ready line for CI')
-    .example('$0 start --api-key sk_test --seed 42 --failure-rate 0.2', 'Require a key, fixed seed, 20% of jobs fail');
+    .example('$0 start --api-key sk_test --seed 42 --failure-rate 0.2', 'Require a key, fixed seed, 20% of jobs fail')
+    .example('$0 start --webhook-url http://localhost:3000/webhook --webhook-secret whsec_...', 'Deliver signed job events to your consumer')
+    .example('$0 start --webhook-url http://localhost:3000/webhook --time-scale 0.001', "Walk Svix's whole retry schedule in about two minutes");
 }
 
 export async function main(argv = hideBin(process.argv)): Promise<void> {
@@ -82,6 +93,7 @@ async function start(config: MockConfig): Promise<void> {
   try {
     mock = await startWithConfig(config, {
       onRequestLog: (l) => out.request(l),
+      onAttempt: (d, a) => out.attempt(d, a),
       onInternalError: (e) => out.internalError(e),
     });
   } catch (e) {
@@ -98,8 +110,8 @@ async function start(config: MockConfig): Promise<void> {
     if (stopping) process.exit(130);
     stopping = true;
     const unfinished = mock.core.jobs.list().filter((j) => j.status === 'pending' || j.status === 'processing').length;
-    out.shutdown(signal, { jobs: mock.core.jobs.size, unfinished });
-    await mock.close();
+    const left = await mock.close();
+    out.shutdown(signal, { jobs: mock.core.jobs.size, unfinished, deliveriesPending: left.pending, deliveriesSending: left.sending });
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

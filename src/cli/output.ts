@@ -1,5 +1,6 @@
 import type { MockConfig } from '../config.js';
 import type { JobEvent } from '../core/events.js';
+import type { Attempt, Delivery } from '../delivery/types.js';
 import type { PulseMock } from '../index.js';
 
 /** Console output: a human banner and `[pulse-mock]` lines, or one JSON object per line. */
@@ -7,7 +8,8 @@ export interface Output {
   ready(mock: PulseMock): void;
   request(line: { method: string; url: string; status: number; ms: number }): void;
   jobEvent(ev: JobEvent): void;
-  shutdown(signal: string, counts: { jobs: number; unfinished: number }): void;
+  attempt(d: Delivery, a: Attempt): void;
+  shutdown(signal: string, counts: { jobs: number; unfinished: number; deliveriesPending: number; deliveriesSending: number }): void;
   internalError(err: unknown): void;
 }
 
@@ -28,9 +30,29 @@ export function createOutput(config: MockConfig): Output {
           port: m.port,
           host: config.host,
           openapi: `${m.url}/openapi.json`,
+          webhookSecret: m.webhookSecret,
+          headerPrefix: config.headerPrefix,
+          endpoints: m.runtime.endpoints.list().map((e) => ({ id: e.id, url: e.url })),
+          portal: `${m.url}/portal?token=${m.portalToken}`,
           ...(config.configFile ? { configFile: config.configFile } : {}),
         }),
       request: (l) => verbose && json({ event: 'request', ...l }),
+      attempt: (d, a) =>
+        verbose &&
+        json({
+          event: 'delivery',
+          messageId: d.messageId,
+          endpointId: d.endpointId,
+          type: d.eventType,
+          jobId: d.jobId ?? null,
+          attempt: a.n,
+          status: a.status ?? null,
+          error: a.error ?? null,
+          durationMs: a.durationMs,
+          outcome: d.status,
+          retryInMs: a.retryInMs ?? null,
+          reason: d.reason ?? null,
+        }),
       jobEvent: (e) => verbose && json({ event: 'job', type: e.type, jobId: e.jobId, status: e.payload.data.status, ...(e.payload.data.error ? { error: e.payload.data.error } : {}) }),
       shutdown: (signal, c) => json({ event: 'shutdown', signal, ...c }),
       internalError: (err) => process.stderr.write(`${JSON.stringify({ event: 'internal-error', message: String((err as Error)?.stack ?? err) })}\n`),
@@ -47,13 +69,36 @@ export function createOutput(config: MockConfig): Output {
       line(`  seed:     ${m.seed}${config.seedGenerated ? ` (generated; replay with --seed ${m.seed})` : ''}`);
       line(`  jobs:     pending ${config.queueMs} ms, processing ${config.processingMs} ms, failure rate ${config.failureRate}`);
       line(`  OpenAPI:  ${m.url}/openapi.json`);
+      line(`  webhooks: signed with ${m.webhookSecret}${config.webhookSecret ? '' : ' (generated; set --webhook-secret to fix it)'}`);
+      const eps = m.runtime.endpoints.list();
+      if (eps.length === 0) line('            no endpoint yet: add --webhook-url URL, or one through the portal / POST /_mock/endpoints');
+      for (const e of eps) line(`            -> ${e.url}${e.eventTypes.length ? ` (${e.eventTypes.join(', ')})` : ''}`);
+      line(`  portal:   ${m.url}/portal?token=${m.portalToken}`);
+      if (config.timeScale !== 1) line(`  time:     scaled by ${config.timeScale} (retries and job timing)`);
       if (config.configFile) line(`  config:   ${config.configFile}`);
       if (config.host === '0.0.0.0' || config.host === '::') line('  warning:  listening on every interface; anyone on your network can reach this mock');
       line('Press Ctrl+C to stop.');
     },
     request: (l) => verbose && line(`${l.method} ${l.url} ${l.status} ${l.ms}ms`),
+    attempt: (d, a) => {
+      if (!verbose) return;
+      const got = a.status !== undefined ? `${a.status}` : (a.error ?? 'no response');
+      const next =
+        d.status === 'succeeded' ? 'delivered' : d.status === 'pending' && a.retryInMs !== undefined ? `retry in ${formatMs(a.retryInMs)}` : `failed: ${d.reason ?? ''}`;
+      line(`webhook ${d.eventType} ${d.messageId} -> ${d.url} attempt ${a.n}: ${got} in ${a.durationMs}ms, ${next}`);
+    },
     jobEvent: (e) => verbose && line(`${e.type} ${e.jobId}${e.payload.data.error ? `: ${e.payload.data.error}` : ''}`),
-    shutdown: (signal, c) => line(`${signal}: stopping (${c.jobs} jobs, ${c.unfinished} still pending or processing were abandoned)`),
+    shutdown: (signal, c) =>
+      line(
+        `${signal}: stopped (${c.jobs} jobs, ${c.unfinished} unfinished; ${c.deliveriesPending} deliveries awaiting a retry and ${c.deliveriesSending} in flight were abandoned)`,
+      ),
     internalError: (err) => process.stderr.write(`[pulse-mock] internal error (a bug in pulse-mock): ${String((err as Error)?.stack ?? err)}\n`),
   };
+}
+
+function formatMs(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60_000) return `${Math.round(ms / 100) / 10}s`;
+  if (ms < 3_600_000) return `${Math.round(ms / 6000) / 10}min`;
+  return `${Math.round(ms / 360_000) / 10}h`;
 }

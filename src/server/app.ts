@@ -5,7 +5,8 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { errors } from '../core/errors.js';
 import type { UploadedFile } from '../core/extract-request.js';
-import type { PulseCore } from '../core/pulse-core.js';
+import type { Runtime } from '../runtime.js';
+import { adminRoutes } from './routes/admin.js';
 import { registerErrorHandling } from './error-handler.js';
 import { headerValue, uploads } from './request-context.js';
 import { extractRoutes } from './routes/extract.js';
@@ -15,10 +16,11 @@ import { portalRoutes, webhookLinkRoutes } from './routes/webhook.js';
 import { VERSION } from '../version.js';
 
 export interface AppOptions {
-  core: PulseCore;
-  bodyLimit: number;
-  /** Secret in the portal link; generated when not given. */
+  runtime: Runtime;
+  /** Secret in the portal link (and the admin token); generated when not given. */
   portalToken?: string;
+  /** Require the portal token on the admin API (set when listening beyond loopback). */
+  requireAdminToken?: boolean;
   /** One line per request, e.g. for the CLI's console. */
   onRequestLog?: (line: { method: string; url: string; status: number; ms: number }) => void;
   onInternalError?: (err: unknown) => void;
@@ -29,7 +31,9 @@ export interface AppOptions {
  * `app.inject()`, the CLI and `createPulseMock` call `listen()`.
  */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
-  const { core, bodyLimit } = opts;
+  const { runtime } = opts;
+  const { core } = runtime;
+  const bodyLimit = runtime.config.bodyLimit;
   const portalToken = opts.portalToken ?? randomBytes(18).toString('base64url');
   const app = Fastify({
     logger: false,
@@ -37,6 +41,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     forceCloseConnections: true,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 500 },
+    // Unknown properties are errors where a schema says additionalProperties: false, not silently dropped.
+    ajv: { customOptions: { removeAdditional: false } },
   });
 
   // Pulse takes JSON, multipart and form posts; a text/plain body is a client mistake (415).
@@ -86,6 +92,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   await app.register(metaRoutes, { core, version: VERSION });
   await app.register(portalRoutes, { portalToken });
+  await app.register(adminRoutes, { runtime, ...(opts.requireAdminToken ? { adminToken: portalToken } : {}) });
   // Everything Pulse serves sits behind x-api-key, checked before the body is even read.
   await app.register(async (api) => {
     api.addHook('onRequest', async (request) => core.authenticate(headerValue(request, 'x-api-key')));
@@ -94,6 +101,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await api.register(webhookLinkRoutes, { core, portalToken });
   });
 
-  app.addHook('onClose', async () => core.close());
+  app.addHook('onClose', async () => {
+    runtime.close();
+  });
   return app;
 }

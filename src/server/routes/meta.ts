@@ -9,6 +9,7 @@ export const metaRoutes: FastifyPluginAsync<{ core: PulseCore; version: string }
     {
       schema: {
         summary: 'Liveness (no API key needed)',
+        security: [],
         tags: ['mock'],
         response: { 200: Type.Object({ status: Type.Literal('ok'), version: Type.String(), seed: Type.Integer(), jobs: Type.Integer() }) },
       },

@@ -1,0 +1,78 @@
+import { TERMINAL_DELIVERY_STATES, type Delivery, type DeliveryStatus } from './types.js';
+
+export interface DeliveryFilter {
+  jobId?: string;
+  eventType?: string;
+  endpointId?: string;
+  status?: DeliveryStatus;
+  messageId?: string;
+  limit?: number;
+}
+
+/**
+ * Every delivery (a message to one endpoint) and its attempts, in creation order; past
+ * `max` the oldest finished ones are evicted, never a pending one.
+ */
+export class DeliveryLog {
+  readonly #byKey = new Map<string, Delivery>();
+  readonly #counts: Record<DeliveryStatus, number> = { pending: 0, sending: 0, succeeded: 0, failed: 0, dropped: 0 };
+  #evicted = 0;
+
+  constructor(private readonly max: number) {}
+
+  add(d: Delivery): void {
+    this.#byKey.set(d.key, d);
+    this.#counts[d.status]++;
+    if (this.#byKey.size > this.max) this.#evictOne();
+  }
+
+  /** All state changes go through here so the counts stay exact. */
+  setStatus(d: Delivery, status: DeliveryStatus): void {
+    if (d.status === status) return;
+    if (this.#byKey.get(d.key) === d) {
+      this.#counts[d.status]--;
+      this.#counts[status]++;
+    }
+    d.status = status;
+  }
+
+  get(key: string): Delivery | undefined {
+    return this.#byKey.get(key);
+  }
+
+  byMessage(messageId: string): Delivery[] {
+    return this.list({ messageId });
+  }
+
+  list(f: DeliveryFilter = {}): Delivery[] {
+    const out: Delivery[] = [];
+    for (const d of this.#byKey.values()) {
+      if (f.jobId !== undefined && d.jobId !== f.jobId) continue;
+      if (f.eventType !== undefined && d.eventType !== f.eventType) continue;
+      if (f.endpointId !== undefined && d.endpointId !== f.endpointId) continue;
+      if (f.status !== undefined && d.status !== f.status) continue;
+      if (f.messageId !== undefined && d.messageId !== f.messageId) continue;
+      out.push(d);
+    }
+    return f.limit !== undefined ? out.slice(-f.limit) : out;
+  }
+
+  counts(): Record<DeliveryStatus, number> & { evicted: number } {
+    return { ...this.#counts, evicted: this.#evicted };
+  }
+
+  get size(): number {
+    return this.#byKey.size;
+  }
+
+  #evictOne(): void {
+    for (const [key, d] of this.#byKey) {
+      if (TERMINAL_DELIVERY_STATES.has(d.status)) {
+        this.#byKey.delete(key);
+        this.#counts[d.status]--;
+        this.#evicted++;
+        return;
+      }
+    }
+  }
+}

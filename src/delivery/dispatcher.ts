@@ -1,0 +1,298 @@
+import { systemClock, type Clock, type Timer } from '../clock.js';
+import { PulseMockError } from '../core/errors.js';
+import type { SeededRandom } from '../core/random.js';
+import { DeliveryLog, type DeliveryFilter } from './delivery-log.js';
+import type { Endpoint, EndpointRegistry } from './endpoints.js';
+import { parseRetryAfter, type RetrySchedule } from './retry-schedule.js';
+import { headerNames, sign, type HeaderPrefix } from './signing.js';
+import { DeliveryTimeoutError, httpTransport, type Transport } from './transport.js';
+import { TERMINAL_DELIVERY_STATES, type Attempt, type AttemptTrigger, type Delivery } from './types.js';
+
+export interface DispatcherOptions {
+  /** Mock time: retry delays run on it (scaled or manual in tests). */
+  clock: Clock;
+  /** Wall time: signature timestamps and the delivery timeout, since receivers live in real time. */
+  wallClock?: Clock;
+  endpoints: EndpointRegistry;
+  schedule: RetrySchedule;
+  timeoutMs: number;
+  headerPrefix: HeaderPrefix;
+  /** Attempts in flight per endpoint; a slow endpoint only queues its own deliveries. */
+  concurrency: number;
+  userAgent: string;
+  random: SeededRandom;
+  transport?: Transport;
+  maxDeliveries?: number;
+  onAttempt?: (d: Delivery, a: Attempt) => void;
+}
+
+export interface PublishedEvent {
+  type: string;
+  payload: unknown;
+  jobId?: string;
+}
+
+interface Lane {
+  active: number;
+  queue: { d: Delivery; trigger: AttemptTrigger }[];
+}
+
+type Waiter = { test: (d: Delivery) => boolean; resolve: (d: Delivery) => void };
+
+const RETRY_AFTER_STATUSES = new Set([429, 502, 503, 504]);
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/**
+ * Delivers every published event to each matching endpoint, signed, at least once, with
+ * Svix's retry semantics. Each delivery is always in exactly one state; `close()` reports
+ * what was still under way.
+ */
+export class Dispatcher {
+  readonly log: DeliveryLog;
+  readonly #o: Required<Omit<DispatcherOptions, 'onAttempt' | 'maxDeliveries'>> & Pick<DispatcherOptions, 'onAttempt'>;
+  readonly #lanes = new Map<string, Lane>();
+  readonly #timers = new Map<string, Timer>();
+  #waiters: Waiter[] = [];
+  #closed = false;
+
+  constructor(options: DispatcherOptions) {
+    this.#o = { wallClock: systemClock, transport: httpTransport, ...options };
+    this.log = new DeliveryLog(options.maxDeliveries ?? 1_000_000);
+  }
+
+  /** A Svix-style message id: `msg_` + 27 base62 characters, from the seeded stream. */
+  newMessageId(): string {
+    let s = 'msg_';
+    for (let i = 0; i < 27; i++) s += BASE62[this.#o.random.int(0, 61)];
+    return s;
+  }
+
+  /** One message for the event, delivered to every endpoint that takes its type. */
+  publish(event: PublishedEvent, only?: Endpoint[]): Delivery[] {
+    const endpoints = only ?? this.#o.endpoints.matching(event.type);
+    if (endpoints.length === 0) return [];
+    const messageId = this.newMessageId();
+    const body = JSON.stringify(event.payload);
+    return endpoints.map((ep) => {
+      const d: Delivery = {
+        key: `${messageId}/${ep.id}`,
+        messageId,
+        endpointId: ep.id,
+        url: ep.url,
+        eventType: event.type,
+        ...(event.jobId !== undefined ? { jobId: event.jobId } : {}),
+        body,
+        status: 'pending',
+        attempts: [],
+        scheduledAttempts: 0,
+        createdAt: this.#o.clock.now(),
+      };
+      this.log.add(d);
+      this.#enqueue(d, 'scheduled');
+      return d;
+    });
+  }
+
+  /** Sends the message again to its endpoints (or one), one attempt each, keeping its id. */
+  resend(messageId: string, endpointId?: string): Delivery[] {
+    const all = this.log.byMessage(messageId).filter((d) => endpointId === undefined || d.endpointId === endpointId);
+    if (all.length === 0) throw new PulseMockError(404, 'MESSAGE_NOT_FOUND', `No message with id "${messageId}"${endpointId ? ` for endpoint ${endpointId}` : ''}.`);
+    for (const d of all) this.#manual(d, 'resend');
+    return all;
+  }
+
+  /** Sends again every failed delivery of an endpoint created at or after `since`. */
+  recover(endpointId: string, since: number): Delivery[] {
+    this.#o.endpoints.require(endpointId);
+    const failed = this.log.list({ endpointId, status: 'failed' }).filter((d) => d.createdAt >= since);
+    for (const d of failed) this.#manual(d, 'recover');
+    return failed;
+  }
+
+  /** Resolves when a delivery matching `test` reaches a final state (or rejects after `timeoutMs` of real time). */
+  waitFor(test: (d: Delivery) => boolean, timeoutMs = 10_000): Promise<Delivery> {
+    const done = this.log.list().find((d) => TERMINAL_DELIVERY_STATES.has(d.status) && test(d));
+    if (done) return Promise.resolve(done);
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { test, resolve };
+      this.#waiters.push(waiter);
+      const timer = this.#o.wallClock.setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        reject(new Error(`[pulse-mock] no matching delivery finished within ${timeoutMs} ms`));
+      }, timeoutMs);
+      waiter.resolve = (d) => {
+        timer.cancel();
+        resolve(d);
+      };
+    });
+  }
+
+  /** Stops scheduling; reports deliveries still pending or in flight (they stay in the log as such). */
+  close(): { pending: number; sending: number } {
+    this.#closed = true;
+    for (const t of this.#timers.values()) t.cancel();
+    this.#timers.clear();
+    const c = this.log.counts();
+    return { pending: c.pending, sending: c.sending };
+  }
+
+  #manual(d: Delivery, trigger: AttemptTrigger): void {
+    if (d.status === 'sending' || d.status === 'pending') return; // already on its way
+    delete d.reason;
+    delete d.finishedAt;
+    this.log.setStatus(d, 'pending');
+    this.#enqueue(d, trigger);
+  }
+
+  #enqueue(d: Delivery, trigger: AttemptTrigger): void {
+    if (this.#closed) return;
+    delete d.nextAttemptAt;
+    const lane = this.#lane(d.endpointId);
+    lane.queue.push({ d, trigger });
+    this.#pump(lane);
+  }
+
+  #lane(endpointId: string): Lane {
+    let lane = this.#lanes.get(endpointId);
+    if (!lane) this.#lanes.set(endpointId, (lane = { active: 0, queue: [] }));
+    return lane;
+  }
+
+  #pump(lane: Lane): void {
+    while (lane.active < this.#o.concurrency && lane.queue.length > 0) {
+      const { d, trigger } = lane.queue.shift() as Lane['queue'][number];
+      lane.active++;
+      void this.#attempt(d, trigger)
+        .catch((e) => this.#finish(d, 'failed', `internal error in pulse-mock: ${(e as Error).message}`))
+        .finally(() => {
+          lane.active--;
+          this.#pump(lane);
+        });
+    }
+  }
+
+  async #attempt(d: Delivery, trigger: AttemptTrigger): Promise<void> {
+    const ep = this.#o.endpoints.get(d.endpointId);
+    if (!ep) return this.#finish(d, 'failed', 'endpoint was deleted');
+    if (ep.disabled) return this.#finish(d, 'failed', `endpoint is disabled (${ep.disabledReason ?? 'disabled'})`);
+    this.log.setStatus(d, 'sending');
+    const wall = this.#o.wallClock;
+    const timestamp = Math.floor(wall.now() / 1000);
+    const names = headerNames(this.#o.headerPrefix);
+    const secrets = ep.secrets.filter((s) => s.expiresAt === undefined || s.expiresAt > this.#o.clock.now()).map((s) => s.secret);
+    const headers: Record<string, string> = {
+      ...ep.headers,
+      'content-type': 'application/json',
+      'user-agent': this.#o.userAgent,
+      [names.id]: d.messageId,
+      [names.timestamp]: String(timestamp),
+      [names.signature]: sign(secrets, d.messageId, timestamp, d.body),
+    };
+    if (ep.basicAuth) headers.authorization = `Basic ${Buffer.from(`${ep.basicAuth.username}:${ep.basicAuth.password}`).toString('base64')}`;
+
+    const started = wall.now();
+    const attempt: Attempt = { n: d.attempts.length + 1, trigger, at: started, durationMs: 0, timestamp };
+    if (trigger === 'scheduled') d.scheduledAttempts++;
+    let response: Awaited<ReturnType<Transport>> | undefined;
+    try {
+      response = await this.#o.transport({ url: ep.url, headers, body: d.body, timeoutMs: this.#o.timeoutMs });
+      attempt.status = response.status;
+      attempt.responseBody = response.body;
+    } catch (e) {
+      attempt.error = e instanceof DeliveryTimeoutError ? `timeout: ${e.message}` : `network error: ${(e as Error).message}`;
+    }
+    attempt.durationMs = Math.max(0, wall.now() - started);
+    d.attempts.push(attempt);
+
+    if (response && response.status >= 200 && response.status < 300) {
+      this.#report(d, attempt);
+      return this.#finish(d, 'succeeded');
+    }
+    if (response?.status === 410) {
+      this.#o.endpoints.disable(ep.id, 'the endpoint answered 410 Gone');
+      this.#report(d, attempt);
+      return this.#finish(d, 'failed', 'endpoint answered 410 Gone; the endpoint is now disabled');
+    }
+    if (response && /abort-message/i.test(response.header('webhook-delivery') ?? '')) {
+      this.#report(d, attempt);
+      return this.#finish(d, 'failed', 'the receiver asked to stop retrying (webhook-delivery: abort-message)');
+    }
+    if (trigger !== 'scheduled') {
+      this.#report(d, attempt);
+      return this.#finish(d, 'failed', `manual ${trigger} failed: ${describe(attempt)}`);
+    }
+    const scheduled = this.#o.schedule.delayAfter(d.scheduledAttempts);
+    if (scheduled === undefined) {
+      this.#report(d, attempt);
+      return this.#finish(d, 'failed', `exhausted: ${d.scheduledAttempts} attempts failed, the last with ${describe(attempt)}`);
+    }
+    const retryAfter = response && RETRY_AFTER_STATUSES.has(response.status) ? parseRetryAfter(response.header('retry-after'), wall.now()) : undefined;
+    const delay = retryAfter !== undefined ? Math.min(retryAfter, Math.max(...this.#o.schedule.delaysMs)) : scheduled;
+    attempt.retryInMs = delay;
+    this.#report(d, attempt);
+    this.log.setStatus(d, 'pending');
+    d.nextAttemptAt = this.#o.clock.now() + delay;
+    if (this.#closed) return;
+    this.#timers.set(
+      d.key,
+      this.#o.clock.setTimeout(() => {
+        this.#timers.delete(d.key);
+        this.#enqueue(d, 'scheduled');
+      }, delay),
+    );
+  }
+
+  #report(d: Delivery, a: Attempt): void {
+    try {
+      this.#o.onAttempt?.(d, a);
+    } catch {
+      // Logging must never break delivery.
+    }
+  }
+
+  #finish(d: Delivery, status: 'succeeded' | 'failed' | 'dropped', reason?: string): void {
+    this.log.setStatus(d, status);
+    d.finishedAt = this.#o.clock.now();
+    delete d.nextAttemptAt;
+    if (reason) d.reason = reason;
+    const ready = this.#waiters.filter((w) => w.test(d));
+    if (ready.length) {
+      this.#waiters = this.#waiters.filter((w) => !ready.includes(w));
+      for (const w of ready) w.resolve(d);
+    }
+  }
+}
+
+function describe(a: Attempt): string {
+  return a.status !== undefined ? `HTTP ${a.status}` : (a.error ?? 'no response');
+}
+
+/** The public view of a delivery, for the admin API and the portal. */
+export function deliveryView(d: Delivery) {
+  const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
+  return {
+    id: d.messageId,
+    endpointId: d.endpointId,
+    url: d.url,
+    eventType: d.eventType,
+    jobId: d.jobId ?? null,
+    status: d.status,
+    reason: d.reason ?? null,
+    payload: JSON.parse(d.body) as unknown,
+    createdAt: iso(d.createdAt),
+    nextAttemptAt: iso(d.nextAttemptAt),
+    finishedAt: iso(d.finishedAt),
+    attempts: d.attempts.map((a) => ({
+      n: a.n,
+      trigger: a.trigger,
+      at: iso(a.at),
+      durationMs: a.durationMs,
+      timestamp: a.timestamp,
+      status: a.status ?? null,
+      responseBody: a.responseBody ?? null,
+      error: a.error ?? null,
+      retryInMs: a.retryInMs ?? null,
+    })),
+  };
+}
+

@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import { Webhook } from 'svix';
+
+/**
+ * Standard Webhooks / Svix signing, delegated to the `svix` package: the signature is
+ * `v1,` + base64(HMAC-SHA256(key, `${id}.${timestamp}.${body}`)), the key being the base64 part
+ * of a `whsec_` secret. During a rotation several secrets sign, space-separated.
+ */
+export type HeaderPrefix = 'webhook' | 'svix';
+
+export interface SignedHeaders {
+  id: string;
+  timestamp: string;
+  signature: string;
+}
+
+/** A new secret: `whsec_` + base64 of 24 random bytes (Svix's size). */
+export function generateSecret(): string {
+  return `whsec_${randomBytes(24).toString('base64')}`;
+}
+
+/** Throws a readable error unless `secret` is a usable `whsec_` secret. */
+export function checkSecret(secret: string): string | undefined {
+  if (!secret.startsWith('whsec_')) return 'a webhook secret starts with "whsec_"';
+  const key = secret.slice('whsec_'.length);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key)) return 'the part after "whsec_" must be base64';
+  const n = Buffer.from(key, 'base64').length;
+  if (n < 24 || n > 64) return `the key must be 24 to 64 bytes once base64-decoded (got ${n})`;
+  return undefined;
+}
+
+/** One `v1,<sig>` per secret, joined with spaces, newest first. */
+export function sign(secrets: readonly string[], id: string, timestampSeconds: number, body: string): string {
+  const at = new Date(timestampSeconds * 1000);
+  return secrets.map((s) => new Webhook(s).sign(id, at, body)).join(' ');
+}
+
+export function headerNames(prefix: HeaderPrefix): { id: string; timestamp: string; signature: string } {
+  return { id: `${prefix}-id`, timestamp: `${prefix}-timestamp`, signature: `${prefix}-signature` };
+}

@@ -1,0 +1,42 @@
+/** One message (an event, one `webhook-id`) on its way to one endpoint. */
+export type DeliveryStatus = 'pending' | 'sending' | 'succeeded' | 'failed' | 'dropped';
+export const DELIVERY_STATES: readonly DeliveryStatus[] = ['pending', 'sending', 'succeeded', 'failed', 'dropped'];
+export const TERMINAL_DELIVERY_STATES: ReadonlySet<DeliveryStatus> = new Set(['succeeded', 'failed', 'dropped']);
+
+export type AttemptTrigger = 'scheduled' | 'resend' | 'recover';
+
+export interface Attempt {
+  /** 1-based, counting every attempt of this delivery. */
+  n: number;
+  trigger: AttemptTrigger;
+  at: number;
+  durationMs: number;
+  /** The timestamp signed into this attempt (unix seconds). */
+  timestamp: number;
+  status?: number;
+  responseBody?: string;
+  error?: string;
+  /** When the next attempt was scheduled (ms from this attempt), if any. */
+  retryInMs?: number;
+}
+
+export interface Delivery {
+  /** `${messageId}/${endpointId}` */
+  key: string;
+  messageId: string;
+  endpointId: string;
+  url: string;
+  eventType: string;
+  jobId?: string;
+  /** The exact body signed and sent. */
+  body: string;
+  status: DeliveryStatus;
+  attempts: Attempt[];
+  /** Attempts made on the retry schedule (manual resends not counted). */
+  scheduledAttempts: number;
+  createdAt: number;
+  nextAttemptAt?: number;
+  finishedAt?: number;
+  /** Why it failed or was dropped. */
+  reason?: string;
+}

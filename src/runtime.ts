@@ -1,0 +1,88 @@
+import { scaledClock, systemClock, type Clock } from './clock.js';
+import type { MockConfig } from './config.js';
+import { PulseCore } from './core/pulse-core.js';
+import { SeededRandom, seedFrom } from './core/random.js';
+import { Dispatcher } from './delivery/dispatcher.js';
+import { EndpointRegistry } from './delivery/endpoints.js';
+import { RetrySchedule } from './delivery/retry-schedule.js';
+import { generateSecret } from './delivery/signing.js';
+import type { Transport } from './delivery/transport.js';
+import type { Attempt, Delivery } from './delivery/types.js';
+import { VERSION } from './version.js';
+
+/**
+ * The mock without any adapter: the job core, the webhook endpoints and the dispatcher wired
+ * so that every job event becomes a delivery. The fastify app and the msw handlers each sit on
+ * one of these.
+ */
+export interface Runtime {
+  config: MockConfig;
+  core: PulseCore;
+  endpoints: EndpointRegistry;
+  dispatcher: Dispatcher;
+  /** The secret used by endpoints that name none (generated when not configured). */
+  webhookSecret: string;
+  clock: Clock;
+  close(): { pending: number; sending: number };
+}
+
+export interface RuntimeOptions {
+  /** Mock time; defaults to the system clock scaled by `config.timeScale`. */
+  clock?: Clock;
+  /** Wall time for signature timestamps and delivery timeouts. */
+  wallClock?: Clock;
+  transport?: Transport;
+  onAttempt?: (d: Delivery, a: Attempt) => void;
+}
+
+export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Runtime {
+  const clock = opts.clock ?? (config.timeScale === 1 ? systemClock : scaledClock(config.timeScale));
+  const core = new PulseCore(
+    {
+      seed: config.seed,
+      ...(config.apiKey !== undefined ? { apiKey: config.apiKey } : {}),
+      processingMs: config.processingMs,
+      queueMs: config.queueMs,
+      failureRate: config.failureRate,
+      maxJobs: config.maxJobs,
+      asyncStatusCode: config.asyncStatusCode,
+      outcomes: config.outcomes,
+      documents: config.documents,
+    },
+    clock,
+  );
+  const endpoints = new EndpointRegistry(clock, new SeededRandom(seedFrom(config.seed, 'endpoints')));
+  const webhookSecret = config.webhookSecret ?? generateSecret();
+  for (const url of config.webhookUrl) endpoints.add({ url, secret: webhookSecret, description: 'from --webhook-url' });
+  for (const ep of config.endpoints) endpoints.add({ ...ep, secret: ep.secret ?? webhookSecret });
+
+  const dispatcher = new Dispatcher({
+    clock,
+    ...(opts.wallClock ? { wallClock: opts.wallClock } : {}),
+    endpoints,
+    schedule: new RetrySchedule(config.retrySchedule),
+    timeoutMs: config.deliveryTimeoutMs,
+    headerPrefix: config.headerPrefix,
+    concurrency: config.deliveryConcurrency,
+    userAgent: `pulse-mock/${VERSION} (webhook delivery; Svix-compatible)`,
+    random: new SeededRandom(seedFrom(config.seed, 'messages')),
+    maxDeliveries: Math.max(1000, config.maxJobs * 10),
+    ...(opts.transport ? { transport: opts.transport } : {}),
+    ...(opts.onAttempt ? { onAttempt: opts.onAttempt } : {}),
+  });
+  core.onEvent((e) => dispatcher.publish({ type: e.type, payload: e.payload, jobId: e.jobId }));
+
+  return {
+    config,
+    core,
+    endpoints,
+    dispatcher,
+    webhookSecret,
+    clock,
+    close() {
+      core.close();
+      endpoints.close();
+      return dispatcher.close();
+    },
+  };
+}

@@ -1,0 +1,184 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { Type, type Static } from 'typebox';
+import { errors, PulseMockError } from '../../core/errors.js';
+import { JOB_EVENT_TYPES, jobEvent, type JobEventType } from '../../core/events.js';
+import { deliveryView } from '../../delivery/dispatcher.js';
+import { endpointView } from '../../delivery/endpoints.js';
+import { DELIVERY_STATES, type DeliveryStatus } from '../../delivery/types.js';
+import type { Runtime } from '../../runtime.js';
+import { ErrorBody } from '../schemas.js';
+
+/**
+ * The admin API under `/_mock/`: endpoints (add, list, update, delete, rotate secret, send a
+ * test event, recover failed messages) and the delivery log (filter, inspect, resend). The
+ * portal page is a client of this API.
+ */
+const EventType = Type.Union(JOB_EVENT_TYPES.map((t) => Type.Literal(t)));
+const EndpointFields = {
+  url: Type.String({ description: 'Consumer URL (http or https).' }),
+  description: Type.Optional(Type.String({ maxLength: 500 })),
+  eventTypes: Type.Optional(Type.Array(EventType, { description: 'Event types to receive; empty or absent = all.' })),
+  headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Extra headers on every delivery.' })),
+  basicAuth: Type.Optional(Type.Union([Type.Object({ username: Type.String(), password: Type.String() }, { additionalProperties: false }), Type.Null()])),
+  secret: Type.Optional(Type.String({ description: 'whsec_ secret; generated when absent.' })),
+  disabled: Type.Optional(Type.Boolean()),
+};
+const EndpointBody = Type.Object(EndpointFields, { additionalProperties: false });
+const EndpointPatch = Type.Partial(Type.Object(EndpointFields), { additionalProperties: false });
+const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
+const adminErrors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody };
+const tags = ['mock admin'];
+
+export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; adminToken?: string }> = async (app, { runtime, adminToken }) => {
+  const { endpoints, dispatcher, core } = runtime;
+  // `curl -X POST .../resend` sends no body at all: treat it as {} so optional bodies stay optional.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined || request.body === null) request.body = {};
+  });
+  // Documented without the x-api-key scheme: the admin API is the mock's own, not Pulse's.
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, security: [] } as typeof route.schema;
+  });
+
+  if (adminToken) {
+    // Off loopback, the admin API wants the token printed at start (also in the portal link).
+    app.addHook('onRequest', async (request) => {
+      const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+      const given = bearer ?? (request.headers['x-pulse-mock-admin-token'] as string | undefined);
+      if (given !== adminToken)
+        throw new PulseMockError(
+          401,
+          'ADMIN_TOKEN_REQUIRED',
+          'The admin API needs the admin token (Authorization: Bearer <token>) when the mock listens beyond loopback.',
+        );
+    });
+  }
+
+  app.get('/_mock/endpoints', { schema: { tags, summary: 'List webhook endpoints' } }, async () => ({ data: endpoints.list().map(endpointView) }));
+
+  app.post<{ Body: Static<typeof EndpointBody> }>(
+    '/_mock/endpoints',
+    { schema: { tags, summary: 'Add a webhook endpoint', body: EndpointBody, response: adminErrors } },
+    async (request, reply) => reply.code(201).send(endpointView(endpoints.add({ ...request.body, basicAuth: request.body.basicAuth ?? undefined } as never))),
+  );
+
+  app.get<{ Params: { id: string } }>('/_mock/endpoints/:id', { schema: { tags, params: Id, response: adminErrors } }, async (request) =>
+    endpointView(endpoints.require(request.params.id)),
+  );
+
+  app.patch<{ Params: { id: string }; Body: Static<typeof EndpointPatch> }>(
+    '/_mock/endpoints/:id',
+    { schema: { tags, summary: 'Update an endpoint', params: Id, body: EndpointPatch, response: adminErrors } },
+    async (request) => endpointView(endpoints.update(request.params.id, request.body as never)),
+  );
+
+  app.delete<{ Params: { id: string } }>('/_mock/endpoints/:id', { schema: { tags, params: Id, response: adminErrors } }, async (request) => {
+    endpoints.delete(request.params.id);
+    return { id: request.params.id, deleted: true };
+  });
+
+  app.post<{ Params: { id: string }; Body: { graceMs?: number; secret?: string } | undefined }>(
+    '/_mock/endpoints/:id/rotate-secret',
+    {
+      schema: {
+        tags,
+        summary: 'Rotate the signing secret; the old one keeps signing for graceMs',
+        params: Id,
+        body: Type.Object({ graceMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 604_800_000 })), secret: Type.Optional(Type.String()) }, { additionalProperties: false }),
+        response: adminErrors,
+      },
+    },
+    async (request) => {
+      const grace = request.body?.graceMs ?? runtime.config.rotationGraceMs;
+      return endpointView(endpoints.rotateSecret(request.params.id, grace, request.body?.secret));
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { eventType?: JobEventType } | undefined }>(
+    '/_mock/endpoints/:id/test',
+    {
+      schema: {
+        tags,
+        summary: 'Send a test event to this endpoint',
+        params: Id,
+        body: Type.Object({ eventType: Type.Optional(EventType) }, { additionalProperties: false }),
+        response: adminErrors,
+      },
+    },
+    async (request, reply) => {
+      const ep = endpoints.require(request.params.id);
+      const type = request.body?.eventType ?? 'job.completed';
+      const now = core.clock.now();
+      const status = ({ 'job.created': 'pending', 'job.processing': 'processing', 'job.completed': 'completed', 'job.failed': 'failed', 'job.cancelled': 'canceled' } as const)[type];
+      const ev = jobEvent(type, { id: 'test_job_0000', status, createdAt: now - 12_500, pagesProcessed: status === 'completed' ? 3 : 0, ...(status === 'failed' ? { error: 'Test failure' } : {}) }, now);
+      const [d] = dispatcher.publish({ type, payload: ev.payload }, [ep]);
+      return reply.code(202).send(deliveryView(d as NonNullable<typeof d>));
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { since?: string } | undefined }>(
+    '/_mock/endpoints/:id/recover',
+    {
+      schema: {
+        tags,
+        summary: 'Send again every failed message of this endpoint since a time',
+        params: Id,
+        body: Type.Object({ since: Type.Optional(Type.String({ description: 'ISO time; default: all' })) }, { additionalProperties: false }),
+        response: adminErrors,
+      },
+    },
+    async (request) => {
+      const sinceText = request.body?.since;
+      const since = sinceText === undefined ? 0 : Date.parse(sinceText);
+      if (Number.isNaN(since)) throw errors.invalidParameter('since', 'since must be an ISO date-time.', sinceText);
+      const recovered = dispatcher.recover(request.params.id, since);
+      return { recovered: recovered.length, data: recovered.map(deliveryView) };
+    },
+  );
+
+  app.get<{ Querystring: { jobId?: string; eventType?: string; endpointId?: string; status?: DeliveryStatus; limit?: number } }>(
+    '/_mock/messages',
+    {
+      schema: {
+        tags,
+        summary: 'The delivery log: messages and their attempts',
+        querystring: Type.Object(
+          {
+            jobId: Type.Optional(Type.String()),
+            eventType: Type.Optional(Type.String()),
+            endpointId: Type.Optional(Type.String()),
+            status: Type.Optional(Type.Union(DELIVERY_STATES.map((s) => Type.Literal(s)))),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: adminErrors,
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const data = dispatcher.log.list({ ...q, limit: q.limit ?? 1000 }).map(deliveryView);
+      return { data, counts: dispatcher.log.counts() };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/_mock/messages/:id', { schema: { tags, params: Id, response: adminErrors } }, async (request) => {
+    const data = dispatcher.log.byMessage(request.params.id);
+    if (data.length === 0) throw new PulseMockError(404, 'MESSAGE_NOT_FOUND', `No message with id "${request.params.id}".`, { id: request.params.id });
+    return { data: data.map(deliveryView) };
+  });
+
+  app.post<{ Params: { id: string }; Body: { endpointId?: string } | undefined }>(
+    '/_mock/messages/:id/resend',
+    {
+      schema: {
+        tags,
+        summary: 'Send a message again (same webhook-id, fresh timestamp and signature)',
+        params: Id,
+        body: Type.Object({ endpointId: Type.Optional(Type.String()) }, { additionalProperties: false }),
+        response: adminErrors,
+      },
+    },
+    async (request, reply) => reply.code(202).send({ data: dispatcher.resend(request.params.id, request.body?.endpointId).map(deliveryView) }),
+  );
+};

@@ -1,0 +1,85 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A real HTTP consumer on 127.0.0.1, recording what it receives; its answers are scriptable. */
+export interface Received {
+  headers: IncomingHttpHeaders;
+  body: string;
+  at: number;
+}
+
+export interface Answer {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Delay before answering (real ms); 'hang' never answers. */
+  delayMs?: number | 'hang';
+}
+
+export interface Receiver {
+  url: string;
+  port: number;
+  received: Received[];
+  answer: (req: Received, index: number) => Answer;
+  /** Resolves once `n` requests have arrived (bounded). */
+  waitFor(n: number, timeoutMs?: number): Promise<Received[]>;
+  close(): Promise<void>;
+}
+
+export async function startReceiver(answer: Receiver['answer'] = () => ({ status: 200 }), port = 0): Promise<Receiver> {
+  const received: Received[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const r: Received = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+      received.push(r);
+      for (const w of waiters.filter((w) => received.length >= w.n)) w.resolve();
+      const a = receiver.answer(r, received.length - 1);
+      if (a.delayMs === 'hang') return;
+      const send = () => {
+        res.writeHead(a.status ?? 200, { 'content-type': 'text/plain', ...a.headers });
+        res.end(a.body ?? 'ok');
+      };
+      if (a.delayMs) setTimeout(send, a.delayMs);
+      else send();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const actual = (server.address() as AddressInfo).port;
+  const receiver: Receiver = {
+    url: `http://127.0.0.1:${actual}/webhooks/pulse`,
+    port: actual,
+    received,
+    answer,
+    waitFor(n, timeoutMs = 10_000) {
+      if (received.length >= n) return Promise.resolve(received);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`receiver got ${received.length} of ${n} requests in ${timeoutMs} ms`)), timeoutMs);
+        waiters.push({
+          n,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve(received);
+          },
+        });
+      });
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  return receiver;
+}
+
+/** Polls `check` until it returns true, every 5 ms, for at most `timeoutMs` of real time. */
+export async function until(check: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
