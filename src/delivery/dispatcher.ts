@@ -204,34 +204,25 @@ export class Dispatcher {
     attempt.durationMs = Math.max(0, wall.now() - started);
     d.attempts.push(attempt);
 
-    if (response && response.status >= 200 && response.status < 300) {
-      this.#report(d, attempt);
-      return this.#finish(d, 'succeeded');
-    }
+    if (response && response.status >= 200 && response.status < 300) return this.#conclude(d, attempt, 'succeeded');
     if (response?.status === 410) {
       this.#o.endpoints.disable(ep.id, 'the endpoint answered 410 Gone');
-      this.#report(d, attempt);
-      return this.#finish(d, 'failed', 'endpoint answered 410 Gone; the endpoint is now disabled');
+      return this.#conclude(d, attempt, 'failed', 'endpoint answered 410 Gone; the endpoint is now disabled');
     }
     if (response && /abort-message/i.test(response.header('webhook-delivery') ?? '')) {
-      this.#report(d, attempt);
-      return this.#finish(d, 'failed', 'the receiver asked to stop retrying (webhook-delivery: abort-message)');
+      return this.#conclude(d, attempt, 'failed', 'the receiver asked to stop retrying (webhook-delivery: abort-message)');
     }
-    if (trigger !== 'scheduled') {
-      this.#report(d, attempt);
-      return this.#finish(d, 'failed', `manual ${trigger} failed: ${describe(attempt)}`);
-    }
+    if (trigger !== 'scheduled') return this.#conclude(d, attempt, 'failed', `manual ${trigger} failed: ${describe(attempt)}`);
     const scheduled = this.#o.schedule.delayAfter(d.scheduledAttempts);
     if (scheduled === undefined) {
-      this.#report(d, attempt);
-      return this.#finish(d, 'failed', `exhausted: ${d.scheduledAttempts} attempts failed, the last with ${describe(attempt)}`);
+      return this.#conclude(d, attempt, 'failed', `exhausted: ${d.scheduledAttempts} attempts failed, the last with ${describe(attempt)}`);
     }
     const retryAfter = response && RETRY_AFTER_STATUSES.has(response.status) ? parseRetryAfter(response.header('retry-after'), wall.now()) : undefined;
     const delay = retryAfter !== undefined ? Math.min(retryAfter, Math.max(...this.#o.schedule.delaysMs)) : scheduled;
     attempt.retryInMs = delay;
-    this.#report(d, attempt);
     this.log.setStatus(d, 'pending');
     d.nextAttemptAt = this.#o.clock.now() + delay;
+    this.#report(d, attempt);
     if (this.#closed) return;
     this.#timers.set(
       d.key,
@@ -240,6 +231,12 @@ export class Dispatcher {
         this.#enqueue(d, 'scheduled');
       }, delay),
     );
+  }
+
+  /** Final state first, then the report, so a log line shows how the delivery ended. */
+  #conclude(d: Delivery, a: Attempt, status: 'succeeded' | 'failed', reason?: string): void {
+    this.#finish(d, status, reason);
+    this.#report(d, a);
   }
 
   #report(d: Delivery, a: Attempt): void {

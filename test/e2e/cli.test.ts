@@ -107,3 +107,48 @@ describe('pulse-mock start', () => {
     }
   });
 });
+
+describe('pulse-mock start --webhook-url', () => {
+  it("signs deliveries with the printed secret and walks the whole retry schedule under --time-scale", async () => {
+    const { startReceiver } = await import('../receivers.js');
+    const { Webhook } = await import('svix');
+    const failing = await startReceiver(() => ({ status: 503 }));
+    const ok = await startReceiver();
+    // 0.00001 turns Svix's 27.6 h of retries into about a second of real time.
+    const cli = await startCli(['--webhook-url', failing.url, '--webhook-url', ok.url, '--time-scale', '0.00001']);
+    try {
+      expect(cli.ready.webhookSecret).toMatch(/^whsec_/);
+      expect(cli.ready.endpoints.map((e: { url: string }) => e.url)).toEqual([failing.url, ok.url]);
+      await fetch(`${cli.ready.url}/extract`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'k', 'content-type': 'application/json' },
+        body: JSON.stringify({ file_url: 'https://e.com/a.pdf', async: true }),
+      });
+      const [good] = await ok.waitFor(1);
+      expect(new Webhook(cli.ready.webhookSecret).verify(good!.body, good!.headers as Record<string, string>)).toMatchObject({ type: 'job.created' });
+      // Three events (created, processing, completed), eight attempts each.
+      await failing.waitFor(24, 15_000);
+      const { until } = await import('../receivers.js');
+      await until(() => cli.lines.filter((l) => l.includes('"outcome":"failed"')).length === 3, 10_000, 'exhaustion lines');
+      const deliveries = cli.lines
+        .map((l) => JSON.parse(l))
+        .filter((e) => e.event === 'delivery' && e.endpointId === cli.ready.endpoints[0].id && e.type === 'job.created');
+      expect(deliveries.map((d) => d.attempt)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(deliveries.at(-1)).toMatchObject({ outcome: 'failed', reason: expect.stringMatching(/exhausted: 8 attempts/) });
+      const createdId = deliveries[0].messageId;
+      expect(failing.received.filter((r) => r.headers['webhook-id'] === createdId)).toHaveLength(8);
+    } finally {
+      cli.child.kill('SIGTERM');
+      await cli.exited;
+      await failing.close();
+      await ok.close();
+    }
+  });
+
+  it('rejects a bad --webhook-url or --webhook-secret with exit 2', async () => {
+    expect((await runCli(['start', '--webhook-url', 'ftp://x'])).stderr).toMatch(/invalid --webhook-url/);
+    const r = await runCli(['start', '--webhook-secret', 'secret']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/invalid --webhook-secret: "secret"; expected a whsec_ secret/);
+  });
+});
