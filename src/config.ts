@@ -6,6 +6,8 @@ import { checkPattern } from './core/patterns.js';
 import { JOB_EVENT_TYPES } from './core/events.js';
 import { RetrySchedule, SVIX_RETRY_SCHEDULE_MS } from './delivery/retry-schedule.js';
 import { checkSecret } from './delivery/signing.js';
+import { SIGNATURE_FAULTS, type FaultRule, type Range } from './faults/fault-plan.js';
+import { parseFaultRules } from './faults/validate.js';
 import { randomSeed } from './core/random.js';
 
 /**
@@ -42,9 +44,22 @@ export interface MockConfig {
   deliveryConcurrency: number;
   /** How long a rotated-out secret keeps signing (mock time). */
   rotationGraceMs: number;
+  /** Fault shorthands (flags/env); `faults` below holds them expanded, with the config file's rules. */
+  duplicateRate: number;
+  duplicateCount: number;
+  delayMs?: Range;
+  badSignatureRate: number;
+  badSignatureKind: string;
+  reorderRate: number;
+  dropRate: number;
+  apiErrorRate: number;
+  apiErrorStatus: 429 | 500 | 503;
+  apiLatencyMs?: Range;
   outcomes: OutcomeRuleConfig[];
   documents: DocumentRuleConfig[];
   endpoints: EndpointConfig[];
+  /** Every fault rule in force at start: the config file's, then the shorthands'. */
+  faults: FaultRule[];
   /** The config file that was read, if any. */
   configFile?: string;
 }
@@ -137,6 +152,16 @@ const SCALARS = {
   timeScale: { flag: 'time-scale', expect: 'a number greater than 0 and at most 1000', schema: z.coerce.number().gt(0).max(1000), default: 1 },
   deliveryConcurrency: { flag: 'delivery-concurrency', expect: 'an integer from 1 to 1000', schema: intIn(1, 1000), default: 10 },
   rotationGraceMs: { flag: 'rotation-grace-ms', expect: 'an integer number of milliseconds from 0 to 604800000', schema: intIn(0, 604_800_000), default: 86_400_000 },
+  duplicateRate: { flag: 'duplicate-rate', expect: 'a probability from 0 to 1', schema: z.coerce.number().min(0).max(1), default: 0 },
+  duplicateCount: { flag: 'duplicate-count', expect: 'an integer from 1 to 20', schema: intIn(1, 20), default: 1 },
+  delayMs: { flag: 'delay-ms', expect: 'milliseconds, or a range MIN-MAX such as 100-2000', schema: z.union([z.number(), z.string()]).transform(rangeOf), default: undefined },
+  badSignatureRate: { flag: 'bad-signature-rate', expect: 'a probability from 0 to 1', schema: z.coerce.number().min(0).max(1), default: 0 },
+  badSignatureKind: { flag: 'bad-signature-kind', expect: `random or one of ${SIGNATURE_FAULTS.join(', ')}`, schema: z.enum(['random', ...SIGNATURE_FAULTS]), default: 'random' },
+  reorderRate: { flag: 'reorder-rate', expect: 'a probability from 0 to 1', schema: z.coerce.number().min(0).max(1), default: 0 },
+  dropRate: { flag: 'drop-rate', expect: 'a probability from 0 to 1', schema: z.coerce.number().min(0).max(1), default: 0 },
+  apiErrorRate: { flag: 'api-error-rate', expect: 'a probability from 0 to 1', schema: z.coerce.number().min(0).max(1), default: 0 },
+  apiErrorStatus: { flag: 'api-error-status', expect: '429, 500 or 503', schema: z.coerce.number().pipe(z.union([z.literal(429), z.literal(500), z.literal(503)])), default: 503 },
+  apiLatencyMs: { flag: 'api-latency-ms', expect: 'milliseconds, or a range MIN-MAX such as 50-300', schema: z.union([z.number(), z.string()]).transform(rangeOf), default: undefined },
   json: { flag: 'json', expect: 'true or false', schema: boolish, default: false },
   quiet: { flag: 'quiet', expect: 'true or false', schema: boolish, default: false },
 } as const;
@@ -168,6 +193,33 @@ const endpointRule = z.strictObject({
   basicAuth: z.strictObject({ username: z.string().min(1), password: z.string() }).optional(),
 });
 const LISTS = { outcomes: z.array(outcomeRule), documents: z.array(documentRule), endpoints: z.array(endpointRule) } as const;
+
+/** "250" or "100-2000" -> 250 or [100, 2000]. */
+function rangeOf(v: number | string, ctx: z.RefinementCtx): Range {
+  const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(String(v));
+  const [a, b] = [Number(m?.[1]), m?.[2] === undefined ? undefined : Number(m[2])];
+  if (!m || a > 86_400_000 || (b !== undefined && (b < a || b > 86_400_000))) {
+    ctx.addIssue({ code: 'custom', message: 'bad range' });
+    return z.NEVER;
+  }
+  return b === undefined ? a : [a, b];
+}
+
+/** The `start` shorthands as fault rules (probabilities drawn from the seed). */
+function shorthandFaults(c: Record<string, unknown>): FaultRule[] {
+  const rules: FaultRule[] = [];
+  const p = (x: unknown) => x as number;
+  if (p(c.duplicateRate) > 0) rules.push({ id: 'duplicate-rate', fault: { kind: 'duplicate', copies: p(c.duplicateCount), spacingMs: 0 }, when: { probability: p(c.duplicateRate) } });
+  if (c.delayMs !== undefined) rules.push({ id: 'delay-ms', fault: { kind: 'delay', ms: c.delayMs as Range } });
+  if (p(c.badSignatureRate) > 0)
+    rules.push({ id: 'bad-signature-rate', fault: { kind: 'signature', variant: c.badSignatureKind as 'random' }, when: { probability: p(c.badSignatureRate) } });
+  if (p(c.reorderRate) > 0) rules.push({ id: 'reorder-rate', fault: { kind: 'reorder' }, when: { probability: p(c.reorderRate) } });
+  if (p(c.dropRate) > 0) rules.push({ id: 'drop-rate', fault: { kind: 'drop' }, when: { probability: p(c.dropRate) } });
+  if (p(c.apiErrorRate) > 0)
+    rules.push({ id: 'api-error-rate', fault: { kind: 'api-error', status: c.apiErrorStatus as 503, ...(c.apiErrorStatus !== 500 ? { retryAfterS: 1 } : {}) }, when: { probability: p(c.apiErrorRate) } });
+  if (c.apiLatencyMs !== undefined) rules.push({ id: 'api-latency-ms', fault: { kind: 'api-latency', ms: c.apiLatencyMs as Range } });
+  return rules;
+}
 
 export const DEFAULT_CONFIG_FILE = 'pulse-mock.config.json';
 
@@ -226,12 +278,19 @@ export function resolveConfig(sources: ConfigSources = {}): MockConfig {
     }
     out[key] = parsed.data;
   }
+  let fileFaults: FaultRule[] = [];
+  try {
+    fileFaults = parseFaultRules(sources.options?.faults ?? file.faults ?? [], 'faults');
+  } catch (e) {
+    throw new ConfigError(`invalid ${(e as Error).message}${configFile ? ` in ${configFile}` : ''}`);
+  }
+  out.faults = [...fileFaults, ...shorthandFaults(out)];
   const seedGenerated = out.seed === undefined;
   if (seedGenerated) out.seed = randomSeed();
   return { ...(out as Omit<MockConfig, 'seedGenerated'>), seedGenerated, ...(configFile ? { configFile } : {}) };
 }
 
-const FILE_KEYS = new Set<string>([...Object.keys(SCALARS), ...Object.keys(LISTS), '$schema', '$comment']);
+const FILE_KEYS = new Set<string>([...Object.keys(SCALARS), ...Object.keys(LISTS), 'faults', '$schema', '$comment']);
 
 function readConfigFile(path: string): Record<string, unknown> {
   let text: string;

@@ -1,6 +1,8 @@
 import { scaledClock, systemClock, type Clock } from './clock.js';
 import type { MockConfig } from './config.js';
 import { PulseCore } from './core/pulse-core.js';
+import { RequestLog } from './core/request-log.js';
+import { FaultEngine } from './faults/fault-engine.js';
 import { SeededRandom, seedFrom } from './core/random.js';
 import { Dispatcher } from './delivery/dispatcher.js';
 import { EndpointRegistry } from './delivery/endpoints.js';
@@ -20,6 +22,8 @@ export interface Runtime {
   core: PulseCore;
   endpoints: EndpointRegistry;
   dispatcher: Dispatcher;
+  faults: FaultEngine;
+  requests: RequestLog;
   /** The secret used by endpoints that name none (generated when not configured). */
   webhookSecret: string;
   clock: Clock;
@@ -56,7 +60,9 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
   for (const url of config.webhookUrl) endpoints.add({ url, secret: webhookSecret, description: 'from --webhook-url' });
   for (const ep of config.endpoints) endpoints.add({ ...ep, secret: ep.secret ?? webhookSecret });
 
+  const faults = new FaultEngine(new SeededRandom(seedFrom(config.seed, 'faults')), config.faults);
   const dispatcher = new Dispatcher({
+    faults,
     clock,
     ...(opts.wallClock ? { wallClock: opts.wallClock } : {}),
     endpoints,
@@ -77,6 +83,8 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
     core,
     endpoints,
     dispatcher,
+    faults,
+    requests: new RequestLog(),
     webhookSecret,
     clock,
     close() {

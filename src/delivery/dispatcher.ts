@@ -4,6 +4,8 @@ import type { SeededRandom } from '../core/random.js';
 import { DeliveryLog, type DeliveryFilter } from './delivery-log.js';
 import type { Endpoint, EndpointRegistry } from './endpoints.js';
 import { parseRetryAfter, type RetrySchedule } from './retry-schedule.js';
+import type { FaultEngine } from '../faults/fault-engine.js';
+import { applySignatureFault } from './signature-faults.js';
 import { headerNames, sign, type HeaderPrefix } from './signing.js';
 import { DeliveryTimeoutError, httpTransport, type Transport } from './transport.js';
 import { TERMINAL_DELIVERY_STATES, type Attempt, type AttemptTrigger, type Delivery } from './types.js';
@@ -23,6 +25,8 @@ export interface DispatcherOptions {
   random: SeededRandom;
   transport?: Transport;
   maxDeliveries?: number;
+  /** Injected faults (drop, delay, duplicate, reorder, bad signatures). */
+  faults?: FaultEngine;
   onAttempt?: (d: Delivery, a: Attempt) => void;
 }
 
@@ -49,7 +53,9 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
  */
 export class Dispatcher {
   readonly log: DeliveryLog;
-  readonly #o: Required<Omit<DispatcherOptions, 'onAttempt' | 'maxDeliveries'>> & Pick<DispatcherOptions, 'onAttempt'>;
+  readonly #o: Required<Omit<DispatcherOptions, 'onAttempt' | 'maxDeliveries' | 'faults'>> & Pick<DispatcherOptions, 'onAttempt' | 'faults'>;
+  /** Deliveries held by a reorder fault, by `${jobId}/${endpointId}`. */
+  readonly #held = new Map<string, { d: Delivery; timer: Timer }[]>();
   readonly #lanes = new Map<string, Lane>();
   readonly #timers = new Map<string, Timer>();
   #waiters: Waiter[] = [];
@@ -73,24 +79,92 @@ export class Dispatcher {
     if (endpoints.length === 0) return [];
     const messageId = this.newMessageId();
     const body = JSON.stringify(event.payload);
-    return endpoints.map((ep) => {
-      const d: Delivery = {
-        key: `${messageId}/${ep.id}`,
-        messageId,
-        endpointId: ep.id,
-        url: ep.url,
-        eventType: event.type,
-        ...(event.jobId !== undefined ? { jobId: event.jobId } : {}),
-        body,
-        status: 'pending',
-        attempts: [],
-        scheduledAttempts: 0,
-        createdAt: this.#o.clock.now(),
-      };
-      this.log.add(d);
-      this.#enqueue(d, 'scheduled');
-      return d;
-    });
+    const out: Delivery[] = [];
+    for (const ep of endpoints) {
+      const d = this.#newDelivery(`${messageId}/${ep.id}`, messageId, ep, event, body);
+      out.push(d);
+      const decision = this.#o.faults?.forDelivery({ eventType: event.type, endpointId: ep.id });
+      if (!decision || decision.applied.length === 0) {
+        this.#enqueue(d, 'scheduled');
+        continue;
+      }
+      d.faults.push(...decision.applied);
+      if (decision.drop) {
+        this.#finish(d, 'dropped', `dropped by fault: ${decision.drop}`);
+        continue;
+      }
+      const delay = decision.delayMs ?? 0;
+      if (decision.reorder && d.jobId !== undefined) this.#hold(d, decision.reorder.maxHoldMs + delay);
+      else this.#enqueueAfter(d, delay);
+      for (let i = 1; i <= (decision.duplicate?.copies ?? 0); i++) {
+        const copy = this.#newDelivery(`${d.key}#dup${i}`, messageId, ep, event, body);
+        copy.duplicateOf = d.key;
+        copy.faults.push(`duplicate ${i} of ${decision.duplicate?.copies}`);
+        this.#enqueueAfter(copy, delay + i * (decision.duplicate?.spacingMs ?? 0));
+      }
+    }
+    return out;
+  }
+
+  #newDelivery(key: string, messageId: string, ep: Endpoint, event: PublishedEvent, body: string): Delivery {
+    const d: Delivery = {
+      key,
+      messageId,
+      endpointId: ep.id,
+      url: ep.url,
+      eventType: event.type,
+      ...(event.jobId !== undefined ? { jobId: event.jobId } : {}),
+      body,
+      status: 'pending',
+      attempts: [],
+      scheduledAttempts: 0,
+      createdAt: this.#o.clock.now(),
+      faults: [],
+    };
+    this.log.add(d);
+    return d;
+  }
+
+  #enqueueAfter(d: Delivery, delayMs: number): void {
+    if (delayMs <= 0) return this.#enqueue(d, 'scheduled');
+    d.nextAttemptAt = this.#o.clock.now() + delayMs;
+    this.#timers.set(
+      d.key,
+      this.#o.clock.setTimeout(() => {
+        this.#timers.delete(d.key);
+        this.#enqueue(d, 'scheduled');
+      }, delayMs),
+    );
+  }
+
+  /** Holds `d` until a later message of the same job to the same endpoint has gone out, or `maxMs`. */
+  #hold(d: Delivery, maxMs: number): void {
+    const k = `${d.jobId}/${d.endpointId}`;
+    const list = this.#held.get(k) ?? [];
+    const entry = {
+      d,
+      timer: this.#o.clock.setTimeout(() => {
+        this.#held.set(k, (this.#held.get(k) ?? []).filter((e) => e !== entry));
+        this.#enqueue(d, 'scheduled');
+      }, maxMs),
+    };
+    list.push(entry);
+    this.#held.set(k, list);
+    d.nextAttemptAt = this.#o.clock.now() + maxMs;
+  }
+
+  #releaseHeldBehind(d: Delivery): void {
+    if (d.jobId === undefined) return;
+    const k = `${d.jobId}/${d.endpointId}`;
+    const list = this.#held.get(k);
+    if (!list?.length) return;
+    const overtaken = list.filter((e) => e.d.messageId !== d.messageId);
+    if (overtaken.length === 0) return;
+    this.#held.set(k, list.filter((e) => e.d.messageId === d.messageId));
+    for (const e of overtaken) {
+      e.timer.cancel();
+      this.#enqueue(e.d, 'scheduled');
+    }
   }
 
   /** Sends the message again to its endpoints (or one), one attempt each, keeping its id. */
@@ -132,6 +206,8 @@ export class Dispatcher {
     this.#closed = true;
     for (const t of this.#timers.values()) t.cancel();
     this.#timers.clear();
+    for (const list of this.#held.values()) for (const e of list) e.timer.cancel();
+    this.#held.clear();
     const c = this.log.counts();
     return { pending: c.pending, sending: c.sending };
   }
@@ -180,22 +256,27 @@ export class Dispatcher {
     const timestamp = Math.floor(wall.now() / 1000);
     const names = headerNames(this.#o.headerPrefix);
     const secrets = ep.secrets.filter((s) => s.expiresAt === undefined || s.expiresAt > this.#o.clock.now()).map((s) => s.secret);
+    const sigFault = this.#o.faults?.forAttempt({ eventType: d.eventType, endpointId: d.endpointId });
+    const signed = sigFault
+      ? applySignatureFault(sigFault.variant, { names, id: d.messageId, timestamp, body: d.body, secrets })
+      : {
+          headers: { [names.id]: d.messageId, [names.timestamp]: String(timestamp), [names.signature]: sign(secrets, d.messageId, timestamp, d.body) },
+          body: d.body,
+        };
     const headers: Record<string, string> = {
       ...ep.headers,
       'content-type': 'application/json',
       'user-agent': this.#o.userAgent,
-      [names.id]: d.messageId,
-      [names.timestamp]: String(timestamp),
-      [names.signature]: sign(secrets, d.messageId, timestamp, d.body),
+      ...signed.headers,
     };
     if (ep.basicAuth) headers.authorization = `Basic ${Buffer.from(`${ep.basicAuth.username}:${ep.basicAuth.password}`).toString('base64')}`;
 
     const started = wall.now();
-    const attempt: Attempt = { n: d.attempts.length + 1, trigger, at: started, durationMs: 0, timestamp };
+    const attempt: Attempt = { n: d.attempts.length + 1, trigger, at: started, durationMs: 0, timestamp, ...(sigFault ? { fault: sigFault.explanation } : {}) };
     if (trigger === 'scheduled') d.scheduledAttempts++;
     let response: Awaited<ReturnType<Transport>> | undefined;
     try {
-      response = await this.#o.transport({ url: ep.url, headers, body: d.body, timeoutMs: this.#o.timeoutMs });
+      response = await this.#o.transport({ url: ep.url, headers, body: signed.body, timeoutMs: this.#o.timeoutMs });
       attempt.status = response.status;
       attempt.responseBody = response.body;
     } catch (e) {
@@ -203,6 +284,7 @@ export class Dispatcher {
     }
     attempt.durationMs = Math.max(0, wall.now() - started);
     d.attempts.push(attempt);
+    if (d.attempts.length === 1) this.#releaseHeldBehind(d);
 
     if (response && response.status >= 200 && response.status < 300) return this.#conclude(d, attempt, 'succeeded');
     if (response?.status === 410) {
@@ -269,6 +351,7 @@ export function deliveryView(d: Delivery) {
   const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
   return {
     id: d.messageId,
+    deliveryId: d.key,
     endpointId: d.endpointId,
     url: d.url,
     eventType: d.eventType,
@@ -278,6 +361,8 @@ export function deliveryView(d: Delivery) {
     payload: JSON.parse(d.body) as unknown,
     createdAt: iso(d.createdAt),
     nextAttemptAt: iso(d.nextAttemptAt),
+    faults: d.faults,
+    duplicateOf: d.duplicateOf ?? null,
     finishedAt: iso(d.finishedAt),
     attempts: d.attempts.map((a) => ({
       n: a.n,
@@ -289,6 +374,7 @@ export function deliveryView(d: Delivery) {
       responseBody: a.responseBody ?? null,
       error: a.error ?? null,
       retryInMs: a.retryInMs ?? null,
+      fault: a.fault ?? null,
     })),
   };
 }

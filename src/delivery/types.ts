@@ -18,6 +18,8 @@ export interface Attempt {
   error?: string;
   /** When the next attempt was scheduled (ms from this attempt), if any. */
   retryInMs?: number;
+  /** The injected fault this attempt carried, if any. */
+  fault?: string;
 }
 
 export interface Delivery {
@@ -39,4 +41,8 @@ export interface Delivery {
   finishedAt?: number;
   /** Why it failed or was dropped. */
   reason?: string;
+  /** Injected faults that shaped this delivery (drop, delay, duplicate, reorder). */
+  faults: string[];
+  /** For an injected duplicate: the delivery it copies. */
+  duplicateOf?: string;
 }

@@ -7,6 +7,7 @@ import { errors } from '../core/errors.js';
 import type { UploadedFile } from '../core/extract-request.js';
 import type { Runtime } from '../runtime.js';
 import { adminRoutes } from './routes/admin.js';
+import { registerApiFaultsAndLog } from './api-faults.js';
 import { registerErrorHandling } from './error-handler.js';
 import { headerValue, uploads } from './request-context.js';
 import { extractRoutes } from './routes/extract.js';
@@ -96,6 +97,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // Everything Pulse serves sits behind x-api-key, checked before the body is even read.
   await app.register(async (api) => {
     api.addHook('onRequest', async (request) => core.authenticate(headerValue(request, 'x-api-key')));
+    registerApiFaultsAndLog(api, runtime);
     await api.register(extractRoutes, { core });
     await api.register(jobRoutes, { core });
     await api.register(webhookLinkRoutes, { core, portalToken });

@@ -6,6 +6,8 @@ import { deliveryView } from '../../delivery/dispatcher.js';
 import { endpointView } from '../../delivery/endpoints.js';
 import { DELIVERY_STATES, type DeliveryStatus } from '../../delivery/types.js';
 import type { Runtime } from '../../runtime.js';
+import { explain, type FaultRule } from '../../faults/fault-plan.js';
+import { parseFaultRules } from '../../faults/validate.js';
 import { ErrorBody } from '../schemas.js';
 
 /**
@@ -53,6 +55,47 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; adminToken?: st
         );
     });
   }
+
+  const faultView = (r: FaultRule) => ({ ...r, explanation: explain(r) });
+  const rulesFrom = (input: unknown, where: string) => {
+    try {
+      return parseFaultRules(input, where);
+    } catch (e) {
+      throw errors.invalidParameter(where, `Invalid fault rule: ${(e as Error).message}`);
+    }
+  };
+  app.get('/_mock/faults', { schema: { tags, summary: 'Fault rules in force' } }, async () => ({ data: runtime.faults.list().map(faultView) }));
+  app.put<{ Body: { rules?: unknown } }>(
+    '/_mock/faults',
+    { schema: { tags, summary: 'Replace every fault rule', body: Type.Object({ rules: Type.Array(Type.Unknown()) }, { additionalProperties: false }), response: adminErrors } },
+    async (request) => {
+      runtime.faults.set(rulesFrom(request.body.rules, 'rules'));
+      return { data: runtime.faults.list().map(faultView) };
+    },
+  );
+  app.post<{ Body: unknown }>('/_mock/faults', { schema: { tags, summary: 'Add a fault rule', response: adminErrors } }, async (request, reply) => {
+    const [rule] = rulesFrom([request.body], 'rule');
+    return reply.code(201).send(faultView(runtime.faults.add(rule as FaultRule)));
+  });
+  app.delete('/_mock/faults', { schema: { tags, summary: 'Remove every fault rule' } }, async () => {
+    runtime.faults.set([]);
+    return { data: [] };
+  });
+  app.delete<{ Params: { id: string } }>('/_mock/faults/:id', { schema: { tags, params: Id, response: adminErrors } }, async (request) => {
+    if (!runtime.faults.remove(request.params.id)) throw new PulseMockError(404, 'FAULT_NOT_FOUND', `No fault rule with id "${request.params.id}".`);
+    return { id: request.params.id, deleted: true };
+  });
+  app.get<{ Querystring: { route?: string; jobId?: string; method?: string } }>(
+    '/_mock/requests',
+    {
+      schema: {
+        tags,
+        summary: "The API request log (what clients called, e.g. a consumer's GET /job/{id})",
+        querystring: Type.Object({ route: Type.Optional(Type.String()), jobId: Type.Optional(Type.String()), method: Type.Optional(Type.String()) }, { additionalProperties: false }),
+      },
+    },
+    async (request) => ({ data: runtime.requests.list(request.query).map((r) => ({ ...r, at: new Date(r.at).toISOString() })) }),
+  );
 
   app.get('/_mock/endpoints', { schema: { tags, summary: 'List webhook endpoints' } }, async () => ({ data: endpoints.list().map(endpointView) }));
 

@@ -1,0 +1,71 @@
+import type { SignatureFault } from '../faults/fault-plan.js';
+import { generateSecret, sign } from './signing.js';
+
+/**
+ * Builds the headers and body of an attempt broken in one specific way, so a consumer can be
+ * shown that it rejects (or, for valid-after-invalid, accepts) what a real attacker or a real
+ * rotation sends. Everything else about the attempt stays valid.
+ */
+export interface SignatureInput {
+  names: { id: string; timestamp: string; signature: string };
+  id: string;
+  timestamp: number;
+  body: string;
+  secrets: string[];
+}
+
+const TEN_MINUTES = 600;
+
+export function applySignatureFault(variant: SignatureFault, input: SignatureInput): { headers: Record<string, string>; body: string } {
+  const { names, id, body, secrets } = input;
+  let ts = input.timestamp;
+  let sendBody = body;
+  let signature: string | undefined;
+  switch (variant) {
+    case 'wrong-secret':
+      signature = sign([generateSecret()], id, ts, body);
+      break;
+    case 'tampered-body':
+      signature = sign(secrets, id, ts, body);
+      sendBody = tamper(body);
+      break;
+    case 'malformed-header':
+      // The bare base64 signature, without its "v1," version: not a Standard Webhooks header.
+      signature = sign(secrets.slice(0, 1), id, ts, body).replace(/^v1,/, '');
+      break;
+    case 'stale-timestamp':
+      ts -= TEN_MINUTES;
+      signature = sign(secrets, id, ts, body);
+      break;
+    case 'future-timestamp':
+      ts += TEN_MINUTES;
+      signature = sign(secrets, id, ts, body);
+      break;
+    case 'unknown-version':
+      // A correct HMAC, but labelled with a version verifiers do not know.
+      signature = sign(secrets, id, ts, body).replace(/(^| )v1,/g, '$1v2,');
+      break;
+    case 'valid-after-invalid':
+      signature = `${sign([generateSecret()], id, ts, body)} ${sign([generateSecret()], id, ts, body)} ${sign(secrets, id, ts, body)}`;
+      break;
+    default:
+      signature = sign(secrets, id, ts, body);
+  }
+  const headers: Record<string, string> = { [names.id]: id, [names.timestamp]: String(ts), [names.signature]: signature };
+  if (variant === 'missing-id') delete headers[names.id];
+  if (variant === 'missing-timestamp') delete headers[names.timestamp];
+  if (variant === 'missing-signature') delete headers[names.signature];
+  return { headers, body: sendBody };
+}
+
+/** Changes what the payload says (not just its whitespace), after it was signed. */
+function tamper(body: string): string {
+  try {
+    const o = JSON.parse(body) as { data?: Record<string, unknown> };
+    if (o.data) o.data.status = o.data.status === 'failed' ? 'completed' : 'failed';
+    else (o as Record<string, unknown>).tampered = true;
+    return JSON.stringify(o);
+  } catch {
+    return `${body} `;
+  }
+}

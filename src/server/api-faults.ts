@@ -1,0 +1,53 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { PulseMockError } from '../core/errors.js';
+import type { ApiRoute } from '../faults/fault-plan.js';
+import type { Runtime } from '../runtime.js';
+
+/** Which Pulse route a request is, by its fastify route pattern. */
+export function routeName(request: FastifyRequest): ApiRoute | undefined {
+  const url = request.routeOptions.url ?? '';
+  if (url === '/extract' || url === '/extract_async') return 'extract';
+  if (url === '/job/:jobId') return request.method === 'DELETE' ? 'cancel' : 'poll';
+  if (url === '/cancel/:jobId') return 'cancel';
+  if (url === '/webhook') return 'webhook';
+  if (url === '/large_results/:jobId') return 'large-results';
+  return undefined;
+}
+
+const applied = new WeakMap<FastifyRequest, string>();
+
+/**
+ * API faults (429/500/503, latency) on Pulse's routes, decided by the runtime's fault engine,
+ * and the request log that scenarios read. Registered inside the API plugin, after auth.
+ */
+export function registerApiFaultsAndLog(api: FastifyInstance, runtime: Runtime): void {
+  api.addHook('preHandler', async (request) => {
+    const route = routeName(request);
+    if (!route) return;
+    const d = runtime.faults.forApi(route);
+    if (d.applied.length) applied.set(request, d.applied.join('; '));
+    if (d.latencyMs) await new Promise((r) => setTimeout(r, d.latencyMs));
+    if (d.error) {
+      const { status, retryAfterS } = d.error;
+      const code = status === 429 ? 'RATE_LIMITED' : status === 503 ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_ERROR';
+      const message =
+        status === 429 ? 'Too many requests; retry later.' : status === 503 ? 'Service temporarily unavailable; retry later.' : 'Internal server error.';
+      throw new PulseMockError(status, code, `${message} (injected by pulse-mock)`, { injected: true }, retryAfterS !== undefined ? { 'retry-after': String(retryAfterS) } : {});
+    }
+  });
+  api.addHook('onResponse', async (request, reply) => {
+    const route = routeName(request) ?? 'other';
+    const jobId = (request.params as { jobId?: string } | undefined)?.jobId;
+    const fault = applied.get(request);
+    runtime.requests.add({
+      at: runtime.clock.now(),
+      method: request.method,
+      route,
+      path: request.url.split('?')[0] ?? request.url,
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+      ...(jobId ? { jobId } : {}),
+      ...(fault ? { fault } : {}),
+    });
+  });
+}
