@@ -42,7 +42,8 @@ export function toPulseError(err: unknown, limitBytes: number): PulseMockError {
 export function registerErrorHandling(app: FastifyInstance, opts: { bodyLimit: number; onInternalError: (err: unknown) => void }): void {
   app.setErrorHandler((err, _request, reply) => {
     const pulse = toPulseError(err, opts.bodyLimit);
-    if (pulse.status >= 500) opts.onInternalError(err);
+    // A PulseMockError 5xx is deliberate (an injected fault); anything else reaching 5xx is a bug.
+    if (pulse.status >= 500 && !(err instanceof PulseMockError)) opts.onInternalError(err);
     void reply.code(pulse.status).headers(pulse.headers).send(pulse.toBody());
   });
   app.setNotFoundHandler((request, reply) => {

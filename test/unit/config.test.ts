@@ -65,6 +65,28 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({ env: {}, configFile: '/nonexistent/pm.json' })).toThrow(/cannot read config file .*ENOENT/);
   });
 
+  it('expands the fault shorthands into seeded rules after the config file\'s own', () => {
+    const file = fileWith({ faults: [{ id: 'mine', fault: { kind: 'drop' }, scope: { eventTypes: ['job.created'] } }] });
+    const c = resolveConfig({
+      env: { PULSE_MOCK_DROP_RATE: '0.1' },
+      configFile: file,
+      options: { duplicateRate: '0.2', duplicateCount: '2', delayMs: '100-500', badSignatureRate: '0.3', badSignatureKind: 'stale-timestamp', apiErrorRate: '0.05', apiErrorStatus: '429' },
+    });
+    expect(c.faults).toEqual([
+      { id: 'mine', fault: { kind: 'drop' }, scope: { eventTypes: ['job.created'] } },
+      { id: 'duplicate-rate', fault: { kind: 'duplicate', copies: 2, spacingMs: 0 }, when: { probability: 0.2 } },
+      { id: 'delay-ms', fault: { kind: 'delay', ms: [100, 500] } },
+      { id: 'bad-signature-rate', fault: { kind: 'signature', variant: 'stale-timestamp' }, when: { probability: 0.3 } },
+      { id: 'drop-rate', fault: { kind: 'drop' }, when: { probability: 0.1 } },
+      { id: 'api-error-rate', fault: { kind: 'api-error', status: 429, retryAfterS: 1 }, when: { probability: 0.05 } },
+    ]);
+    expect(() => resolveConfig({ env: {}, options: { delayMs: '500-100' } })).toThrow(/invalid --delay-ms: "500-100"/);
+    expect(() => resolveConfig({ env: {}, options: { badSignatureKind: 'sloppy' } })).toThrow(/--bad-signature-kind/);
+    expect(() => resolveConfig({ env: {}, configFile: fileWith({ faults: [{ fault: { kind: 'drop' }, when: { probability: 3 } }] }) })).toThrow(
+      /invalid faults\[0\]\.when/,
+    );
+  });
+
   it('discovers ./pulse-mock.config.json only when asked (the CLI asks)', () => {
     const file = fileWith({ seed: 99 });
     const cwd = join(file, '..');
