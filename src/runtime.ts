@@ -60,7 +60,7 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
   for (const url of config.webhookUrl) endpoints.add({ url, secret: webhookSecret, description: 'from --webhook-url' });
   for (const ep of config.endpoints) endpoints.add({ ...ep, secret: ep.secret ?? webhookSecret });
 
-  const faults = new FaultEngine(new SeededRandom(seedFrom(config.seed, 'faults')), config.faults);
+  const faults = new FaultEngine(seedFrom(config.seed, 'faults'), config.faults);
   const dispatcher = new Dispatcher({
     faults,
     clock,
@@ -72,6 +72,7 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
     concurrency: config.deliveryConcurrency,
     userAgent: `pulse-mock/${VERSION} (webhook delivery; Svix-compatible)`,
     random: new SeededRandom(seedFrom(config.seed, 'messages')),
+    seed: seedFrom(config.seed, 'message-ids'),
     maxDeliveries: Math.max(1000, config.maxJobs * 10),
     ...(opts.transport ? { transport: opts.transport } : {}),
     ...(opts.onAttempt ? { onAttempt: opts.onAttempt } : {}),

@@ -3,6 +3,10 @@ import { hideBin } from 'yargs/helpers';
 import { ConfigError, CONFIG_FLAGS, resolveConfig, type MockConfig } from '../config.js';
 import { startWithConfig, VERSION, type PulseMock } from '../index.js';
 import { createOutput, type Output } from './output.js';
+import { checkSecret } from '../delivery/signing.js';
+import { formatCheckReport, runCheck } from '../scenarios/check.js';
+import { createReporter, type ReporterName } from '../scenarios/reporters.js';
+import { listBuiltInScenarios, loadScenario, runScenarios } from '../scenarios/runner.js';
 
 /** Flag descriptions, by config key; types and ranges live in config.ts. */
 const DESCRIBE: Record<string, string> = {
@@ -14,6 +18,16 @@ const DESCRIBE: Record<string, string> = {
   queueMs: 'How long a job stays pending before processing (ms)',
   failureRate: 'Share of async jobs that fail, 0..1, drawn from the seed',
   bodyLimit: 'Largest accepted body or upload (bytes, or 10mb); larger gets 413 FILE_002',
+  duplicateRate: 'Fault: share of deliveries sent again with the same webhook-id (0..1)',
+  duplicateCount: 'Fault: extra copies per duplicated delivery',
+  delayMs: 'Fault: hold every delivery MIN[-MAX] ms (mock time) before its first attempt',
+  badSignatureRate: 'Fault: share of attempts sent with a bad signature (0..1)',
+  badSignatureKind: 'Fault: which bad signature (default random)',
+  reorderRate: 'Fault: share of deliveries held until the next event of their job overtakes them',
+  dropRate: 'Fault: share of deliveries never sent (logged as dropped)',
+  apiErrorRate: 'Fault: share of API calls answered with --api-error-status',
+  apiErrorStatus: 'Fault: 429, 500 or 503 (429 and 503 carry Retry-After: 1)',
+  apiLatencyMs: 'Fault: add MIN[-MAX] ms of latency to every API call',
   maxJobs: 'Jobs kept in memory; past it the oldest finished job is evicted',
   asyncStatusCode: 'HTTP status of an async submission: 200 or 202',
   webhookUrl: 'Deliver signed webhooks to this URL (repeatable)',
@@ -68,6 +82,59 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
       }
       await start(config);
     })
+    .command('scenario <action> [names..]', 'List or run fault-injection scenarios against a webhook consumer', (y) =>
+      targetOptions(y)
+        .positional('action', { choices: ['list', 'run'] as const, describe: 'list the built-in scenarios, or run some' })
+        .positional('names', { type: 'string', array: true, describe: 'built-in scenario names or scenario files (.ts/.js)' })
+        .option('all', { type: 'boolean', describe: 'run every built-in scenario' })
+        .example('$0 scenario list', 'What scenarios there are')
+        .example('$0 scenario run happy-path bad-signatures --target http://localhost:3000/webhook --secret whsec_...', 'Run two'),
+      async (args) => {
+        if (args.action === 'list') {
+          for (const name of listBuiltInScenarios()) {
+            const s = await loadScenario(name);
+            process.stdout.write(`${name.padEnd(26)} ${s.description}\n`);
+          }
+          return;
+        }
+        const names = args.all ? listBuiltInScenarios() : ((args.names as string[] | undefined) ?? []);
+        if (names.length === 0) fail('name one or more scenarios (pulse-mock scenario list), or pass --all');
+        const { target, secret } = requireTarget(args);
+        const scenarios = [];
+        for (const n of names) {
+          try {
+            scenarios.push(await loadScenario(n));
+          } catch (e) {
+            fail((e as Error).message);
+          }
+        }
+        const reporter = createReporter(args.reporter as ReporterName);
+        const results = await runScenarios(scenarios, {
+          target,
+          secret,
+          reporter,
+          ...(args['api-port'] !== undefined ? { apiPort: args['api-port'] as number } : {}),
+          ...(args.seed !== undefined ? { seed: args.seed as number } : {}),
+        });
+        process.exit(results.every((r) => r.passed) ? 0 : 1);
+      },
+    )
+    .command('check', "Grade a webhook consumer against Pulse's Production Checklist", (y) => targetOptions(y).option('api-port', { default: 4050 }), async (args) => {
+      const { target, secret } = requireTarget(args);
+      const apiPort = args['api-port'] as number;
+      if (args.reporter === 'pretty')
+        process.stdout.write(`[pulse-mock] the consumer's Pulse API base URL must be http://127.0.0.1:${apiPort} (any x-api-key); checking ${target} ...\n`);
+      let report;
+      try {
+        report = await runCheck({ target, secret, apiPort, ...(args.seed !== undefined ? { seed: args.seed as number } : {}) });
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (err.code === 'EADDRINUSE') fail(`--api-port ${apiPort} is in use; stop what uses it or pick another (and point the consumer at it)`);
+        throw e;
+      }
+      process.stdout.write(formatCheckReport(report, args.reporter as ReporterName));
+      process.exit(report.passed ? 0 : 1);
+    })
     .demandCommand(1, 'Name a command: pulse-mock start')
     .strict()
     .version(VERSION)
@@ -80,6 +147,25 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
       fail(`${msg ?? err?.message} (see pulse-mock --help)`);
     })
     .parseAsync();
+}
+
+function targetOptions(y: Argv) {
+  return y
+    .option('target', { type: 'string', requiresArg: true, describe: "The consumer's webhook URL [env PULSE_MOCK_TARGET]" })
+    .option('secret', { type: 'string', requiresArg: true, describe: 'The whsec_ secret the consumer verifies with [env PULSE_MOCK_WEBHOOK_SECRET]' })
+    .option('api-port', { type: 'number', requiresArg: true, describe: "Port of the mock Pulse API the consumer calls (fix it so the consumer's config can name it)" })
+    .option('reporter', { choices: ['pretty', 'json', 'junit'] as const, default: 'pretty', describe: 'Output format' })
+    .option('seed', { type: 'number', requiresArg: true, describe: 'Seed for every random choice (printed; replay a failure with it)' });
+}
+
+function requireTarget(args: Record<string, unknown>): { target: string; secret: string } {
+  const target = (args.target as string | undefined) ?? process.env.PULSE_MOCK_TARGET;
+  const secret = (args.secret as string | undefined) ?? process.env.PULSE_MOCK_WEBHOOK_SECRET;
+  if (!target || !URL.canParse(target) || !/^https?:/.test(target)) fail(`--target must be the consumer's http(s) webhook URL${target ? `, got "${target}"` : ''}`);
+  if (!secret) fail('--secret is required: the whsec_ secret the consumer verifies with');
+  const problem = checkSecret(secret);
+  if (problem) fail(`invalid --secret: ${problem}`);
+  return { target, secret };
 }
 
 function fail(message: string): never {

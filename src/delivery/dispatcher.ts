@@ -1,6 +1,6 @@
 import { systemClock, type Clock, type Timer } from '../clock.js';
 import { PulseMockError } from '../core/errors.js';
-import type { SeededRandom } from '../core/random.js';
+import { SeededRandom, seedFrom } from '../core/random.js';
 import { DeliveryLog, type DeliveryFilter } from './delivery-log.js';
 import type { Endpoint, EndpointRegistry } from './endpoints.js';
 import { parseRetryAfter, type RetrySchedule } from './retry-schedule.js';
@@ -23,6 +23,8 @@ export interface DispatcherOptions {
   concurrency: number;
   userAgent: string;
   random: SeededRandom;
+  /** Message ids of job events derive from this and the event, so they do not depend on timing. */
+  seed?: number;
   transport?: Transport;
   maxDeliveries?: number;
   /** Injected faults (drop, delay, duplicate, reorder, bad signatures). */
@@ -53,7 +55,7 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
  */
 export class Dispatcher {
   readonly log: DeliveryLog;
-  readonly #o: Required<Omit<DispatcherOptions, 'onAttempt' | 'maxDeliveries' | 'faults'>> & Pick<DispatcherOptions, 'onAttempt' | 'faults'>;
+  readonly #o: Required<Omit<DispatcherOptions, 'onAttempt' | 'maxDeliveries' | 'faults' | 'seed'>> & Pick<DispatcherOptions, 'onAttempt' | 'faults' | 'seed'>;
   /** Deliveries held by a reorder fault, by `${jobId}/${endpointId}`. */
   readonly #held = new Map<string, { d: Delivery; timer: Timer }[]>();
   readonly #lanes = new Map<string, Lane>();
@@ -66,10 +68,15 @@ export class Dispatcher {
     this.log = new DeliveryLog(options.maxDeliveries ?? 1_000_000);
   }
 
-  /** A Svix-style message id: `msg_` + 27 base62 characters, from the seeded stream. */
-  newMessageId(): string {
+  /**
+   * A Svix-style message id: `msg_` + 27 base62 characters. With a `stableKey` (a job's event) it
+   * derives from the seed and that key, so the same run gives the same ids whatever the timing;
+   * otherwise it comes from the seeded stream.
+   */
+  newMessageId(stableKey?: string): string {
+    const random = stableKey !== undefined && this.#o.seed !== undefined ? new SeededRandom(seedFrom(this.#o.seed, stableKey)) : this.#o.random;
     let s = 'msg_';
-    for (let i = 0; i < 27; i++) s += BASE62[this.#o.random.int(0, 61)];
+    for (let i = 0; i < 27; i++) s += BASE62[random.int(0, 61)];
     return s;
   }
 
@@ -77,13 +84,14 @@ export class Dispatcher {
   publish(event: PublishedEvent, only?: Endpoint[]): Delivery[] {
     const endpoints = only ?? this.#o.endpoints.matching(event.type);
     if (endpoints.length === 0) return [];
-    const messageId = this.newMessageId();
+    // A job emits each event type once in its life, so (job, type) names the message.
+    const messageId = this.newMessageId(event.jobId !== undefined ? `${event.jobId}/${event.type}` : undefined);
     const body = JSON.stringify(event.payload);
     const out: Delivery[] = [];
     for (const ep of endpoints) {
       const d = this.#newDelivery(`${messageId}/${ep.id}`, messageId, ep, event, body);
       out.push(d);
-      const decision = this.#o.faults?.forDelivery({ eventType: event.type, endpointId: ep.id });
+      const decision = this.#o.faults?.forDelivery({ eventType: event.type, endpointId: ep.id, key: d.key });
       if (!decision || decision.applied.length === 0) {
         this.#enqueue(d, 'scheduled');
         continue;
@@ -256,7 +264,7 @@ export class Dispatcher {
     const timestamp = Math.floor(wall.now() / 1000);
     const names = headerNames(this.#o.headerPrefix);
     const secrets = ep.secrets.filter((s) => s.expiresAt === undefined || s.expiresAt > this.#o.clock.now()).map((s) => s.secret);
-    const sigFault = this.#o.faults?.forAttempt({ eventType: d.eventType, endpointId: d.endpointId });
+    const sigFault = this.#o.faults?.forAttempt({ eventType: d.eventType, endpointId: d.endpointId, key: `${d.key}/${d.attempts.length + 1}` });
     const signed = sigFault
       ? applySignatureFault(sigFault.variant, { names, id: d.messageId, timestamp, body: d.body, secrets })
       : {

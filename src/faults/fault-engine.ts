@@ -1,4 +1,4 @@
-import type { SeededRandom } from '../core/random.js';
+import { SeededRandom, seedFrom } from '../core/random.js';
 import { API_FAULT_KINDS, explain, SIGNATURE_FAULTS, type ApiRoute, type FaultRule, type Range, type SignatureFault } from './fault-plan.js';
 
 /** What the faults say about one delivery (a message to one endpoint), decided once when it is created. */
@@ -22,16 +22,18 @@ export const REJECTABLE_SIGNATURE_FAULTS: readonly SignatureFault[] = SIGNATURE_
 
 /**
  * The one interpreter of fault rules. Every random choice (probabilities, ranges, random
- * signature kinds) comes from the seeded stream, in the order events happen, so the same seed
- * and the same run give the same faults.
+ * signature kinds) is drawn from the seed and the identity of what it applies to (message id,
+ * endpoint, attempt number), not from a shared stream, so the same seed gives the same faults
+ * on the same messages however deliveries interleave in time.
  */
 export class FaultEngine {
   #rules: FaultRule[] = [];
   readonly #seen = new Map<FaultRule, number>();
+  #apiCalls: Partial<Record<ApiRoute, number>> = {};
   #nextId = 1;
 
   constructor(
-    private readonly random: SeededRandom,
+    private readonly seed: number,
     rules: readonly FaultRule[] = [],
   ) {
     this.set(rules);
@@ -44,6 +46,7 @@ export class FaultEngine {
   set(rules: readonly FaultRule[]): void {
     this.#rules = [];
     this.#seen.clear();
+    this.#apiCalls = {};
     for (const r of rules) this.add(r);
   }
 
@@ -59,12 +62,13 @@ export class FaultEngine {
     return this.#rules.length !== before;
   }
 
-  forDelivery(ctx: { eventType: string; endpointId: string }): DeliveryDecision {
+  /** `key` names the delivery (message id and endpoint): the same key, the same decision. */
+  forDelivery(ctx: { eventType: string; endpointId: string; key: string }): DeliveryDecision {
     const d: DeliveryDecision = { applied: [] };
     for (const rule of this.#matching(ctx, (k) => k === 'drop' || k === 'delay' || k === 'duplicate' || k === 'reorder')) {
       const f = rule.fault;
       if (f.kind === 'drop') d.drop = explain(rule);
-      else if (f.kind === 'delay') d.delayMs = (d.delayMs ?? 0) + this.#pick(f.ms);
+      else if (f.kind === 'delay') d.delayMs = (d.delayMs ?? 0) + this.#pick(f.ms, rule, ctx.key);
       else if (f.kind === 'duplicate') d.duplicate = { copies: f.copies, spacingMs: f.spacingMs ?? 0 };
       else if (f.kind === 'reorder') d.reorder = { maxHoldMs: f.maxHoldMs ?? 30_000 };
       d.applied.push(explain(rule));
@@ -73,10 +77,10 @@ export class FaultEngine {
   }
 
   /** The signature fault for one attempt, if any. */
-  forAttempt(ctx: { eventType: string; endpointId: string }): { variant: SignatureFault; explanation: string } | undefined {
+  forAttempt(ctx: { eventType: string; endpointId: string; key: string }): { variant: SignatureFault; explanation: string } | undefined {
     for (const rule of this.#matching(ctx, (k) => k === 'signature')) {
       const f = rule.fault as Extract<FaultRule['fault'], { kind: 'signature' }>;
-      const variant = f.variant === 'random' ? this.random.pick(REJECTABLE_SIGNATURE_FAULTS) : f.variant;
+      const variant = f.variant === 'random' ? this.#random(rule, ctx.key, 'variant').pick(REJECTABLE_SIGNATURE_FAULTS) : f.variant;
       return { variant, explanation: f.variant === 'random' ? `${explain(rule)} -> ${variant}` : explain(rule) };
     }
     return undefined;
@@ -84,17 +88,18 @@ export class FaultEngine {
 
   forApi(route: ApiRoute): ApiDecision {
     const d: ApiDecision = { applied: [] };
-    for (const rule of this.#matching({ route }, (k) => API_FAULT_KINDS.has(k))) {
+    const key = `${route}#${(this.#apiCalls[route] = (this.#apiCalls[route] ?? 0) + 1)}`;
+    for (const rule of this.#matching({ route, key }, (k) => API_FAULT_KINDS.has(k))) {
       const f = rule.fault;
       if (f.kind === 'api-error' && !d.error) d.error = { status: f.status, ...(f.retryAfterS !== undefined ? { retryAfterS: f.retryAfterS } : {}) };
-      else if (f.kind === 'api-latency') d.latencyMs = (d.latencyMs ?? 0) + this.#pick(f.ms);
+      else if (f.kind === 'api-latency') d.latencyMs = (d.latencyMs ?? 0) + this.#pick(f.ms, rule, key);
       else continue;
       d.applied.push(explain(rule));
     }
     return d;
   }
 
-  *#matching(ctx: { eventType?: string; endpointId?: string; route?: ApiRoute }, kind: (k: FaultRule['fault']['kind']) => boolean): Generator<FaultRule> {
+  *#matching(ctx: { eventType?: string; endpointId?: string; route?: ApiRoute; key: string }, kind: (k: FaultRule['fault']['kind']) => boolean): Generator<FaultRule> {
     for (const rule of this.#rules) {
       if (!kind(rule.fault.kind)) continue;
       const s = rule.scope ?? {};
@@ -102,20 +107,24 @@ export class FaultEngine {
         if (s.endpointId && s.endpointId !== ctx.endpointId) continue;
         if (s.eventTypes?.length && !s.eventTypes.includes(ctx.eventType as string)) continue;
       } else if (s.routes?.length && !s.routes.includes(ctx.route)) continue;
-      if (this.#fires(rule)) yield rule;
+      if (this.#fires(rule, ctx.key)) yield rule;
     }
   }
 
-  #fires(rule: FaultRule): boolean {
+  #fires(rule: FaultRule, key: string): boolean {
     const w = rule.when;
     if (!w || 'always' in w) return true;
-    if ('probability' in w) return this.random.next() < w.probability;
+    if ('probability' in w) return this.#random(rule, key, 'fires').next() < w.probability;
     const n = (this.#seen.get(rule) ?? 0) + 1;
     this.#seen.set(rule, n);
     return w.nth.includes(n);
   }
 
-  #pick(r: Range): number {
-    return Array.isArray(r) ? this.random.int(r[0], r[1]) : r;
+  #pick(r: Range, rule: FaultRule, key: string): number {
+    return Array.isArray(r) ? this.#random(rule, key, 'range').int(r[0], r[1]) : r;
+  }
+
+  #random(rule: FaultRule, key: string, purpose: string): SeededRandom {
+    return new SeededRandom(seedFrom(this.seed, rule.id ?? '', key, purpose));
   }
 }

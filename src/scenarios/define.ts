@@ -1,0 +1,82 @@
+import type { RequestRecord } from '../core/request-log.js';
+import type { Delivery } from '../delivery/types.js';
+import type { FaultRule, SignatureFault } from '../faults/fault-plan.js';
+import type { PulseMockOptions } from '../index.js';
+
+/**
+ * A scenario: a scripted attack on a webhook consumer, run against its URL with
+ * `pulse-mock scenario run`. Scripts live in `scenarios/*.ts`, one each:
+ *
+ * @example
+ * export default defineScenario({
+ *   name: 'happy-path',
+ *   description: 'One job, every event delivered and acknowledged',
+ *   async run(ctx) {
+ *     const jobId = await ctx.submitJob();
+ *     const ds = await ctx.waitForDeliveries({ jobId, count: 3 });
+ *     ctx.expect(ds.every((d) => d.status === 'succeeded'), 'every event acknowledged with a 2xx');
+ *   },
+ * });
+ */
+export interface Scenario {
+  name: string;
+  description: string;
+  /** Mock settings for this scenario (job timing, retry schedule, faults). */
+  mock?: Partial<PulseMockOptions>;
+  /** Upper bound for the whole run (real ms); default 60 s. */
+  timeoutMs?: number;
+  run(ctx: ScenarioContext): Promise<void>;
+}
+
+export function defineScenario(s: Scenario): Scenario {
+  return s;
+}
+
+export interface SentEvent {
+  messageId: string;
+  body: string;
+  /** The consumer's HTTP status; undefined when it did not answer. */
+  status?: number;
+  error?: string;
+  durationMs: number;
+  responseBody?: string;
+}
+
+export interface SendOptions {
+  /** Break the signature this way. */
+  fault?: SignatureFault;
+  /** Reuse a message id (a duplicate or a replay). */
+  messageId?: string;
+  /** Unix seconds to sign with (a replay of an old message). */
+  timestamp?: number;
+  /** Sign with these secrets instead (e.g. [new, old] as during a rotation). */
+  secrets?: string[];
+  /** Real ms to wait for the consumer's answer (default 10 s). */
+  timeoutMs?: number;
+}
+
+export interface ScenarioContext {
+  /** Where the consumer should call the Pulse API (this mock). */
+  api: { url: string; apiKey: string };
+  target: string;
+  secret: string;
+  seed: number;
+  submitJob(opts?: { outcome?: 'completed' | 'failed'; processingMs?: number; fileUrl?: string; error?: string }): Promise<string>;
+  cancelJob(jobId: string): Promise<void>;
+  /** Sends one signed event straight to the consumer (no retries) and returns its answer. */
+  send(type: string, data: Record<string, unknown>, opts?: SendOptions): Promise<SentEvent>;
+  setFaults(rules: FaultRule[]): void;
+  /** Resolves with `count` finished deliveries matching the filter (bounded by `timeoutMs`). */
+  waitForDeliveries(filter: { jobId?: string; eventType?: string; count: number }, timeoutMs?: number): Promise<Delivery[]>;
+  deliveries(filter?: { jobId?: string; eventType?: string }): Delivery[];
+  /** The mock's API request log: what the consumer called. */
+  requests(filter?: { route?: string; jobId?: string; method?: string }): RequestRecord[];
+  /** Resolves with the first request matching `test`, or undefined after `timeoutMs`. */
+  waitForRequest(test: (r: RequestRecord) => boolean, timeoutMs?: number): Promise<RequestRecord | undefined>;
+  /** Puts a gateway between the mock and the consumer that refuses connections for `ms`, then forwards. */
+  simulateOutage(ms: number): Promise<void>;
+  sleep(ms: number): Promise<void>;
+  /** Records an assertion; the run goes on, and the scenario fails if any assertion failed. */
+  expect(condition: boolean, message: string, detail?: string): void;
+  log(message: string): void;
+}

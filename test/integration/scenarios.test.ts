@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCarefulConsumer, type RunningConsumer } from '../../examples/consumers/careful-consumer.js';
+import { startNaiveConsumer } from '../../examples/consumers/naive-consumer.js';
+import { createReporter } from '../../src/scenarios/reporters.js';
+import { listBuiltInScenarios, loadScenario, runScenarios } from '../../src/scenarios/runner.js';
+import { createServer } from 'node:net';
+
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const silent = () => createReporter('json', () => {});
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+let careful: RunningConsumer;
+let apiPort: number;
+beforeAll(async () => {
+  apiPort = await freePort();
+  careful = await startCarefulConsumer({ secret: SECRET, pulseBaseUrl: `http://127.0.0.1:${apiPort}` });
+});
+afterAll(async () => {
+  await careful.close();
+});
+
+describe('the scenario catalogue', () => {
+  it('has at least ten scenarios, each loadable with a name and a description', async () => {
+    const names = listBuiltInScenarios();
+    expect(names.length).toBeGreaterThanOrEqual(10);
+    for (const n of names) {
+      const s = await loadScenario(n);
+      expect(s.name).toBe(n);
+      expect(s.description.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('passes the careful consumer on every scenario', async () => {
+    const scenarios = await Promise.all(listBuiltInScenarios().map((n) => loadScenario(n)));
+    const results = await runScenarios(scenarios, { target: careful.url, secret: SECRET, apiPort, seed: 1, reporter: silent() });
+    for (const r of results) for (const a of r.assertions) expect(a.passed, `${r.name}: ${a.message} (${a.detail ?? ''})`).toBe(true);
+  }, 180_000);
+
+  it('fails the naive consumer where it is naive', async () => {
+    const naive = await startNaiveConsumer();
+    try {
+      const scenarios = await Promise.all(['bad-signatures', 'stale-replay', 'happy-path'].map((n) => loadScenario(n)));
+      const results = await runScenarios(scenarios, { target: naive.url, secret: SECRET, seed: 1, reporter: silent() });
+      const byName = Object.fromEntries(results.map((r) => [r.name, r]));
+      expect(byName['bad-signatures']?.passed).toBe(false);
+      expect(byName['bad-signatures']?.assertions.filter((a) => !a.passed).map((a) => a.message)).toContain('wrong-secret: rejected with a 4xx');
+      expect(byName['stale-replay']?.assertions.find((a) => a.message === 'the replay is rejected with a 4xx')?.passed).toBe(false);
+      // It acknowledges events fine, but never fetches the job.
+      const happy = byName['happy-path']!;
+      expect(happy.assertions.filter((a) => a.message.endsWith('acknowledged with a 2xx')).every((a) => a.passed)).toBe(true);
+      expect(happy.assertions.find((a) => a.message.startsWith('the consumer fetched'))?.passed).toBe(false);
+    } finally {
+      await naive.close();
+    }
+  }, 60_000);
+
+  it('gives the same faults on the same messages for the same seed', async () => {
+    const chaos = await loadScenario(new URL('../fixtures/seeded-chaos.ts', import.meta.url).pathname);
+    const run = async (seed: number) => {
+      const [r] = await runScenarios([chaos], { target: careful.url, secret: SECRET, seed, reporter: silent() });
+      return [...(r?.deliveries ?? [])].sort((a, b) => (a.messageId + a.faults.join()).localeCompare(b.messageId + b.faults.join()));
+    };
+    const a = await run(7);
+    expect(a.some((d) => d.status === 'dropped')).toBe(true);
+    expect(a.some((d) => d.attemptFaults.some((f) => f.startsWith('bad signature')))).toBe(true);
+    expect(a.some((d) => d.faults.some((f) => f.startsWith('duplicate')))).toBe(true);
+    expect(await run(7)).toEqual(a);
+    expect(await run(8)).not.toEqual(a);
+  }, 60_000);
+});
