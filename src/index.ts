@@ -15,6 +15,9 @@ export { JOB_EVENT_TYPES, type JobEvent, type JobEventPayload, type JobEventType
 export type { ExtractResult, LargeResultPointer } from './core/result-generator.js';
 export type { AsyncSubmissionResponse, JobStatusResponse } from './core/pulse-core.js';
 export { VERSION } from './version.js';
+export { defineScenario, type Scenario, type ScenarioContext, type SendOptions, type SentEvent } from './scenarios/define.js';
+export { SIGNATURE_FAULTS, explain as explainFault, type Fault, type FaultRule, type FaultScope, type SignatureFault, type ApiRoute } from './faults/fault-plan.js';
+export type { Delivery, Attempt, DeliveryStatus } from './delivery/types.js';
 
 /** Options for `createPulseMock`: any `MockConfig` field, plus a clock for tests. */
 export type PulseMockOptions = Partial<Omit<MockConfig, 'seedGenerated' | 'configFile'>> & {

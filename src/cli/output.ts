@@ -1,6 +1,7 @@
 import type { MockConfig } from '../config.js';
 import type { JobEvent } from '../core/events.js';
 import type { Attempt, Delivery } from '../delivery/types.js';
+import { explain as explainFault } from '../faults/fault-plan.js';
 import type { PulseMock } from '../index.js';
 
 /** Console output: a human banner and `[pulse-mock]` lines, or one JSON object per line. */
@@ -52,6 +53,8 @@ export function createOutput(config: MockConfig): Output {
           outcome: d.status,
           retryInMs: a.retryInMs ?? null,
           reason: d.reason ?? null,
+          fault: a.fault ?? null,
+          faults: d.faults,
         }),
       jobEvent: (e) => verbose && json({ event: 'job', type: e.type, jobId: e.jobId, status: e.payload.data.status, ...(e.payload.data.error ? { error: e.payload.data.error } : {}) }),
       shutdown: (signal, c) => json({ event: 'shutdown', signal, ...c }),
@@ -75,6 +78,7 @@ export function createOutput(config: MockConfig): Output {
       for (const e of eps) line(`            -> ${e.url}${e.eventTypes.length ? ` (${e.eventTypes.join(', ')})` : ''}`);
       line(`  portal:   ${m.url}/portal?token=${m.portalToken}`);
       if (config.timeScale !== 1) line(`  time:     scaled by ${config.timeScale} (retries and job timing)`);
+      for (const f of m.runtime.faults.list()) line(`  fault:    ${explainFault(f)}`);
       if (config.configFile) line(`  config:   ${config.configFile}`);
       if (config.host === '0.0.0.0' || config.host === '::') line('  warning:  listening on every interface; anyone on your network can reach this mock');
       line('Press Ctrl+C to stop.');
@@ -85,7 +89,8 @@ export function createOutput(config: MockConfig): Output {
       const got = a.status !== undefined ? `${a.status}` : (a.error ?? 'no response');
       const next =
         d.status === 'succeeded' ? 'delivered' : d.status === 'pending' && a.retryInMs !== undefined ? `retry in ${formatMs(a.retryInMs)}` : `failed: ${d.reason ?? ''}`;
-      line(`webhook ${d.eventType} ${d.messageId} -> ${d.url} attempt ${a.n}: ${got} in ${a.durationMs}ms, ${next}`);
+      const faults = [...d.faults, ...(a.fault ? [a.fault] : [])];
+      line(`webhook ${d.eventType} ${d.messageId} -> ${d.url} attempt ${a.n}: ${got} in ${a.durationMs}ms, ${next}${faults.length ? ` [fault: ${faults.join('; ')}]` : ''}`);
     },
     jobEvent: (e) => verbose && line(`${e.type} ${e.jobId}${e.payload.data.error ? `: ${e.payload.data.error}` : ''}`),
     shutdown: (signal, c) =>
