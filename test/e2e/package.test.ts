@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,7 @@ beforeAll(() => {
 
 describe('the published package', () => {
   it('ships compiled JS, types, the bin and fixtures, and no sources or tests', () => {
-    for (const f of ['bin/pulse-mock.js', 'dist/cli.js', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'fixtures/documents.json', 'README.md', 'package.json'])
+    for (const f of ['bin/pulse-mock.js', 'scenarios/happy-path.ts', 'dist/cli.js', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'fixtures/documents.json', 'README.md', 'package.json'])
       expect(files).toContain(f);
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
   });
@@ -47,13 +47,38 @@ describe('the published package', () => {
     }
   });
 
-  it('is importable from ESM and CommonJS', () => {
-    const esm = execFileSync(process.execPath, ['--input-type=module', '-e', "import('pulse-mock').then(m => console.log(typeof m.createPulseMock))"], {
-      cwd: root,
-      encoding: 'utf8',
-    });
-    expect(esm.trim()).toBe('function');
-    const cjs = execFileSync(process.execPath, ['-e', "console.log(typeof require('pulse-mock').createPulseMock)"], { cwd: root, encoding: 'utf8' });
-    expect(cjs.trim()).toBe('function');
-  });
+  it('installs from the tarball into a new project: every entry imports from ESM and CJS, and an msw test runs there', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pm-user-'));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module' }));
+    // msw at the version this repo tests with; everything comes from the npm cache when it can.
+    const msw = JSON.parse(readFileSync(join(root, 'node_modules/msw/package.json'), 'utf8')).version;
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, `msw@${msw}`], { cwd: dir, stdio: 'pipe', timeout: 240_000 });
+    const entries = ['pulse-mock', 'pulse-mock/msw', 'pulse-mock/testing'];
+    const esm = execFileSync(process.execPath, ['--input-type=module', '-e', `for (const e of ${JSON.stringify(entries)}) { const m = await import(e); console.log(e, Object.keys(m).length); }`], { cwd: dir, encoding: 'utf8' });
+    const cjs = execFileSync(process.execPath, ['-e', `for (const e of ${JSON.stringify(entries)}) console.log(e, Object.keys(require(e)).length)`], { cwd: dir, encoding: 'utf8' });
+    for (const out of [esm, cjs]) for (const e of entries) expect(out).toMatch(new RegExp(`^${e} [1-9]\\d*$`, 'm'));
+    for (const f of ['index', 'msw', 'testing']) for (const ext of ['d.ts', 'd.cts']) expect(files).toContain(`dist/${f}.${ext}`);
+
+    writeFileSync(
+      join(dir, 'msw-test.mjs'),
+      `import { setupServer } from 'msw/node';
+import { createPulseHandlers } from 'pulse-mock/msw';
+import { signWebhook } from 'pulse-mock/testing';
+const server = setupServer(...createPulseHandlers({ apiKey: 'k', processingMs: 10, queueMs: 5 }));
+server.listen({ onUnhandledRequest: 'error' });
+const res = await fetch('https://api.runpulse.com/extract', { method: 'POST', headers: { 'x-api-key': 'k', 'content-type': 'application/json' }, body: JSON.stringify({ file_url: 'https://e.com/invoice.pdf', async: true }) });
+const { job_id } = await res.json();
+let job;
+for (let i = 0; i < 100; i++) { job = await (await fetch('https://api.runpulse.com/job/' + job_id, { headers: { 'x-api-key': 'k' } })).json(); if (job.status === 'completed') break; await new Promise((r) => setTimeout(r, 10)); }
+const signed = signWebhook({ type: 'job.completed', data: { job_id } }, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
+console.log(JSON.stringify({ status: job.status, invoice: /INVOICE/.test(job.result.markdown), signature: signed.headers['webhook-signature'].startsWith('v1,') }));
+server.close();
+`,
+    );
+    const out = JSON.parse(execFileSync(process.execPath, ['msw-test.mjs'], { cwd: dir, encoding: 'utf8', timeout: 30_000 }));
+    expect(out).toEqual({ status: 'completed', invoice: true, signature: true });
+    expect(execFileSync(join(dir, 'node_modules/.bin/pulse-mock'), ['--version'], { cwd: dir, encoding: 'utf8' }).trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    // The scenario catalogue ships too, and loads through tsx from the installed package.
+    expect(execFileSync(join(dir, 'node_modules/.bin/pulse-mock'), ['scenario', 'list'], { cwd: dir, encoding: 'utf8' })).toMatch(/^happy-path +/m);
+  }, 300_000);
 });

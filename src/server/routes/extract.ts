@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { PulseCore } from '../../core/pulse-core.js';
-import { baseUrlOf, overridesFrom, uploads } from '../request-context.js';
+import { baseUrlOf, headerValue, overridesFrom, uploads } from '../request-context.js';
 import { AsyncSubmissionResponse, errorResponses, ExtractResponse, extractBody } from '../schemas.js';
 
 /** `POST /extract` (sync, or async with `async: true`) and the deprecated `POST /extract_async`. */
@@ -13,7 +13,7 @@ export const extractRoutes: FastifyPluginAsync<{ core: PulseCore }> = async (app
     const res = core.extract({
       fields,
       ...(upload ? { upload } : {}),
-      overrides: overridesFrom(request),
+      overrides: overridesFrom((name) => headerValue(request, name)),
       baseUrl: baseUrlOf(request),
       forceAsync,
     });
