@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { PulseCore } from '../../core/pulse-core.js';
 import { baseUrlOf } from '../request-context.js';
+import { portalPage } from '../portal-page.js';
 import { errorResponses, WebhookLinkResponse } from '../schemas.js';
 
 /** `POST /webhook`: the portal link, carrying a token scoped to the portal. */
@@ -27,12 +28,7 @@ export const portalRoutes: FastifyPluginAsync<{ portalToken: string }> = async (
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       return reply.code(401).type('text/html').send(page('Portal link expired or invalid', '<p>Ask the API for a fresh link: <code>POST /webhook</code>.</p>'));
     }
-    return reply.type('text/html').send(
-      page(
-        'Pulse webhook portal (pulse-mock)',
-        '<p>This is the local stand-in for Pulse\'s webhook portal. Endpoint management, test events and delivery logs arrive with the webhook delivery engine.</p>',
-      ),
-    );
+    return reply.type('text/html').header('cache-control', 'no-store').send(portalPage());
   });
 };
 

@@ -1,0 +1,286 @@
+/**
+ * The webhook portal: one self-contained page (HTML, CSS and vanilla JS, no build step), a
+ * client of the admin API under /_mock/. The link from POST /webhook carries the token, which
+ * the page sends back as a bearer token.
+ */
+export function portalPage(): string {
+  return PAGE;
+}
+
+const PAGE = /* html */ `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Webhook portal · pulse-mock</title>
+<style>
+  :root { --fg:#1d2430; --muted:#5b6577; --line:#dde2ea; --bg:#f6f8fb; --card:#fff; --accent:#3150d6; --ok:#17803d; --bad:#b42318; --warn:#9a6700; }
+  * { box-sizing: border-box; }
+  body { margin:0; font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif; color:var(--fg); background:var(--bg); }
+  header { background:#111827; color:#fff; padding:14px 24px; display:flex; gap:16px; align-items:baseline; flex-wrap:wrap; }
+  header h1 { font-size:18px; margin:0; }
+  header p { margin:0; color:#c7cdd8; font-size:13px; }
+  main { display:grid; grid-template-columns: minmax(320px, 440px) minmax(0, 1fr); gap:20px; padding:20px 24px; max-width:1400px; margin:0 auto; }
+  @media (max-width: 900px) { main { grid-template-columns: minmax(0, 1fr); padding:12px; } }
+  section { background:var(--card); border:1px solid var(--line); border-radius:10px; padding:16px; min-width:0; }
+  h2 { font-size:16px; margin:0 0 12px; }
+  h3 { font-size:14px; margin:0; word-break:break-all; }
+  label { display:block; font-size:13px; color:var(--muted); margin:8px 0 3px; }
+  input[type=url], input[type=text], input[type=password], textarea, select { width:100%; font:inherit; padding:7px 9px; border:1px solid var(--line); border-radius:6px; background:#fff; color:var(--fg); }
+  textarea { min-height:56px; font-family:ui-monospace,monospace; font-size:13px; }
+  fieldset { border:1px solid var(--line); border-radius:6px; margin:10px 0 0; padding:6px 10px 10px; }
+  legend { font-size:13px; color:var(--muted); padding:0 4px; }
+  fieldset label { display:inline-flex; gap:5px; align-items:center; margin:4px 12px 0 0; color:var(--fg); }
+  button { font:inherit; font-size:13px; padding:6px 11px; border-radius:6px; border:1px solid var(--line); background:#fff; color:var(--fg); cursor:pointer; }
+  button.primary { background:var(--accent); border-color:var(--accent); color:#fff; }
+  button.danger { color:var(--bad); }
+  button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible { outline:2px solid var(--accent); outline-offset:1px; }
+  .row { display:flex; gap:8px; flex-wrap:wrap; align-items:center; margin-top:10px; }
+  .two { display:grid; grid-template-columns:1fr 1fr; gap:8px; }
+  .card { border:1px solid var(--line); border-radius:8px; padding:12px; margin-bottom:12px; }
+  .meta { color:var(--muted); font-size:13px; margin:4px 0 0; }
+  .secret { font-family:ui-monospace,monospace; font-size:12px; background:var(--bg); padding:3px 6px; border-radius:4px; word-break:break-all; }
+  .pill { display:inline-block; font-size:12px; padding:1px 8px; border-radius:999px; background:var(--bg); border:1px solid var(--line); }
+  .pill.succeeded { color:var(--ok); border-color:#b7e1c4; background:#effaf2; }
+  .pill.failed { color:var(--bad); border-color:#f1c2bd; background:#fdf1f0; }
+  .pill.pending, .pill.sending { color:var(--warn); border-color:#eddcaa; background:#fdf8ea; }
+  .pill.dropped { color:var(--muted); }
+  .pill.disabled { color:var(--bad); }
+  .filters { display:grid; grid-template-columns:repeat(3, 1fr); gap:8px; }
+  @media (max-width: 560px) { .filters, .two { grid-template-columns:1fr; } }
+  table { width:100%; border-collapse:collapse; font-size:13px; }
+  th, td { text-align:left; padding:7px 6px; border-bottom:1px solid var(--line); vertical-align:top; }
+  th { color:var(--muted); font-weight:600; }
+  .table-wrap { overflow-x:auto; position:relative; }
+  @media (max-width: 560px) {
+    thead { display:none; }
+    tbody tr { display:block; border-bottom:1px solid var(--line); padding:8px 0; }
+    tbody td { display:block; border:0; padding:2px 0; }
+  }
+  .attempts { margin:6px 0 0; padding:0; list-style:none; }
+  .attempts li { font-family:ui-monospace,monospace; font-size:12px; color:var(--muted); padding:2px 0; word-break:break-word; }
+  .empty { color:var(--muted); font-size:14px; }
+  .toast { position:fixed; bottom:16px; right:16px; background:#111827; color:#fff; padding:8px 14px; border-radius:8px; font-size:13px; opacity:0; transition:opacity .2s; }
+  .toast.show { opacity:1; }
+  .test-result { font-size:13px; margin-top:6px; }
+  .sr-only { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); }
+</style>
+</head>
+<body>
+<header>
+  <h1>Webhook portal</h1>
+  <p>pulse-mock · a local stand-in for Pulse's Svix portal · <span id="base"></span></p>
+</header>
+<main>
+  <section aria-labelledby="h-endpoints">
+    <h2 id="h-endpoints">Endpoints</h2>
+    <div id="endpoint-list" aria-live="polite"></div>
+    <form id="endpoint-form" aria-labelledby="form-title">
+      <h3 id="form-title">Add an endpoint</h3>
+      <input type="hidden" id="f-id">
+      <label for="f-url">Endpoint URL</label>
+      <input id="f-url" type="url" required placeholder="http://localhost:3000/webhooks/pulse">
+      <label for="f-desc">Description</label>
+      <input id="f-desc" type="text" placeholder="optional">
+      <fieldset>
+        <legend>Events (none selected = all)</legend>
+        <div id="f-events"></div>
+      </fieldset>
+      <label for="f-headers">Custom headers (one "Name: value" per line)</label>
+      <textarea id="f-headers" placeholder="x-tenant: acme"></textarea>
+      <div class="two">
+        <div><label for="f-user">Basic auth username</label><input id="f-user" type="text" autocomplete="off"></div>
+        <div><label for="f-pass">Basic auth password</label><input id="f-pass" type="password" autocomplete="new-password"></div>
+      </div>
+      <p id="form-error" role="alert" class="meta" style="color:var(--bad)"></p>
+      <div class="row">
+        <button class="primary" type="submit" id="f-submit">Add endpoint</button>
+        <button type="button" id="f-cancel" hidden>Cancel editing</button>
+      </div>
+    </form>
+  </section>
+  <section aria-labelledby="h-logs">
+    <h2 id="h-logs">Message log</h2>
+    <div class="filters">
+      <div><label for="q-endpoint">Endpoint</label><select id="q-endpoint"><option value="">All endpoints</option></select></div>
+      <div><label for="q-event">Event type</label><select id="q-event"><option value="">All events</option></select></div>
+      <div><label for="q-status">Status</label><select id="q-status"><option value="">Any status</option><option>succeeded</option><option>failed</option><option>pending</option><option>sending</option><option>dropped</option></select></div>
+    </div>
+    <div class="table-wrap">
+      <table aria-describedby="h-logs">
+        <thead><tr><th scope="col">Time</th><th scope="col">Event</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+        <tbody id="log-body"></tbody>
+      </table>
+    </div>
+    <p id="log-empty" class="empty">No messages yet. Submit an async job, or send a test event.</p>
+  </section>
+</main>
+<div class="toast" id="toast" role="status" aria-live="polite"></div>
+<script>
+(() => {
+  const EVENTS = ['job.created', 'job.processing', 'job.completed', 'job.failed', 'job.cancelled'];
+  const token = new URLSearchParams(location.search).get('token') || '';
+  const $ = (id) => document.getElementById(id);
+  const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+  const time = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '');
+  let endpoints = [];
+  const revealed = new Set();
+
+  async function api(method, path, body) {
+    const res = await fetch(path, { method, headers: { authorization: 'Bearer ' + token, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const json = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(json.error ? json.error.message : 'HTTP ' + res.status);
+    return json;
+  }
+  function toast(msg) { const t = $('toast'); t.textContent = msg; t.classList.add('show'); clearTimeout(toast.timer); toast.timer = setTimeout(() => t.classList.remove('show'), 2200); }
+
+  $('base').textContent = location.origin;
+  $('f-events').innerHTML = EVENTS.map((e) => '<label><input type="checkbox" name="event" value="' + e + '"> ' + e + '</label>').join('');
+  $('q-event').innerHTML += EVENTS.map((e) => '<option>' + e + '</option>').join('');
+
+  function renderEndpoints() {
+    const list = $('endpoint-list');
+    if (!endpoints.length) { list.innerHTML = '<p class="empty">No endpoints yet: add one below.</p>'; }
+    else list.innerHTML = endpoints.map((ep) => {
+      const show = revealed.has(ep.id);
+      return '<article class="card" data-endpoint="' + esc(ep.id) + '" aria-label="Endpoint ' + esc(ep.url) + '">' +
+        '<h3>' + esc(ep.url) + '</h3>' +
+        '<p class="meta">' + (ep.description ? esc(ep.description) + ' · ' : '') + (ep.eventTypes.length ? esc(ep.eventTypes.join(', ')) : 'all events') +
+        (ep.disabled ? ' · <span class="pill disabled">disabled' + (ep.disabledReason ? ': ' + esc(ep.disabledReason) : '') + '</span>' : '') +
+        (Object.keys(ep.headers).length ? ' · headers: ' + esc(Object.keys(ep.headers).join(', ')) : '') + (ep.basicAuth ? ' · basic auth' : '') + '</p>' +
+        '<p class="meta">Signing secret: <span class="secret" data-role="secret">' + (show ? esc(ep.secret) : 'whsec_' + '•'.repeat(12)) + '</span>' +
+        (ep.previousSecrets.length ? ' <span class="pill">old secret still signing until ' + esc(time(ep.previousSecrets[0].expiresAt)) + '</span>' : '') + '</p>' +
+        '<div class="row">' +
+          '<button type="button" data-act="reveal">' + (show ? 'Hide secret' : 'Show secret') + '</button>' +
+          '<button type="button" data-act="copy">Copy secret</button>' +
+          '<button type="button" data-act="rotate">Rotate secret</button>' +
+          '<button type="button" data-act="edit">Edit</button>' +
+          '<button type="button" data-act="toggle">' + (ep.disabled ? 'Enable' : 'Disable') + '</button>' +
+          '<button type="button" class="danger" data-act="delete">Delete</button>' +
+        '</div>' +
+        '<div class="row">' +
+          '<label class="sr-only" for="test-type-' + esc(ep.id) + '">Test event type for ' + esc(ep.url) + '</label>' +
+          '<select id="test-type-' + esc(ep.id) + '" data-role="test-type" style="width:auto">' + EVENTS.map((e) => '<option' + (e === 'job.completed' ? ' selected' : '') + '>' + e + '</option>').join('') + '</select>' +
+          '<button type="button" class="primary" data-act="test">Send test event</button>' +
+        '</div>' +
+        '<p class="test-result" data-role="test-result" aria-live="polite"></p>' +
+      '</article>';
+    }).join('');
+    const sel = $('q-endpoint'); const cur = sel.value;
+    sel.innerHTML = '<option value="">All endpoints</option>' + endpoints.map((ep) => '<option value="' + esc(ep.id) + '">' + esc(ep.url) + '</option>').join('');
+    sel.value = cur;
+  }
+
+  async function loadEndpoints() { endpoints = (await api('GET', '/_mock/endpoints')).data; renderEndpoints(); }
+
+  async function loadLog() {
+    const q = new URLSearchParams();
+    if ($('q-endpoint').value) q.set('endpointId', $('q-endpoint').value);
+    if ($('q-event').value) q.set('eventType', $('q-event').value);
+    if ($('q-status').value) q.set('status', $('q-status').value);
+    q.set('limit', '200');
+    const { data } = await api('GET', '/_mock/messages?' + q);
+    const byUrl = Object.fromEntries(endpoints.map((e) => [e.id, e.url]));
+    $('log-empty').hidden = data.length > 0;
+    $('log-body').innerHTML = data.slice().reverse().map((m) =>
+      '<tr data-message="' + esc(m.id) + '" data-status="' + esc(m.status) + '">' +
+        '<td>' + esc(time(m.createdAt)) + '</td>' +
+        '<td>' + esc(m.eventType) + '<div class="meta">' + esc(m.id) + (m.jobId ? ' · job ' + esc(m.jobId) : '') + '<br>' + esc(byUrl[m.endpointId] || m.url) + '</div></td>' +
+        '<td><span class="pill ' + esc(m.status) + '">' + esc(m.status) + '</span>' + (m.reason ? '<div class="meta">' + esc(m.reason) + '</div>' : '') + (m.faults.length ? '<div class="meta">fault: ' + esc(m.faults.join('; ')) + '</div>' : '') + '</td>' +
+        '<td><ul class="attempts">' + (m.attempts.length ? m.attempts.map((a) =>
+          '<li>#' + a.n + ' ' + esc(time(a.at)) + ' · ' + (a.status !== null ? 'HTTP ' + a.status : esc(a.error)) + ' · ' + a.durationMs + ' ms' +
+          (a.fault ? ' · fault: ' + esc(a.fault) : '') + (a.responseBody ? ' · ' + esc(a.responseBody.slice(0, 120)) : '') + '</li>').join('') : '<li>none yet</li>') + '</ul></td>' +
+        '<td>' + (m.status === 'failed' || m.status === 'succeeded' ? '<button type="button" data-act="resend" data-message="' + esc(m.id) + '" data-endpoint="' + esc(m.endpointId) + '" aria-label="Resend ' + esc(m.eventType) + ' ' + esc(m.id) + '">Resend</button>' : '') + '</td>' +
+      '</tr>').join('');
+  }
+
+  function resetForm() {
+    $('endpoint-form').reset(); $('f-id').value = ''; $('form-title').textContent = 'Add an endpoint';
+    $('f-submit').textContent = 'Add endpoint'; $('f-cancel').hidden = true; $('form-error').textContent = '';
+  }
+  function parseHeaders(text) {
+    const out = {};
+    for (const line of text.split('\\n').map((l) => l.trim()).filter(Boolean)) {
+      const i = line.indexOf(':');
+      if (i < 1) throw new Error('Header lines look like "Name: value": ' + line);
+      out[line.slice(0, i).trim()] = line.slice(i + 1).trim();
+    }
+    return out;
+  }
+
+  $('endpoint-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    $('form-error').textContent = '';
+    try {
+      const body = {
+        url: $('f-url').value.trim(),
+        description: $('f-desc').value.trim(),
+        eventTypes: [...document.querySelectorAll('#f-events input:checked')].map((i) => i.value),
+        headers: parseHeaders($('f-headers').value),
+        basicAuth: $('f-user').value ? { username: $('f-user').value, password: $('f-pass').value } : null,
+      };
+      const id = $('f-id').value;
+      if (id) await api('PATCH', '/_mock/endpoints/' + encodeURIComponent(id), body);
+      else await api('POST', '/_mock/endpoints', body);
+      toast(id ? 'Endpoint saved' : 'Endpoint added');
+      resetForm();
+      await loadEndpoints();
+    } catch (e) { $('form-error').textContent = e.message; }
+  });
+  $('f-cancel').addEventListener('click', resetForm);
+
+  $('endpoint-list').addEventListener('click', async (ev) => {
+    const btn = ev.target.closest('button'); if (!btn) return;
+    const card = btn.closest('[data-endpoint]'); const id = card.dataset.endpoint;
+    const ep = endpoints.find((e) => e.id === id);
+    try {
+      switch (btn.dataset.act) {
+        case 'reveal': revealed.has(id) ? revealed.delete(id) : revealed.add(id); renderEndpoints(); break;
+        case 'copy': await navigator.clipboard.writeText(ep.secret).then(() => toast('Secret copied'), () => toast('Copy failed: select the secret instead')); break;
+        case 'rotate': await api('POST', '/_mock/endpoints/' + encodeURIComponent(id) + '/rotate-secret', {}); revealed.add(id); toast('Secret rotated; the old one keeps signing for the grace period'); await loadEndpoints(); break;
+        case 'toggle': await api('PATCH', '/_mock/endpoints/' + encodeURIComponent(id), { disabled: !ep.disabled }); await loadEndpoints(); break;
+        case 'delete': if (confirm('Delete endpoint ' + ep.url + '?')) { await api('DELETE', '/_mock/endpoints/' + encodeURIComponent(id)); await loadEndpoints(); } break;
+        case 'edit':
+          $('f-id').value = id; $('f-url').value = ep.url; $('f-desc').value = ep.description;
+          for (const i of document.querySelectorAll('#f-events input')) i.checked = ep.eventTypes.includes(i.value);
+          $('f-headers').value = Object.entries(ep.headers).map(([k, v]) => k + ': ' + v).join('\\n');
+          $('f-user').value = ep.basicAuth ? ep.basicAuth.username : ''; $('f-pass').value = ep.basicAuth ? ep.basicAuth.password : '';
+          $('form-title').textContent = 'Edit endpoint'; $('f-submit').textContent = 'Save endpoint'; $('f-cancel').hidden = false; $('f-url').focus();
+          break;
+        case 'test': {
+          const out = card.querySelector('[data-role=test-result]');
+          const type = card.querySelector('[data-role=test-type]').value;
+          out.textContent = 'Sending ' + type + '…';
+          const sent = await api('POST', '/_mock/endpoints/' + encodeURIComponent(id) + '/test', { eventType: type });
+          for (let i = 0; i < 60; i++) {
+            const m = (await api('GET', '/_mock/messages/' + encodeURIComponent(sent.id))).data[0];
+            if (m && m.status !== 'pending' && m.status !== 'sending') {
+              const a = m.attempts[m.attempts.length - 1];
+              out.textContent = 'Test ' + type + ': ' + m.status + (a ? ' (' + (a.status !== null ? 'HTTP ' + a.status : a.error) + ' in ' + a.durationMs + ' ms)' : '');
+              break;
+            }
+            await new Promise((r) => setTimeout(r, 250));
+          }
+          loadLog();
+          break;
+        }
+      }
+    } catch (e) { toast(e.message); }
+  });
+
+  $('log-body').addEventListener('click', async (ev) => {
+    const btn = ev.target.closest('button[data-act=resend]'); if (!btn) return;
+    try { await api('POST', '/_mock/messages/' + encodeURIComponent(btn.dataset.message) + '/resend', { endpointId: btn.dataset.endpoint }); toast('Message resent'); await loadLog(); }
+    catch (e) { toast(e.message); }
+  });
+  for (const id of ['q-endpoint', 'q-event', 'q-status']) $(id).addEventListener('change', loadLog);
+
+  async function refresh() { try { await loadEndpoints(); await loadLog(); } catch (e) { toast(e.message); } }
+  refresh();
+  // Live updates: poll while the page is visible.
+  setInterval(() => { if (!document.hidden) loadLog().catch(() => {}); }, 1000);
+})();
+</script>
+</body>
+</html>
+`;
