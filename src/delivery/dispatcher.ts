@@ -171,6 +171,7 @@ export class Dispatcher {
     this.#held.set(k, list.filter((e) => e.d.messageId === d.messageId));
     for (const e of overtaken) {
       e.timer.cancel();
+      delete e.d.nextAttemptAt; // released now, not at the hold's deadline
       this.#enqueue(e.d, 'scheduled');
     }
   }
@@ -230,6 +231,7 @@ export class Dispatcher {
 
   #enqueue(d: Delivery, trigger: AttemptTrigger): void {
     if (this.#closed) return;
+    d.dueAt = d.nextAttemptAt ?? this.#o.clock.now();
     delete d.nextAttemptAt;
     const lane = this.#lane(d.endpointId);
     lane.queue.push({ d, trigger });
@@ -280,7 +282,15 @@ export class Dispatcher {
     if (ep.basicAuth) headers.authorization = `Basic ${Buffer.from(`${ep.basicAuth.username}:${ep.basicAuth.password}`).toString('base64')}`;
 
     const started = wall.now();
-    const attempt: Attempt = { n: d.attempts.length + 1, trigger, at: started, durationMs: 0, timestamp, ...(sigFault ? { fault: sigFault.explanation } : {}) };
+    const attempt: Attempt = {
+      n: d.attempts.length + 1,
+      trigger,
+      dueAt: d.dueAt ?? this.#o.clock.now(),
+      at: started,
+      durationMs: 0,
+      timestamp,
+      ...(sigFault ? { fault: sigFault.explanation } : {}),
+    };
     if (trigger === 'scheduled') d.scheduledAttempts++;
     let response: Awaited<ReturnType<Transport>> | undefined;
     try {

@@ -9,6 +9,8 @@ export interface Attempt {
   /** 1-based, counting every attempt of this delivery. */
   n: number;
   trigger: AttemptTrigger;
+  /** When this attempt was due (mock clock); `at - dueAt` is how late the timer fired. */
+  dueAt: number;
   at: number;
   durationMs: number;
   /** The timestamp signed into this attempt (unix seconds). */
@@ -38,6 +40,8 @@ export interface Delivery {
   scheduledAttempts: number;
   createdAt: number;
   nextAttemptAt?: number;
+  /** Due time of the attempt waiting in the queue. */
+  dueAt?: number;
   finishedAt?: number;
   /** Why it failed or was dropped. */
   reason?: string;

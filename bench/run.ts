@@ -1,0 +1,323 @@
+/**
+ * Benchmarks: what users feel, as ratios against a baseline measured in the same run on the
+ * same machine. `npm run bench` (full), `npm run bench -- --quick` (under a minute),
+ * `--smoke` (seconds; run by the test suite so this script cannot rot), `--out DIR`.
+ * Writes results.json and RESULTS.md.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createPulseMock } from '../src/index.js';
+
+const args = process.argv.slice(2);
+const mode = args.includes('--smoke') ? 'smoke' : args.includes('--quick') ? 'quick' : 'full';
+const outDir = args.includes('--out') ? (args[args.indexOf('--out') + 1] as string) : fileURLToPath(new URL('.', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
+const useDist = existsSync(join(root, 'dist/cli.js')) && mode !== 'smoke';
+const BIN = join(root, 'bin/pulse-mock.js');
+const size = { smoke: { runs: 1, seconds: 1, jobs: 300, lateness: 500 }, quick: { runs: 3, seconds: 4, jobs: 10_000, lateness: 10_000 }, full: { runs: 7, seconds: 10, jobs: 100_000, lateness: 10_000 } }[mode];
+
+interface Metric {
+  value: number;
+  unit: string;
+  target: string;
+  pass: boolean | null;
+  detail: string;
+}
+const metrics: Record<string, Metric> = {};
+const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
+
+// ---------------------------------------------------------------- processes
+interface Proc {
+  child: ChildProcess;
+  url: string;
+  stop(): Promise<void>;
+}
+
+function spawnReady(cmd: string, argv: string[], env: Record<string, string> = {}, ready = (line: string) => (JSON.parse(line) as { url?: string }).url): Promise<Proc> {
+  const child = spawn(cmd, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`${cmd} ${argv.join(' ')} not ready in 60 s`)), 60_000);
+    const onLine = (line: string) => {
+      let url: string | undefined;
+      try {
+        url = ready(line);
+      } catch {
+        return;
+      }
+      if (!url) return;
+      clearTimeout(timer);
+      resolve({
+        child,
+        url,
+        stop: () =>
+          new Promise((r) => {
+            child.once('exit', () => r());
+            child.kill('SIGKILL');
+          }),
+      });
+    };
+    const feed = (d: Buffer) => {
+      buf += d;
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        onLine(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+      }
+    };
+    child.stdout?.on('data', feed);
+    child.stderr?.on('data', feed);
+    child.on('exit', (code) => reject(new Error(`${cmd} exited ${code} before ready`)));
+  });
+}
+
+const pulseMock = (flags: string[] = []) =>
+  spawnReady(process.execPath, [BIN, 'start', '--port', '0', '--json', '--quiet', ...flags], useDist ? { PULSE_MOCK_USE_DIST: '1' } : {});
+const fastifyBaseline = (jobBody: string) => spawnReady(process.execPath, [join(root, 'bench/baseline-fastify.mjs')], { BASELINE_JOB_BODY: jobBody });
+const sink = () => spawnReady(process.execPath, [join(root, 'bench/sink.mjs')]);
+const prism = (spec: string, port: number) =>
+  spawnReady(join(root, 'node_modules/.bin/prism'), ['mock', '-p', String(port), '-h', '127.0.0.1', spec], {}, (line) =>
+    /Prism is listening on (http:\/\/\S+)/.exec(line)?.[1]?.replace(/\/$/, ''),
+  );
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] as number;
+const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return round(Number(m?.[1] ?? 0) / 1024, 1);
+}
+
+// ---------------------------------------------------------------- startup
+async function startupMs(start: () => Promise<Proc>): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < size.runs; i++) {
+    const t0 = performance.now();
+    const p = await start();
+    for (let k = 0; k < 2000; k++) {
+      const ok = await fetch(`${p.url}/health`).then((r) => r.status === 200, () => false);
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    samples.push(performance.now() - t0);
+    await p.stop();
+  }
+  return median(samples);
+}
+
+// ---------------------------------------------------------------- API load
+/** The realistic mix: submit an async job, then poll it four times. */
+async function apiRps(url: string, key = 'bench'): Promise<number> {
+  const submit = JSON.stringify({ file_url: 'https://example.com/invoice.pdf', async: true });
+  const poll = { method: 'GET' as const, setupRequest: (req: Record<string, unknown>, ctx: Record<string, unknown>) => ({ ...req, path: `/job/${String(ctx.jobId)}` }) };
+  const result = await autocannon({
+    url,
+    connections: 10,
+    duration: size.seconds,
+    headers: { 'x-api-key': key, 'content-type': 'application/json' },
+    requests: [
+      {
+        method: 'POST',
+        path: '/extract',
+        body: submit,
+        onResponse: (_status: number, body: string, ctx: Record<string, unknown>) => {
+          try {
+            ctx.jobId = (JSON.parse(body) as { job_id?: string }).job_id ?? 'x';
+          } catch {
+            ctx.jobId = 'x';
+          }
+        },
+      },
+      poll,
+      poll,
+      poll,
+      poll,
+    ] as never,
+  });
+  if (result.non2xx > result.requests.total * 0.01) log(`warning: ${result.non2xx} non-2xx answers from ${url}`);
+  return result.requests.average;
+}
+
+// ---------------------------------------------------------------- deliveries
+async function sinkCount(url: string): Promise<number> {
+  return Number(await (await fetch(`${url}/count`)).text());
+}
+
+async function waitForSink(url: string, n: number, timeoutMs: number): Promise<number> {
+  const end = Date.now() + timeoutMs;
+  let c = 0;
+  while ((c = await sinkCount(url)) < n && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  return c;
+}
+
+async function submitJobs(url: string, n: number): Promise<void> {
+  await autocannon({
+    url: `${url}/extract`,
+    method: 'POST',
+    connections: 20,
+    amount: n,
+    headers: { 'x-api-key': 'bench', 'content-type': 'application/json' },
+    body: JSON.stringify({ file_url: 'https://example.com/invoice.pdf', async: true }),
+  });
+}
+
+// ---------------------------------------------------------------- run
+async function main() {
+  log(`mode ${mode}, ${useDist ? 'compiled dist' : 'sources through tsx'}, node ${process.version}, ${cpus().length} cores`);
+
+  // One real job body so the fastify baseline answers the same bytes.
+  const probe = await pulseMock(['--processing-ms', '0', '--queue-ms', '0']);
+  const { job_id } = (await (await fetch(`${probe.url}/extract`, { method: 'POST', headers: { 'x-api-key': 'b', 'content-type': 'application/json' }, body: JSON.stringify({ file_url: 'https://example.com/invoice.pdf', async: true }) })).json()) as { job_id: string };
+  await new Promise((r) => setTimeout(r, 50));
+  const jobBody = await (await fetch(`${probe.url}/job/${job_id}`, { headers: { 'x-api-key': 'b' } })).text();
+  const spec = join(mkdtempDir(), 'openapi.json');
+  writeFileSync(spec, await (await fetch(`${probe.url}/openapi.json`)).text());
+  await probe.stop();
+
+  // Startup.
+  const startMock = await startupMs(() => pulseMock());
+  const startFastify = await startupMs(() => fastifyBaseline(jobBody));
+  metrics.startup_vs_fastify = { value: round(startMock / startFastify), unit: 'ratio', target: '<= 1.5', pass: startMock / startFastify <= 1.5, detail: `pulse-mock ${round(startMock, 0)} ms, bare fastify ${round(startFastify, 0)} ms to a 200 on /health (median of ${size.runs})` };
+  log(`startup: ${metrics.startup_vs_fastify.detail}`);
+
+  // API throughput.
+  const mock = await pulseMock(['--processing-ms', '50', '--queue-ms', '10', '--max-jobs', '20000']);
+  const rpsMock = await apiRps(mock.url);
+  await mock.stop();
+  const base = await fastifyBaseline(jobBody);
+  const rpsFastify = await apiRps(base.url);
+  await base.stop();
+  metrics.api_vs_fastify = { value: round(rpsMock / rpsFastify), unit: 'ratio', target: '>= 0.8', pass: rpsMock / rpsFastify >= 0.8, detail: `pulse-mock ${round(rpsMock, 0)} req/s, bare fastify ${round(rpsFastify, 0)} req/s (submit + 4 polls, 10 connections, ${size.seconds} s)` };
+  log(`api: ${metrics.api_vs_fastify.detail}`);
+
+  if (mode !== 'smoke') {
+    const prismPort = await freePort();
+    const startPrism = await startupMs(() => prism(spec, prismPort));
+    metrics.startup_vs_prism = { value: round(startMock / startPrism), unit: 'ratio', target: 'report', pass: null, detail: `pulse-mock ${round(startMock, 0)} ms, Prism ${round(startPrism, 0)} ms (same OpenAPI document)` };
+    const pr = await prism(spec, prismPort);
+    const rpsPrism = await apiRps(pr.url);
+    await pr.stop();
+    metrics.api_vs_prism = { value: round(rpsMock / rpsPrism), unit: 'ratio', target: 'report', pass: null, detail: `pulse-mock ${round(rpsMock, 0)} req/s, Prism ${round(rpsPrism, 0)} req/s (static examples from /openapi.json)` };
+    log(`prism: ${metrics.startup_vs_prism.detail}; ${metrics.api_vs_prism.detail}`);
+  }
+
+  // Deliveries vs raw POSTs to the same sink.
+  {
+    const s = await sink();
+    const body = jobBody.length > 0 ? JSON.stringify({ type: 'job.completed', timestamp: new Date().toISOString(), data: { job_id, status: 'completed', pages_processed: 1, processing_time: 1.1 } }) : '{}';
+    const raw = await autocannon({ url: s.url, method: 'POST', connections: 10, duration: size.seconds, body, headers: { 'content-type': 'application/json' } });
+    const rawRps = raw.requests.average;
+    const before = await sinkCount(s.url);
+    const m = await pulseMock(['--webhook-url', s.url, '--processing-ms', '0', '--queue-ms', '0', '--delivery-concurrency', '10']);
+    const jobs = Math.max(100, Math.round(size.jobs / 10));
+    const t0 = performance.now();
+    await submitJobs(m.url, jobs);
+    const got = await waitForSink(s.url, before + jobs * 3, 120_000);
+    const secs = (performance.now() - t0) / 1000;
+    const rate = (got - before) / secs;
+    await m.stop();
+    await s.stop();
+    metrics.delivery_vs_raw = { value: round(rate / rawRps), unit: 'ratio', target: '>= 0.6', pass: rate / rawRps >= 0.6, detail: `${round(rate, 0)} signed deliveries/s (${got - before} in ${round(secs, 1)} s) vs ${round(rawRps, 0)} raw POSTs/s from autocannon` };
+    log(`delivery: ${metrics.delivery_vs_raw.detail}`);
+  }
+
+  // Memory after many jobs with deliveries.
+  {
+    const s = await sink();
+    const m = await pulseMock(['--webhook-url', s.url, '--processing-ms', '0', '--queue-ms', '0']);
+    await submitJobs(m.url, size.jobs);
+    const got = await waitForSink(s.url, size.jobs * 3, 600_000);
+    await new Promise((r) => setTimeout(r, 500));
+    const rss = rssMb(m.child.pid as number);
+    await m.stop();
+    await s.stop();
+    const name = mode === 'full' ? 'rss_mb_100k_jobs' : `rss_mb_${size.jobs}_jobs`;
+    metrics[name] = { value: rss, unit: 'MB', target: mode === 'full' ? '<= 250' : 'report', pass: mode === 'full' ? rss <= 250 : null, detail: `RSS after ${size.jobs} async jobs ran to completion with ${got} deliveries to a sink` };
+    log(`memory: ${rss} MB, ${metrics[name].detail}`);
+  }
+  if (mode === 'full') {
+    // Flat over 1M jobs with the retention cap (no endpoint, so it is the job store that is measured).
+    const m = await pulseMock(['--processing-ms', '0', '--queue-ms', '0', '--max-jobs', '10000']);
+    const samples: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      await submitJobs(m.url, 250_000);
+      samples.push(rssMb(m.child.pid as number));
+    }
+    await m.stop();
+    const ratio = round((samples[3] as number) / (samples[0] as number));
+    metrics.rss_flat_1m_jobs = { value: ratio, unit: 'ratio', target: '<= 1.2', pass: ratio <= 1.2, detail: `RSS at 250k/500k/750k/1M jobs with --max-jobs 10000: ${samples.join(' / ')} MB` };
+    log(`flat: ${metrics.rss_flat_1m_jobs.detail}`);
+  }
+
+  // Lateness of scheduled deliveries (in process, system clock).
+  {
+    const receiver = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.end('ok'));
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`;
+    const m = await createPulseMock({ port: 0, webhookUrl: [url], deliveryConcurrency: 50, faults: [{ fault: { kind: 'delay', ms: [0, 3000] } }] });
+    for (let i = 0; i < size.lateness; i++) m.runtime.dispatcher.publish({ type: 'job.completed', payload: { type: 'job.completed', data: { i } } });
+    const log2 = m.runtime.dispatcher.log;
+    for (let k = 0; k < 3000 && log2.counts().succeeded + log2.counts().failed < size.lateness; k++) await new Promise((r) => setTimeout(r, 10));
+    const late = log2.list().flatMap((d) => (d.attempts[0] ? [d.attempts[0].at - d.attempts[0].dueAt] : []));
+    await m.close();
+    receiver.close();
+    const p99 = percentile(late, 99);
+    metrics.delivery_lateness_p99_ms = { value: round(p99, 1), unit: 'ms', target: '<= 10', pass: p99 <= 10, detail: `${late.length} deliveries due over 3 s: p50 ${round(percentile(late, 50), 1)} ms, p99 ${round(p99, 1)} ms from due to fired` };
+    log(`lateness: ${metrics.delivery_lateness_p99_ms.detail}`);
+  }
+
+  // The whole Svix retry schedule under time scaling, against a consumer that always fails.
+  {
+    const failing = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(500).end('no'));
+    });
+    await new Promise<void>((r) => failing.listen(0, '127.0.0.1', r));
+    const scale = 0.000005;
+    const m = await createPulseMock({ port: 0, webhookUrl: [`http://127.0.0.1:${(failing.address() as AddressInfo).port}/`], timeScale: scale });
+    const t0 = performance.now();
+    const [d] = m.runtime.dispatcher.publish({ type: 'job.completed', payload: { type: 'job.completed', data: {} } });
+    await m.runtime.dispatcher.waitFor((x) => x === d, 30_000);
+    const wall = performance.now() - t0;
+    await m.close();
+    failing.close();
+    metrics.retry_schedule_wall_ms = { value: round(wall, 0), unit: 'ms', target: '< 1000', pass: wall < 1000 && d?.attempts.length === 8, detail: `${d?.attempts.length} attempts (Svix schedule, 27.6 h of delays) at --time-scale ${scale}; delays alone are ${round(99_365 * 1000 * scale, 0)} ms` };
+    log(`retries: ${metrics.retry_schedule_wall_ms.value} ms, ${metrics.retry_schedule_wall_ms.detail}`);
+  }
+
+  // Write.
+  mkdirSync(outDir, { recursive: true });
+  const results = { date: new Date().toISOString(), mode, node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? '', build: useDist ? 'dist' : 'source', metrics };
+  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const rows = Object.entries(metrics).map(([k, v]) => `| \`${k}\` | ${v.value} ${v.unit === 'ratio' ? '' : v.unit} | ${v.target} | ${v.pass === null ? '—' : v.pass ? 'pass' : '**miss**'} | ${v.detail} |`);
+  const md = `# Benchmark results\n\nGenerated by \`npm run bench${mode === 'full' ? '' : ` -- --${mode}`}\` on ${results.date} (${mode}; node ${process.version}; ${results.cpus} × ${results.cpu}; ${results.build}).\nEvery figure is a ratio against a baseline measured in the same run, or an absolute with its target.\n\n| metric | value | target | | how |\n|---|---|---|---|---|\n${rows.join('\n')}\n`;
+  const notes = existsSync(join(outDir, 'NOTES.md')) ? `\n${readFileSync(join(outDir, 'NOTES.md'), 'utf8')}` : '';
+  writeFileSync(join(outDir, 'RESULTS.md'), md + notes);
+  log(`wrote ${join(outDir, 'results.json')} and RESULTS.md`);
+}
+
+function mkdtempDir(): string {
+  const d = join(tmpdir(), `pulse-mock-bench-${process.pid}`);
+  mkdirSync(d, { recursive: true });
+  return d;
+}
+
+await main();
+process.exit(0);
