@@ -4,9 +4,7 @@ import { ConfigError, CONFIG_FLAGS, resolveConfig, type MockConfig } from '../co
 import { startWithConfig, VERSION, type PulseMock } from '../index.js';
 import { createOutput, type Output } from './output.js';
 import { checkSecret } from '../delivery/signing.js';
-import { formatCheckReport, runCheck } from '../scenarios/check.js';
-import { createReporter, type ReporterName } from '../scenarios/reporters.js';
-import { listBuiltInScenarios, loadScenario, runScenarios } from '../scenarios/runner.js';
+import type { ReporterName } from '../scenarios/reporters.js';
 
 /** Flag descriptions, by config key; types and ranges live in config.ts. */
 const DESCRIBE: Record<string, string> = {
@@ -90,6 +88,9 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
         .example('$0 scenario list', 'What scenarios there are')
         .example('$0 scenario run happy-path bad-signatures --target http://localhost:3000/webhook --secret whsec_...', 'Run two'),
       async (args) => {
+        // Loaded per command, so `start` does not pay for the scenario runner.
+        const { listBuiltInScenarios, loadScenario, runScenarios } = await import('../scenarios/runner.js');
+        const { createReporter } = await import('../scenarios/reporters.js');
         if (args.action === 'list') {
           for (const name of listBuiltInScenarios()) {
             const s = await loadScenario(name);
@@ -121,6 +122,7 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
     )
     .command('check', "Grade a webhook consumer against Pulse's Production Checklist", (y) => targetOptions(y).option('api-port', { default: 4050 }), async (args) => {
       const { target, secret } = requireTarget(args);
+      const { formatCheckReport, runCheck } = await import('../scenarios/check.js');
       const apiPort = args['api-port'] as number;
       if (args.reporter === 'pretty')
         process.stdout.write(`[pulse-mock] the consumer's Pulse API base URL must be http://127.0.0.1:${apiPort} (any x-api-key); checking ${target} ...\n`);

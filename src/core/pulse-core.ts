@@ -6,13 +6,16 @@ import { normalizeExtractRequest, type UploadedFile } from './extract-request.js
 import { JobStore, type JobRecord } from './job-store.js';
 import { OutcomePlanner, type OutcomeOverrides, type OutcomeRule } from './outcomes.js';
 import { SeededRandom, seedFrom } from './random.js';
-import {
-  generateExtraction,
-  LARGE_DOCUMENT_PAGES,
-  largeResultPointer,
-  type ExtractResult,
-  type LargeResultPointer,
-} from './result-generator.js';
+import type { ExtractResult, LargeResultPointer } from './result-generator.js';
+import { LARGE_DOCUMENT_PAGES, largeResultPointer } from './large-results.js';
+
+/**
+ * The result generator pulls in faker, json-schema-faker, ajv and marked: loaded on first use,
+ * not at start-up (it was most of the start time; see bench/RESULTS.md).
+ */
+const RESULT_CACHE_SIZE = 256;
+let generator: Promise<typeof import('./result-generator.js')> | undefined;
+export const loadGenerator = () => (generator ??= import('./result-generator.js'));
 import { timingSafeEqual } from 'node:crypto';
 
 /**
@@ -79,6 +82,7 @@ export class PulseCore {
   readonly #live = new Map<string, LiveJob>();
   /** Large results of synchronous extracts, by id: generated once, served once. */
   readonly #syncLarge = new Map<string, { fetched: boolean; produce: () => ExtractResult }>();
+  readonly #results = new Map<string, ExtractResult>();
   #closed = false;
 
   constructor(
@@ -110,9 +114,10 @@ export class PulseCore {
     return () => this.#listeners.delete(listener);
   }
 
-  extract(input: ExtractInput): CoreResponse<ExtractResult | LargeResultPointer | AsyncSubmissionResponse> {
+  async extract(input: ExtractInput): Promise<CoreResponse<ExtractResult | LargeResultPointer | AsyncSubmissionResponse>> {
     const req = normalizeExtractRequest(input.fields, input.upload);
     if (input.forceAsync || req.async) return this.#submit(req, input);
+    const { generateExtraction } = await loadGenerator();
 
     const fingerprint = requestFingerprint(req);
     const seed = seedFrom(this.options.seed, 'result', fingerprint);
@@ -127,7 +132,7 @@ export class PulseCore {
     return { status: 200, body: produce() };
   }
 
-  getJob(jobId: string, baseUrl: string): CoreResponse<JobStatusResponse> {
+  async getJob(jobId: string, baseUrl: string): Promise<CoreResponse<JobStatusResponse>> {
     const job = this.#require(jobId);
     const body: JobStatusResponse = {
       job_id: job.id,
@@ -136,7 +141,7 @@ export class PulseCore {
       updated_at: iso(job.updatedAt),
     };
     if (job.status === 'completed') {
-      const result = this.#resultOf(job, baseUrl);
+      const result = await this.#resultOf(job, baseUrl);
       body.result = job.document.pages.length >= LARGE_DOCUMENT_PAGES ? largeResultPointer(result, `${baseUrl}/large_results/${job.id}`) : result;
     }
     if (job.status === 'failed') body.error = job.error ?? 'Job failed.';
@@ -155,7 +160,7 @@ export class PulseCore {
   }
 
   /** `GET /large_results/{id}`: the full body, once; then 410. */
-  getLargeResult(id: string, baseUrl: string): CoreResponse<ExtractResult> {
+  async getLargeResult(id: string, baseUrl: string): Promise<CoreResponse<ExtractResult>> {
     const sync = this.#syncLarge.get(id);
     if (sync) {
       if (sync.fetched) throw errors.largeResultGone(id);
@@ -166,7 +171,7 @@ export class PulseCore {
     if (!job || job.status !== 'completed' || job.document.pages.length < LARGE_DOCUMENT_PAGES) throw errors.largeResultNotFound(id);
     if (job.largeResultFetched) throw errors.largeResultGone(id);
     job.largeResultFetched = true;
-    return { status: 200, body: this.#resultOf(job, baseUrl) };
+    return { status: 200, body: await this.#resultOf(job, baseUrl) };
   }
 
   webhookLink(baseUrl: string, token: string): CoreResponse<{ link: string }> {
@@ -253,13 +258,28 @@ export class PulseCore {
     }
   }
 
-  #resultOf(job: JobRecord, baseUrl: string): ExtractResult {
-    return generateExtraction(job.request, job.document, {
+  /**
+   * A finished job's body is a pure function of the job, so it is generated on first read and
+   * kept in a small LRU: clients poll a completed job many times, and memory stays bounded.
+   */
+  async #resultOf(job: JobRecord, baseUrl: string): Promise<ExtractResult> {
+    const key = `${job.id} ${baseUrl}`;
+    const hit = this.#results.get(key);
+    if (hit) {
+      this.#results.delete(key);
+      this.#results.set(key, hit);
+      return hit;
+    }
+    const { generateExtraction } = await loadGenerator();
+    const result = generateExtraction(job.request, job.document, {
       seed: job.resultSeed,
       extractionId: job.extractionId,
       extractionUrl: `${baseUrl}/job/${job.id}`,
       jobId: job.id,
     });
+    this.#results.set(key, result);
+    if (this.#results.size > RESULT_CACHE_SIZE) this.#results.delete(this.#results.keys().next().value as string);
+    return result;
   }
 
   #require(jobId: string): JobRecord {

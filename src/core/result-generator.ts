@@ -28,14 +28,7 @@ export interface ExtractResult {
   schema_error?: string;
 }
 
-/** What a large document (>= 70 pages) returns instead of the full body. */
-export interface LargeResultPointer {
-  is_url: true;
-  url: string;
-  extraction_id?: string;
-  page_count: number;
-  plan_info: PlanInfo;
-}
+export type { LargeResultPointer } from './large-results.js';
 
 export interface PlanInfo {
   tier: string;
@@ -57,7 +50,6 @@ export interface BoundingBoxes {
   Footer: BoxItem[];
 }
 
-export const LARGE_DOCUMENT_PAGES = 70;
 
 export interface GenerateContext {
   seed: number;
@@ -107,15 +99,6 @@ export function generateExtraction(req: ExtractRequest, doc: DocumentInfo, ctx: 
   return result;
 }
 
-export function largeResultPointer(result: ExtractResult, url: string): LargeResultPointer {
-  return {
-    is_url: true,
-    url,
-    ...(result.extraction_id ? { extraction_id: result.extraction_id } : {}),
-    page_count: result.page_count,
-    plan_info: result.plan_info,
-  };
-}
 
 function creditsFor(req: ExtractRequest, pages: number): number {
   const perPage = req.model === 'pulse-ultra-2' ? 2 : 1;

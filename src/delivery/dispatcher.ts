@@ -231,7 +231,8 @@ export class Dispatcher {
 
   #enqueue(d: Delivery, trigger: AttemptTrigger): void {
     if (this.#closed) return;
-    d.dueAt = d.nextAttemptAt ?? this.#o.clock.now();
+    d.queuedAt = this.#o.clock.now();
+    d.dueAt = d.nextAttemptAt ?? d.queuedAt;
     delete d.nextAttemptAt;
     const lane = this.#lane(d.endpointId);
     lane.queue.push({ d, trigger });
@@ -286,6 +287,7 @@ export class Dispatcher {
       n: d.attempts.length + 1,
       trigger,
       dueAt: d.dueAt ?? this.#o.clock.now(),
+      queuedAt: d.queuedAt ?? this.#o.clock.now(),
       at: started,
       durationMs: 0,
       timestamp,

@@ -1,5 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { Webhook } from 'svix';
+import { createRequire } from 'node:module';
+import type { Webhook as SvixWebhook } from 'svix';
+
+// svix (CommonJS) is required on first signature, not at start-up; one Webhook per secret.
+const requireCjs = createRequire(import.meta.url);
+let WebhookClass: typeof SvixWebhook | undefined;
+const signers = new Map<string, SvixWebhook>();
+function signer(secret: string): SvixWebhook {
+  let w = signers.get(secret);
+  if (!w) {
+    WebhookClass ??= (requireCjs('svix') as typeof import('svix')).Webhook;
+    w = new WebhookClass(secret);
+    if (signers.size > 1000) signers.clear();
+    signers.set(secret, w);
+  }
+  return w;
+}
 
 /**
  * Standard Webhooks / Svix signing, delegated to the `svix` package: the signature is
@@ -32,7 +48,7 @@ export function checkSecret(secret: string): string | undefined {
 /** One `v1,<sig>` per secret, joined with spaces, newest first. */
 export function sign(secrets: readonly string[], id: string, timestampSeconds: number, body: string): string {
   const at = new Date(timestampSeconds * 1000);
-  return secrets.map((s) => new Webhook(s).sign(id, at, body)).join(' ');
+  return secrets.map((s) => signer(s).sign(id, at, body)).join(' ');
 }
 
 export function headerNames(prefix: HeaderPrefix): { id: string; timestamp: string; signature: string } {

@@ -11,6 +11,8 @@ export interface Attempt {
   trigger: AttemptTrigger;
   /** When this attempt was due (mock clock); `at - dueAt` is how late the timer fired. */
   dueAt: number;
+  /** When its timer fired and it joined the endpoint's queue (mock clock). */
+  queuedAt: number;
   at: number;
   durationMs: number;
   /** The timestamp signed into this attempt (unix seconds). */
@@ -42,6 +44,7 @@ export interface Delivery {
   nextAttemptAt?: number;
   /** Due time of the attempt waiting in the queue. */
   dueAt?: number;
+  queuedAt?: number;
   finishedAt?: number;
   /** Why it failed or was dropped. */
   reason?: string;

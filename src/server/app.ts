@@ -3,6 +3,10 @@ import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => void;
 import { errors } from '../core/errors.js';
 import type { UploadedFile } from '../core/extract-request.js';
 import type { Runtime } from '../runtime.js';
@@ -15,6 +19,34 @@ import { jobRoutes } from './routes/jobs.js';
 import { metaRoutes } from './routes/meta.js';
 import { portalRoutes, webhookLinkRoutes } from './routes/webhook.js';
 import { VERSION } from '../version.js';
+import { errorResponses, ErrorBody } from './schemas.js';
+
+/** Fastify's ajv settings (coercion, defaults, formats), compiling each schema when first used. */
+function lazyValidatorCompiler() {
+  let ajv: Ajv | undefined;
+  return ({ schema }: { schema: object }) => {
+    let compiled: ValidateFunction | undefined;
+    const validate = ((data: unknown) => {
+      if (!compiled) {
+        if (!ajv) {
+          ajv = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false, strict: false });
+          addFormats(ajv);
+        }
+        compiled = ajv.compile(schema);
+      }
+      const ok = compiled(data);
+      validate.errors = compiled.errors;
+      return ok;
+    }) as ((data: unknown) => boolean) & { errors?: ValidateFunction['errors'] };
+    return validate;
+  };
+}
+
+function withErrorResponses(schema: Record<string, unknown> | undefined, url: string): Record<string, unknown> | undefined {
+  if (!schema || url === '/health' || url === '/openapi.json' || url === '/portal') return schema;
+  const errs = url.startsWith('/_mock/') ? { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody } : { ...errorResponses, ...(url.startsWith('/large_results') ? { 410: ErrorBody } : {}) };
+  return { ...schema, response: { ...errs, ...(schema.response as object | undefined) } };
+}
 
 export interface AppOptions {
   runtime: Runtime;
@@ -46,6 +78,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false } },
   });
 
+  // Validators compile on a route's first request instead of at start-up: compiling every route's
+  // schemas with ajv up front was the largest single cost of starting (bench/RESULTS.md).
+  app.setValidatorCompiler(lazyValidatorCompiler());
+
   // Pulse takes JSON, multipart and form posts; a text/plain body is a client mistake (415).
   app.removeContentTypeParser('text/plain');
   registerErrorHandling(app, { bodyLimit, onInternalError: opts.onInternalError ?? ((e) => console.error('[pulse-mock] internal error', e)) });
@@ -61,6 +97,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       components: { securitySchemes: { ApiKeyAuth: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
       security: [{ ApiKeyAuth: [] }],
     },
+    // Error bodies are documented here rather than declared on each route: a response schema
+    // per status per route was hundreds of serializers compiled at start-up for one shape.
+    transform: ({ schema, url }) => ({ schema: withErrorResponses(schema as Record<string, unknown>, url) as typeof schema, url }),
   });
   await app.register(formbody, { bodyLimit });
   await app.register(multipart, {

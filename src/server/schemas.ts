@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { Type } from './json-schema.js';
 import { JOB_STATUSES } from '../core/events.js';
 
 /**

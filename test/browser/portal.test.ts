@@ -101,7 +101,7 @@ describe('the webhook portal, in Chromium', { timeout: 90_000 }, () => {
 
     await p.getByLabel('Endpoint URL').fill('ftp://nope');
     await p.getByRole('button', { name: 'Add endpoint' }).click();
-    expect(await p.getByRole('alert').textContent()).toMatch(/url/i);
+    await p.getByRole('alert').filter({ hasText: /url must be http/i }).waitFor();
 
     p.once('dialog', (d) => void d.accept());
     await card.getByRole('button', { name: 'Delete' }).click();

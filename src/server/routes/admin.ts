@@ -1,14 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { Type, type Static } from 'typebox';
+import { Type } from '../json-schema.js';
 import { errors, PulseMockError } from '../../core/errors.js';
 import { JOB_EVENT_TYPES, jobEvent, type JobEventType } from '../../core/events.js';
 import { deliveryView } from '../../delivery/dispatcher.js';
-import { endpointView } from '../../delivery/endpoints.js';
+import { endpointView, type EndpointInput } from '../../delivery/endpoints.js';
 import { DELIVERY_STATES, type DeliveryStatus } from '../../delivery/types.js';
 import type { Runtime } from '../../runtime.js';
 import { explain, type FaultRule } from '../../faults/fault-plan.js';
 import { parseFaultRules } from '../../faults/validate.js';
-import { ErrorBody } from '../schemas.js';
 
 /**
  * The admin API under `/_mock/`: endpoints (add, list, update, delete, rotate secret, send a
@@ -28,7 +27,6 @@ const EndpointFields = {
 const EndpointBody = Type.Object(EndpointFields, { additionalProperties: false });
 const EndpointPatch = Type.Partial(Type.Object(EndpointFields), { additionalProperties: false });
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
-const adminErrors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody };
 const tags = ['mock admin'];
 
 export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; adminToken?: string }> = async (app, { runtime, adminToken }) => {
@@ -67,13 +65,13 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; adminToken?: st
   app.get('/_mock/faults', { schema: { tags, summary: 'Fault rules in force' } }, async () => ({ data: runtime.faults.list().map(faultView) }));
   app.put<{ Body: { rules?: unknown } }>(
     '/_mock/faults',
-    { schema: { tags, summary: 'Replace every fault rule', body: Type.Object({ rules: Type.Array(Type.Unknown()) }, { additionalProperties: false }), response: adminErrors } },
+    { schema: { tags, summary: 'Replace every fault rule', body: Type.Object({ rules: Type.Array(Type.Unknown()) }, { additionalProperties: false }) } },
     async (request) => {
       runtime.faults.set(rulesFrom(request.body.rules, 'rules'));
       return { data: runtime.faults.list().map(faultView) };
     },
   );
-  app.post<{ Body: unknown }>('/_mock/faults', { schema: { tags, summary: 'Add a fault rule', response: adminErrors } }, async (request, reply) => {
+  app.post<{ Body: unknown }>('/_mock/faults', { schema: { tags, summary: 'Add a fault rule' } }, async (request, reply) => {
     const [rule] = rulesFrom([request.body], 'rule');
     return reply.code(201).send(faultView(runtime.faults.add(rule as FaultRule)));
   });
@@ -81,7 +79,7 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; adminToken?: st
     runtime.faults.set([]);
     return { data: [] };
   });
-  app.delete<{ Params: { id: string } }>('/_mock/faults/:id', { schema: { tags, params: Id, response: adminErrors } }, async (request) => {
+  app.delete<{ Params: { id: string } }>('/_mock/faults/:id', { schema: { tags, params: Id } }, async (request) => {
     if (!runtime.faults.remove(request.params.id)) throw new PulseMockError(404, 'FAULT_NOT_FOUND', `No fault rule with id "${request.params.id}".`);
     return { id: request.params.id, deleted: true };
   });
@@ -99,23 +97,23 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; adminToken?: st
 
   app.get('/_mock/endpoints', { schema: { tags, summary: 'List webhook endpoints' } }, async () => ({ data: endpoints.list().map(endpointView) }));
 
-  app.post<{ Body: Static<typeof EndpointBody> }>(
+  app.post<{ Body: EndpointInput }>(
     '/_mock/endpoints',
-    { schema: { tags, summary: 'Add a webhook endpoint', body: EndpointBody, response: adminErrors } },
+    { schema: { tags, summary: 'Add a webhook endpoint', body: EndpointBody } },
     async (request, reply) => reply.code(201).send(endpointView(endpoints.add({ ...request.body, basicAuth: request.body.basicAuth ?? undefined } as never))),
   );
 
-  app.get<{ Params: { id: string } }>('/_mock/endpoints/:id', { schema: { tags, params: Id, response: adminErrors } }, async (request) =>
+  app.get<{ Params: { id: string } }>('/_mock/endpoints/:id', { schema: { tags, params: Id } }, async (request) =>
     endpointView(endpoints.require(request.params.id)),
   );
 
-  app.patch<{ Params: { id: string }; Body: Static<typeof EndpointPatch> }>(
+  app.patch<{ Params: { id: string }; Body: Partial<EndpointInput> }>(
     '/_mock/endpoints/:id',
-    { schema: { tags, summary: 'Update an endpoint', params: Id, body: EndpointPatch, response: adminErrors } },
+    { schema: { tags, summary: 'Update an endpoint', params: Id, body: EndpointPatch } },
     async (request) => endpointView(endpoints.update(request.params.id, request.body as never)),
   );
 
-  app.delete<{ Params: { id: string } }>('/_mock/endpoints/:id', { schema: { tags, params: Id, response: adminErrors } }, async (request) => {
+  app.delete<{ Params: { id: string } }>('/_mock/endpoints/:id', { schema: { tags, params: Id } }, async (request) => {
     endpoints.delete(request.params.id);
     return { id: request.params.id, deleted: true };
   });
@@ -128,7 +126,6 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; adminToken?: st
         summary: 'Rotate the signing secret; the old one keeps signing for graceMs',
         params: Id,
         body: Type.Object({ graceMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 604_800_000 })), secret: Type.Optional(Type.String()) }, { additionalProperties: false }),
-        response: adminErrors,
       },
     },
     async (request) => {
@@ -145,7 +142,6 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; adminToken?: st
         summary: 'Send a test event to this endpoint',
         params: Id,
         body: Type.Object({ eventType: Type.Optional(EventType) }, { additionalProperties: false }),
-        response: adminErrors,
       },
     },
     async (request, reply) => {
@@ -167,7 +163,6 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; adminToken?: st
         summary: 'Send again every failed message of this endpoint since a time',
         params: Id,
         body: Type.Object({ since: Type.Optional(Type.String({ description: 'ISO time; default: all' })) }, { additionalProperties: false }),
-        response: adminErrors,
       },
     },
     async (request) => {
@@ -195,7 +190,6 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; adminToken?: st
           },
           { additionalProperties: false },
         ),
-        response: adminErrors,
       },
     },
     async (request) => {
@@ -205,7 +199,7 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; adminToken?: st
     },
   );
 
-  app.get<{ Params: { id: string } }>('/_mock/messages/:id', { schema: { tags, params: Id, response: adminErrors } }, async (request) => {
+  app.get<{ Params: { id: string } }>('/_mock/messages/:id', { schema: { tags, params: Id } }, async (request) => {
     const data = dispatcher.log.byMessage(request.params.id);
     if (data.length === 0) throw new PulseMockError(404, 'MESSAGE_NOT_FOUND', `No message with id "${request.params.id}".`, { id: request.params.id });
     return { data: data.map(deliveryView) };
@@ -219,7 +213,6 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; adminToken?: st
         summary: 'Send a message again (same webhook-id, fresh timestamp and signature)',
         params: Id,
         body: Type.Object({ endpointId: Type.Optional(Type.String()) }, { additionalProperties: false }),
-        response: adminErrors,
       },
     },
     async (request, reply) => reply.code(202).send({ data: dispatcher.resend(request.params.id, request.body?.endpointId).map(deliveryView) }),

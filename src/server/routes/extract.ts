@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { Type } from '../json-schema.js';
 import type { PulseCore } from '../../core/pulse-core.js';
 import { baseUrlOf, headerValue, overridesFrom, uploads } from '../request-context.js';
-import { AsyncSubmissionResponse, errorResponses, ExtractResponse, extractBody } from '../schemas.js';
+import { AsyncSubmissionResponse, ExtractResponse, extractBody } from '../schemas.js';
 
 /** `POST /extract` (sync, or async with `async: true`) and the deprecated `POST /extract_async`. */
 export const extractRoutes: FastifyPluginAsync<{ core: PulseCore }> = async (app, { core }) => {
@@ -10,7 +10,7 @@ export const extractRoutes: FastifyPluginAsync<{ core: PulseCore }> = async (app
     const body = request.body;
     const fields = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
     const upload = uploads.get(request)?.get('file');
-    const res = core.extract({
+    const res = await core.extract({
       fields,
       ...(upload ? { upload } : {}),
       overrides: overridesFrom((name) => headerValue(request, name)),
@@ -28,7 +28,7 @@ export const extractRoutes: FastifyPluginAsync<{ core: PulseCore }> = async (app
         tags: ['extract'],
         consumes: ['application/json', 'multipart/form-data', 'application/x-www-form-urlencoded'],
         body: extractBody,
-        response: { 200: Type.Union([AsyncSubmissionResponse, ExtractResponse]), 202: AsyncSubmissionResponse, ...errorResponses },
+        response: { 200: Type.Union([AsyncSubmissionResponse, ExtractResponse]), 202: AsyncSubmissionResponse },
       },
     },
     handle(false),
@@ -43,7 +43,7 @@ export const extractRoutes: FastifyPluginAsync<{ core: PulseCore }> = async (app
         deprecated: true,
         consumes: ['application/json', 'multipart/form-data', 'application/x-www-form-urlencoded'],
         body: extractBody,
-        response: { 200: AsyncSubmissionResponse, 202: AsyncSubmissionResponse, ...errorResponses },
+        response: { 200: AsyncSubmissionResponse, 202: AsyncSubmissionResponse },
       },
     },
     handle(true),

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { PulseCore } from '../../core/pulse-core.js';
 import { baseUrlOf } from '../request-context.js';
 import { portalPage } from '../portal-page.js';
-import { errorResponses, WebhookLinkResponse } from '../schemas.js';
+import { WebhookLinkResponse } from '../schemas.js';
 
 /** `POST /webhook`: the portal link, carrying a token scoped to the portal. */
 export const webhookLinkRoutes: FastifyPluginAsync<{ core: PulseCore; portalToken: string }> = async (app, { core, portalToken }) => {
@@ -13,7 +13,7 @@ export const webhookLinkRoutes: FastifyPluginAsync<{ core: PulseCore; portalToke
       schema: {
         summary: 'Create a link to the webhook portal',
         tags: ['webhooks'],
-        response: { 200: WebhookLinkResponse, ...errorResponses },
+        response: { 200: WebhookLinkResponse },
       },
     },
     async (request) => core.webhookLink(baseUrlOf(request), portalToken).body,
