@@ -57,7 +57,24 @@ const MIME_TYPES: Record<string, string> = {
 /** More than any real document; keeps a typo like "1-99999999" from allocating a huge array. */
 export const MAX_PAGES = 5000;
 
+/** Deeper than any real request: past it a body is refused before anything recurses into it. */
+export const MAX_NESTING = 64;
+
+/** Nesting depth of a parsed JSON value, without recursion (a hostile body cannot blow the stack). */
+export function nestingDepth(value: unknown, limit = MAX_NESTING + 1): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop() as [unknown, number];
+    if (d > max) max = d;
+    if (max >= limit) return max;
+    if (v && typeof v === 'object') for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return max;
+}
+
 export function normalizeExtractRequest(fields: Record<string, unknown>, upload?: UploadedFile): ExtractRequest {
+  if (nestingDepth(fields) > MAX_NESTING) throw errors.invalidBody(`The request body is nested more than ${MAX_NESTING} levels deep.`, { max_depth: MAX_NESTING });
   const warnings: string[] = [];
   const pick = (...names: string[]) => {
     for (const n of names) if (fields[n] !== undefined && fields[n] !== null && fields[n] !== '') return fields[n];
@@ -169,6 +186,7 @@ function jsonOption(value: unknown, field: string): Record<string, unknown> | un
     } catch {
       throw errors.invalidParameter(field, `${field} must be an object or a JSON string of one.`, truncate(value as string));
     }
+    if (nestingDepth(value) > MAX_NESTING) throw errors.invalidParameter(field, `${field} is nested more than ${MAX_NESTING} levels deep.`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw errors.invalidParameter(field, `${field} must be an object.`, value);
@@ -191,6 +209,7 @@ function readSchema(pick: Pick, warnings: string[]): SchemaRequest | undefined {
       } catch {
         return { usable: false, reason: 'structured_output is not valid JSON.' };
       }
+      if (nestingDepth(obj) > MAX_NESTING) return { usable: false, reason: `structured_output is nested more than ${MAX_NESTING} levels deep.` };
     }
     if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
       return { usable: false, reason: 'structured_output must be an object with a "schema".' };
@@ -210,6 +229,7 @@ function schemaFrom(value: unknown, prompt: string | undefined, field: string): 
     } catch {
       return { usable: false, reason: `${field} is not valid JSON.`, ...p };
     }
+    if (nestingDepth(value) > MAX_NESTING) return { usable: false, reason: `${field} is nested more than ${MAX_NESTING} levels deep.`, ...p };
   }
   if (value === undefined) return { usable: false, reason: `${field} is missing.`, ...p };
   if (typeof value !== 'object' || value === null || Array.isArray(value))

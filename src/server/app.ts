@@ -76,6 +76,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 500 },
     // Unknown properties are errors where a schema says additionalProperties: false, not silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
+    // Errors fastify raises before routing (an undecodable URL) get Pulse's shape too.
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as unknown as { code(n: number): { send(b: unknown): void } }).code(400).send(errors.invalidParameter('url', `Bad request URL: ${error.message}`).toBody());
+    },
   });
 
   // Validators compile on a route's first request instead of at start-up: compiling every route's
