@@ -62,6 +62,8 @@ export interface MockConfig {
   faults: FaultRule[];
   /** The config file that was read, if any. */
   configFile?: string;
+  /** `--state FILE`: keep jobs, endpoints and pending deliveries across restarts. */
+  state?: string;
 }
 
 export interface OutcomeRuleConfig {
@@ -162,6 +164,7 @@ const SCALARS = {
   apiErrorRate: { flag: 'api-error-rate', expect: 'a probability from 0 to 1', schema: z.coerce.number().min(0).max(1), default: 0 },
   apiErrorStatus: { flag: 'api-error-status', expect: '429, 500 or 503', schema: z.coerce.number().pipe(z.union([z.literal(429), z.literal(500), z.literal(503)])), default: 503 },
   apiLatencyMs: { flag: 'api-latency-ms', expect: 'milliseconds, or a range MIN-MAX such as 50-300', schema: z.union([z.number(), z.string()]).transform(rangeOf), default: undefined },
+  state: { flag: 'state', expect: 'a file path', schema: z.string().min(1), default: undefined },
   json: { flag: 'json', expect: 'true or false', schema: boolish, default: false },
   quiet: { flag: 'quiet', expect: 'true or false', schema: boolish, default: false },
 } as const;

@@ -3,6 +3,7 @@ import type { MockConfig } from './config.js';
 import { PulseCore } from './core/pulse-core.js';
 import { RequestLog } from './core/request-log.js';
 import { FaultEngine } from './faults/fault-engine.js';
+import { StateJournal, type RestoredState } from './state-journal.js';
 import { SeededRandom, seedFrom } from './core/random.js';
 import { Dispatcher } from './delivery/dispatcher.js';
 import { EndpointRegistry } from './delivery/endpoints.js';
@@ -26,6 +27,8 @@ export interface Runtime {
   requests: RequestLog;
   /** The secret used by endpoints that name none (generated when not configured). */
   webhookSecret: string;
+  /** What `--state` brought back at start, if a state file is in use. */
+  restored?: RestoredState;
   clock: Clock;
   close(): { pending: number; sending: number };
 }
@@ -41,6 +44,8 @@ export interface RuntimeOptions {
 
 export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Runtime {
   const clock = opts.clock ?? (config.timeScale === 1 ? systemClock : scaledClock(config.timeScale));
+  const opened = config.state ? StateJournal.open(config.state) : undefined;
+  const restored = opened?.restored;
   const core = new PulseCore(
     {
       seed: config.seed,
@@ -54,11 +59,15 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
       documents: config.documents,
     },
     clock,
+    restored?.starts ?? 0,
   );
   const endpoints = new EndpointRegistry(clock, new SeededRandom(seedFrom(config.seed, 'endpoints')));
-  const webhookSecret = config.webhookSecret ?? generateSecret();
-  for (const url of config.webhookUrl) endpoints.add({ url, secret: webhookSecret, description: 'from --webhook-url' });
-  for (const ep of config.endpoints) endpoints.add({ ...ep, secret: ep.secret ?? webhookSecret });
+  for (const ep of restored?.endpoints ?? []) endpoints.restore(ep);
+  // A restart keeps the secret the consumer already has.
+  const webhookSecret = config.webhookSecret ?? restored?.endpoints.find((e) => e.description === 'from --webhook-url')?.secrets[0]?.secret ?? generateSecret();
+  const known = new Set(endpoints.list().map((e) => e.url));
+  for (const url of config.webhookUrl) if (!known.has(url)) endpoints.add({ url, secret: webhookSecret, description: 'from --webhook-url' });
+  for (const ep of config.endpoints) if (!known.has(ep.url)) endpoints.add({ ...ep, secret: ep.secret ?? webhookSecret });
 
   const faults = new FaultEngine(seedFrom(config.seed, 'faults'), config.faults);
   const dispatcher = new Dispatcher({
@@ -77,6 +86,20 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
     ...(opts.transport ? { transport: opts.transport } : {}),
     ...(opts.onAttempt ? { onAttempt: opts.onAttempt } : {}),
   });
+  if (opened && restored) {
+    const { journal } = opened;
+    for (const ep of endpoints.list()) journal.endpoint(ep.id, ep);
+    for (const d of restored.deliveries) dispatcher.restore(d);
+    for (const job of restored.jobs) core.restoreJob(job);
+    endpoints.onChange = (id, ep) => journal.endpoint(id, ep);
+    dispatcher.log.onChange = (d) => journal.delivery(d);
+    core.onEvent((e) => {
+      const job = core.jobs.get(e.jobId);
+      if (!job) return;
+      if (e.type === 'job.created') journal.job(job);
+      else journal.jobStatus(job);
+    });
+  }
   core.onEvent((e) => dispatcher.publish({ type: e.type, payload: e.payload, jobId: e.jobId }));
 
   return {
@@ -87,6 +110,7 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
     faults,
     requests: new RequestLog(),
     webhookSecret,
+    ...(restored ? { restored } : {}),
     clock,
     close() {
       core.close();

@@ -35,6 +35,9 @@ export function createOutput(config: MockConfig): Output {
           headerPrefix: config.headerPrefix,
           endpoints: m.runtime.endpoints.list().map((e) => ({ id: e.id, url: e.url })),
           portal: `${m.url}/portal?token=${m.portalToken}`,
+          ...(m.runtime.restored
+            ? { restored: { jobs: m.runtime.restored.jobs.length, endpoints: m.runtime.restored.endpoints.length, deliveries: m.runtime.restored.deliveries.length, starts: m.runtime.restored.starts } }
+            : {}),
           ...(config.configFile ? { configFile: config.configFile } : {}),
         }),
       request: (l) => verbose && json({ event: 'request', ...l }),
@@ -77,6 +80,8 @@ export function createOutput(config: MockConfig): Output {
       if (eps.length === 0) line('            no endpoint yet: add --webhook-url URL, or one through the portal / POST /_mock/endpoints');
       for (const e of eps) line(`            -> ${e.url}${e.eventTypes.length ? ` (${e.eventTypes.join(', ')})` : ''}`);
       line(`  portal:   ${m.url}/portal?token=${m.portalToken}`);
+      const r = m.runtime.restored;
+      if (r) line(`  state:    ${config.state} (start #${r.starts + 1}; restored ${r.jobs.length} jobs, ${r.endpoints.length} endpoints, ${r.deliveries.length} deliveries)`);
       if (config.timeScale !== 1) line(`  time:     scaled by ${config.timeScale} (retries and job timing)`);
       for (const f of m.runtime.faults.list()) line(`  fault:    ${explainFault(f)}`);
       if (config.configFile) line(`  config:   ${config.configFile}`);

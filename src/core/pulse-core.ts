@@ -88,10 +88,12 @@ export class PulseCore {
   constructor(
     readonly options: CoreOptions,
     readonly clock: Clock,
+    /** Distinguishes runs that share a seed and a state file, so ids never repeat across restarts. */
+    idSalt = 0,
   ) {
     this.jobs = new JobStore(options.maxJobs);
     this.#documents = new DocumentCatalog(options.documents);
-    this.#ids = new SeededRandom(seedFrom(options.seed, 'ids'));
+    this.#ids = new SeededRandom(idSalt === 0 ? seedFrom(options.seed, 'ids') : seedFrom(options.seed, 'ids', idSalt));
     this.#outcomes = new OutcomePlanner(
       options.outcomes,
       { processingMs: options.processingMs, failureRate: options.failureRate },
@@ -178,6 +180,17 @@ export class PulseCore {
     return { status: 200, body: { link: `${baseUrl}/portal?token=${encodeURIComponent(token)}` } };
   }
 
+  /** Puts back a job read from the state file and resumes its lifecycle where the clock says it is. */
+  restoreJob(job: JobRecord): void {
+    this.jobs.add(job);
+    const now = this.clock.now();
+    if (job.status === 'pending') {
+      this.#schedule(job, Math.max(0, job.createdAt + this.options.queueMs - now), () => this.#startProcessing(job));
+    } else if (job.status === 'processing') {
+      this.#schedule(job, Math.max(0, job.updatedAt + job.processingMs - now), () => this.#finishJob(job));
+    }
+  }
+
   /** Stops every job timer; jobs keep the status they had. */
   close(): void {
     this.#closed = true;
@@ -208,20 +221,24 @@ export class PulseCore {
     };
     this.jobs.add(job);
     this.#emit('job.created', job);
-    this.#schedule(job, this.options.queueMs, () => {
-      this.#transition(job, 'processing', 'job.processing');
-      this.#schedule(job, job.processingMs, () => {
-        this.#live.delete(job.id);
-        if (job.plannedOutcome === 'failed') {
-          job.error = job.plannedError ?? 'Job failed.';
-          this.#transition(job, 'failed', 'job.failed');
-        } else this.#transition(job, 'completed', 'job.completed');
-      });
-    });
+    this.#schedule(job, this.options.queueMs, () => this.#startProcessing(job));
     return {
       status: this.options.asyncStatusCode,
       body: { job_id: id, status: 'pending', message: 'Job queued for processing', queuedAt: iso(now), credits_used: 0 },
     };
+  }
+
+  #startProcessing(job: JobRecord): void {
+    this.#transition(job, 'processing', 'job.processing');
+    this.#schedule(job, job.processingMs, () => this.#finishJob(job));
+  }
+
+  #finishJob(job: JobRecord): void {
+    this.#live.delete(job.id);
+    if (job.plannedOutcome === 'failed') {
+      job.error = job.plannedError ?? 'Job failed.';
+      this.#transition(job, 'failed', 'job.failed');
+    } else this.#transition(job, 'completed', 'job.completed');
   }
 
   #schedule(job: JobRecord, ms: number, fn: () => void): void {

@@ -18,10 +18,14 @@ export class DeliveryLog {
   readonly #counts: Record<DeliveryStatus, number> = { pending: 0, sending: 0, succeeded: 0, failed: 0, dropped: 0 };
   #evicted = 0;
 
+  /** Called on every new delivery and state change (the state journal listens). */
+  onChange?: (d: Delivery) => void;
+
   constructor(private readonly max: number) {}
 
   add(d: Delivery): void {
     this.#byKey.set(d.key, d);
+    this.onChange?.(d);
     this.#counts[d.status]++;
     if (this.#byKey.size > this.max) this.#evictOne();
   }
@@ -34,6 +38,7 @@ export class DeliveryLog {
       this.#counts[status]++;
     }
     d.status = status;
+    this.onChange?.(d);
   }
 
   get(key: string): Delivery | undefined {

@@ -176,6 +176,17 @@ export class Dispatcher {
     }
   }
 
+  /** Puts back a delivery read from the state file; an unfinished one is scheduled again (at least once). */
+  restore(d: Delivery): void {
+    const unfinished = d.status === 'pending' || d.status === 'sending';
+    if (unfinished) d.status = 'pending';
+    this.log.add(d);
+    if (!unfinished) return;
+    const wait = Math.max(0, (d.nextAttemptAt ?? 0) - this.#o.clock.now());
+    delete d.nextAttemptAt;
+    this.#enqueueAfter(d, wait);
+  }
+
   /** Sends the message again to its endpoints (or one), one attempt each, keeping its id. */
   resend(messageId: string, endpointId?: string): Delivery[] {
     const all = this.log.byMessage(messageId).filter((d) => endpointId === undefined || d.endpointId === endpointId);

@@ -38,6 +38,8 @@ const RESERVED_HEADERS = /^(webhook-|svix-|content-length$|host$|transfer-encodi
 export class EndpointRegistry {
   readonly #endpoints = new Map<string, Endpoint>();
   readonly #rotationTimers = new Map<string, Timer>();
+  /** Called after every change (the state journal listens); `undefined` endpoint = deleted. */
+  onChange?: (id: string, ep: Endpoint | undefined) => void;
 
   constructor(
     private readonly clock: Clock,
@@ -74,7 +76,14 @@ export class EndpointRegistry {
       updatedAt: now,
     };
     this.#endpoints.set(ep.id, ep);
+    this.onChange?.(ep.id, ep);
     return ep;
+  }
+
+  /** Puts back an endpoint read from the state file, as it was. */
+  restore(ep: Endpoint): void {
+    ep.secrets = ep.secrets.filter((s) => s.expiresAt === undefined || s.expiresAt > this.clock.now());
+    this.#endpoints.set(ep.id, ep);
   }
 
   update(id: string, input: Partial<EndpointInput>): Endpoint {
@@ -93,6 +102,7 @@ export class EndpointRegistry {
       else ep.disabledReason = 'disabled by user';
     }
     ep.updatedAt = this.clock.now();
+    this.onChange?.(ep.id, ep);
     return ep;
   }
 
@@ -100,6 +110,7 @@ export class EndpointRegistry {
     this.require(id);
     this.#endpoints.delete(id);
     this.#rotationTimers.get(id)?.cancel();
+    this.onChange?.(id, undefined);
   }
 
   /**
@@ -122,10 +133,12 @@ export class EndpointRegistry {
         this.clock.setTimeout(() => {
           ep.secrets = ep.secrets.slice(0, 1);
           this.#rotationTimers.delete(id);
+          this.onChange?.(id, ep);
         }, graceMs),
       );
     }
     ep.updatedAt = this.clock.now();
+    this.onChange?.(id, ep);
     return ep;
   }
 
@@ -135,6 +148,7 @@ export class EndpointRegistry {
     ep.disabled = true;
     ep.disabledReason = reason;
     ep.updatedAt = this.clock.now();
+    this.onChange?.(id, ep);
   }
 
   /** Endpoints that take this event type. */

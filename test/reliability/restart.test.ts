@@ -1,0 +1,59 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Webhook } from 'svix';
+import { describe, expect, it } from 'vitest';
+import { startCli } from '../e2e/cli-process.js';
+import { startReceiver, until } from '../receivers.js';
+import { report } from './report.js';
+
+describe('--state FILE across kill -9', () => {
+  it('keeps every accepted job and delivers every pending message after a crash', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pm-state-'));
+    const state = join(dir, 'pulse-mock.state');
+    const probe = await startReceiver();
+    const port = probe.port;
+    await probe.close(); // the consumer is down during the first run
+    const hook = `http://127.0.0.1:${port}/webhooks/pulse`;
+    const flags = ['--state', state, '--webhook-url', hook, '--retry-schedule', '300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms', '--processing-ms', '1500', '--queue-ms', '100'];
+
+    const first = await startCli(flags);
+    const secret = first.ready.webhookSecret as string;
+    const submit = async (url: string, headers: Record<string, string> = {}) =>
+      ((await (await fetch(`${url}/extract`, { method: 'POST', headers: { 'x-api-key': 'k', 'content-type': 'application/json', ...headers }, body: JSON.stringify({ file_url: 'https://e.com/invoice.pdf', async: true }) })).json()) as { job_id: string }).job_id;
+    const ids = [await submit(first.ready.url), await submit(first.ready.url), await submit(first.ready.url, { 'x-pulse-mock-outcome': 'failed' })];
+    await new Promise((r) => setTimeout(r, 400)); // jobs now processing; deliveries failing and pending
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(readFileSync(state, 'utf8')).toContain(ids[0]);
+
+    const receiver = await startReceiver(() => ({ status: 200 }), port);
+    const second = await startCli(flags);
+    try {
+      expect(second.ready.restored).toMatchObject({ jobs: 3, endpoints: 1, starts: 1 });
+      expect(second.ready.webhookSecret).toBe(secret); // the consumer's secret still works
+      const late = await submit(second.ready.url);
+      expect(ids).not.toContain(late); // ids never repeat across restarts
+      const statuses = async () =>
+        Promise.all(ids.map(async (id) => ((await (await fetch(`${second.ready.url}/job/${id}`, { headers: { 'x-api-key': 'k' } })).json()) as { status: string }).status));
+      let s: string[] = [];
+      for (let i = 0; i < 200 && !(s.length && s.every((x) => x === 'completed' || x === 'failed')); i++) {
+        s = await statuses();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(s).toEqual(['completed', 'completed', 'failed']);
+      // Every event of every job that was accepted before the crash reaches the consumer, signed with the same secret.
+      const wanted = ids.flatMap((id, i) => ['job.created', 'job.processing', i === 2 ? 'job.failed' : 'job.completed'].map((t) => `${id} ${t}`));
+      const got = () => new Set(receiver.received.map((r) => {
+        const e = new Webhook(secret).verify(r.body, r.headers as Record<string, string>) as { type: string; data: { job_id: string } };
+        return `${e.data.job_id} ${e.type}`;
+      }));
+      await until(() => wanted.every((w) => got().has(w)), 20_000, 'every pre-crash event delivered');
+      report('restart', { restartsSurvived: 1, jobsBeforeCrash: ids.length, jobsAfter: s.length, eventsExpected: wanted.length, eventsDelivered: wanted.filter((w) => got().has(w)).length, lost: wanted.filter((w) => !got().has(w)).length });
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exited;
+      await receiver.close();
+    }
+  }, 60_000);
+});
