@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCarefulConsumer } from '../../examples/consumers/careful-consumer.js';
 import { startNaiveConsumer } from '../../examples/consumers/naive-consumer.js';
 import { CHECK_IDS } from '../../src/scenarios/check.js';
-import { BIN } from './cli-process.js';
+import { freePort } from '../receivers.js';
+import { runCli } from './cli-process.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const open: { close(): Promise<void> }[] = [];
@@ -12,31 +11,7 @@ afterEach(async () => {
   for (const o of open.splice(0)) await o.close();
 });
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args]);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`pulse-mock ${args.join(' ')} did not finish in 60 s: ${stdout}`));
-    }, 60_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[]) => runCli(args, {}, 60_000);
 
 describe('pulse-mock check', () => {
   it('passes the careful example consumer on every check, exit 0', async () => {

@@ -51,7 +51,7 @@ export async function startCli(args: string[], opts: { env?: Record<string, stri
 }
 
 /** Runs the CLI to completion (for commands that should fail fast). */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
     let stdout = '';
@@ -60,8 +60,8 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`pulse-mock ${args.join(' ')} did not exit in 15 s`));
-    }, 15_000);
+      reject(new Error(`pulse-mock ${args.join(' ')} did not exit in ${timeoutMs} ms`));
+    }, timeoutMs);
     child.on('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });

@@ -3,18 +3,10 @@ import { startCarefulConsumer, type RunningConsumer } from '../../examples/consu
 import { startNaiveConsumer } from '../../examples/consumers/naive-consumer.js';
 import { createReporter } from '../../src/scenarios/reporters.js';
 import { listBuiltInScenarios, loadScenario, runScenarios } from '../../src/scenarios/runner.js';
-import { createServer } from 'node:net';
+import { freePort } from '../receivers.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const silent = () => createReporter('json', () => {});
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 let careful: RunningConsumer;
 let apiPort: number;
