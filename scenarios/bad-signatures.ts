@@ -1,16 +1,4 @@
-import type { Scenario, SendOptions } from '../src/scenarios/define.js';
-
-const BAD: NonNullable<SendOptions['fault']>[] = [
-  'wrong-secret',
-  'tampered-body',
-  'malformed-header',
-  'missing-id',
-  'missing-timestamp',
-  'missing-signature',
-  'stale-timestamp',
-  'future-timestamp',
-  'unknown-version',
-];
+import type { Scenario } from '../src/scenarios/define.js';
 
 export default {
   name: 'bad-signatures',
@@ -18,7 +6,7 @@ export default {
   async run(ctx) {
     const jobId = await ctx.submitJob();
     const data = { job_id: jobId, status: 'completed', pages_processed: 1, processing_time: 1.2 };
-    for (const fault of BAD) {
+    for (const fault of ctx.badSignatures) {
       const r = await ctx.send('job.completed', data, { fault });
       const ok = r.status !== undefined && r.status >= 400 && r.status < 500;
       ctx.expect(ok, `${fault}: rejected with a 4xx`, r.status === undefined ? `no answer: ${r.error}` : `answered ${r.status}`);

@@ -59,4 +59,13 @@ export const errors = {
   routeNotFound: (method: string, url: string) =>
     new PulseMockError(404, 'NOT_FOUND', `No route ${method} ${url}.`, { method, url }),
   internal: (message: string) => new PulseMockError(500, 'INTERNAL_ERROR', message),
+  /** An API error injected by a fault rule (the same from the server and from msw). */
+  injected: (status: 429 | 500 | 503, retryAfterS?: number) =>
+    new PulseMockError(
+      status,
+      status === 429 ? 'RATE_LIMITED' : status === 503 ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_ERROR',
+      `${status === 429 ? 'Too many requests; retry later.' : status === 503 ? 'Service temporarily unavailable; retry later.' : 'Internal server error.'} (injected by pulse-mock)`,
+      { injected: true },
+      retryAfterS !== undefined ? { 'retry-after': String(retryAfterS) } : {},
+    ),
 };

@@ -54,9 +54,6 @@ export class JobStore {
     return filter.status ? all.filter((j) => j.status === filter.status) : all;
   }
 
-  clear(): void {
-    this.#jobs.clear();
-  }
 
   #evictOne(): void {
     for (const [id, job] of this.#jobs) {

@@ -1,4 +1,6 @@
-import type { ExtractResult, PlanInfo } from './result-generator.js';
+import type { DocumentInfo } from './documents.js';
+import type { ExtractRequest } from './extract-request.js';
+import type { PlanInfo } from './result-generator.js';
 
 /** Documents with this many pages or more answer with a one-time URL instead of a body. */
 export const LARGE_DOCUMENT_PAGES = 70;
@@ -12,12 +14,19 @@ export interface LargeResultPointer {
   plan_info: PlanInfo;
 }
 
-export function largeResultPointer(result: ExtractResult, url: string): LargeResultPointer {
+/** Credits and plan info of an extraction: cheap, known before any body is generated. */
+export function usageOf(req: ExtractRequest, pages: number): { credits: number; planInfo: PlanInfo } {
+  const credits = pages * (req.model === 'pulse-ultra-2' ? 2 : 1) + (req.structured?.usable ? pages : 0);
+  return { credits, planInfo: { tier: 'mock', total_credits_used: credits, pages_used: pages, note: 'Simulated usage from pulse-mock; no credits were spent.' } };
+}
+
+/** The pointer for a large document, without generating the body it points to. */
+export function largeResultPointer(req: ExtractRequest, doc: DocumentInfo, extractionId: string, url: string): LargeResultPointer {
   return {
     is_url: true,
     url,
-    ...(result.extraction_id ? { extraction_id: result.extraction_id } : {}),
-    page_count: result.page_count,
-    plan_info: result.plan_info,
+    ...(req.storage ? { extraction_id: extractionId } : {}),
+    page_count: doc.pages.length,
+    plan_info: usageOf(req, doc.pages.length).planInfo,
   };
 }

@@ -127,9 +127,9 @@ export class PulseCore {
     const id = this.#ids.uuid();
     const produce = () => generateExtraction(req, doc, { seed, extractionId: id });
     if (doc.pages.length >= LARGE_DOCUMENT_PAGES) {
-      const result = produce();
+      // The body is generated when the one-time URL is fetched, not now.
       this.#rememberSyncLarge(id, produce);
-      return { status: 200, body: largeResultPointer(result, `${input.baseUrl}/large_results/${id}`) };
+      return { status: 200, body: largeResultPointer(req, doc, id, `${input.baseUrl}/large_results/${id}`) };
     }
     return { status: 200, body: produce() };
   }
@@ -143,8 +143,10 @@ export class PulseCore {
       updated_at: iso(job.updatedAt),
     };
     if (job.status === 'completed') {
-      const result = await this.#resultOf(job, baseUrl);
-      body.result = job.document.pages.length >= LARGE_DOCUMENT_PAGES ? largeResultPointer(result, `${baseUrl}/large_results/${job.id}`) : result;
+      body.result =
+        job.document.pages.length >= LARGE_DOCUMENT_PAGES
+          ? largeResultPointer(job.request, job.document, job.extractionId, `${baseUrl}/large_results/${job.id}`)
+          : await this.#resultOf(job, baseUrl);
     }
     if (job.status === 'failed') body.error = job.error ?? 'Job failed.';
     return { status: 200, body };

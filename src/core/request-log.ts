@@ -42,7 +42,4 @@ export class RequestLog {
     return () => this.#listeners.delete(listener);
   }
 
-  clear(): void {
-    this.#records = [];
-  }
 }

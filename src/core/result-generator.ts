@@ -2,6 +2,7 @@ import { Faker, en } from '@faker-js/faker';
 import { marked } from 'marked';
 import type { DocumentInfo } from './documents.js';
 import type { ChunkType, ExtractRequest } from './extract-request.js';
+import { usageOf } from './large-results.js';
 import { generateStructuredOutput } from './structured-output.js';
 
 /**
@@ -64,7 +65,7 @@ export function generateExtraction(req: ExtractRequest, doc: DocumentInfo, ctx: 
   faker.seed(ctx.seed);
   const pages = doc.pages.map((n) => renderPage(doc, n));
   const markdown = pages.map((p) => p.markdown).join('\n\n');
-  const credits = creditsFor(req, doc.pages.length);
+  const { credits, planInfo } = usageOf(req, doc.pages.length);
   const result: ExtractResult = {
     markdown,
     content: markdown,
@@ -74,7 +75,7 @@ export function generateExtraction(req: ExtractRequest, doc: DocumentInfo, ctx: 
     ...(ctx.jobId ? { job_id: ctx.jobId } : {}),
     warnings: [...req.warnings],
     credits_used: credits,
-    plan_info: planInfo(doc.pages.length, credits),
+    plan_info: planInfo,
     bounding_boxes: mergeBoxes(pages.map((p) => p.boxes)),
   };
   if (req.chunking) {
@@ -100,14 +101,6 @@ export function generateExtraction(req: ExtractRequest, doc: DocumentInfo, ctx: 
 }
 
 
-function creditsFor(req: ExtractRequest, pages: number): number {
-  const perPage = req.model === 'pulse-ultra-2' ? 2 : 1;
-  return pages * perPage + (req.structured?.usable ? pages : 0);
-}
-
-function planInfo(pages: number, credits: number): PlanInfo {
-  return { tier: 'mock', total_credits_used: credits, pages_used: pages, note: 'Simulated usage from pulse-mock; no credits were spent.' };
-}
 
 interface RenderedPage {
   markdown: string;

@@ -5,8 +5,8 @@ import { DeliveryLog, type DeliveryFilter } from './delivery-log.js';
 import type { Endpoint, EndpointRegistry } from './endpoints.js';
 import { parseRetryAfter, type RetrySchedule } from './retry-schedule.js';
 import type { FaultEngine } from '../faults/fault-engine.js';
-import { applySignatureFault } from './signature-faults.js';
-import { headerNames, sign, type HeaderPrefix } from './signing.js';
+import { signDelivery } from './signature-faults.js';
+import { headerNames, messageId, type HeaderPrefix } from './signing.js';
 import { DeliveryTimeoutError, httpTransport, type Transport } from './transport.js';
 import { TERMINAL_DELIVERY_STATES, type Attempt, type AttemptTrigger, type Delivery } from './types.js';
 
@@ -46,7 +46,6 @@ interface Lane {
 type Waiter = { test: (d: Delivery) => boolean; resolve: (d: Delivery) => void };
 
 const RETRY_AFTER_STATUSES = new Set([429, 502, 503, 504]);
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /**
  * Delivers every published event to each matching endpoint, signed, at least once, with
@@ -74,10 +73,7 @@ export class Dispatcher {
    * otherwise it comes from the seeded stream.
    */
   newMessageId(stableKey?: string): string {
-    const random = stableKey !== undefined && this.#o.seed !== undefined ? new SeededRandom(seedFrom(this.#o.seed, stableKey)) : this.#o.random;
-    let s = 'msg_';
-    for (let i = 0; i < 27; i++) s += BASE62[random.int(0, 61)];
-    return s;
+    return messageId(stableKey !== undefined && this.#o.seed !== undefined ? new SeededRandom(seedFrom(this.#o.seed, stableKey)) : this.#o.random);
   }
 
   /** One message for the event, delivered to every endpoint that takes its type. */
@@ -135,7 +131,13 @@ export class Dispatcher {
 
   #enqueueAfter(d: Delivery, delayMs: number): void {
     if (delayMs <= 0) return this.#enqueue(d, 'scheduled');
+    this.#scheduleAttempt(d, delayMs);
+  }
+
+  /** The next attempt of `d` in `delayMs` of mock time (one timer per delivery, cancelled by close). */
+  #scheduleAttempt(d: Delivery, delayMs: number): void {
     d.nextAttemptAt = this.#o.clock.now() + delayMs;
+    if (this.#closed) return;
     this.#timers.set(
       d.key,
       this.#o.clock.setTimeout(() => {
@@ -279,12 +281,7 @@ export class Dispatcher {
     const names = headerNames(this.#o.headerPrefix);
     const secrets = ep.secrets.filter((s) => s.expiresAt === undefined || s.expiresAt > this.#o.clock.now()).map((s) => s.secret);
     const sigFault = this.#o.faults?.forAttempt({ eventType: d.eventType, endpointId: d.endpointId, key: `${d.key}/${d.attempts.length + 1}` });
-    const signed = sigFault
-      ? applySignatureFault(sigFault.variant, { names, id: d.messageId, timestamp, body: d.body, secrets })
-      : {
-          headers: { [names.id]: d.messageId, [names.timestamp]: String(timestamp), [names.signature]: sign(secrets, d.messageId, timestamp, d.body) },
-          body: d.body,
-        };
+    const signed = signDelivery(sigFault?.variant, { names, id: d.messageId, timestamp, body: d.body, secrets });
     const headers: Record<string, string> = {
       ...ep.headers,
       'content-type': 'application/json',
@@ -331,19 +328,11 @@ export class Dispatcher {
       return this.#conclude(d, attempt, 'failed', `exhausted: ${d.scheduledAttempts} attempts failed, the last with ${describe(attempt)}`);
     }
     const retryAfter = response && RETRY_AFTER_STATUSES.has(response.status) ? parseRetryAfter(response.header('retry-after'), wall.now()) : undefined;
-    const delay = retryAfter !== undefined ? Math.min(retryAfter, Math.max(...this.#o.schedule.delaysMs)) : scheduled;
+    const delay = retryAfter !== undefined ? Math.min(retryAfter, this.#o.schedule.maxDelayMs) : scheduled;
     attempt.retryInMs = delay;
     this.log.setStatus(d, 'pending');
-    d.nextAttemptAt = this.#o.clock.now() + delay;
+    this.#scheduleAttempt(d, delay);
     this.#report(d, attempt);
-    if (this.#closed) return;
-    this.#timers.set(
-      d.key,
-      this.#o.clock.setTimeout(() => {
-        this.#timers.delete(d.key);
-        this.#enqueue(d, 'scheduled');
-      }, delay),
-    );
   }
 
   /** Final state first, then the report, so a log line shows how the delivery ended. */

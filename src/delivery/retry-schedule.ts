@@ -9,8 +9,9 @@ export const SVIX_RETRY_SCHEDULE_MS: readonly number[] = [5_000, 300_000, 1_800_
 export class RetrySchedule {
   constructor(readonly delaysMs: readonly number[] = SVIX_RETRY_SCHEDULE_MS) {}
 
-  get maxAttempts(): number {
-    return this.delaysMs.length + 1;
+  /** The longest delay: the cap on a receiver's Retry-After. */
+  get maxDelayMs(): number {
+    return this.delaysMs.reduce((m, d) => Math.max(m, d), 0);
   }
 
   /** Delay before attempt `attempt + 1`, after attempt number `attempt` (1-based) failed; undefined when exhausted. */
@@ -27,10 +28,6 @@ export class RetrySchedule {
       return n;
     });
     return new RetrySchedule(delays);
-  }
-
-  describe(): string {
-    return ['immediately', ...this.delaysMs.map((d) => ms(d))].join(', ');
   }
 }
 

@@ -16,7 +16,8 @@ export interface SignatureInput {
 
 const TEN_MINUTES = 600;
 
-export function applySignatureFault(variant: SignatureFault, input: SignatureInput): { headers: Record<string, string>; body: string } {
+/** The signature headers and body of one delivery: valid, or broken the `variant` way. */
+export function signDelivery(variant: SignatureFault | undefined, input: SignatureInput): { headers: Record<string, string>; body: string } {
   const { names, id, body, secrets } = input;
   let ts = input.timestamp;
   let sendBody = body;

@@ -30,6 +30,15 @@ export interface SignedHeaders {
   signature: string;
 }
 
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** A Svix-style message id, `msg_` + 27 base62 characters, drawn from `random`. */
+export function messageId(random: { int(min: number, max: number): number } = { int: (a, b) => a + Math.floor(Math.random() * (b - a + 1)) }): string {
+  let s = 'msg_';
+  for (let i = 0; i < 27; i++) s += BASE62[random.int(0, 61)];
+  return s;
+}
+
 /** A new secret: `whsec_` + base64 of 24 random bytes (Svix's size). */
 export function generateSecret(): string {
   return `whsec_${randomBytes(24).toString('base64')}`;

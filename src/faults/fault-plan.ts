@@ -54,7 +54,6 @@ export interface FaultRule {
   when?: FaultWhen;
 }
 
-export const DELIVERY_FAULT_KINDS = new Set<Fault['kind']>(['duplicate', 'delay', 'reorder', 'drop', 'signature']);
 export const API_FAULT_KINDS = new Set<Fault['kind']>(['api-error', 'api-latency']);
 
 /** One line a person can read, for the log and the banner. */

@@ -81,11 +81,7 @@ export function createPulseMsw(options: PulseHandlersOptions = {}): PulseMsw {
         const d = rt.faults.forApi(route);
         if (d.applied.length) fault = d.applied.join('; ');
         if (d.latencyMs) await new Promise((r) => setTimeout(r, d.latencyMs));
-        if (d.error) {
-          const { status: s, retryAfterS } = d.error;
-          const code = s === 429 ? 'RATE_LIMITED' : s === 503 ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_ERROR';
-          throw new PulseMockError(s, code, `Injected API error ${s} (pulse-mock)`, { injected: true }, retryAfterS !== undefined ? { 'retry-after': String(retryAfterS) } : {});
-        }
+        if (d.error) throw errors.injected(d.error.status, d.error.retryAfterS);
         const res = await fn(rt, request, params as Record<string, string>, base);
         status = res.status;
         return HttpResponse.json(res.body as never, { status: res.status });

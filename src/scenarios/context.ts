@@ -1,12 +1,13 @@
 import type { RequestRecord } from '../core/request-log.js';
-import { applySignatureFault } from '../delivery/signature-faults.js';
-import { headerNames, sign } from '../delivery/signing.js';
+import { signDelivery } from '../delivery/signature-faults.js';
+import { headerNames } from '../delivery/signing.js';
 import { httpTransport } from '../delivery/transport.js';
 import type { Delivery } from '../delivery/types.js';
 import { TERMINAL_DELIVERY_STATES } from '../delivery/types.js';
 import type { PulseMock } from '../index.js';
 import type { ScenarioContext, SentEvent } from './define.js';
 import { startOutageGateway } from './outage-gateway.js';
+import { REJECTABLE_SIGNATURE_FAULTS } from '../faults/fault-engine.js';
 
 export interface Assertion {
   message: string;
@@ -48,6 +49,7 @@ export function createContext(
     target: opts.target,
     secret: opts.secret,
     seed: mock.seed,
+    badSignatures: REJECTABLE_SIGNATURE_FAULTS,
     async submitJob(o = {}) {
       const headers: Record<string, string> = {};
       if (o.outcome) headers['x-pulse-mock-outcome'] = o.outcome;
@@ -64,9 +66,7 @@ export function createContext(
       const timestamp = o.timestamp ?? Math.floor(Date.now() / 1000);
       const body = JSON.stringify({ type, timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), data });
       const secrets = o.secrets ?? [opts.secret];
-      const signed = o.fault
-        ? applySignatureFault(o.fault, { names, id: messageId, timestamp, body, secrets })
-        : { headers: { [names.id]: messageId, [names.timestamp]: String(timestamp), [names.signature]: sign(secrets, messageId, timestamp, body) }, body };
+      const signed = signDelivery(o.fault, { names, id: messageId, timestamp, body, secrets });
       const started = Date.now();
       try {
         const res = await httpTransport({

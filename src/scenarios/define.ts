@@ -61,6 +61,8 @@ export interface ScenarioContext {
   target: string;
   secret: string;
   seed: number;
+  /** Every kind of bad signature a correct verifier must reject (for `send(..., { fault })`). */
+  badSignatures: readonly SignatureFault[];
   submitJob(opts?: { outcome?: 'completed' | 'failed'; processingMs?: number; fileUrl?: string; error?: string }): Promise<string>;
   cancelJob(jobId: string): Promise<void>;
   /** Sends one signed event straight to the consumer (no retries) and returns its answer. */

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { PulseMockError } from '../core/errors.js';
+import { errors } from '../core/errors.js';
 import type { ApiRoute } from '../faults/fault-plan.js';
 import type { Runtime } from '../runtime.js';
 
@@ -27,13 +27,7 @@ export function registerApiFaultsAndLog(api: FastifyInstance, runtime: Runtime):
     const d = runtime.faults.forApi(route);
     if (d.applied.length) applied.set(request, d.applied.join('; '));
     if (d.latencyMs) await new Promise((r) => setTimeout(r, d.latencyMs));
-    if (d.error) {
-      const { status, retryAfterS } = d.error;
-      const code = status === 429 ? 'RATE_LIMITED' : status === 503 ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_ERROR';
-      const message =
-        status === 429 ? 'Too many requests; retry later.' : status === 503 ? 'Service temporarily unavailable; retry later.' : 'Internal server error.';
-      throw new PulseMockError(status, code, `${message} (injected by pulse-mock)`, { injected: true }, retryAfterS !== undefined ? { 'retry-after': String(retryAfterS) } : {});
-    }
+    if (d.error) throw errors.injected(d.error.status, d.error.retryAfterS);
   });
   api.addHook('onResponse', async (request, reply) => {
     const route = routeName(request) ?? 'other';

@@ -13,5 +13,3 @@ export function headerValue(request: FastifyRequest, name: string): string | und
   const v = request.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
-
-export { overridesFrom } from '../core/overrides.js';

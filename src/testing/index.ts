@@ -2,8 +2,8 @@
  * `pulse-mock/testing`: helpers for users' tests. Start the mock in-process, sign a webhook
  * (valid or broken) to test a handler alone, and a vitest fixture.
  */
-import { applySignatureFault } from '../delivery/signature-faults.js';
-import { headerNames, sign, type HeaderPrefix } from '../delivery/signing.js';
+import { signDelivery } from '../delivery/signature-faults.js';
+import { headerNames, messageId, type HeaderPrefix } from '../delivery/signing.js';
 import { TERMINAL_DELIVERY_STATES, type Delivery } from '../delivery/types.js';
 import type { JobRecord } from '../core/job-store.js';
 import type { JobStatus } from '../core/events.js';
@@ -90,13 +90,11 @@ export interface SignedWebhook {
  * const { headers, body } = signWebhook({ type: 'job.completed', data: { job_id: 'j1', status: 'completed' } }, secret);
  */
 export function signWebhook(event: WebhookEventInput, secret: string, options: SignOptions = {}): SignedWebhook {
-  const id = options.id ?? `msg_${randomBase62(27)}`;
+  const id = options.id ?? messageId();
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   const body = JSON.stringify({ type: event.type, timestamp: event.timestamp ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), data: event.data });
   const names = headerNames(options.headerPrefix ?? 'webhook');
-  const signed = options.fault
-    ? applySignatureFault(options.fault, { names, id, timestamp, body, secrets: [secret] })
-    : { headers: { [names.id]: id, [names.timestamp]: String(timestamp), [names.signature]: sign([secret], id, timestamp, body) }, body };
+  const signed = signDelivery(options.fault, { names, id, timestamp, body, secrets: [secret] });
   return { id, headers: { 'content-type': 'application/json', ...signed.headers }, body: signed.body };
 }
 
@@ -130,11 +128,5 @@ export function withPulseMock(test: TestAPI, options: PulseMockOptions & { scope
   return test.extend({ pulseMock: scope === 'file' ? [fixture, { scope: 'file' }] : fixture } as never) as TestAPI<{ pulseMock: StartedPulseMock }>;
 }
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-function randomBase62(n: number): string {
-  let s = '';
-  for (let i = 0; i < n; i++) s += BASE62[Math.floor(Math.random() * 62)];
-  return s;
-}
 
 export { SIGNATURE_FAULTS, type SignatureFault } from '../faults/fault-plan.js';

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '../json-schema.js';
 import type { PulseCore } from '../../core/pulse-core.js';
-import { baseUrlOf, headerValue, overridesFrom, uploads } from '../request-context.js';
+import { overridesFrom } from '../../core/overrides.js';
+import { baseUrlOf, headerValue, uploads } from '../request-context.js';
 import { AsyncSubmissionResponse, ExtractResponse, extractBody } from '../schemas.js';
 
 /** `POST /extract` (sync, or async with `async: true`) and the deprecated `POST /extract_async`. */
