@@ -80,7 +80,6 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
     headerPrefix: config.headerPrefix,
     concurrency: config.deliveryConcurrency,
     userAgent: `pulse-mock/${VERSION} (webhook delivery; Svix-compatible)`,
-    random: new SeededRandom(seedFrom(config.seed, 'messages')),
     seed: seedFrom(config.seed, 'message-ids'),
     maxDeliveries: Math.max(1000, config.maxJobs * 10),
     ...(opts.transport ? { transport: opts.transport } : {}),

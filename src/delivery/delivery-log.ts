@@ -24,6 +24,11 @@ export class DeliveryLog {
   constructor(private readonly max: number) {}
 
   add(d: Delivery): void {
+    // A key names one delivery; should one ever come round again, the newcomer gets a suffix
+    // rather than overwriting (and so hiding) the delivery already in the log.
+    const existing = this.#byKey.get(d.key);
+    if (existing === d) return;
+    if (existing) for (let n = 2; this.#byKey.has((d.key = `${d.key.replace(/#again\d+$/, '')}#again${n}`)); n++);
     this.#byKey.set(d.key, d);
     this.onChange?.(d);
     this.#counts[d.status]++;

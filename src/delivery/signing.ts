@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Webhook as SvixWebhook } from 'svix';
 
@@ -32,10 +32,17 @@ export interface SignedHeaders {
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-/** A Svix-style message id, `msg_` + 27 base62 characters, drawn from `random`. */
-export function messageId(random: { int(min: number, max: number): number } = { int: (a, b) => a + Math.floor(Math.random() * (b - a + 1)) }): string {
+/**
+ * A Svix-style message id, `msg_` + 27 base62 characters (about 160 bits). With a `seed` and a
+ * `stableKey` it is derived from a hash of both, so a run replays the same ids; otherwise it is
+ * random. Never from a 32-bit PRNG: ids drawn from a 32-bit seed collide (birthday bound) once
+ * a run has tens of thousands of messages, and a consumer that dedupes on `webhook-id` would
+ * then drop a real message.
+ */
+export function messageId(seed?: number, stableKey?: string): string {
+  const bytes = seed !== undefined && stableKey !== undefined ? createHash('sha256').update(`${seed}\u0000${stableKey}`).digest() : randomBytes(27);
   let s = 'msg_';
-  for (let i = 0; i < 27; i++) s += BASE62[random.int(0, 61)];
+  for (let i = 0; i < 27; i++) s += BASE62[(bytes[i] as number) % 62];
   return s;
 }
 
