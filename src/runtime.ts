@@ -4,7 +4,7 @@ import { PulseCore } from './core/pulse-core.js';
 import { RequestLog } from './core/request-log.js';
 import { FaultEngine } from './faults/fault-engine.js';
 import { StateJournal, type RestoredState } from './state-journal.js';
-import { SeededRandom, seedFrom } from './core/random.js';
+import { IdSequence, seedFrom } from './core/random.js';
 import { Dispatcher } from './delivery/dispatcher.js';
 import { EndpointRegistry } from './delivery/endpoints.js';
 import { RetrySchedule } from './delivery/retry-schedule.js';
@@ -61,7 +61,7 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
     clock,
     restored?.starts ?? 0,
   );
-  const endpoints = new EndpointRegistry(clock, new SeededRandom(seedFrom(config.seed, 'endpoints')));
+  const endpoints = new EndpointRegistry(clock, new IdSequence(`${config.seed}/endpoints/${restored?.starts ?? 0}`));
   for (const ep of restored?.endpoints ?? []) endpoints.restore(ep);
   // A restart keeps the secret the consumer already has.
   const webhookSecret = config.webhookSecret ?? restored?.endpoints.find((e) => e.description === 'from --webhook-url')?.secrets[0]?.secret ?? generateSecret();

@@ -5,7 +5,7 @@ import { jobEvent, TERMINAL_STATUSES, type JobEvent, type JobEventListener, type
 import { normalizeExtractRequest, type UploadedFile } from './extract-request.js';
 import { JobStore, type JobRecord } from './job-store.js';
 import { OutcomePlanner, type OutcomeOverrides, type OutcomeRule } from './outcomes.js';
-import { SeededRandom, seedFrom } from './random.js';
+import { IdSequence, SeededRandom, seedFrom } from './random.js';
 import type { ExtractResult, LargeResultPointer } from './result-generator.js';
 import { LARGE_DOCUMENT_PAGES, largeResultPointer } from './large-results.js';
 
@@ -77,7 +77,7 @@ export class PulseCore {
   readonly jobs: JobStore;
   readonly #documents: DocumentCatalog;
   readonly #outcomes: OutcomePlanner;
-  readonly #ids: SeededRandom;
+  readonly #ids: IdSequence;
   readonly #listeners = new Set<JobEventListener>();
   readonly #live = new Map<string, LiveJob>();
   /** Large results of synchronous extracts, by id: generated once, served once. */
@@ -93,7 +93,7 @@ export class PulseCore {
   ) {
     this.jobs = new JobStore(options.maxJobs);
     this.#documents = new DocumentCatalog(options.documents);
-    this.#ids = new SeededRandom(idSalt === 0 ? seedFrom(options.seed, 'ids') : seedFrom(options.seed, 'ids', idSalt));
+    this.#ids = new IdSequence(`${options.seed}/ids/${idSalt}`);
     this.#outcomes = new OutcomePlanner(
       options.outcomes,
       { processingMs: options.processingMs, failureRate: options.failureRate },
@@ -124,7 +124,7 @@ export class PulseCore {
     const fingerprint = requestFingerprint(req);
     const seed = seedFrom(this.options.seed, 'result', fingerprint);
     const doc = this.#documents.describe(req, this.options.seed, input.overrides?.pages);
-    const id = this.#ids.uuid();
+    const id = this.#ids.next();
     const produce = () => generateExtraction(req, doc, { seed, extractionId: id });
     if (doc.pages.length >= LARGE_DOCUMENT_PAGES) {
       // The body is generated when the one-time URL is fetched, not now.
@@ -205,7 +205,7 @@ export class PulseCore {
     const candidates = [req.fileName, req.source.kind === 'url' ? req.source.url : req.fileName];
     const plan = this.#outcomes.plan(candidates, input.overrides);
     const doc = this.#documents.describe(req, this.options.seed, input.overrides?.pages ?? plan.pages);
-    const id = this.#ids.uuid();
+    const id = this.#ids.next();
     const job: JobRecord = {
       id,
       status: 'pending',
@@ -218,7 +218,7 @@ export class PulseCore {
       processingMs: plan.processingMs,
       outcomeReason: plan.reason,
       resultSeed: seedFrom(this.options.seed, 'result', requestFingerprint(req)),
-      extractionId: this.#ids.uuid(),
+      extractionId: this.#ids.next(),
       largeResultFetched: false,
     };
     this.jobs.add(job);

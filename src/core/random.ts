@@ -48,6 +48,23 @@ export class SeededRandom {
   }
 }
 
+/**
+ * Numbered UUIDs: the n-th id hashes (seed, salt, n) into 122 random bits. Ids must not come
+ * from `SeededRandom`: every mulberry32 stream walks the same 2^32 cycle, so two streams (a
+ * restart with a new salt) can overlap and repeat ids.
+ */
+export class IdSequence {
+  #n = 0;
+
+  constructor(private readonly prefix: string) {}
+
+  next(): string {
+    const hex = createHash('sha256').update(`${this.prefix}\u0000${++this.#n}`).digest('hex');
+    const variant = ((parseInt(hex[16] as string, 16) & 0x3) | 0x8).toString(16);
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  }
+}
+
 /** A fresh seed for runs started without one (printed, so the run can be replayed). */
 export function randomSeed(): number {
   return Math.floor(Math.random() * 2 ** 31);

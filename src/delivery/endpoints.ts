@@ -1,7 +1,7 @@
 import type { Clock, Timer } from '../clock.js';
 import { errors, PulseMockError } from '../core/errors.js';
 import { JOB_EVENT_TYPES, type JobEventType } from '../core/events.js';
-import type { SeededRandom } from '../core/random.js';
+import type { IdSequence } from '../core/random.js';
 import { checkSecret, generateSecret } from './signing.js';
 
 /** Where deliveries go, as a user sets it up in Pulse's (Svix) portal. */
@@ -43,7 +43,7 @@ export class EndpointRegistry {
 
   constructor(
     private readonly clock: Clock,
-    private readonly random: SeededRandom,
+    private readonly ids: IdSequence,
   ) {}
 
   list(): Endpoint[] {
@@ -64,7 +64,7 @@ export class EndpointRegistry {
     const v = validateEndpoint(input, true);
     const now = this.clock.now();
     const ep: Endpoint = {
-      id: `ep_${this.random.uuid().replace(/-/g, '').slice(0, 24)}`,
+      id: this.#newId(),
       url: v.url as string,
       description: v.description ?? '',
       eventTypes: v.eventTypes ?? [],
@@ -81,6 +81,13 @@ export class EndpointRegistry {
   }
 
   /** Puts back an endpoint read from the state file, as it was. */
+  /** Skips ids already taken (endpoints restored from a state file keep theirs). */
+  #newId(): string {
+    let id = '';
+    for (let i = 0; i < 100 && (id === '' || this.#endpoints.has(id)); i++) id = `ep_${this.ids.next().replace(/-/g, '').slice(0, 24)}`;
+    return id;
+  }
+
   restore(ep: Endpoint): void {
     ep.secrets = ep.secrets.filter((s) => s.expiresAt === undefined || s.expiresAt > this.clock.now());
     this.#endpoints.set(ep.id, ep);

@@ -15,7 +15,7 @@ describe('--state FILE across kill -9', () => {
     const port = probe.port;
     await probe.close(); // the consumer is down during the first run
     const hook = `http://127.0.0.1:${port}/webhooks/pulse`;
-    const flags = ['--state', state, '--webhook-url', hook, '--retry-schedule', '300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms', '--processing-ms', '1500', '--queue-ms', '100'];
+    const flags = ['--seed', '7', '--state', state, '--webhook-url', hook, '--retry-schedule', '300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms', '--processing-ms', '1500', '--queue-ms', '100'];
 
     const first = await startCli(flags);
     const secret = first.ready.webhookSecret as string;
@@ -34,6 +34,13 @@ describe('--state FILE across kill -9', () => {
       expect(second.ready.webhookSecret).toBe(secret); // the consumer's secret still works
       const late = await submit(second.ready.url);
       expect(ids).not.toContain(late); // ids never repeat across restarts
+      // A new endpoint after the restart must not take the restored one's id (it used to: same seed, same first id).
+      const admin = (method: string, path: string, body?: unknown) =>
+        fetch(`${second.ready.url}/_mock${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) }).then((r) => r.json() as Promise<Record<string, unknown>>);
+      const added = await admin('POST', '/endpoints', { url: "http://127.0.0.1:1/other" });
+      const { data: all } = (await admin('GET', '/endpoints')) as unknown as { data: { url: string }[] };
+      expect(all.map((e) => e.url).sort()).toEqual([hook, "http://127.0.0.1:1/other"].sort());
+      await admin('DELETE', `/endpoints/${String(added.id)}`);
       const statuses = async () =>
         Promise.all(ids.map(async (id) => ((await (await fetch(`${second.ready.url}/job/${id}`, { headers: { 'x-api-key': 'k' } })).json()) as { status: string }).status));
       let s: string[] = [];

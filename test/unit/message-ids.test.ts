@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DeliveryLog } from '../../src/delivery/delivery-log.js';
 import { messageId } from '../../src/delivery/signing.js';
+import { IdSequence } from '../../src/core/random.js';
 import type { Delivery } from '../../src/delivery/types.js';
 
 describe('message ids', () => {
@@ -33,5 +34,23 @@ describe('DeliveryLog', () => {
     log.setStatus(a, 'succeeded');
     log.setStatus(b, 'succeeded');
     expect(log.counts()).toMatchObject({ pending: 0, succeeded: 2 });
+  });
+});
+
+describe('job ids', () => {
+  it('are v4-shaped, replay under a seed, and never repeat across restarts (salts)', () => {
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const a = new IdSequence('42/ids/0');
+    const again = new IdSequence('42/ids/0');
+    const first = a.next();
+    expect(first).toMatch(uuid);
+    expect(again.next()).toBe(first);
+    const seen = new Set<string>([first]);
+    for (const salt of [0, 1, 2]) {
+      const s = new IdSequence(`42/ids/${salt}`);
+      if (salt === 0) s.next();
+      for (let i = 0; i < 50_000; i++) seen.add(s.next());
+    }
+    expect(seen.size).toBe(150_001);
   });
 });
