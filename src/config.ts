@@ -28,6 +28,8 @@ export interface MockConfig {
   failureRate: number;
   bodyLimit: number;
   maxJobs: number;
+  /** Past this many deliveries waiting to be sent, async submissions wait for them (0: never). */
+  maxBacklog: number;
   asyncStatusCode: 200 | 202;
   json: boolean;
   quiet: boolean;
@@ -122,7 +124,8 @@ const SCALARS = {
     }),
     default: 50 * 1024 * 1024,
   },
-  maxJobs: { flag: 'max-jobs', expect: 'an integer from 1 to 10000000', schema: intIn(1, 10_000_000), default: 100_000 },
+  maxBacklog: { flag: 'max-backlog', expect: 'an integer from 0 to 10000000 (0: no limit)', schema: intIn(0, 10_000_000), default: 20_000 },
+  maxJobs: { flag: 'max-jobs', expect: 'an integer from 1 to 10000000', schema: intIn(1, 10_000_000), default: 10_000 },
   asyncStatusCode: {
     flag: 'async-status-code',
     expect: '200 or 202',

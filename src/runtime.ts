@@ -42,6 +42,9 @@ export interface RuntimeOptions {
   onAttempt?: (d: Delivery, a: Attempt) => void;
 }
 
+/** The longest one submission waits for the webhook backlog to shrink. */
+const BACKLOG_WAIT_MS = 10_000;
+
 export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Runtime {
   const clock = opts.clock ?? (config.timeScale === 1 ? systemClock : scaledClock(config.timeScale));
   const opened = config.state ? StateJournal.open(config.state) : undefined;
@@ -81,7 +84,9 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
     concurrency: config.deliveryConcurrency,
     userAgent: `pulse-mock/${VERSION} (webhook delivery; Svix-compatible)`,
     seed: seedFrom(config.seed, 'message-ids'),
-    maxDeliveries: Math.max(1000, config.maxJobs * 10),
+    // Room for each kept job's three events plus duplicates and manual sends; the oldest
+    // finished deliveries go first, so they leave with their jobs.
+    maxDeliveries: Math.max(1000, config.maxJobs * 4),
     ...(opts.transport ? { transport: opts.transport } : {}),
     ...(opts.onAttempt ? { onAttempt: opts.onAttempt } : {}),
   });
@@ -100,6 +105,15 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
     });
   }
   core.onEvent((e) => dispatcher.publish({ type: e.type, payload: e.payload, jobId: e.jobId }));
+  // Backpressure: when jobs are submitted faster than their webhooks can go out, the queue of
+  // deliveries (about 1 KB each) would grow without bound. Past `maxBacklog` a submission waits
+  // for the queue to fall back to 80% of it, at most BACKLOG_WAIT_MS, and is then accepted anyway:
+  // nothing is refused or dropped, and a consumer that is merely down (its deliveries wait for a
+  // retry, not in the queue) never slows the API.
+  if (config.maxBacklog > 0) {
+    const below = Math.max(1, Math.floor(config.maxBacklog * 0.8));
+    core.beforeSubmit = () => (dispatcher.backlog >= config.maxBacklog ? dispatcher.roomFor(below, BACKLOG_WAIT_MS) : undefined);
+  }
 
   return {
     config,

@@ -51,7 +51,13 @@ export const errors = {
     new PulseMockError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type "${contentType}" is not supported; send application/json or multipart/form-data.`, {
       content_type: contentType,
     }),
-  jobNotFound: (jobId: string) => new PulseMockError(404, 'JOB_NOT_FOUND', `No job with id "${jobId}".`, { job_id: jobId }),
+  jobNotFound: (jobId: string, retention?: { kept: number; evicted: number }) =>
+    new PulseMockError(
+      404,
+      'JOB_NOT_FOUND',
+      `No job with id "${jobId}".${retention && retention.evicted > 0 ? ` pulse-mock keeps the last ${retention.kept} jobs and has evicted ${retention.evicted} older ones; raise --max-jobs to keep more.` : ''}`,
+      { job_id: jobId },
+    ),
   largeResultNotFound: (id: string) =>
     new PulseMockError(404, 'RESULT_NOT_FOUND', `No large result with id "${id}".`, { job_id: id }),
   largeResultGone: (id: string) =>

@@ -132,9 +132,12 @@ export function normalizeExtractRequest(fields: Record<string, unknown>, upload?
     ...(chunking ? { chunking } : {}),
     ...(returnHtml ? { returnHtml } : {}),
     storage: storageEnabled,
-    warnings,
+    warnings: warnings.length > 0 ? warnings : NO_WARNINGS,
   };
 }
+
+/** Shared by the (many) requests without warnings; jobs keep their request for their lifetime. */
+const NO_WARNINGS: string[] = Object.freeze([]) as unknown as string[];
 
 export function parseBoolean(value: unknown, field: string): boolean {
   if (typeof value === 'boolean') return value;

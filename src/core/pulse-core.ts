@@ -84,6 +84,11 @@ export class PulseCore {
   readonly #syncLarge = new Map<string, { fetched: boolean; produce: () => ExtractResult }>();
   readonly #results = new Map<string, ExtractResult>();
   #closed = false;
+  /**
+   * Called before an async job is accepted; a returned promise holds the submission until it
+   * settles (the runtime uses it to let deliveries catch up, see `maxBacklog`).
+   */
+  beforeSubmit?: () => Promise<void> | undefined;
 
   constructor(
     readonly options: CoreOptions,
@@ -118,7 +123,11 @@ export class PulseCore {
 
   async extract(input: ExtractInput): Promise<CoreResponse<ExtractResult | LargeResultPointer | AsyncSubmissionResponse>> {
     const req = normalizeExtractRequest(input.fields, input.upload);
-    if (input.forceAsync || req.async) return this.#submit(req, input);
+    if (input.forceAsync || req.async) {
+      const wait = this.beforeSubmit?.();
+      if (wait) await wait;
+      return this.#submit(req, input);
+    }
     const { generateExtraction } = await loadGenerator();
 
     const fingerprint = requestFingerprint(req);
@@ -303,7 +312,7 @@ export class PulseCore {
 
   #require(jobId: string): JobRecord {
     const job = this.jobs.get(jobId);
-    if (!job) throw errors.jobNotFound(jobId);
+    if (!job) throw errors.jobNotFound(jobId, { kept: this.options.maxJobs, evicted: this.jobs.evicted });
     return job;
   }
 

@@ -59,9 +59,18 @@ export class IdSequence {
   constructor(private readonly prefix: string) {}
 
   next(): string {
-    const hex = createHash('sha256').update(`${this.prefix}\u0000${++this.#n}`).digest('hex');
-    const variant = ((parseInt(hex[16] as string, 16) & 0x3) | 0x8).toString(16);
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+    const b = createHash('sha256').update(`${this.prefix}\u0000${++this.#n}`).digest();
+    b[6] = ((b[6] as number) & 0x0f) | 0x40; // version 4
+    b[8] = ((b[8] as number) & 0x3f) | 0x80; // RFC 4122 variant
+    // Formatted in one buffer: slicing a hex string would keep ropes and the whole hex alive per id.
+    const hex = b.subarray(0, 16).toString('hex');
+    const out = Buffer.allocUnsafe(36);
+    let o = 0;
+    for (let i = 0; i < 32; i++) {
+      if (i === 8 || i === 12 || i === 16 || i === 20) out[o++] = 45; // '-'
+      out[o++] = hex.charCodeAt(i);
+    }
+    return out.toString('latin1');
   }
 }
 

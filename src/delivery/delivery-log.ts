@@ -1,3 +1,4 @@
+import Denque from 'denque';
 import { TERMINAL_DELIVERY_STATES, type Delivery, type DeliveryStatus } from './types.js';
 
 export interface DeliveryFilter {
@@ -16,6 +17,11 @@ export interface DeliveryFilter {
 export class DeliveryLog {
   readonly #byKey = new Map<string, Delivery>();
   readonly #counts: Record<DeliveryStatus, number> = { pending: 0, sending: 0, succeeded: 0, failed: 0, dropped: 0 };
+  /**
+   * Keys in the order their deliveries finished: eviction takes from the front in O(1) instead
+   * of scanning past a backlog of pending deliveries (which made every add O(backlog)).
+   */
+  readonly #finished = new Denque<string>();
   #evicted = 0;
 
   /** Called on every new delivery and state change (the state journal listens). */
@@ -32,6 +38,7 @@ export class DeliveryLog {
     this.#byKey.set(d.key, d);
     this.onChange?.(d);
     this.#counts[d.status]++;
+    if (TERMINAL_DELIVERY_STATES.has(d.status)) this.#finished.push(d.key);
     if (this.#byKey.size > this.max) this.#evictOne();
   }
 
@@ -43,7 +50,9 @@ export class DeliveryLog {
       this.#counts[status]++;
     }
     d.status = status;
+    if (TERMINAL_DELIVERY_STATES.has(status)) this.#finished.push(d.key);
     this.onChange?.(d);
+    if (this.#byKey.size > this.max) this.#evictOne();
   }
 
   get(key: string): Delivery | undefined {
@@ -75,14 +84,16 @@ export class DeliveryLog {
     return this.#byKey.size;
   }
 
+  /** Evicts the delivery that finished longest ago, if any (a pending one never is). */
   #evictOne(): void {
-    for (const [key, d] of this.#byKey) {
-      if (TERMINAL_DELIVERY_STATES.has(d.status)) {
-        this.#byKey.delete(key);
-        this.#counts[d.status]--;
-        this.#evicted++;
-        return;
-      }
+    for (let key = this.#finished.shift(); key !== undefined; key = this.#finished.shift()) {
+      const d = this.#byKey.get(key);
+      // Skip keys already evicted, or whose delivery was sent again and is not finished now.
+      if (!d || !TERMINAL_DELIVERY_STATES.has(d.status)) continue;
+      this.#byKey.delete(key);
+      this.#counts[d.status]--;
+      this.#evicted++;
+      return;
     }
   }
 }

@@ -1,26 +1,25 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
-import type { Webhook as SvixWebhook } from 'svix';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 
-// svix (CommonJS) is required on first signature, not at start-up; one Webhook per secret.
-const requireCjs = createRequire(import.meta.url);
-let WebhookClass: typeof SvixWebhook | undefined;
-const signers = new Map<string, SvixWebhook>();
-function signer(secret: string): SvixWebhook {
-  let w = signers.get(secret);
-  if (!w) {
-    WebhookClass ??= (requireCjs('svix') as typeof import('svix')).Webhook;
-    w = new WebhookClass(secret);
-    if (signers.size > 1000) signers.clear();
-    signers.set(secret, w);
+/** The HMAC key of a `whsec_` secret: its base64 part, decoded (cached: secrets are few). */
+const keys = new Map<string, Buffer>();
+function keyOf(secret: string): Buffer {
+  let k = keys.get(secret);
+  if (!k) {
+    k = Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
+    if (keys.size > 1000) keys.clear();
+    keys.set(secret, k);
   }
-  return w;
+  return k;
 }
 
 /**
- * Standard Webhooks / Svix signing, delegated to the `svix` package: the signature is
+ * Standard Webhooks / Svix signing: the signature is
  * `v1,` + base64(HMAC-SHA256(key, `${id}.${timestamp}.${body}`)), the key being the base64 part
  * of a `whsec_` secret. During a rotation several secrets sign, space-separated.
+ *
+ * The HMAC is node:crypto's. `svix`'s own `sign` computes the same bytes in JavaScript at a third
+ * of the speed, which showed in the delivery benchmark; the tests hold the two equal and check
+ * every signature with the `svix` and `standardwebhooks` verifiers and the seed's Python one.
  */
 export type HeaderPrefix = 'webhook' | 'svix';
 
@@ -41,9 +40,11 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
  */
 export function messageId(seed?: number, stableKey?: string): string {
   const bytes = seed !== undefined && stableKey !== undefined ? createHash('sha256').update(`${seed}\u0000${stableKey}`).digest() : randomBytes(27);
-  let s = 'msg_';
-  for (let i = 0; i < 27; i++) s += BASE62[(bytes[i] as number) % 62];
-  return s;
+  // Built in a buffer, not with `+=`: 27 appends leave a chain of rope nodes behind each id.
+  const out = Buffer.allocUnsafe(31);
+  out.write('msg_', 'latin1');
+  for (let i = 0; i < 27; i++) out[4 + i] = BASE62.charCodeAt((bytes[i] as number) % 62);
+  return out.toString('latin1');
 }
 
 /** A new secret: `whsec_` + base64 of 24 random bytes (Svix's size). */
@@ -63,8 +64,8 @@ export function checkSecret(secret: string): string | undefined {
 
 /** One `v1,<sig>` per secret, joined with spaces, newest first. */
 export function sign(secrets: readonly string[], id: string, timestampSeconds: number, body: string): string {
-  const at = new Date(timestampSeconds * 1000);
-  return secrets.map((s) => signer(s).sign(id, at, body)).join(' ');
+  const content = `${id}.${timestampSeconds}.${body}`;
+  return secrets.map((s) => `v1,${createHmac('sha256', keyOf(s)).update(content).digest('base64')}`).join(' ');
 }
 
 export function headerNames(prefix: HeaderPrefix): { id: string; timestamp: string; signature: string } {

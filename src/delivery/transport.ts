@@ -25,6 +25,19 @@ export class DeliveryTimeoutError extends Error {
 const MAX_BODY_BYTES = 1024;
 
 type Undici = typeof import('undici');
+
+/** Endpoint URLs are few and reused by every delivery: parse each once. */
+const urls = new Map<string, { origin: string; path: string }>();
+function parsedUrl(url: string): { origin: string; path: string } {
+  let u = urls.get(url);
+  if (!u) {
+    const p = new URL(url);
+    u = { origin: p.origin, path: `${p.pathname}${p.search}` };
+    if (urls.size > 1000) urls.clear();
+    urls.set(url, u);
+  }
+  return u;
+}
 type Headers = Record<string, string | string[] | undefined>;
 
 /** Keep-alive connections shared by every delivery, loaded on first use (not at start-up). */
@@ -40,7 +53,7 @@ const undiciAgent = () => (agent ??= import('undici').then((u: Undici) => new u.
  * process sends per second (bench/RESULTS.md).
  */
 export const httpTransport: Transport = async (req) => {
-  const target = new URL(req.url);
+  const target = parsedUrl(req.url);
   const a = await undiciAgent();
   return new Promise((resolve, reject) => {
     let abort: ((reason: Error) => void) | undefined;
@@ -70,7 +83,7 @@ export const httpTransport: Transport = async (req) => {
       });
     }
     a.dispatch(
-      { origin: target.origin, path: `${target.pathname}${target.search}`, method: 'POST', headers: req.headers, body: req.body },
+      { origin: target.origin, path: target.path, method: 'POST', headers: req.headers, body: req.body },
       {
         onRequestStart(controller) {
           abort = (reason) => controller.abort(reason);

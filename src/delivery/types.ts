@@ -17,13 +17,13 @@ export interface Attempt {
   durationMs: number;
   /** The timestamp signed into this attempt (unix seconds). */
   timestamp: number;
-  status?: number;
-  responseBody?: string;
-  error?: string;
+  status?: number | undefined;
+  responseBody?: string | undefined;
+  error?: string | undefined;
   /** When the next attempt was scheduled (ms from this attempt), if any. */
-  retryInMs?: number;
+  retryInMs?: number | undefined;
   /** The injected fault this attempt carried, if any. */
-  fault?: string;
+  fault?: string | undefined;
 }
 
 export interface Delivery {
@@ -33,7 +33,7 @@ export interface Delivery {
   endpointId: string;
   url: string;
   eventType: string;
-  jobId?: string;
+  jobId?: string | undefined;
   /** The exact body signed and sent. */
   body: string;
   status: DeliveryStatus;
@@ -41,15 +41,15 @@ export interface Delivery {
   /** Attempts made on the retry schedule (manual resends not counted). */
   scheduledAttempts: number;
   createdAt: number;
-  nextAttemptAt?: number;
+  nextAttemptAt?: number | undefined;
   /** Due time of the attempt waiting in the queue. */
-  dueAt?: number;
-  queuedAt?: number;
-  finishedAt?: number;
+  dueAt?: number | undefined;
+  queuedAt?: number | undefined;
+  finishedAt?: number | undefined;
   /** Why it failed or was dropped. */
-  reason?: string;
+  reason?: string | undefined;
   /** Injected faults that shaped this delivery (drop, delay, duplicate, reorder). */
-  faults: string[];
+  faults: readonly string[];
   /** For an injected duplicate: the delivery it copies. */
-  duplicateOf?: string;
+  duplicateOf?: string | undefined;
 }

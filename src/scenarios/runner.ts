@@ -120,7 +120,7 @@ async function runOne(s: Scenario, o: RunOptions & { seed: number }): Promise<Sc
     eventType: d.eventType,
     status: d.status,
     attempts: d.attempts.length,
-    faults: d.faults,
+    faults: [...d.faults],
     attemptFaults: d.attempts.map((a) => a.fault ?? ''),
   }));
   if (assertions.length === 0) ctx.expect(false, 'scenario made at least one assertion', 'a scenario without assertions proves nothing');

@@ -303,7 +303,9 @@ describe('async jobs', () => {
     for (let i = 0; i < 3; i++) ids.push((await json(small.app, 'POST', '/extract', { file_url: 'https://e.com/a.pdf', async: true })).json().job_id);
     await small.clock.advance(2000);
     const running = (await json(small.app, 'POST', '/extract', { file_url: 'https://e.com/b.pdf', async: true })).json().job_id;
-    expectPulseError(await json(small.app, 'GET', `/job/${ids[0]}`), 404, 'JOB_NOT_FOUND');
+    const gone = await json(small.app, 'GET', `/job/${ids[0]}`);
+    expectPulseError(gone, 404, 'JOB_NOT_FOUND');
+    expect(gone.json().error.message).toMatch(/keeps the last 3 jobs and has evicted 1 older ones; raise --max-jobs/);
     expect((await json(small.app, 'GET', `/job/${running}`)).json().status).toBe('pending');
     await small.app.close();
   });

@@ -335,3 +335,47 @@ describe('delivery log and admin API', () => {
     expect((await t.app.inject({ method: 'GET', url: '/_mock/endpoints' })).json().data).toHaveLength(0);
   });
 });
+
+/** Counts the submissions the runtime held back for the webhook backlog. */
+function countHeld(t: TestApp): { held: number } {
+  const counter = { held: 0 };
+  const original = t.runtime.core.beforeSubmit;
+  t.runtime.core.beforeSubmit = () => {
+    const wait = original?.();
+    if (wait) counter.held++;
+    return wait;
+  };
+  return counter;
+}
+
+describe('webhook backlog (--max-backlog)', () => {
+  it('holds async submissions while deliveries queue past the limit, and loses nothing', async () => {
+    // A slow consumer, one delivery at a time: events pile up faster than they go out.
+    const { receiver, t } = await setup({ maxBacklog: 6, deliveryConcurrency: 1, processingMs: 0, queueMs: 0 }, () => ({ status: 200, delayMs: 20 }));
+    const counter = countHeld(t);
+    let maxBacklog = 0;
+    t.runtime.core.onEvent(() => (maxBacklog = Math.max(maxBacklog, t.runtime.dispatcher.backlog)));
+    const ids = await Promise.all(Array.from({ length: 12 }, () => runJob(t)));
+    expect(counter.held).toBeGreaterThan(0);
+    // The queue stayed near the limit instead of reaching 12 jobs × 3 events.
+    expect(maxBacklog).toBeLessThan(6 + 3 * 2);
+    await t.clock.advance(10);
+    const got = await receiver.waitFor(36, 20_000);
+    const jobsSeen = new Set(got.map((r) => (JSON.parse(r.body) as { data: { job_id: string } }).data.job_id));
+    expect([...jobsSeen].sort()).toEqual([...ids].sort());
+    await until(() => t.runtime.dispatcher.log.counts().succeeded === 36, 10_000, 'all 36 deliveries succeeded');
+    expect(t.runtime.dispatcher.log.counts()).toMatchObject({ succeeded: 36, pending: 0, sending: 0, failed: 0 });
+  }, 30_000);
+
+  it('does not hold submissions for a consumer that is down (its deliveries wait for a retry, not in the queue)', async () => {
+    const { receiver, t } = await setup({ maxBacklog: 2, processingMs: 0, queueMs: 0 });
+    await receiver.close();
+    const counter = countHeld(t);
+    for (let i = 0; i < 10; i++) {
+      await runJob(t);
+      await until(() => t.runtime.dispatcher.log.counts().sending === 0, 10_000, 'attempts made');
+    }
+    expect(t.runtime.dispatcher.log.counts().pending).toBeGreaterThanOrEqual(10); // waiting for their retry
+    expect(counter.held).toBe(0);
+  }, 20_000);
+});

@@ -14,7 +14,7 @@ function fileWith(content: unknown): string {
 describe('resolveConfig', () => {
   it('has documented defaults and generates (and flags) a seed when none is given', () => {
     const c = resolveConfig({ env: {} });
-    expect(c).toMatchObject({ port: 4050, host: '127.0.0.1', processingMs: 1000, queueMs: 100, failureRate: 0, asyncStatusCode: 200, maxJobs: 100000 });
+    expect(c).toMatchObject({ port: 4050, host: '127.0.0.1', processingMs: 1000, queueMs: 100, failureRate: 0, asyncStatusCode: 200, maxJobs: 10000, maxBacklog: 20000 });
     expect(c.apiKey).toBeUndefined();
     expect(c.seedGenerated).toBe(true);
     expect(Number.isInteger(c.seed)).toBe(true);

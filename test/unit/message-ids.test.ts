@@ -54,3 +54,21 @@ describe('job ids', () => {
     expect(seen.size).toBe(150_001);
   });
 });
+
+describe('DeliveryLog retention', () => {
+  const delivery = (key: string): Delivery => ({ key, messageId: key, endpointId: 'ep', url: 'http://127.0.0.1/', eventType: 'job.completed', body: '{}', status: 'pending', attempts: [], scheduledAttempts: 0, createdAt: 0, faults: [] });
+
+  it('evicts the delivery that finished first, never a pending one, even behind a large backlog', () => {
+    const log = new DeliveryLog(3);
+    const backlog = Array.from({ length: 50_000 }, (_, i) => delivery(`pending-${i}`));
+    for (const d of backlog) log.add(d); // over the cap, but nothing has finished: nothing may go
+    expect(log.size).toBe(50_000);
+    const [a, b] = [backlog[10] as Delivery, backlog[5] as Delivery];
+    log.setStatus(a, 'succeeded');
+    log.setStatus(b, 'failed');
+    // Each finish over the cap evicts the oldest finished one: a went first, then b.
+    expect(log.get(a.key)).toBeUndefined();
+    expect(log.get(b.key)).toBeUndefined();
+    expect(log.counts()).toMatchObject({ pending: 49_998, succeeded: 0, failed: 0, evicted: 2 });
+  });
+});

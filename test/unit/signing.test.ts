@@ -1,5 +1,6 @@
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkSecret, generateSecret, sign } from '../../src/delivery/signing.js';
 
@@ -29,5 +30,17 @@ describe('signing', () => {
     expect(checkSecret('MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')).toMatch(/starts with "whsec_"/);
     expect(checkSecret('whsec_not base64!')).toMatch(/base64/);
     expect(checkSecret('whsec_AAAA')).toMatch(/24 to 64 bytes/);
+  });
+});
+
+describe('signing matches svix byte for byte', () => {
+  it('for arbitrary ids, timestamps, bodies and secrets', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 40 }), fc.integer({ min: 0, max: 4_000_000_000 }), fc.string({ maxLength: 400 }), fc.uint8Array({ minLength: 24, maxLength: 64 }), (id, ts, body, key) => {
+        const secret = `whsec_${Buffer.from(key).toString('base64')}`;
+        expect(sign([secret], id, ts, body)).toBe(new SvixWebhook(secret).sign(id, new Date(ts * 1000), body));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
