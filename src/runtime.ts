@@ -104,7 +104,8 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
       else journal.jobStatus(job);
     });
   }
-  core.onEvent((e) => dispatcher.publish({ type: e.type, payload: e.payload, jobId: e.jobId }));
+  // The event itself, not a copy: its payload is built only if an endpoint takes it.
+  core.onEvent((e) => dispatcher.publish(e));
   // Backpressure: when jobs are submitted faster than their webhooks can go out, the queue of
   // deliveries (about 1 KB each) would grow without bound. Past `maxBacklog` a submission waits
   // for the queue to fall back to 80% of it, at most BACKLOG_WAIT_MS, and is then accepted anyway:

@@ -41,6 +41,8 @@ function loadFixtureRules(): DocumentRule[] {
 
 export class DocumentCatalog {
   readonly #rules: CompiledRule[];
+  /** What a (name, URL, type) resolves to; clients resubmit the same few documents many times. */
+  readonly #seen = new Map<string, { rule: CompiledRule | undefined; kind: DocumentKind; pages: number }>();
 
   /** `rules` from the user's config come first, then the shipped fixtures. */
   constructor(rules: readonly DocumentRule[] = [], withFixtures = true) {
@@ -48,15 +50,8 @@ export class DocumentCatalog {
   }
 
   describe(req: ExtractRequest, seed: number, pagesOverride?: number): DocumentInfo {
-    const candidates = [req.fileName, req.source.kind === 'url' ? req.source.url : req.fileName];
-    const rule = this.#rules.find((r) => r.test(candidates));
-    const kind = rule?.kind ?? kindFromName(req.fileName, req.fileType);
-    const fromName = /[-_.](\d{1,4})-?p(?:ages?)?\.[a-z0-9]+$/i.exec(req.fileName)?.[1];
-    let totalPages =
-      pagesOverride ??
-      rule?.pages ??
-      (fromName ? Number(fromName) : undefined) ??
-      defaultPages(kind, seedFrom(seed, 'pages', req.fileName));
+    const { rule, kind, pages } = this.#lookup(req, seed);
+    let totalPages = pagesOverride ?? pages;
     totalPages = Math.max(1, totalPages);
     if (req.pages) {
       totalPages = Math.max(totalPages, req.pages[req.pages.length - 1] as number);
@@ -69,6 +64,22 @@ export class DocumentCatalog {
       totalPages,
       pages: Array.from({ length: totalPages }, (_, i) => i + 1),
     };
+  }
+
+  #lookup(req: ExtractRequest, seed: number) {
+    const url = req.source.kind === 'url' ? req.source.url : req.fileName;
+    const key = `${seed}\u0000${req.fileName}\u0000${url}\u0000${req.fileType}`;
+    let hit = this.#seen.get(key);
+    if (!hit) {
+      const rule = this.#rules.find((r) => r.test([req.fileName, url]));
+      const kind = rule?.kind ?? kindFromName(req.fileName, req.fileType);
+      const fromName = /[-_.](\d{1,4})-?p(?:ages?)?\.[a-z0-9]+$/i.exec(req.fileName)?.[1];
+      const pages = rule?.pages ?? (fromName ? Number(fromName) : undefined) ?? defaultPages(kind, seedFrom(seed, 'pages', req.fileName));
+      hit = { rule, kind, pages };
+      if (this.#seen.size >= 1000) this.#seen.clear();
+      this.#seen.set(key, hit);
+    }
+    return hit;
   }
 }
 

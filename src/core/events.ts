@@ -37,22 +37,41 @@ export function jobEvent(
   job: { id: string; status: JobStatus; createdAt: number; pagesProcessed: number; error?: string },
   at: number,
 ): JobEvent {
-  return {
-    type,
-    jobId: job.id,
-    at,
-    payload: {
-      type,
-      timestamp: new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  return new LazyJobEvent(type, job.id, at, job.status, job.pagesProcessed, job.createdAt, job.error);
+}
+
+/** A job event whose payload is built when first read: with no endpoint listening (most API-only use) nobody reads it. */
+class LazyJobEvent implements JobEvent {
+  #payload: JobEventPayload | undefined;
+
+  constructor(
+    readonly type: JobEventType,
+    readonly jobId: string,
+    readonly at: number,
+    private readonly status: JobStatus,
+    private readonly pagesProcessed: number,
+    private readonly createdAt: number,
+    private readonly error: string | undefined,
+  ) {}
+
+  get payload(): JobEventPayload {
+    return (this.#payload ??= {
+      type: this.type,
+      timestamp: new Date(this.at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       data: {
-        job_id: job.id,
-        status: job.status,
-        pages_processed: job.pagesProcessed,
-        processing_time: Math.round((at - job.createdAt) / 10) / 100,
-        ...(job.error !== undefined ? { error: job.error } : {}),
+        job_id: this.jobId,
+        status: this.status,
+        pages_processed: this.pagesProcessed,
+        processing_time: Math.round((this.at - this.createdAt) / 10) / 100,
+        ...(this.error !== undefined ? { error: this.error } : {}),
       },
-    },
-  };
+    });
+  }
+
+  /** Serialises like a plain event (the payload lives on a getter). */
+  toJSON(): { type: JobEventType; jobId: string; at: number; payload: JobEventPayload } {
+    return { type: this.type, jobId: this.jobId, at: this.at, payload: this.payload };
+  }
 }
 
 export type JobEventListener = (event: JobEvent) => void;

@@ -262,6 +262,7 @@ export class PulseCore {
   #transition(job: JobRecord, status: JobStatus, type: JobEventType): void {
     job.status = status;
     job.updatedAt = this.clock.now();
+    if (TERMINAL_STATUSES.has(status)) this.jobs.settled(job);
     this.#emit(type, job);
   }
 

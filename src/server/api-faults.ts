@@ -21,15 +21,17 @@ const applied = new WeakMap<FastifyRequest, string>();
  * and the request log that scenarios read. Registered inside the API plugin, after auth.
  */
 export function registerApiFaultsAndLog(api: FastifyInstance, runtime: Runtime): void {
-  api.addHook('preHandler', async (request) => {
+  // Callback-style hooks (no promise per request): these run on every API call.
+  api.addHook('preHandler', (request, _reply, done) => {
     const route = routeName(request);
-    if (!route) return;
+    if (!route) return done();
     const d = runtime.faults.forApi(route);
     if (d.applied.length) applied.set(request, d.applied.join('; '));
-    if (d.latencyMs) await new Promise((r) => setTimeout(r, d.latencyMs));
-    if (d.error) throw errors.injected(d.error.status, d.error.retryAfterS);
+    const finish = () => done(d.error ? errors.injected(d.error.status, d.error.retryAfterS) : undefined);
+    if (d.latencyMs) setTimeout(finish, d.latencyMs);
+    else finish();
   });
-  api.addHook('onResponse', async (request, reply) => {
+  api.addHook('onResponse', (request, reply, done) => {
     const route = routeName(request) ?? 'other';
     const jobId = (request.params as { jobId?: string } | undefined)?.jobId;
     const fault = applied.get(request);
@@ -43,5 +45,6 @@ export function registerApiFaultsAndLog(api: FastifyInstance, runtime: Runtime):
       ...(jobId ? { jobId } : {}),
       ...(fault ? { fault } : {}),
     });
+    done();
   });
 }

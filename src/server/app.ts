@@ -129,8 +129,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   if (opts.onRequestLog) {
     const log = opts.onRequestLog;
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       log({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) });
+      done();
     });
   }
 
@@ -139,7 +140,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(adminRoutes, { runtime, ...(opts.requireAdminToken ? { adminToken: portalToken } : {}) });
   // Everything Pulse serves sits behind x-api-key, checked before the body is even read.
   await app.register(async (api) => {
-    api.addHook('onRequest', async (request) => core.authenticate(headerValue(request, 'x-api-key')));
+    api.addHook('onRequest', (request, _reply, done) => {
+      try {
+        core.authenticate(headerValue(request, 'x-api-key'));
+      } catch (e) {
+        return done(e as Error);
+      }
+      done();
+    });
     registerApiFaultsAndLog(api, runtime);
     await api.register(extractRoutes, { core });
     await api.register(jobRoutes, { core });

@@ -284,6 +284,7 @@ describe('async jobs', () => {
     t.core.onEvent((e) => {
       const job = t.core.jobs.get(e.jobId);
       seen.push({ type: e.type, status: e.payload.data.status, polled: job?.status ?? 'missing' });
+      expect(JSON.parse(JSON.stringify(e))).toEqual({ type: e.type, jobId: e.jobId, at: e.at, payload: e.payload }); // serialises whole
     });
     await submit({}, { 'x-pulse-mock-outcome': 'failed' });
     await t.clock.advance(2000);
