@@ -320,12 +320,14 @@ export class Dispatcher {
       this.#queued--;
       if (this.#roomWaiters.length > 0) this.#wakeRoomWaiters();
       lane.active++;
-      void this.#attempt(d, trigger)
-        .catch((e) => this.#finish(d, 'failed', `internal error in pulse-mock: ${(e as Error).message}`))
-        .finally(() => {
-          lane.active--;
-          this.#pump(lane);
-        });
+      const next = () => {
+        lane.active--;
+        this.#pump(lane);
+      };
+      this.#attempt(d, trigger).then(next, (e: unknown) => {
+        this.#finish(d, 'failed', `internal error in pulse-mock: ${(e as Error).message}`);
+        next();
+      });
     }
   }
 
@@ -337,7 +339,9 @@ export class Dispatcher {
     const wall = this.#o.wallClock;
     const timestamp = Math.floor(wall.now() / 1000);
     const names = headerNames(this.#o.headerPrefix);
-    const secrets = ep.secrets.filter((s) => s.expiresAt === undefined || s.expiresAt > this.#o.clock.now()).map((s) => s.secret);
+    const only = ep.secrets.length === 1 ? ep.secrets[0] : undefined;
+    const secrets =
+      only && only.expiresAt === undefined ? [only.secret] : ep.secrets.filter((s) => s.expiresAt === undefined || s.expiresAt > this.#o.clock.now()).map((s) => s.secret);
     const sigFault = this.#o.faults?.forAttempt({ eventType: d.eventType, endpointId: d.endpointId, key: `${d.key}/${d.attempts.length + 1}` });
     const signed = signDelivery(sigFault?.variant, { names, id: d.messageId, timestamp, body: d.body, secrets });
     const headers: Record<string, string> = {

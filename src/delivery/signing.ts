@@ -68,6 +68,11 @@ export function sign(secrets: readonly string[], id: string, timestampSeconds: n
   return secrets.map((s) => `v1,${createHmac('sha256', keyOf(s)).update(content).digest('base64')}`).join(' ');
 }
 
+const HEADER_NAMES = {
+  webhook: { id: 'webhook-id', timestamp: 'webhook-timestamp', signature: 'webhook-signature' },
+  svix: { id: 'svix-id', timestamp: 'svix-timestamp', signature: 'svix-signature' },
+} as const;
+
 export function headerNames(prefix: HeaderPrefix): { id: string; timestamp: string; signature: string } {
-  return { id: `${prefix}-id`, timestamp: `${prefix}-timestamp`, signature: `${prefix}-signature` };
+  return HEADER_NAMES[prefix];
 }

@@ -42,7 +42,9 @@ type Headers = Record<string, string | string[] | undefined>;
 
 /** Keep-alive connections shared by every delivery, loaded on first use (not at start-up). */
 let agent: Promise<import('undici').Agent> | undefined;
-const undiciAgent = () => (agent ??= import('undici').then((u: Undici) => new u.Agent({ connections: 128, keepAliveTimeout: 10_000, pipelining: 1 })));
+let loaded: import('undici').Agent | undefined;
+const undiciAgent = () =>
+  (agent ??= import('undici').then((u: Undici) => (loaded = new u.Agent({ connections: 128, keepAliveTimeout: 10_000, pipelining: 1 }))));
 
 /**
  * POST over HTTP with undici. Redirects are not followed (Svix counts a 3xx as a failure) and the
@@ -52,9 +54,10 @@ const undiciAgent = () => (agent ??= import('undici').then((u: Undici) => new u.
  * AbortSignal, no promise per chunk. Deliveries are the mock's hot path and this triples what one
  * process sends per second (bench/RESULTS.md).
  */
-export const httpTransport: Transport = async (req) => {
+export const httpTransport: Transport = (req) => (loaded ? send(loaded, req) : undiciAgent().then((a) => send(a, req)));
+
+function send(a: import('undici').Agent, req: OutgoingDelivery): Promise<TransportResponse> {
   const target = parsedUrl(req.url);
-  const a = await undiciAgent();
   return new Promise((resolve, reject) => {
     let abort: ((reason: Error) => void) | undefined;
     let settled = false;
@@ -111,7 +114,7 @@ export const httpTransport: Transport = async (req) => {
       },
     );
   });
-};
+}
 
 function describeNetworkError(e: unknown): string {
   const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
