@@ -103,7 +103,7 @@ export class Dispatcher {
     for (const ep of endpoints) {
       const d = this.#newDelivery(flatString(`${messageId}/${ep.id}`), messageId, ep, event, body);
       out.push(d);
-      const decision = this.#o.faults?.forDelivery({ eventType: event.type, endpointId: ep.id, key: d.key });
+      const decision = this.#o.faults?.active ? this.#o.faults.forDelivery({ eventType: event.type, endpointId: ep.id, key: d.key }) : undefined;
       if (!decision || decision.applied.length === 0) {
         this.#enqueue(d, 'scheduled');
         continue;
@@ -342,7 +342,7 @@ export class Dispatcher {
     const only = ep.secrets.length === 1 ? ep.secrets[0] : undefined;
     const secrets =
       only && only.expiresAt === undefined ? [only.secret] : ep.secrets.filter((s) => s.expiresAt === undefined || s.expiresAt > this.#o.clock.now()).map((s) => s.secret);
-    const sigFault = this.#o.faults?.forAttempt({ eventType: d.eventType, endpointId: d.endpointId, key: `${d.key}/${d.attempts.length + 1}` });
+    const sigFault = this.#o.faults?.active ? this.#o.faults.forAttempt({ eventType: d.eventType, endpointId: d.endpointId, key: `${d.key}/${d.attempts.length + 1}` }) : undefined;
     const signed = signDelivery(sigFault?.variant, { names, id: d.messageId, timestamp, body: d.body, secrets });
     const headers: Record<string, string> = {
       ...ep.headers,
@@ -419,10 +419,11 @@ export class Dispatcher {
   }
 
   #finish(d: Delivery, status: 'succeeded' | 'failed' | 'dropped', reason?: string): void {
-    this.log.setStatus(d, status);
     d.finishedAt = this.#o.clock.now();
     d.nextAttemptAt = undefined;
     if (reason) d.reason = reason;
+    this.log.setStatus(d, status); // last, so the state journal records the reason with it
+    if (this.#waiters.length === 0) return;
     const ready = this.#waiters.filter((w) => w.test(d));
     if (ready.length) {
       this.#waiters = this.#waiters.filter((w) => !ready.includes(w));

@@ -43,6 +43,11 @@ export class FaultEngine {
     return [...this.#rules];
   }
 
+  /** Whether any rule is in force (the delivery and API hot paths skip the engine otherwise). */
+  get active(): boolean {
+    return this.#rules.length > 0;
+  }
+
   set(rules: readonly FaultRule[]): void {
     this.#rules = [];
     this.#seen.clear();
