@@ -1,4 +1,4 @@
-import Denque from 'denque';
+import { EvictionOrder } from './eviction-order.js';
 import { TERMINAL_STATUSES, type JobStatus } from './events.js';
 import type { DocumentInfo } from './documents.js';
 import type { ExtractRequest } from './extract-request.js';
@@ -29,24 +29,20 @@ export interface JobRecord {
  */
 export class JobStore {
   readonly #jobs = new Map<string, JobRecord>();
-  /**
-   * Ids in the order their jobs finished. Eviction takes from here in O(1): iterating the Map
-   * from its start walked past every deleted slot, which grew with each eviction.
-   */
-  readonly #finished = new Denque<string>();
+  readonly #eviction = new EvictionOrder(this.#jobs, (job) => TERMINAL_STATUSES.has(job.status));
   #evicted = 0;
 
   constructor(private readonly maxJobs: number) {}
 
   add(job: JobRecord): void {
     this.#jobs.set(job.id, job);
-    if (TERMINAL_STATUSES.has(job.status)) this.#finished.push(job.id);
+    if (TERMINAL_STATUSES.has(job.status)) this.#eviction.finished(job.id);
     if (this.#jobs.size > this.maxJobs) this.#evictOne();
   }
 
   /** Called when a job reaches a final status: from now on it may be evicted. */
   settled(job: JobRecord): void {
-    this.#finished.push(job.id);
+    this.#eviction.finished(job.id);
     if (this.#jobs.size > this.maxJobs) this.#evictOne();
   }
 
@@ -69,12 +65,6 @@ export class JobStore {
 
 
   #evictOne(): void {
-    for (let id = this.#finished.shift(); id !== undefined; id = this.#finished.shift()) {
-      const job = this.#jobs.get(id);
-      if (!job || !TERMINAL_STATUSES.has(job.status)) continue;
-      this.#jobs.delete(id);
-      this.#evicted++;
-      return;
-    }
+    if (this.#eviction.evictOldest()) this.#evicted++;
   }
 }

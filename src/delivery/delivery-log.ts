@@ -1,4 +1,4 @@
-import Denque from 'denque';
+import { EvictionOrder } from '../core/eviction-order.js';
 import { TERMINAL_DELIVERY_STATES, type Delivery, type DeliveryStatus } from './types.js';
 
 export interface DeliveryFilter {
@@ -17,11 +17,7 @@ export interface DeliveryFilter {
 export class DeliveryLog {
   readonly #byKey = new Map<string, Delivery>();
   readonly #counts: Record<DeliveryStatus, number> = { pending: 0, sending: 0, succeeded: 0, failed: 0, dropped: 0 };
-  /**
-   * Keys in the order their deliveries finished: eviction takes from the front in O(1) instead
-   * of scanning past a backlog of pending deliveries (which made every add O(backlog)).
-   */
-  readonly #finished = new Denque<string>();
+  readonly #eviction = new EvictionOrder(this.#byKey, (d) => TERMINAL_DELIVERY_STATES.has(d.status));
   #evicted = 0;
 
   /** Called on every new delivery and state change (the state journal listens). */
@@ -38,7 +34,7 @@ export class DeliveryLog {
     this.#byKey.set(d.key, d);
     this.onChange?.(d);
     this.#counts[d.status]++;
-    if (TERMINAL_DELIVERY_STATES.has(d.status)) this.#finished.push(d.key);
+    if (TERMINAL_DELIVERY_STATES.has(d.status)) this.#eviction.finished(d.key);
     if (this.#byKey.size > this.max) this.#evictOne();
   }
 
@@ -50,7 +46,7 @@ export class DeliveryLog {
       this.#counts[status]++;
     }
     d.status = status;
-    if (TERMINAL_DELIVERY_STATES.has(status)) this.#finished.push(d.key);
+    if (TERMINAL_DELIVERY_STATES.has(status)) this.#eviction.finished(d.key);
     this.onChange?.(d);
     if (this.#byKey.size > this.max) this.#evictOne();
   }
@@ -86,14 +82,9 @@ export class DeliveryLog {
 
   /** Evicts the delivery that finished longest ago, if any (a pending one never is). */
   #evictOne(): void {
-    for (let key = this.#finished.shift(); key !== undefined; key = this.#finished.shift()) {
-      const d = this.#byKey.get(key);
-      // Skip keys already evicted, or whose delivery was sent again and is not finished now.
-      if (!d || !TERMINAL_DELIVERY_STATES.has(d.status)) continue;
-      this.#byKey.delete(key);
-      this.#counts[d.status]--;
-      this.#evicted++;
-      return;
-    }
+    const d = this.#eviction.evictOldest();
+    if (!d) return;
+    this.#counts[d.status]--;
+    this.#evicted++;
   }
 }
