@@ -1,4 +1,5 @@
 import fixtureDocuments from '../../fixtures/documents.json' with { type: 'json' };
+import { BoundedMemo } from './bounded-memo.js';
 import { compilePattern } from './patterns.js';
 import { seedFrom } from './random.js';
 import type { ExtractRequest } from './extract-request.js';
@@ -42,7 +43,7 @@ function loadFixtureRules(): DocumentRule[] {
 export class DocumentCatalog {
   readonly #rules: CompiledRule[];
   /** What a (name, URL, type) resolves to; clients resubmit the same few documents many times. */
-  readonly #seen = new Map<string, { rule: CompiledRule | undefined; kind: DocumentKind; pages: number }>();
+  readonly #seen = new BoundedMemo<{ rule: CompiledRule | undefined; kind: DocumentKind; pages: number }>();
 
   /** `rules` from the user's config come first, then the shipped fixtures. */
   constructor(rules: readonly DocumentRule[] = [], withFixtures = true) {
@@ -51,8 +52,7 @@ export class DocumentCatalog {
 
   describe(req: ExtractRequest, seed: number, pagesOverride?: number): DocumentInfo {
     const { rule, kind, pages } = this.#lookup(req, seed);
-    let totalPages = pagesOverride ?? pages;
-    totalPages = Math.max(1, totalPages);
+    let totalPages = Math.max(1, pagesOverride ?? pages);
     if (req.pages) {
       totalPages = Math.max(totalPages, req.pages[req.pages.length - 1] as number);
       return { name: req.fileName, kind, ...(rule?.title ? { title: rule.title } : {}), totalPages, pages: req.pages };
@@ -68,18 +68,13 @@ export class DocumentCatalog {
 
   #lookup(req: ExtractRequest, seed: number) {
     const url = req.source.kind === 'url' ? req.source.url : req.fileName;
-    const key = `${seed}\u0000${req.fileName}\u0000${url}\u0000${req.fileType}`;
-    let hit = this.#seen.get(key);
-    if (!hit) {
+    return this.#seen.get(`${seed}\u0000${req.fileName}\u0000${url}\u0000${req.fileType}`, () => {
       const rule = this.#rules.find((r) => r.test([req.fileName, url]));
       const kind = rule?.kind ?? kindFromName(req.fileName, req.fileType);
       const fromName = /[-_.](\d{1,4})-?p(?:ages?)?\.[a-z0-9]+$/i.exec(req.fileName)?.[1];
       const pages = rule?.pages ?? (fromName ? Number(fromName) : undefined) ?? defaultPages(kind, seedFrom(seed, 'pages', req.fileName));
-      hit = { rule, kind, pages };
-      if (this.#seen.size >= 1000) this.#seen.clear();
-      this.#seen.set(key, hit);
-    }
-    return hit;
+      return { rule, kind, pages };
+    });
   }
 }
 

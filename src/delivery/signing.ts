@@ -1,16 +1,9 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { BoundedMemo } from '../core/bounded-memo.js';
 
 /** The HMAC key of a `whsec_` secret: its base64 part, decoded (cached: secrets are few). */
-const keys = new Map<string, Buffer>();
-function keyOf(secret: string): Buffer {
-  let k = keys.get(secret);
-  if (!k) {
-    k = Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
-    if (keys.size > 1000) keys.clear();
-    keys.set(secret, k);
-  }
-  return k;
-}
+const keys = new BoundedMemo<Buffer>();
+const keyOf = (secret: string): Buffer => keys.get(secret, () => Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64'));
 
 /**
  * Standard Webhooks / Svix signing: the signature is

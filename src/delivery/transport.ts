@@ -1,3 +1,5 @@
+import { BoundedMemo } from '../core/bounded-memo.js';
+
 /**
  * How a signed delivery leaves the mock. The default sends real HTTP; the msw adapter and
  * tests can pass their own (e.g. hand the `Request` to a handler in-process).
@@ -27,16 +29,12 @@ const MAX_BODY_BYTES = 1024;
 type Undici = typeof import('undici');
 
 /** Endpoint URLs are few and reused by every delivery: parse each once. */
-const urls = new Map<string, { origin: string; path: string }>();
+const urls = new BoundedMemo<{ origin: string; path: string }>();
 function parsedUrl(url: string): { origin: string; path: string } {
-  let u = urls.get(url);
-  if (!u) {
+  return urls.get(url, () => {
     const p = new URL(url);
-    u = { origin: p.origin, path: `${p.pathname}${p.search}` };
-    if (urls.size > 1000) urls.clear();
-    urls.set(url, u);
-  }
-  return u;
+    return { origin: p.origin, path: `${p.pathname}${p.search}` };
+  });
 }
 type Headers = Record<string, string | string[] | undefined>;
 
