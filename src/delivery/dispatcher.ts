@@ -72,8 +72,6 @@ export class Dispatcher {
   readonly #lanes = new Map<string, Lane>();
   readonly #timers = new Map<string, Timer>();
   #waiters: Waiter[] = [];
-  /** Deliveries due now and waiting for a free slot, over every lane. */
-  #queued = 0;
   #roomWaiters: { below: number; resolve: () => void }[] = [];
   #closed = false;
   /** Numbers the messages that are not a job's event, for their ids. */
@@ -255,12 +253,14 @@ export class Dispatcher {
    * waiting for a retry). It grows when events come faster than the endpoints take them.
    */
   get backlog(): number {
-    return this.#queued;
+    let n = 0;
+    for (const lane of this.#lanes.values()) n += lane.queue.length;
+    return n;
   }
 
   /** Resolves once the backlog is under `below`, or after `timeoutMs` of real time, whichever is first. */
   roomFor(below: number, timeoutMs: number): Promise<void> {
-    if (this.#queued < below || this.#closed) return Promise.resolve();
+    if (this.backlog < below || this.#closed) return Promise.resolve();
     return new Promise((resolve) => {
       const waiter = { below, resolve: () => {} };
       const timer = this.#o.wallClock.setTimeout(() => waiter.resolve(), timeoutMs);
@@ -274,7 +274,8 @@ export class Dispatcher {
   }
 
   #wakeRoomWaiters(): void {
-    for (const w of this.#roomWaiters) if (this.#queued < w.below) w.resolve();
+    const backlog = this.backlog;
+    for (const w of this.#roomWaiters) if (backlog < w.below) w.resolve();
   }
 
   /** Stops scheduling; reports deliveries still pending or in flight (they stay in the log as such). */
@@ -304,7 +305,6 @@ export class Dispatcher {
     d.nextAttemptAt = undefined;
     const lane = this.#lane(d.endpointId);
     lane.queue.push({ d, trigger });
-    this.#queued++;
     this.#pump(lane);
   }
 
@@ -317,7 +317,6 @@ export class Dispatcher {
   #pump(lane: Lane): void {
     while (lane.active < this.#o.concurrency && lane.queue.length > 0) {
       const { d, trigger } = lane.queue.shift() as { d: Delivery; trigger: AttemptTrigger };
-      this.#queued--;
       if (this.#roomWaiters.length > 0) this.#wakeRoomWaiters();
       lane.active++;
       const next = () => {

@@ -80,7 +80,6 @@ export class EndpointRegistry {
     return ep;
   }
 
-  /** Puts back an endpoint read from the state file, as it was. */
   /** Skips ids already taken (endpoints restored from a state file keep theirs). */
   #newId(): string {
     let id = '';
@@ -88,6 +87,7 @@ export class EndpointRegistry {
     return id;
   }
 
+  /** Puts back an endpoint read from the state file, as it was. */
   restore(ep: Endpoint): void {
     ep.secrets = ep.secrets.filter((s) => s.expiresAt === undefined || s.expiresAt > this.clock.now());
     this.#endpoints.set(ep.id, ep);
