@@ -48,6 +48,28 @@ function withErrorResponses(schema: Record<string, unknown> | undefined, url: st
   return { ...schema, response: { ...errs, ...(schema.response as object | undefined) } };
 }
 
+/**
+ * @fastify/multipart reads `globalThis.FormData` while it registers, only to add a
+ * `request.formData()` helper the mock never calls, and Node builds that global on its first
+ * read by loading its bundled undici: ~25 ms, a tenth of start-up (bench/RESULTS.md). The global
+ * reads as undefined for the plugin's own registration, which is synchronous, so no other code
+ * can see the difference; the lazy global is put back untouched.
+ */
+function withoutFormDataGlobal<P extends (...args: never[]) => unknown>(plugin: P): P {
+  const wrapped = function (this: unknown, ...args: Parameters<P>) {
+    const formData = Object.getOwnPropertyDescriptor(globalThis, 'FormData');
+    Object.defineProperty(globalThis, 'FormData', { value: undefined, configurable: true, writable: true });
+    try {
+      return plugin.apply(this, args);
+    } finally {
+      if (formData) Object.defineProperty(globalThis, 'FormData', formData);
+      else Reflect.deleteProperty(globalThis, 'FormData');
+    }
+  };
+  // fastify-plugin's markers (skip-override, name, metadata) are own properties of the plugin.
+  return Object.assign(wrapped, plugin) as unknown as P;
+}
+
 export interface AppOptions {
   runtime: Runtime;
   /** Secret in the portal link (and the admin token); generated when not given. */
@@ -106,7 +128,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     transform: ({ schema, url }) => ({ schema: withErrorResponses(schema as Record<string, unknown>, url) as typeof schema, url }),
   });
   await app.register(formbody, { bodyLimit });
-  await app.register(multipart, {
+  await app.register(withoutFormDataGlobal(multipart), {
     attachFieldsToBody: 'keyValues',
     limits: { fileSize: bodyLimit, files: 4, fields: 200, fieldSize: Math.min(bodyLimit, 16 * 1024 * 1024), parts: 250 },
     // Streams each file through a hash instead of buffering it: only its name, type, size and
