@@ -1,14 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import bytes from 'bytes';
-import { z } from 'zod';
-import { checkPattern } from './core/patterns.js';
 import { JOB_EVENT_TYPES } from './core/events.js';
 import { RetrySchedule, SVIX_RETRY_SCHEDULE_MS } from './delivery/retry-schedule.js';
-import { checkSecret } from './delivery/signing.js';
 import { SIGNATURE_FAULTS, type FaultRule, type Range } from './faults/fault-plan.js';
 import { parseFaultRules } from './faults/validate.js';
 import { randomSeed } from './core/random.js';
+import { pathLabel, settingsChecker, type JsonSchema } from './core/settings-schema.js';
 
 /**
  * One way to configure: defaults < config file < env (`PULSE_MOCK_*`) < CLI flags (or the
@@ -96,32 +94,38 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const boolish = z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' || v === '' ? false : v), z.boolean());
-const secret = z.string().refine((s) => checkSecret(s) === undefined, { message: 'not a whsec_ secret (whsec_ + base64 of 24..64 bytes)' });
-const urlString = z.string().refine((u) => /^https?:\/\/[^\s]+$/.test(u) && URL.canParse(u), { message: 'not an http(s) URL' });
-const pattern = z.string().min(1).refine((p) => checkPattern(p) === undefined, { message: 'not a valid glob or /regex/' });
+/** A value that does not parse (a size, a schedule, a range); reported like a schema mismatch. */
+const INVALID = Symbol('invalid');
+type Check = (raw: unknown) => { ok: true; value: unknown } | { ok: false };
+
+/** A JSON Schema for the value (strings coerced: flags and env vars are strings), after an optional parse of its string form. */
+function check(schema: JsonSchema, parse?: (v: unknown) => unknown): Check {
+  const checker = settingsChecker(schema, { coerce: true });
+  return (raw) => {
+    const v = parse ? parse(raw) : raw;
+    return v === INVALID ? { ok: false } : checker(v);
+  };
+}
+const int = (minimum: number, maximum: number): JsonSchema => ({ type: 'integer', minimum, maximum });
+const intIn = (min: number, max: number) => check(int(min, max));
+const probability = check({ type: 'number', minimum: 0, maximum: 1 });
+const nonEmpty = check({ type: 'string', minLength: 1 });
+const boolish = check({ type: 'boolean' }, (v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' || v === '' ? false : v));
+const oneOf = (type: 'string' | 'integer', values: readonly (string | number)[]) => check({ type, enum: [...values] });
 
 /** The scalar settings: how each is spelled as a flag and an env var, and what it accepts. */
 const SCALARS = {
   port: { flag: 'port', expect: 'an integer from 0 to 65535 (0 picks a free port)', schema: intIn(0, 65535), default: 4050 },
-  host: { flag: 'host', expect: 'a host name or IP address', schema: z.string().min(1), default: '127.0.0.1' },
-  apiKey: { flag: 'api-key', expect: 'a non-empty string', schema: z.string().min(1), default: undefined },
+  host: { flag: 'host', expect: 'a host name or IP address', schema: nonEmpty, default: '127.0.0.1' },
+  apiKey: { flag: 'api-key', expect: 'a non-empty string', schema: nonEmpty, default: undefined },
   seed: { flag: 'seed', expect: 'an integer from 0 to 4294967295', schema: intIn(0, 4294967295), default: undefined },
   processingMs: { flag: 'processing-ms', expect: 'an integer number of milliseconds from 0 to 86400000', schema: intIn(0, 86_400_000), default: 1000 },
   queueMs: { flag: 'queue-ms', expect: 'an integer number of milliseconds from 0 to 86400000', schema: intIn(0, 86_400_000), default: 100 },
-  failureRate: { flag: 'failure-rate', expect: 'a number from 0 to 1', schema: z.coerce.number().min(0).max(1), default: 0 },
+  failureRate: { flag: 'failure-rate', expect: 'a number from 0 to 1', schema: probability, default: 0 },
   bodyLimit: {
     flag: 'body-limit',
     expect: 'a size such as 52428800, 10mb or 512kb',
-    schema: z.union([z.number(), z.string()]).transform((v, ctx) => {
-      const n = typeof v === 'number' ? v : /^\d+$/.test(v.trim()) ? Number(v) : bytes.parse(v);
-      if (n === null || !Number.isInteger(n) || n < 1) {
-        ctx.addIssue({ code: 'custom', message: 'bad size' });
-        return z.NEVER;
-      }
-      return n;
-    }),
+    schema: check({ type: 'integer', minimum: 1 }, (v) => (typeof v === 'string' && !/^\s*\d+\s*$/.test(v) ? (bytes.parse(v) ?? INVALID) : v)),
     default: 50 * 1024 * 1024,
   },
   maxBacklog: { flag: 'max-backlog', expect: 'an integer from 0 to 10000000 (0: no limit)', schema: intIn(0, 10_000_000), default: 20_000 },
@@ -129,45 +133,45 @@ const SCALARS = {
   asyncStatusCode: {
     flag: 'async-status-code',
     expect: '200 or 202',
-    schema: z.coerce.number().pipe(z.union([z.literal(200), z.literal(202)])),
+    schema: oneOf('integer', [200, 202]),
     default: 200,
   },
   webhookUrl: {
     flag: 'webhook-url',
     expect: 'one or more http(s) URLs (repeat the flag, or separate with commas)',
-    schema: z.preprocess((v) => (typeof v === 'string' ? v.split(/[,\s]+/).filter(Boolean) : v), z.array(urlString)),
+    schema: check({ type: 'array', items: { type: 'string', format: 'http-url' } }, (v) => (typeof v === 'string' ? v.split(/[,\s]+/).filter(Boolean) : v)),
     default: [],
   },
-  webhookSecret: { flag: 'webhook-secret', expect: 'a whsec_ secret (whsec_ + base64 of 24..64 bytes)', schema: secret, default: undefined },
-  headerPrefix: { flag: 'header-prefix', expect: 'webhook or svix', schema: z.enum(['webhook', 'svix']), default: 'webhook' },
+  webhookSecret: { flag: 'webhook-secret', expect: 'a whsec_ secret (whsec_ + base64 of 24..64 bytes)', schema: check({ type: 'string', format: 'whsec' }), default: undefined },
+  headerPrefix: { flag: 'header-prefix', expect: 'webhook or svix', schema: oneOf('string', ['webhook', 'svix']), default: 'webhook' },
   deliveryTimeoutMs: { flag: 'delivery-timeout-ms', expect: 'an integer number of milliseconds from 1 to 600000', schema: intIn(1, 600_000), default: 15_000 },
   retrySchedule: {
     flag: 'retry-schedule',
     expect: 'comma-separated delays such as 5s,5m,30m (or milliseconds); empty for no retries',
-    schema: z.union([z.string(), z.array(z.union([z.number(), z.string()]))]).transform((v, ctx) => {
+    schema: check({ type: 'array', items: { type: 'integer', minimum: 0 } }, (v) => {
+      if (typeof v !== 'string' && !Array.isArray(v)) return INVALID;
       try {
-        return RetrySchedule.parse(Array.isArray(v) ? v.join(',') : v).delaysMs as number[];
+        return [...RetrySchedule.parse(Array.isArray(v) ? v.join(',') : v).delaysMs];
       } catch {
-        ctx.addIssue({ code: 'custom', message: 'bad schedule' });
-        return z.NEVER;
+        return INVALID;
       }
     }),
     default: [...SVIX_RETRY_SCHEDULE_MS],
   },
-  timeScale: { flag: 'time-scale', expect: 'a number greater than 0 and at most 1000', schema: z.coerce.number().gt(0).max(1000), default: 1 },
+  timeScale: { flag: 'time-scale', expect: 'a number greater than 0 and at most 1000', schema: check({ type: 'number', exclusiveMinimum: 0, maximum: 1000 }), default: 1 },
   deliveryConcurrency: { flag: 'delivery-concurrency', expect: 'an integer from 1 to 1000', schema: intIn(1, 1000), default: 10 },
   rotationGraceMs: { flag: 'rotation-grace-ms', expect: 'an integer number of milliseconds from 0 to 604800000', schema: intIn(0, 604_800_000), default: 86_400_000 },
-  duplicateRate: { flag: 'duplicate-rate', expect: 'a probability from 0 to 1', schema: z.coerce.number().min(0).max(1), default: 0 },
+  duplicateRate: { flag: 'duplicate-rate', expect: 'a probability from 0 to 1', schema: probability, default: 0 },
   duplicateCount: { flag: 'duplicate-count', expect: 'an integer from 1 to 20', schema: intIn(1, 20), default: 1 },
-  delayMs: { flag: 'delay-ms', expect: 'milliseconds, or a range MIN-MAX such as 100-2000', schema: z.union([z.number(), z.string()]).transform(rangeOf), default: undefined },
-  badSignatureRate: { flag: 'bad-signature-rate', expect: 'a probability from 0 to 1', schema: z.coerce.number().min(0).max(1), default: 0 },
-  badSignatureKind: { flag: 'bad-signature-kind', expect: `random or one of ${SIGNATURE_FAULTS.join(', ')}`, schema: z.enum(['random', ...SIGNATURE_FAULTS]), default: 'random' },
-  reorderRate: { flag: 'reorder-rate', expect: 'a probability from 0 to 1', schema: z.coerce.number().min(0).max(1), default: 0 },
-  dropRate: { flag: 'drop-rate', expect: 'a probability from 0 to 1', schema: z.coerce.number().min(0).max(1), default: 0 },
-  apiErrorRate: { flag: 'api-error-rate', expect: 'a probability from 0 to 1', schema: z.coerce.number().min(0).max(1), default: 0 },
-  apiErrorStatus: { flag: 'api-error-status', expect: '429, 500 or 503', schema: z.coerce.number().pipe(z.union([z.literal(429), z.literal(500), z.literal(503)])), default: 503 },
-  apiLatencyMs: { flag: 'api-latency-ms', expect: 'milliseconds, or a range MIN-MAX such as 50-300', schema: z.union([z.number(), z.string()]).transform(rangeOf), default: undefined },
-  state: { flag: 'state', expect: 'a file path', schema: z.string().min(1), default: undefined },
+  delayMs: { flag: 'delay-ms', expect: 'milliseconds, or a range MIN-MAX such as 100-2000', schema: check({}, rangeOf), default: undefined },
+  badSignatureRate: { flag: 'bad-signature-rate', expect: 'a probability from 0 to 1', schema: probability, default: 0 },
+  badSignatureKind: { flag: 'bad-signature-kind', expect: `random or one of ${SIGNATURE_FAULTS.join(', ')}`, schema: oneOf('string', ['random', ...SIGNATURE_FAULTS]), default: 'random' },
+  reorderRate: { flag: 'reorder-rate', expect: 'a probability from 0 to 1', schema: probability, default: 0 },
+  dropRate: { flag: 'drop-rate', expect: 'a probability from 0 to 1', schema: probability, default: 0 },
+  apiErrorRate: { flag: 'api-error-rate', expect: 'a probability from 0 to 1', schema: probability, default: 0 },
+  apiErrorStatus: { flag: 'api-error-status', expect: '429, 500 or 503', schema: oneOf('integer', [429, 500, 503]), default: 503 },
+  apiLatencyMs: { flag: 'api-latency-ms', expect: 'milliseconds, or a range MIN-MAX such as 50-300', schema: check({}, rangeOf), default: undefined },
+  state: { flag: 'state', expect: 'a file path', schema: nonEmpty, default: undefined },
   json: { flag: 'json', expect: 'true or false', schema: boolish, default: false },
   quiet: { flag: 'quiet', expect: 'true or false', schema: boolish, default: false },
 } as const;
@@ -177,37 +181,43 @@ export const CONFIG_FLAGS: readonly { key: ScalarKey; flag: string; env: string;
   Object.keys(SCALARS) as ScalarKey[]
 ).map((key) => ({ key, flag: SCALARS[key].flag, env: envName(SCALARS[key].flag), expect: SCALARS[key].expect }));
 
-const outcomeRule = z.strictObject({
-  match: pattern,
-  outcome: z.enum(['completed', 'failed']).optional(),
-  error: z.string().min(1).optional(),
-  processingMs: intIn(0, 86_400_000).optional(),
-  pages: intIn(1, 5000).optional(),
-});
-const documentRule = z.strictObject({
-  match: pattern,
-  pages: intIn(1, 5000).optional(),
-  kind: z.enum(['invoice', 'bank-statement', 'research-paper', 'contract', 'report', 'slide-deck', 'spreadsheet', 'image']).optional(),
-  title: z.string().optional(),
-});
-const endpointRule = z.strictObject({
-  url: urlString,
-  description: z.string().optional(),
-  secret: secret.optional(),
-  eventTypes: z.array(z.enum(JOB_EVENT_TYPES)).optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-  basicAuth: z.strictObject({ username: z.string().min(1), password: z.string() }).optional(),
-});
-const LISTS = { outcomes: z.array(outcomeRule), documents: z.array(documentRule), endpoints: z.array(endpointRule) } as const;
+const obj = (properties: Record<string, JsonSchema>, required: string[] = []): JsonSchema => ({ type: 'object', properties, required, additionalProperties: false });
+const match: JsonSchema = { type: 'string', minLength: 1, format: 'match-pattern' };
+const outcomeRule = obj(
+  { match, outcome: { enum: ['completed', 'failed'] }, error: { type: 'string', minLength: 1 }, processingMs: int(0, 86_400_000), pages: int(1, 5000) },
+  ['match'],
+);
+const documentRule = obj(
+  {
+    match,
+    pages: int(1, 5000),
+    kind: { enum: ['invoice', 'bank-statement', 'research-paper', 'contract', 'report', 'slide-deck', 'spreadsheet', 'image'] },
+    title: { type: 'string' },
+  },
+  ['match'],
+);
+const endpointRule = obj(
+  {
+    url: { type: 'string', format: 'http-url' },
+    description: { type: 'string' },
+    secret: { type: 'string', format: 'whsec' },
+    eventTypes: { type: 'array', items: { enum: [...JOB_EVENT_TYPES] } },
+    headers: { type: 'object', additionalProperties: { type: 'string' } },
+    basicAuth: obj({ username: { type: 'string', minLength: 1 }, password: { type: 'string' } }, ['username', 'password']),
+  },
+  ['url'],
+);
+const LISTS = {
+  outcomes: settingsChecker({ type: 'array', items: outcomeRule }, { coerce: true }),
+  documents: settingsChecker({ type: 'array', items: documentRule }, { coerce: true }),
+  endpoints: settingsChecker({ type: 'array', items: endpointRule }, { coerce: true }),
+} as const;
 
 /** "250" or "100-2000" -> 250 or [100, 2000]. */
-function rangeOf(v: number | string, ctx: z.RefinementCtx): Range {
+function rangeOf(v: unknown): Range | typeof INVALID {
   const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(String(v));
   const [a, b] = [Number(m?.[1]), m?.[2] === undefined ? undefined : Number(m[2])];
-  if (!m || a > 86_400_000 || (b !== undefined && (b < a || b > 86_400_000))) {
-    ctx.addIssue({ code: 'custom', message: 'bad range' });
-    return z.NEVER;
-  }
+  if (!m || a > 86_400_000 || (b !== undefined && (b < a || b > 86_400_000))) return INVALID;
   return b === undefined ? a : [a, b];
 }
 
@@ -270,19 +280,16 @@ export function resolveConfig(sources: ConfigSources = {}): MockConfig {
       out[key] = spec.default;
       continue;
     }
-    const parsed = (spec.schema as z.ZodType).safeParse(raw);
-    if (!parsed.success) throw new ConfigError(`invalid ${from}: ${show(raw)}; expected ${spec.expect}`);
-    out[key] = parsed.data;
+    const parsed = (spec.schema as Check)(raw);
+    if (!parsed.ok) throw new ConfigError(`invalid ${from}: ${show(raw)}; expected ${spec.expect}`);
+    out[key] = parsed.value;
   }
   for (const key of Object.keys(LISTS) as (keyof typeof LISTS)[]) {
     const raw = sources.options?.[key] ?? file[key] ?? [];
-    const parsed = LISTS[key].safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0] as z.core.$ZodIssue;
-      const where = [key, ...issue.path].map((p, i) => (typeof p === 'number' ? `[${p}]` : i ? `.${String(p)}` : String(p))).join('');
-      throw new ConfigError(`invalid ${where}${configFile ? ` in ${configFile}` : ''}: ${issue.message}`);
-    }
-    out[key] = parsed.data;
+    // An empty list needs no check (and compiling its schema is most of the cost).
+    const parsed = Array.isArray(raw) && raw.length === 0 ? { ok: true as const, value: [] } : LISTS[key](raw);
+    if (!parsed.ok) throw new ConfigError(`invalid ${pathLabel(key, parsed.problem.path)}${configFile ? ` in ${configFile}` : ''}: ${parsed.problem.message}`);
+    out[key] = parsed.value;
   }
   let fileFaults: FaultRule[] = [];
   try {

@@ -62,6 +62,11 @@ function startOptions(y: Argv): Argv {
 }
 
 export async function main(argv = hideBin(process.argv)): Promise<void> {
+  // `pulse-mock scenario list | head -1`: output closed by its reader ends the run, quietly.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(0);
+  });
   await yargs(argv)
     .scriptName('pulse-mock')
     .usage('$0 <command> [options]\n\nA local mock of the Pulse document-extraction API and its webhooks.')

@@ -1,42 +1,58 @@
-import { z } from 'zod';
 import { JOB_EVENT_TYPES } from '../core/events.js';
+import { pathLabel, settingsChecker, type JsonSchema } from '../core/settings-schema.js';
 import { API_ROUTES, SIGNATURE_FAULTS, type FaultRule } from './fault-plan.js';
 
-/** The schema of a fault rule, shared by the config file and the admin API. */
-const range = z.union([z.number().int().min(0).max(86_400_000), z.tuple([z.number().int().min(0), z.number().int().min(0)]).refine(([a, b]) => a <= b, 'min must not exceed max')]);
-const fault = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('duplicate'), copies: z.number().int().min(1).max(20), spacingMs: z.number().int().min(0).max(86_400_000).optional() }),
-  z.strictObject({ kind: z.literal('delay'), ms: range }),
-  z.strictObject({ kind: z.literal('reorder'), maxHoldMs: z.number().int().min(0).max(86_400_000).optional() }),
-  z.strictObject({ kind: z.literal('drop') }),
-  z.strictObject({ kind: z.literal('signature'), variant: z.enum([...SIGNATURE_FAULTS, 'random']) }),
-  z.strictObject({ kind: z.literal('api-error'), status: z.union([z.literal(429), z.literal(500), z.literal(503)]), retryAfterS: z.number().int().min(0).max(86_400).optional() }),
-  z.strictObject({ kind: z.literal('api-latency'), ms: range }),
-]);
-export const faultRuleSchema = z.strictObject({
-  id: z.string().min(1).max(100).optional(),
-  fault,
-  scope: z
-    .strictObject({
-      endpointId: z.string().optional(),
-      eventTypes: z.array(z.enum(JOB_EVENT_TYPES)).optional(),
-      routes: z.array(z.enum(API_ROUTES)).optional(),
-    })
-    .optional(),
-  when: z
-    .union([
-      z.strictObject({ probability: z.number().min(0).max(1) }),
-      z.strictObject({ nth: z.array(z.number().int().min(1)).min(1) }),
-      z.strictObject({ always: z.literal(true) }),
-    ])
-    .optional(),
-});
+const DAY_MS = 86_400_000;
+const int = (minimum: number, maximum?: number): JsonSchema => ({ type: 'integer', minimum, ...(maximum !== undefined ? { maximum } : {}) });
+const obj = (properties: Record<string, JsonSchema>, required: string[] = []): JsonSchema => ({ type: 'object', properties, required, additionalProperties: false });
+/** Milliseconds, or a [min, max] range to draw from. */
+const range: JsonSchema = { anyOf: [int(0, DAY_MS), { type: 'array', items: [int(0, DAY_MS), int(0, DAY_MS)], minItems: 2, maxItems: 2, additionalItems: false }] };
+const kind = (k: string, properties: Record<string, JsonSchema> = {}, required: string[] = []) => obj({ kind: { const: k }, ...properties }, ['kind', ...required]);
+
+/** The JSON Schema of a fault rule, shared by the config file and the admin API. */
+export const FAULT_RULE_SCHEMA: JsonSchema = obj(
+  {
+    id: { type: 'string', minLength: 1, maxLength: 100 },
+    fault: {
+      type: 'object',
+      discriminator: { propertyName: 'kind' },
+      required: ['kind'],
+      oneOf: [
+        kind('duplicate', { copies: int(1, 20), spacingMs: int(0, DAY_MS) }, ['copies']),
+        kind('delay', { ms: range }, ['ms']),
+        kind('reorder', { maxHoldMs: int(0, DAY_MS) }),
+        kind('drop'),
+        kind('signature', { variant: { enum: [...SIGNATURE_FAULTS, 'random'] } }, ['variant']),
+        kind('api-error', { status: { enum: [429, 500, 503] }, retryAfterS: int(0, 86_400) }, ['status']),
+        kind('api-latency', { ms: range }, ['ms']),
+      ],
+    },
+    scope: obj({
+      endpointId: { type: 'string' },
+      eventTypes: { type: 'array', items: { enum: [...JOB_EVENT_TYPES] } },
+      routes: { type: 'array', items: { enum: [...API_ROUTES] } },
+    }),
+    when: {
+      anyOf: [
+        obj({ probability: { type: 'number', minimum: 0, maximum: 1 } }, ['probability']),
+        obj({ nth: { type: 'array', items: int(1), minItems: 1 } }, ['nth']),
+        obj({ always: { const: true } }, ['always']),
+      ],
+    },
+  },
+  ['fault'],
+);
+
+const checkRules = settingsChecker<FaultRule[]>({ type: 'array', items: FAULT_RULE_SCHEMA });
 
 /** Parses a list of rules; throws with `path: message` of the first problem. */
 export function parseFaultRules(input: unknown, where = 'faults'): FaultRule[] {
-  const r = z.array(faultRuleSchema).safeParse(input);
-  if (r.success) return r.data as FaultRule[];
-  const issue = r.error.issues[0] as z.core.$ZodIssue;
-  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-  throw new Error(`${where}${path}: ${issue.message}`);
+  if (Array.isArray(input) && input.length === 0) return []; // nothing to compile the schema for
+  const r = checkRules(input);
+  if (!r.ok) throw new Error(`${pathLabel(where, r.problem.path)}: ${r.problem.message}`);
+  r.value.forEach((rule, i) => {
+    const ms = 'ms' in rule.fault ? rule.fault.ms : undefined;
+    if (Array.isArray(ms) && ms[0] > ms[1]) throw new Error(`${pathLabel(where, [i, 'fault', 'ms'])}: min must not exceed max`);
+  });
+  return r.value;
 }

@@ -3,7 +3,8 @@ import { startCarefulConsumer } from '../../examples/consumers/careful-consumer.
 import { startNaiveConsumer } from '../../examples/consumers/naive-consumer.js';
 import { CHECK_IDS } from '../../src/scenarios/check.js';
 import { freePort } from '../receivers.js';
-import { runCli } from './cli-process.js';
+import { spawn } from 'node:child_process';
+import { BIN, runCli } from './cli-process.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const open: { close(): Promise<void> }[] = [];
@@ -65,6 +66,17 @@ describe('pulse-mock check', () => {
 });
 
 describe('pulse-mock scenario', () => {
+  it('stops quietly when its output is closed early (`scenario list | head -1`)', async () => {
+    const child = spawn(process.execPath, [BIN, 'scenario', 'list']);
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    // Close the pipe after the first line, as head does; later lines then hit EPIPE.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
   it('lists the catalogue, runs scenarios by name with progress, exit 0 when all held, 1 otherwise', async () => {
     const list = await cli(['scenario', 'list']);
     expect(list.code).toBe(0);

@@ -2,7 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, resolveConfig } from '../../src/config.js';
+import { Ajv } from 'ajv';
+import { ConfigError, CONFIG_FLAGS, resolveConfig } from '../../src/config.js';
+import { AJV_OPTIONS, SETTINGS_SCHEMAS } from '../../src/core/settings-schema.js';
+import { FAULT_RULE_SCHEMA, parseFaultRules } from '../../src/faults/validate.js';
 
 function fileWith(content: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), 'pm-config-'));
@@ -92,5 +95,33 @@ describe('resolveConfig', () => {
     const cwd = join(file, '..');
     expect(resolveConfig({ env: {}, cwd, discoverConfigFile: true }).seed).toBe(99);
     expect(resolveConfig({ env: {}, cwd }).configFile).toBeUndefined();
+  });
+
+  it('checks with JSON Schemas that are themselves valid (the meta-schema check is off at run time)', () => {
+    const ajv = new Ajv({ ...AJV_OPTIONS, validateSchema: true });
+    // The flags' (some flags share one), the three lists' and the fault rules'.
+    expect(SETTINGS_SCHEMAS.length).toBeGreaterThanOrEqual(CONFIG_FLAGS.length / 2 + 4);
+    expect(SETTINGS_SCHEMAS).toContainEqual({ type: 'array', items: FAULT_RULE_SCHEMA });
+    for (const schema of SETTINGS_SCHEMAS) expect(ajv.validateSchema(schema), JSON.stringify(ajv.errors)).toBe(true);
+  });
+
+  it('says which fault rule field is wrong and why', () => {
+    const problem = (rules: unknown) => {
+      try {
+        parseFaultRules(rules);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(problem([{ fault: { kind: 'explode' } }])).toBe('faults[0].fault.kind: unknown kind "explode"');
+    expect(problem([{ fault: { kind: 'drop', extra: 1 } }])).toBe('faults[0].fault: unknown key "extra"');
+    expect(problem([{ fault: { kind: 'delay', ms: [5, 1] } }])).toBe('faults[0].fault.ms: min must not exceed max');
+    expect(problem([{ fault: { kind: 'drop' }, when: { nth: [0] } }])).toBe('faults[0].when.nth[0]: must be >= 1');
+    expect(problem([{ fault: { kind: 'signature' } }])).toBe('faults[0].fault: missing "variant"');
+    expect(problem([{ fault: { kind: 'api-error', status: 404 } }])).toBe('faults[0].fault.status: must be one of 429, 500, 503');
+    // Fault rules are JSON, not flags: a string is not a probability.
+    expect(problem([{ fault: { kind: 'drop' }, when: { probability: '0.5' } }])).toBe('faults[0].when.probability: must be number');
+    expect(problem([{ fault: { kind: 'delay', ms: [100, 500] }, when: { always: true } }])).toBe('accepted');
   });
 });
