@@ -73,8 +73,14 @@ export function nestingDepth(value: unknown, limit = MAX_NESTING + 1): number {
   return max;
 }
 
+/** Most bodies are flat (`file_url`, `async`): nothing to measure the depth of. */
+function hasObjectField(fields: Record<string, unknown>): boolean {
+  for (const k in fields) if (typeof fields[k] === 'object' && fields[k] !== null) return true;
+  return false;
+}
+
 export function normalizeExtractRequest(fields: Record<string, unknown>, upload?: UploadedFile): ExtractRequest {
-  if (nestingDepth(fields) > MAX_NESTING) throw errors.invalidBody(`The request body is nested more than ${MAX_NESTING} levels deep.`, { max_depth: MAX_NESTING });
+  if (hasObjectField(fields) && nestingDepth(fields) > MAX_NESTING) throw errors.invalidBody(`The request body is nested more than ${MAX_NESTING} levels deep.`, { max_depth: MAX_NESTING });
   const warnings: string[] = [];
   const pick = (...names: string[]) => {
     for (const n of names) if (fields[n] !== undefined && fields[n] !== null && fields[n] !== '') return fields[n];

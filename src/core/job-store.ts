@@ -15,8 +15,6 @@ export interface JobRecord {
   plannedError?: string;
   processingMs: number;
   outcomeReason: string;
-  /** Seed for this job's result body. */
-  resultSeed: number;
   extractionId: string;
   error?: string;
   /** Large documents: the one-time download was used. */

@@ -226,7 +226,6 @@ export class PulseCore {
       ...(plan.error !== undefined ? { plannedError: plan.error } : {}),
       processingMs: plan.processingMs,
       outcomeReason: plan.reason,
-      resultSeed: seedFrom(this.options.seed, 'result', requestFingerprint(req)),
       extractionId: this.#ids.next(),
       largeResultFetched: false,
     };
@@ -301,7 +300,8 @@ export class PulseCore {
     }
     const { generateExtraction } = await loadGenerator();
     const result = generateExtraction(job.request, job.document, {
-      seed: job.resultSeed,
+      // Derived here, not at submission: most jobs' results are never read.
+      seed: seedFrom(this.options.seed, 'result', requestFingerprint(job.request)),
       extractionId: job.extractionId,
       extractionUrl: `${baseUrl}/job/${job.id}`,
       jobId: job.id,
@@ -339,6 +339,13 @@ function requestFingerprint(req: ReturnType<typeof normalizeExtractRequest>): un
   };
 }
 
+/** Recent timestamps' ISO strings: under load many jobs share a millisecond, and each poll prints two. */
+const recentIso: { ms: number; iso: string }[] = Array.from({ length: 256 }, () => ({ ms: -1, iso: '' }));
 function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  const slot = recentIso[ms & 255] as { ms: number; iso: string };
+  if (slot.ms !== ms) {
+    slot.ms = ms;
+    slot.iso = new Date(ms).toISOString();
+  }
+  return slot.iso;
 }

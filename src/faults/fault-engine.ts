@@ -16,6 +16,8 @@ export interface ApiDecision {
   latencyMs?: number;
   applied: string[];
 }
+/** The decision when no rule is in force (shared; callers only read it). */
+const NO_API_FAULT: ApiDecision = Object.freeze({ applied: Object.freeze([]) as unknown as string[] });
 
 /** Bad signatures that a correct verifier must reject (valid-after-invalid must be accepted). */
 export const REJECTABLE_SIGNATURE_FAULTS: readonly SignatureFault[] = SIGNATURE_FAULTS.filter((f) => f !== 'valid-after-invalid');
@@ -92,8 +94,10 @@ export class FaultEngine {
   }
 
   forApi(route: ApiRoute): ApiDecision {
+    const n = (this.#apiCalls[route] = (this.#apiCalls[route] ?? 0) + 1); // counted always: `nth` counts from the start
+    if (this.#rules.length === 0) return NO_API_FAULT; // every API call asks; most runs have no rules
     const d: ApiDecision = { applied: [] };
-    const key = `${route}#${(this.#apiCalls[route] = (this.#apiCalls[route] ?? 0) + 1)}`;
+    const key = `${route}#${n}`;
     for (const rule of this.#matching({ route, key }, (k) => API_FAULT_KINDS.has(k))) {
       const f = rule.fault;
       if (f.kind === 'api-error' && !d.error) d.error = { status: f.status, ...(f.retryAfterS !== undefined ? { retryAfterS: f.retryAfterS } : {}) };

@@ -70,6 +70,34 @@ function withoutFormDataGlobal<P extends (...args: never[]) => unknown>(plugin: 
   return Object.assign(wrapped, plugin) as unknown as P;
 }
 
+/**
+ * Form and multipart parsing, for the extract routes only: registered anywhere wider, the
+ * multipart plugin's hook (a promise per request) ran on every poll too.
+ */
+async function registerUploadParsers(scope: FastifyInstance, bodyLimit: number): Promise<void> {
+  await scope.register(formbody, { bodyLimit });
+  await scope.register(withoutFormDataGlobal(multipart), {
+    attachFieldsToBody: 'keyValues',
+    limits: { fileSize: bodyLimit, files: 4, fields: 200, fieldSize: Math.min(bodyLimit, 16 * 1024 * 1024), parts: 250 },
+    // Streams each file through a hash instead of buffering it: only its name, type, size and
+    // digest matter to the mock (the digest seeds the result, so the same file gives the same body).
+    async onFile(this: FastifyRequest, part) {
+      const hash = createHash('sha256');
+      let size = 0;
+      for await (const chunk of part.file) {
+        hash.update(chunk as Buffer);
+        size += (chunk as Buffer).length;
+      }
+      if (part.file.truncated) throw errors.fileTooLarge(bodyLimit);
+      const file: UploadedFile = { filename: part.filename, mimetype: part.mimetype, size, sha256: hash.digest('hex') };
+      const seen = uploads.get(this) ?? new Map<string, UploadedFile>();
+      seen.set(part.fieldname, file);
+      uploads.set(this, seen);
+      (part as unknown as { value: unknown }).value = part.filename;
+    },
+  });
+}
+
 export interface AppOptions {
   runtime: Runtime;
   /** Secret in the portal link (and the admin token); generated when not given. */
@@ -127,28 +155,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // per status per route was hundreds of serializers compiled at start-up for one shape.
     transform: ({ schema, url }) => ({ schema: withErrorResponses(schema as Record<string, unknown>, url) as typeof schema, url }),
   });
-  await app.register(formbody, { bodyLimit });
-  await app.register(withoutFormDataGlobal(multipart), {
-    attachFieldsToBody: 'keyValues',
-    limits: { fileSize: bodyLimit, files: 4, fields: 200, fieldSize: Math.min(bodyLimit, 16 * 1024 * 1024), parts: 250 },
-    // Streams each file through a hash instead of buffering it: only its name, type, size and
-    // digest matter to the mock (the digest seeds the result, so the same file gives the same body).
-    async onFile(this: FastifyRequest, part) {
-      const hash = createHash('sha256');
-      let size = 0;
-      for await (const chunk of part.file) {
-        hash.update(chunk as Buffer);
-        size += (chunk as Buffer).length;
-      }
-      if (part.file.truncated) throw errors.fileTooLarge(bodyLimit);
-      const file: UploadedFile = { filename: part.filename, mimetype: part.mimetype, size, sha256: hash.digest('hex') };
-      const seen = uploads.get(this) ?? new Map<string, UploadedFile>();
-      seen.set(part.fieldname, file);
-      uploads.set(this, seen);
-      (part as unknown as { value: unknown }).value = part.filename;
-    },
-  });
-
   if (opts.onRequestLog) {
     const log = opts.onRequestLog;
     app.addHook('onResponse', (request, reply, done) => {
@@ -171,7 +177,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       done();
     });
     registerApiFaultsAndLog(api, runtime);
-    await api.register(extractRoutes, { core });
+    await api.register(async (extract) => {
+      await registerUploadParsers(extract, bodyLimit);
+      await extract.register(extractRoutes, { core });
+    });
     await api.register(jobRoutes, { core });
     await api.register(webhookLinkRoutes, { core, portalToken });
   });

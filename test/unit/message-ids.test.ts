@@ -52,6 +52,8 @@ describe('job ids', () => {
       for (let i = 0; i < 50_000; i++) seen.add(s.next());
     }
     expect(seen.size).toBe(150_001);
+    // Every one, not only the first: a hash gives two ids, and the second is formatted on its own.
+    expect([...seen].filter((id) => !uuid.test(id))).toEqual([]);
   });
 });
 
