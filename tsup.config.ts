@@ -18,14 +18,15 @@ export default defineConfig([
     // The CLI carries its start-up path in a few files: Node's ESM loader resolving, reading and
     // compiling hundreds of dependency files was the largest part of `pulse-mock start`'s
     // start-up (bench/RESULTS.md). Code the mock loads only when needed stays in its own chunks
-    // (splitting); tsx (a module loader, for scenario files) and faker (large, first extraction
-    // only) stay as installed.
+    // (splitting). Left as installed: tsx (a module loader, for scenario files), and what is
+    // loaded on first use anyway: faker (large) and undici (CommonJS behind a dynamic import,
+    // whose named exports a bundle would hide).
     entry: { cli: 'src/cli/main.ts' },
     format: ['esm'],
     sourcemap: true,
     target: 'node20',
     splitting: true,
-    noExternal: [/^(?!tsx(\/|$)|@faker-js\/faker(\/|$))/],
+    noExternal: [/^(?!tsx(\/|$)|@faker-js\/faker(\/|$)|undici(\/|$))/],
     // Bundled CommonJS dependencies call require() for Node's built-ins.
     banner: { js: "import { createRequire as __pulseMockCreateRequire } from 'node:module'; const require = __pulseMockCreateRequire(import.meta.url);" },
   },

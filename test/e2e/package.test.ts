@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Webhook } from 'standardwebhooks';
+import { startReceiver } from '../receivers.js';
 import { startCli } from './cli-process.js';
+
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let tarball: string;
@@ -25,12 +29,17 @@ describe('the published package', () => {
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
   });
 
-  it('runs `pulse-mock start` from the unpacked tarball (compiled JS, no tsx, no src)', async () => {
+  it('runs `pulse-mock start` from the unpacked tarball (compiled JS, no tsx, no src): answers and delivers signed webhooks', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pm-installed-'));
     execFileSync('tar', ['xzf', tarball, '-C', dir]);
     // Dependencies as an install would provide them.
     symlinkSync(join(root, 'node_modules'), join(dir, 'package', 'node_modules'));
-    const cli = await startCli(['--processing-ms', '20', '--queue-ms', '5'], { bin: join(dir, 'package', 'bin', 'pulse-mock.js'), cwd: dir });
+    const consumer = await startReceiver();
+    // The CLI is bundled: this covers what the bundle loads late (the delivery client, the result generator).
+    const cli = await startCli(['--processing-ms', '20', '--queue-ms', '5', '--webhook-url', consumer.url, '--webhook-secret', SECRET], {
+      bin: join(dir, 'package', 'bin', 'pulse-mock.js'),
+      cwd: dir,
+    });
     try {
       const res = await fetch(`${cli.ready.url}/extract`, {
         method: 'POST',
@@ -41,9 +50,21 @@ describe('the published package', () => {
       expect(res.status).toBe(200);
       // The fixture catalogue is bundled: this document is known to have 2 pages.
       expect(body.page_count).toBe(2);
+
+      const submitted = await fetch(`${cli.ready.url}/extract`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'k', 'content-type': 'application/json' },
+        body: JSON.stringify({ file_url: 'https://e.com/invoice.pdf', async: true }),
+      });
+      const { job_id } = (await submitted.json()) as { job_id: string };
+      const got = await consumer.waitFor(3, 10_000);
+      const events = got.map((r) => new Webhook(SECRET).verify(r.body, r.headers as Record<string, string>) as { type: string; data: { job_id: string } });
+      expect(events.map((e) => e.type)).toEqual(['job.created', 'job.processing', 'job.completed']);
+      expect(events.every((e) => e.data.job_id === job_id)).toBe(true);
     } finally {
       cli.child.kill('SIGTERM');
       await cli.exited;
+      await consumer.close();
     }
   });
 
