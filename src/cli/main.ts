@@ -189,7 +189,7 @@ async function start(config: MockConfig): Promise<void> {
   let mock: PulseMock;
   try {
     mock = await startWithConfig(config, {
-      onRequestLog: (l) => out.request(l),
+      ...(out.request ? { onRequestLog: out.request } : {}),
       onAttempt: (d, a) => out.attempt(d, a),
       onInternalError: (e) => out.internalError(e),
     });

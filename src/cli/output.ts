@@ -7,7 +7,8 @@ import type { PulseMock } from '../index.js';
 /** Console output: a human banner and `[pulse-mock]` lines, or one JSON object per line. */
 export interface Output {
   ready(mock: PulseMock): void;
-  request(line: { method: string; url: string; status: number; ms: number }): void;
+  /** Absent with --quiet: then no per-request hook is installed at all. */
+  request?: (line: { method: string; url: string; status: number; ms: number }) => void;
   jobEvent(ev: JobEvent): void;
   attempt(d: Delivery, a: Attempt): void;
   shutdown(signal: string, counts: { jobs: number; unfinished: number; deliveriesPending: number; deliveriesSending: number }): void;
@@ -40,7 +41,7 @@ export function createOutput(config: MockConfig): Output {
             : {}),
           ...(config.configFile ? { configFile: config.configFile } : {}),
         }),
-      request: (l) => verbose && json({ event: 'request', ...l }),
+      ...(verbose ? { request: (l) => json({ event: 'request', ...l }) } : {}),
       attempt: (d, a) =>
         verbose &&
         json({
@@ -88,7 +89,7 @@ export function createOutput(config: MockConfig): Output {
       if (config.host === '0.0.0.0' || config.host === '::') line('  warning:  listening on every interface; anyone on your network can reach this mock');
       line('Press Ctrl+C to stop.');
     },
-    request: (l) => verbose && line(`${l.method} ${l.url} ${l.status} ${l.ms}ms`),
+    ...(verbose ? { request: (l) => line(`${l.method} ${l.url} ${l.status} ${l.ms}ms`) } : {}),
     attempt: (d, a) => {
       if (!verbose) return;
       const got = a.status !== undefined ? `${a.status}` : (a.error ?? 'no response');
