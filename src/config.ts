@@ -4,7 +4,7 @@ import bytes from 'bytes';
 import { JOB_EVENT_TYPES } from './core/events.js';
 import { RetrySchedule, SVIX_RETRY_SCHEDULE_MS } from './delivery/retry-schedule.js';
 import { SIGNATURE_FAULTS, type FaultRule, type Range } from './faults/fault-plan.js';
-import { parseFaultRules } from './faults/validate.js';
+import { FAULT_RULE_SCHEMA, parseFaultRules } from './faults/validate.js';
 import { randomSeed } from './core/random.js';
 import { pathLabel, settingsChecker, type JsonSchema } from './core/settings-schema.js';
 
@@ -96,15 +96,17 @@ export class ConfigError extends Error {
 
 /** A value that does not parse (a size, a schedule, a range); reported like a schema mismatch. */
 const INVALID = Symbol('invalid');
-type Check = (raw: unknown) => { ok: true; value: unknown } | { ok: false };
+/** A setting's check, and what a config file may hold for it (for editors: pulse-mock.config.schema.json). */
+type Check = ((raw: unknown) => { ok: true; value: unknown } | { ok: false }) & { fileSchema: JsonSchema };
 
 /** A JSON Schema for the value (strings coerced: flags and env vars are strings), after an optional parse of its string form. */
-function check(schema: JsonSchema, parse?: (v: unknown) => unknown): Check {
+function check(schema: JsonSchema, parse?: (v: unknown) => unknown, fileSchema: JsonSchema = schema): Check {
   const checker = settingsChecker(schema, { coerce: true });
-  return (raw) => {
+  const run = (raw: unknown) => {
     const v = parse ? parse(raw) : raw;
-    return v === INVALID ? { ok: false } : checker(v);
+    return v === INVALID ? { ok: false as const } : checker(v);
   };
+  return Object.assign(run, { fileSchema });
 }
 const int = (minimum: number, maximum: number): JsonSchema => ({ type: 'integer', minimum, maximum });
 const intIn = (min: number, max: number) => check(int(min, max));
@@ -112,6 +114,17 @@ const probability = check({ type: 'number', minimum: 0, maximum: 1 });
 const nonEmpty = check({ type: 'string', minLength: 1 });
 const boolish = check({ type: 'boolean' }, (v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' || v === '' ? false : v));
 const oneOf = (type: 'string' | 'integer', values: readonly (string | number)[]) => check({ type, enum: [...values] });
+
+/** "5s,5m,30m" or [5000, "5m"] -> delays in ms. */
+function scheduleOf(v: unknown): number[] | typeof INVALID {
+  if (typeof v !== 'string' && !Array.isArray(v)) return INVALID;
+  try {
+    return [...RetrySchedule.parse(Array.isArray(v) ? v.join(',') : v).delaysMs];
+  } catch {
+    return INVALID;
+  }
+}
+const RANGE_IN_FILE: JsonSchema = { anyOf: [int(0, 86_400_000), { type: 'string', pattern: '^\\s*\\d+\\s*(-\\s*\\d+\\s*)?$' }] };
 
 /** The scalar settings: how each is spelled as a flag and an env var, and what it accepts. */
 const SCALARS = {
@@ -125,7 +138,9 @@ const SCALARS = {
   bodyLimit: {
     flag: 'body-limit',
     expect: 'a size such as 52428800, 10mb or 512kb',
-    schema: check({ type: 'integer', minimum: 1 }, (v) => (typeof v === 'string' && !/^\s*\d+\s*$/.test(v) ? (bytes.parse(v) ?? INVALID) : v)),
+    schema: check({ type: 'integer', minimum: 1 }, (v) => (typeof v === 'string' && !/^\s*\d+\s*$/.test(v) ? (bytes.parse(v) ?? INVALID) : v), {
+      anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*([kKmMgGtTpP]?[bB])?\\s*$' }],
+    }),
     default: 50 * 1024 * 1024,
   },
   maxBacklog: { flag: 'max-backlog', expect: 'an integer from 0 to 10000000 (0: no limit)', schema: intIn(0, 10_000_000), default: 20_000 },
@@ -139,7 +154,9 @@ const SCALARS = {
   webhookUrl: {
     flag: 'webhook-url',
     expect: 'one or more http(s) URLs (repeat the flag, or separate with commas)',
-    schema: check({ type: 'array', items: { type: 'string', format: 'http-url' } }, (v) => (typeof v === 'string' ? v.split(/[,\s]+/).filter(Boolean) : v)),
+    schema: check({ type: 'array', items: { type: 'string', format: 'http-url' } }, (v) => (typeof v === 'string' ? v.split(/[,\s]+/).filter(Boolean) : v), {
+      anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string', format: 'http-url' } }],
+    }),
     default: [],
   },
   webhookSecret: { flag: 'webhook-secret', expect: 'a whsec_ secret (whsec_ + base64 of 24..64 bytes)', schema: check({ type: 'string', format: 'whsec' }), default: undefined },
@@ -148,14 +165,7 @@ const SCALARS = {
   retrySchedule: {
     flag: 'retry-schedule',
     expect: 'comma-separated delays such as 5s,5m,30m (or milliseconds); empty for no retries',
-    schema: check({ type: 'array', items: { type: 'integer', minimum: 0 } }, (v) => {
-      if (typeof v !== 'string' && !Array.isArray(v)) return INVALID;
-      try {
-        return [...RetrySchedule.parse(Array.isArray(v) ? v.join(',') : v).delaysMs];
-      } catch {
-        return INVALID;
-      }
-    }),
+    schema: check({ type: 'array', items: { type: 'integer', minimum: 0 } }, scheduleOf, { anyOf: [{ type: 'string' }, { type: 'array', items: { type: ['integer', 'string'] } }] }),
     default: [...SVIX_RETRY_SCHEDULE_MS],
   },
   timeScale: { flag: 'time-scale', expect: 'a number greater than 0 and at most 1000', schema: check({ type: 'number', exclusiveMinimum: 0, maximum: 1000 }), default: 1 },
@@ -163,14 +173,14 @@ const SCALARS = {
   rotationGraceMs: { flag: 'rotation-grace-ms', expect: 'an integer number of milliseconds from 0 to 604800000', schema: intIn(0, 604_800_000), default: 86_400_000 },
   duplicateRate: { flag: 'duplicate-rate', expect: 'a probability from 0 to 1', schema: probability, default: 0 },
   duplicateCount: { flag: 'duplicate-count', expect: 'an integer from 1 to 20', schema: intIn(1, 20), default: 1 },
-  delayMs: { flag: 'delay-ms', expect: 'milliseconds, or a range MIN-MAX such as 100-2000', schema: check({}, rangeOf), default: undefined },
+  delayMs: { flag: 'delay-ms', expect: 'milliseconds, or a range MIN-MAX such as 100-2000', schema: check({}, rangeOf, RANGE_IN_FILE), default: undefined },
   badSignatureRate: { flag: 'bad-signature-rate', expect: 'a probability from 0 to 1', schema: probability, default: 0 },
   badSignatureKind: { flag: 'bad-signature-kind', expect: `random or one of ${SIGNATURE_FAULTS.join(', ')}`, schema: oneOf('string', ['random', ...SIGNATURE_FAULTS]), default: 'random' },
   reorderRate: { flag: 'reorder-rate', expect: 'a probability from 0 to 1', schema: probability, default: 0 },
   dropRate: { flag: 'drop-rate', expect: 'a probability from 0 to 1', schema: probability, default: 0 },
   apiErrorRate: { flag: 'api-error-rate', expect: 'a probability from 0 to 1', schema: probability, default: 0 },
   apiErrorStatus: { flag: 'api-error-status', expect: '429, 500 or 503', schema: oneOf('integer', [429, 500, 503]), default: 503 },
-  apiLatencyMs: { flag: 'api-latency-ms', expect: 'milliseconds, or a range MIN-MAX such as 50-300', schema: check({}, rangeOf), default: undefined },
+  apiLatencyMs: { flag: 'api-latency-ms', expect: 'milliseconds, or a range MIN-MAX such as 50-300', schema: check({}, rangeOf, RANGE_IN_FILE), default: undefined },
   state: { flag: 'state', expect: 'a file path', schema: nonEmpty, default: undefined },
   json: { flag: 'json', expect: 'true or false', schema: boolish, default: false },
   quiet: { flag: 'quiet', expect: 'true or false', schema: boolish, default: false },
@@ -212,6 +222,23 @@ const LISTS = {
   documents: settingsChecker({ type: 'array', items: documentRule }, { coerce: true }),
   endpoints: settingsChecker({ type: 'array', items: endpointRule }, { coerce: true }),
 } as const;
+
+/** The JSON Schema of `pulse-mock.config.json`, for editors; shipped as `pulse-mock.config.schema.json`. */
+export function configFileSchema(): JsonSchema {
+  const properties: Record<string, JsonSchema> = {
+    $schema: { type: 'string', description: 'This schema: ./node_modules/pulse-mock/pulse-mock.config.schema.json' },
+    $comment: { type: 'string' },
+  };
+  for (const key of Object.keys(SCALARS) as ScalarKey[]) {
+    const spec = SCALARS[key];
+    properties[key] = { ...(spec.schema as Check).fileSchema, description: `${spec.expect[0]?.toUpperCase()}${spec.expect.slice(1)} (flag --${spec.flag}, env ${envName(spec.flag)})` };
+  }
+  properties.outcomes = { type: 'array', items: outcomeRule, description: 'Which jobs fail or take longer, by file name or URL (glob or /regex/); first match wins' };
+  properties.documents = { type: 'array', items: documentRule, description: 'Page counts, kinds and titles of documents, by file name or URL (glob or /regex/)' };
+  properties.endpoints = { type: 'array', items: endpointRule, description: 'Webhook endpoints registered at start' };
+  properties.faults = { type: 'array', items: FAULT_RULE_SCHEMA, description: 'Fault rules in force from the start (the admin API can change them)' };
+  return { $schema: 'http://json-schema.org/draft-07/schema#', title: 'pulse-mock config file', type: 'object', properties, additionalProperties: false };
+}
 
 /** "250" or "100-2000" -> 250 or [100, 2000]. */
 function rangeOf(v: unknown): Range | typeof INVALID {

@@ -24,7 +24,7 @@ beforeAll(() => {
 
 describe('the published package', () => {
   it('ships compiled JS, types, the bin and fixtures, and no sources or tests', () => {
-    for (const f of ['bin/pulse-mock.js', 'scenarios/happy-path.ts', 'dist/cli.js', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'fixtures/documents.json', 'README.md', 'package.json'])
+    for (const f of ['bin/pulse-mock.js', 'scenarios/happy-path.ts', 'dist/cli.js', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'fixtures/documents.json', 'pulse-mock.config.schema.json', 'README.md', 'package.json'])
       expect(files).toContain(f);
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
   });

@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Ajv } from 'ajv';
-import { ConfigError, CONFIG_FLAGS, resolveConfig } from '../../src/config.js';
+import { ConfigError, CONFIG_FLAGS, configFileSchema, resolveConfig } from '../../src/config.js';
 import { AJV_OPTIONS, SETTINGS_SCHEMAS } from '../../src/core/settings-schema.js';
 import { FAULT_RULE_SCHEMA, parseFaultRules } from '../../src/faults/validate.js';
 
@@ -123,5 +123,30 @@ describe('resolveConfig', () => {
     // Fault rules are JSON, not flags: a string is not a probability.
     expect(problem([{ fault: { kind: 'drop' }, when: { probability: '0.5' } }])).toBe('faults[0].when.probability: must be number');
     expect(problem([{ fault: { kind: 'delay', ms: [100, 500] }, when: { always: true } }])).toBe('accepted');
+  });
+
+  it('ships a JSON Schema for config files that is current and accepts what the mock accepts', () => {
+    const shipped = JSON.parse(readFileSync(new URL('../../pulse-mock.config.schema.json', import.meta.url), 'utf8'));
+    expect(shipped, 'pulse-mock.config.schema.json is stale: run npm run schema').toEqual(configFileSchema());
+    // As an editor would use it: any JSON Schema validator, formats it does not know ignored.
+    const ajv = new Ajv({ strict: false, validateFormats: false, discriminator: true });
+    const validate = ajv.compile(shipped);
+    const good = {
+      $schema: './node_modules/pulse-mock/pulse-mock.config.schema.json',
+      port: 4050,
+      bodyLimit: '10mb',
+      retrySchedule: '5s,5m',
+      delayMs: '100-500',
+      webhookUrl: ['http://localhost:3000/webhook'],
+      json: true,
+      outcomes: [{ match: '*fail*', outcome: 'failed', error: 'Corrupt PDF' }],
+      faults: [{ fault: { kind: 'duplicate', copies: 2 }, when: { probability: 0.2 } }],
+    };
+    expect(validate(good), JSON.stringify(validate.errors)).toBe(true);
+    expect(resolveConfig({ env: {}, configFile: fileWith(good) }).port).toBe(4050);
+    for (const bad of [{ prot: 1 }, { port: 'x' }, { headerPrefix: 'x-hook' }, { faults: [{ fault: { kind: 'explode' } }] }, { outcomes: [{ outcome: 'failed' }] }]) {
+      expect(validate(bad), JSON.stringify(bad)).toBe(false);
+      expect(() => resolveConfig({ env: {}, configFile: fileWith(bad) }), JSON.stringify(bad)).toThrow(ConfigError);
+    }
   });
 });

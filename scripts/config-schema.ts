@@ -1,0 +1,8 @@
+// Writes pulse-mock.config.schema.json (the config file's JSON Schema, for editors) from the
+// schemas the mock checks settings with. `npm run schema`; a test fails when it is stale.
+import { writeFileSync } from 'node:fs';
+import { configFileSchema } from '../src/config.js';
+
+const out = new URL('../pulse-mock.config.schema.json', import.meta.url);
+writeFileSync(out, `${JSON.stringify(configFileSchema(), null, 2)}\n`);
+process.stdout.write(`wrote ${out.pathname}\n`);
