@@ -20,7 +20,7 @@ const outDir = args.includes('--out') ? (args[args.indexOf('--out') + 1] as stri
 const root = fileURLToPath(new URL('..', import.meta.url));
 const useDist = existsSync(join(root, 'dist/cli.js')) && mode !== 'smoke';
 const BIN = join(root, 'bin/pulse-mock.js');
-const size = { smoke: { runs: 1, seconds: 1, jobs: 300, lateness: 500 }, quick: { runs: 3, seconds: 4, jobs: 10_000, lateness: 10_000 }, full: { runs: 7, seconds: 10, jobs: 100_000, lateness: 10_000 } }[mode];
+const size = { smoke: { runs: 1, seconds: 1, jobs: 300, lateness: 500 }, quick: { runs: 3, seconds: 3, jobs: 10_000, lateness: 10_000 }, full: { runs: 7, seconds: 10, jobs: 100_000, lateness: 10_000 } }[mode];
 
 interface Metric {
   value: number;
@@ -30,7 +30,8 @@ interface Metric {
   detail: string;
 }
 const metrics: Record<string, Metric> = {};
-const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
+const benchStart = performance.now();
+const log = (s: string) => process.stderr.write(`[bench +${((performance.now() - benchStart) / 1000).toFixed(0)}s] ${s}\n`);
 
 // ---------------------------------------------------------------- processes
 interface Proc {
@@ -232,7 +233,7 @@ async function main() {
   // API throughput.
   // Rounds alternate (pulse-mock, fastify, pulse-mock, ...), each on a fresh process, for the
   // same reason as start-up: one round each swung the ratio between 0.6 and 0.9 here.
-  const rounds = { smoke: 1, quick: 2, full: 3 }[mode];
+  const rounds = { smoke: 1, quick: 2, full: 5 }[mode];
   const mockRuns: number[] = [];
   const fastifyRuns: number[] = [];
   for (let i = 0; i < rounds; i++) {

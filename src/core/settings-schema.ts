@@ -5,8 +5,8 @@ import { checkSecret } from '../delivery/signing.js';
 /**
  * The mock's own settings (config file, flags and env vars, fault rules from the admin API) are
  * checked against JSON Schemas with ajv: fastify loads ajv anyway, so this costs nothing at
- * start-up (zod's import alone was ~50 ms of it, bench/RESULTS.md), and the same schemas can be
- * handed to editors and the OpenAPI document.
+ * start-up (zod's import alone was ~50 ms of it, bench/RESULTS.md), and the same schemas make
+ * the config file's schema for editors (`configFileSchema`, pulse-mock.config.schema.json).
  */
 export type JsonSchema = Record<string, unknown>;
 
