@@ -6,7 +6,7 @@ import { RetrySchedule, SVIX_RETRY_SCHEDULE_MS } from './delivery/retry-schedule
 import { SIGNATURE_FAULTS, type FaultRule, type Range } from './faults/fault-plan.js';
 import { FAULT_RULE_SCHEMA, parseFaultRules } from './faults/validate.js';
 import { randomSeed } from './core/random.js';
-import { pathLabel, settingsChecker, type JsonSchema } from './core/settings-schema.js';
+import { pathLabel, settingsChecker, type JsonSchema } from './settings-schema.js';
 
 /**
  * One way to configure: defaults < config file < env (`PULSE_MOCK_*`) < CLI flags (or the

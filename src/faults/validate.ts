@@ -1,5 +1,5 @@
 import { JOB_EVENT_TYPES } from '../core/events.js';
-import { pathLabel, settingsChecker, type JsonSchema } from '../core/settings-schema.js';
+import { pathLabel, settingsChecker, type JsonSchema } from '../settings-schema.js';
 import { API_ROUTES, SIGNATURE_FAULTS, type FaultRule } from './fault-plan.js';
 
 const DAY_MS = 86_400_000;

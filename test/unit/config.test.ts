@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Ajv } from 'ajv';
 import { ConfigError, CONFIG_FLAGS, configFileSchema, resolveConfig } from '../../src/config.js';
-import { AJV_OPTIONS, SETTINGS_SCHEMAS } from '../../src/core/settings-schema.js';
+import { AJV_OPTIONS, SETTINGS_SCHEMAS } from '../../src/settings-schema.js';
 import { FAULT_RULE_SCHEMA, parseFaultRules } from '../../src/faults/validate.js';
 
 function fileWith(content: unknown): string {

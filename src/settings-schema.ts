@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { checkPattern } from './patterns.js';
-import { checkSecret } from '../delivery/signing.js';
+import { checkPattern } from './core/patterns.js';
+import { checkSecret } from './delivery/signing.js';
 
 /**
  * The mock's own settings (config file, flags and env vars, fault rules from the admin API) are
