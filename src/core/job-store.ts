@@ -61,7 +61,6 @@ export class JobStore {
     return filter.status ? all.filter((j) => j.status === filter.status) : all;
   }
 
-
   #evictOne(): void {
     if (this.#eviction.evictOldest()) this.#evicted++;
   }

@@ -130,8 +130,7 @@ export class PulseCore {
     }
     const { generateExtraction } = await loadGenerator();
 
-    const fingerprint = requestFingerprint(req);
-    const seed = seedFrom(this.options.seed, 'result', fingerprint);
+    const seed = this.#resultSeed(req);
     const doc = this.#documents.describe(req, this.options.seed, input.overrides?.pages);
     const id = this.#ids.next();
     const produce = () => generateExtraction(req, doc, { seed, extractionId: id });
@@ -301,7 +300,7 @@ export class PulseCore {
     const { generateExtraction } = await loadGenerator();
     const result = generateExtraction(job.request, job.document, {
       // Derived here, not at submission: most jobs' results are never read.
-      seed: seedFrom(this.options.seed, 'result', requestFingerprint(job.request)),
+      seed: this.#resultSeed(job.request),
       extractionId: job.extractionId,
       extractionUrl: `${baseUrl}/job/${job.id}`,
       jobId: job.id,
@@ -309,6 +308,11 @@ export class PulseCore {
     this.#results.set(key, result);
     if (this.#results.size > RESULT_CACHE_SIZE) this.#results.delete(this.#results.keys().next().value as string);
     return result;
+  }
+
+  /** The seed of a request's result body: the same request, the same body. */
+  #resultSeed(req: ReturnType<typeof normalizeExtractRequest>): number {
+    return seedFrom(this.options.seed, 'result', requestFingerprint(req));
   }
 
   #require(jobId: string): JobRecord {

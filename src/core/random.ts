@@ -2,10 +2,11 @@ import { hash } from 'node:crypto';
 
 /**
  * Every random choice pulse-mock makes comes from the run's seed, so a failure in CI can be
- * replayed with `--seed N`. Two kinds of randomness:
+ * replayed with `--seed N`. Three kinds:
  * - `seedFrom(...)`: a value derived from the seed and a request's content, so the same
  *   request gives the same body whatever order requests arrive in;
- * - `SeededRandom`: a stream, for choices that depend on sequence (job ids, failure rates).
+ * - `SeededRandom`: a stream, for choices that depend on sequence (failure rates, picks);
+ * - `IdSequence`: numbered ids (jobs, endpoints), hashed so that no two ever repeat.
  */
 export function seedFrom(...parts: unknown[]): number {
   let text = '';

@@ -44,5 +44,4 @@ export class RequestLog {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
-
 }

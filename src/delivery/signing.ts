@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHmac, hash, randomBytes } from 'node:crypto';
 import { BoundedMemo } from '../core/bounded-memo.js';
 
 /** The HMAC key of a `whsec_` secret: its base64 part, decoded (cached: secrets are few). */
@@ -32,7 +32,7 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
  * then drop a real message.
  */
 export function messageId(seed?: number, stableKey?: string): string {
-  const bytes = seed !== undefined && stableKey !== undefined ? createHash('sha256').update(`${seed}\u0000${stableKey}`).digest() : randomBytes(27);
+  const bytes = seed !== undefined && stableKey !== undefined ? hash('sha256', `${seed}\u0000${stableKey}`, 'buffer') : randomBytes(27);
   // Built in a buffer, not with `+=`: 27 appends leave a chain of rope nodes behind each id.
   const out = Buffer.allocUnsafe(31);
   out.write('msg_', 'latin1');
