@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPulseMock, type PulseMock } from '../../src/index.js';
+import { pythonPath } from '../../scripts/test-deps.js';
 
 /**
  * Requests exactly as Pulse's clients send them, over real HTTP: the official TS SDK (Fern:
@@ -114,7 +115,7 @@ describe('the official TS SDK request shapes', () => {
 
 describe("the seed's Python example", () => {
   it('submits with file_url and a structured_output JSON string, polls, reads result.content and structured_output', async () => {
-    const { stdout } = await promisify(execFile)('python3', [new URL('./python_seed_client.py', import.meta.url).pathname, mock.url, 'sk_contract'], {
+    const { stdout } = await promisify(execFile)(pythonPath(), [new URL('./python_seed_client.py', import.meta.url).pathname, mock.url, 'sk_contract'], {
       timeout: 15_000,
     });
     const out = JSON.parse(stdout.trim());

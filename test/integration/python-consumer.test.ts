@@ -1,14 +1,14 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { json, testApp, type TestApp } from '../helpers.js';
 import { until } from '../receivers.js';
+import { pythonPath } from '../../scripts/test-deps.js';
 
 /**
  * Pulse's own documented consumer (seed 004: Flask + verify_webhook, unmodified) verifying our
- * deliveries. Debian's python3-flask provides Flask (.ci/run installs it).
+ * deliveries. Flask comes from Debian's python3-flask (scripts/test-deps.ts installs it).
  */
-const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+const PYTHON = pythonPath();
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const children: ChildProcessWithoutNullStreams[] = [];
 const apps: TestApp[] = [];
