@@ -112,3 +112,17 @@ export class ManualClock implements Clock {
 async function flushMicrotasks(): Promise<void> {
   for (let i = 0; i < 10; i++) await Promise.resolve();
 }
+
+/**
+ * Waits `ms` of wall time, keeping the process alive like the request it delays (an injected
+ * API latency). Real time on purpose: a test's manual clock drives jobs, not its HTTP calls.
+ */
+export function wallDelay(ms: number): Promise<void> {
+  return new Promise((resolve) => globalThis.setTimeout(resolve, ms));
+}
+
+/** Starts a monotonic stopwatch; the function it returns gives the whole milliseconds since. */
+export function stopwatch(): () => number {
+  const start = performance.now();
+  return () => Math.round(performance.now() - start);
+}

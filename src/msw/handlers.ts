@@ -1,15 +1,11 @@
-import { createHash } from 'node:crypto';
-import { Ajv } from 'ajv';
 import { http, HttpResponse, type HttpHandler } from 'msw';
 import type { Clock } from '../clock.js';
 import { resolveConfig } from '../config.js';
-import { errors, PulseMockError } from '../core/errors.js';
-import type { UploadedFile } from '../core/extract-request.js';
-import { overridesFrom } from '../core/overrides.js';
-import type { ApiRoute } from '../faults/fault-plan.js';
+import { errors } from '../core/errors.js';
 import type { PulseMockOptions } from '../index.js';
 import { createRuntime, type Runtime } from '../runtime.js';
-import { ExtractJsonBody } from '../server/schemas.js';
+import { RequestPipeline } from '../api/pipeline.js';
+import { API_ROUTE_SPECS, type ApiRouteSpec } from '../api/routes.js';
 
 /**
  * msw handlers for Pulse's API, over the same runtime as the server: same job lifecycle,
@@ -39,8 +35,6 @@ export interface PulseMsw {
 export const PULSE_BASE_URLS = ['https://api.runpulse.com', 'https://dev.api.runpulse.com'];
 const WEBHOOK_URL = 'http://pulse-mock.local/webhook';
 
-let validateExtractBody: ReturnType<Ajv['compile']> | undefined;
-
 /** @example server.use(...createPulseHandlers({ apiKey: 'sk_test', processingMs: 50 })) */
 export function createPulseHandlers(options: PulseHandlersOptions = {}): HttpHandler[] {
   return createPulseMsw(options).handlers;
@@ -66,64 +60,33 @@ export function createPulseMsw(options: PulseHandlersOptions = {}): PulseMsw {
         : {}),
     });
   let runtime = make();
+  let pipeline = new RequestPipeline(runtime, { portalToken: 'msw' });
   const bases = (Array.isArray(baseUrl) ? baseUrl : baseUrl ? [baseUrl] : PULSE_BASE_URLS).map((u) => u.replace(/\/$/, ''));
 
-  const handle =
-    (route: ApiRoute, fn: (rt: Runtime, request: Request, params: Record<string, string>, base: string) => Promise<{ status: number; body: unknown }>) =>
-    async ({ request, params }: { request: Request; params: Record<string, string | readonly string[] | undefined> }) => {
-      const rt = runtime;
-      const started = Date.now();
-      const base = new URL(request.url).origin;
-      let status = 500;
-      let fault: string | undefined;
-      try {
-        rt.core.authenticate(request.headers.get('x-api-key') ?? undefined);
-        const d = rt.faults.forApi(route);
-        if (d.applied.length) fault = d.applied.join('; ');
-        if (d.latencyMs) await new Promise((r) => setTimeout(r, d.latencyMs));
-        if (d.error) throw errors.injected(d.error.status, d.error.retryAfterS);
-        const res = await fn(rt, request, params as Record<string, string>, base);
-        status = res.status;
-        return HttpResponse.json(res.body as never, { status: res.status });
-      } catch (e) {
-        const err = e instanceof PulseMockError ? e : errors.internal(`Internal error in pulse-mock: ${(e as Error).message}`);
-        status = err.status;
-        return HttpResponse.json(err.toBody() as never, { status: err.status, headers: err.headers });
-      } finally {
-        const jobId = typeof params.jobId === 'string' ? params.jobId : undefined;
-        rt.requests.add({
-          at: rt.clock.now(),
-          method: request.method,
-          route,
-          path: new URL(request.url).pathname,
-          status,
-          ms: Date.now() - started,
-          ...(jobId ? { jobId } : {}),
-          ...(fault ? { fault } : {}),
-        });
-      }
-    };
-
-  const extract = (forceAsync: boolean) =>
-    handle('extract', async (rt, request, _p, base) => {
-      const { fields, upload } = await readExtractBody(request, config.bodyLimit);
-      return rt.core.extract({
-        fields,
-        ...(upload ? { upload } : {}),
-        overrides: overridesFrom((n) => request.headers.get(n)),
-        baseUrl: base,
-        forceAsync,
-      });
+  // msw only matches the route; the pipeline does everything else, as it does for the server.
+  const serve = (spec: ApiRouteSpec) => async ({ request, params }: { request: Request; params: Record<string, string | readonly string[] | undefined> }) => {
+    const url = new URL(request.url);
+    const res = await pipeline.handle(spec, {
+      method: request.method,
+      path: url.pathname,
+      params: params as Record<string, string>,
+      header: (name) => request.headers.get(name) ?? undefined,
+      // Not cancelled when the pipeline stops reading early (a refused body): msw's request
+      // stream never settles a cancel, and the answer would hang.
+      body: request.body ? request.body.values({ preventCancel: true }) : null,
+      baseUrl: url.origin,
     });
+    return HttpResponse.json(res.body as never, { status: res.status, headers: res.headers });
+  };
+  const notFound = ({ request }: { request: Request }) => {
+    const e = errors.routeNotFound(request.method, new URL(request.url).pathname);
+    return HttpResponse.json(e.toBody() as never, { status: e.status });
+  };
 
   const handlers = bases.flatMap((b) => [
-    http.post(`${b}/extract`, extract(false)),
-    http.post(`${b}/extract_async`, extract(true)),
-    http.get(`${b}/job/:jobId`, handle('poll', async (rt, _r, p, base) => rt.core.getJob(p.jobId as string, base))),
-    http.delete(`${b}/job/:jobId`, handle('cancel', async (rt, _r, p) => rt.core.cancelJob(p.jobId as string))),
-    http.post(`${b}/cancel/:jobId`, handle('cancel', async (rt, _r, p) => rt.core.cancelJob(p.jobId as string))),
-    http.post(`${b}/webhook`, handle('webhook', async (rt, _r, _p, base) => rt.core.webhookLink(base, 'msw'))),
-    http.get(`${b}/large_results/:jobId`, handle('large-results', async (rt, _r, p, base) => rt.core.getLargeResult(p.jobId as string, base))),
+    ...API_ROUTE_SPECS.map((spec) => http[spec.method.toLowerCase() as 'get' | 'post' | 'delete'](`${b}${spec.path}`, serve(spec))),
+    // Pulse's own hosts answer every other path with a 404 in its error shape, as the server does.
+    http.all(`${b}/*`, notFound),
   ]);
 
   return {
@@ -134,52 +97,10 @@ export function createPulseMsw(options: PulseHandlersOptions = {}): PulseMsw {
     reset() {
       runtime.close();
       runtime = make();
+      pipeline = new RequestPipeline(runtime, { portalToken: 'msw' });
     },
     close() {
       runtime.close();
     },
   };
-}
-
-/** The request body as the core wants it, parsed as the server's fastify stack would. */
-async function readExtractBody(request: Request, limit: number): Promise<{ fields: Record<string, unknown>; upload?: UploadedFile }> {
-  const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  const length = Number(request.headers.get('content-length') ?? '0');
-  if (length > limit) throw errors.fileTooLarge(limit);
-  if (type === 'multipart/form-data' || type === 'application/x-www-form-urlencoded') {
-    let form: FormData;
-    try {
-      form = await request.formData();
-    } catch (e) {
-      throw errors.invalidBody(`Malformed ${type === 'multipart/form-data' ? 'multipart' : 'form'} body: ${(e as Error).message}`);
-    }
-    const fields: Record<string, unknown> = {};
-    let upload: UploadedFile | undefined;
-    for (const [key, value] of form.entries()) {
-      if (typeof value === 'string') fields[key] = value;
-      else if (key === 'file' && !upload) {
-        const bytes = Buffer.from(await value.arrayBuffer());
-        if (bytes.length > limit) throw errors.fileTooLarge(limit);
-        upload = { filename: value.name, mimetype: value.type || 'application/octet-stream', size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
-        fields[key] = value.name;
-      }
-    }
-    return { fields, ...(upload ? { upload } : {}) };
-  }
-  const text = await request.text();
-  if (text.length > limit) throw errors.fileTooLarge(limit);
-  if (text === '') return { fields: {} };
-  if (type !== 'application/json' && !type.endsWith('+json')) throw errors.unsupportedMediaType(type || 'none');
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (e) {
-    throw errors.invalidBody(`Malformed JSON body: ${(e as Error).message}`);
-  }
-  validateExtractBody ??= new Ajv({ strict: false, coerceTypes: 'array', allErrors: false }).compile(ExtractJsonBody);
-  if (!validateExtractBody(body)) {
-    const e = validateExtractBody.errors?.[0];
-    throw errors.invalidBody(`Invalid request body: body${e?.instancePath ?? ''} ${e?.message ?? 'is invalid'}`, { errors: validateExtractBody.errors });
-  }
-  return { fields: body as Record<string, unknown> };
 }

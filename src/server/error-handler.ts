@@ -2,7 +2,9 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { errors, PulseMockError } from '../core/errors.js';
 
 /**
- * The one place errors become responses. Anything thrown in a route, a hook, a body parser or
+ * Where errors of the server's own routes (admin, portal, meta) and of fastify itself (an
+ * undecodable URL, no route) become responses; Pulse's API routes shape theirs in the request
+ * pipeline, with the same PulseMockErrors. Anything thrown in a route, a hook, a body parser or
  * a validator ends here and leaves as Pulse's `{ error: { code, message, details } }`, with a
  * 4xx for anything the client can fix. A 5xx means a bug in the mock, and is logged as one.
  */
@@ -14,14 +16,9 @@ export function toPulseError(err: unknown, limitBytes: number): PulseMockError {
   }
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-    case 'FST_REQ_FILE_TOO_LARGE':
       return errors.fileTooLarge(limitBytes);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return errors.unsupportedMediaType(String((e as { contentType?: string }).contentType ?? 'unknown'));
-    case 'FST_PARTS_LIMIT':
-    case 'FST_FILES_LIMIT':
-    case 'FST_FIELDS_LIMIT':
-      return new PulseMockError(413, 'FILE_002', `Multipart body too large: ${e.message}`, { reason: e.code });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return errors.invalidBody('The body is empty but Content-Type is application/json; send a JSON object.');
   }
@@ -31,10 +28,6 @@ export function toPulseError(err: unknown, limitBytes: number): PulseMockError {
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
   if (status >= 400 && status < 500) {
     return new PulseMockError(status, 'BAD_REQUEST', `Bad request: ${e.message}`, e.code ? { reason: e.code } : {});
-  }
-  // Busboy (multipart) reports malformed input as plain Errors without a status.
-  if (/multipart|boundary|unexpected end of form|malformed part header/i.test(e.message ?? '')) {
-    return errors.invalidBody(`Malformed multipart body: ${e.message}`);
   }
   return errors.internal(`Internal error in pulse-mock: ${e.message}. This is a bug; please report it.`);
 }

@@ -1,8 +1,4 @@
 import type { FastifyRequest } from 'fastify';
-import type { UploadedFile } from '../core/extract-request.js';
-
-/** Files seen by the multipart parser, by request (the body keeps only the file name). */
-export const uploads = new WeakMap<FastifyRequest, Map<string, UploadedFile>>();
 
 /** The URL the caller used to reach us, for links we put in bodies. */
 export function baseUrlOf(request: FastifyRequest): string {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { Type } from '../json-schema.js';
+import { Type } from '../../api/json-schema.js';
 import { errors, PulseMockError } from '../../core/errors.js';
 import { JOB_EVENT_TYPES, jobEvent, type JobEventType } from '../../core/events.js';
 import { deliveryView } from '../../delivery/dispatcher.js';

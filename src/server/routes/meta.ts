@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { Type } from '../json-schema.js';
+import { Type } from '../../api/json-schema.js';
 import type { PulseCore } from '../../core/pulse-core.js';
 
 /** Unauthenticated: liveness for CI wait loops, and the OpenAPI document of every route. */

@@ -1,24 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
-import type { PulseCore } from '../../core/pulse-core.js';
-import { baseUrlOf } from '../request-context.js';
 import { portalPage } from '../portal-page.js';
-import { WebhookLinkResponse } from '../schemas.js';
-
-/** `POST /webhook`: the portal link, carrying a token scoped to the portal. */
-export const webhookLinkRoutes: FastifyPluginAsync<{ core: PulseCore; portalToken: string }> = async (app, { core, portalToken }) => {
-  app.post(
-    '/webhook',
-    {
-      schema: {
-        summary: 'Create a link to the webhook portal',
-        tags: ['webhooks'],
-        response: { 200: WebhookLinkResponse },
-      },
-    },
-    async (request) => core.webhookLink(baseUrlOf(request), portalToken).body,
-  );
-};
 
 /** The portal page itself (no API key: the link's token is the credential). */
 export const portalRoutes: FastifyPluginAsync<{ portalToken: string }> = async (app, { portalToken }) => {

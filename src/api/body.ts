@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { BusboyFileStream } from '@fastify/busboy';
+import sjson from 'secure-json-parse';
+import { errors, PulseMockError } from '../core/errors.js';
+import type { UploadedFile } from '../core/extract-request.js';
+
+/** A request body as either adapter has it: chunks, read at most once; null when there is none. */
+export type BodySource = AsyncIterable<Uint8Array> | null;
+
+export interface ParsedBody {
+  /** Which body schema applies (a key of the route's `body.content`). */
+  contentType: 'application/json' | 'multipart/form-data' | 'application/x-www-form-urlencoded';
+  /** JSON as sent (any JSON value; the route schema says what is allowed), or form fields. */
+  value: unknown;
+  /** The `file` part of a multipart upload: its digest seeds the result, its bytes are not kept. */
+  upload?: UploadedFile;
+}
+
+/** Multipart limits besides the body limit (generous for Pulse's forms, bounded for a flood). */
+const MULTIPART = { files: 4, fields: 200, parts: 250, fieldSize: 16 * 1024 * 1024 };
+
+/**
+ * Reads and parses a request body: JSON (`application/json`, `*+json`), form-urlencoded or
+ * multipart, at most `limit` bytes. Every refusal is a PulseMockError: 413 past the limit, 415
+ * for another type, 400 for malformed JSON, an empty JSON body, or a repeated field or file.
+ */
+export async function readBody(contentTypeHeader: string | undefined, contentLength: string | undefined, body: BodySource, limit: number): Promise<ParsedBody> {
+  const type = (contentTypeHeader ?? '').split(';')[0]!.trim().toLowerCase();
+  if (Number(contentLength ?? 0) > limit) throw errors.fileTooLarge(limit);
+  if (type === 'multipart/form-data') return readMultipart(contentTypeHeader!, body, limit);
+  const text = body ? await readText(body, limit) : '';
+  if (type === 'application/x-www-form-urlencoded') return { contentType: type, value: formFields(new URLSearchParams(text)) };
+  if (type === 'application/json' || type.endsWith('+json')) {
+    if (text.trim() === '') throw errors.invalidBody('The body is empty but Content-Type is application/json; send a JSON object.');
+    try {
+      return { contentType: 'application/json', value: sjson.parse(text, { protoAction: 'error', constructorAction: 'error' }) };
+    } catch (e) {
+      throw errors.invalidBody(`Malformed JSON body: ${(e as Error).message}`);
+    }
+  }
+  // No body at all: the operation says what is missing (e.g. REQ_001 for a file).
+  if (type === '' && text === '') return { contentType: 'application/json', value: {} };
+  throw errors.unsupportedMediaType(type || 'none');
+}
+
+async function readText(body: AsyncIterable<Uint8Array>, limit: number): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > limit) throw errors.fileTooLarge(limit);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function repeated(field: string): PulseMockError {
+  return errors.invalidParameter(field, `The field "${field}" is sent more than once; send each field once.`);
+}
+
+function formFields(params: URLSearchParams): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [key, value] of params) {
+    if (Object.hasOwn(fields, key)) throw repeated(key);
+    fields[key] = value;
+  }
+  return fields;
+}
+
+async function readMultipart(contentType: string, body: BodySource, limit: number): Promise<ParsedBody> {
+  // Loaded on the first upload: most unit tests send JSON only.
+  const { Busboy } = await import('@fastify/busboy');
+  const fields: Record<string, string> = {};
+  let upload: UploadedFile | undefined;
+  const files: Promise<void>[] = [];
+  let parser: ReturnType<typeof Busboy>;
+  try {
+    parser = Busboy({ headers: { 'content-type': contentType }, limits: { ...MULTIPART, fileSize: limit, fieldSize: Math.min(limit, MULTIPART.fieldSize) } });
+  } catch (e) {
+    throw errors.invalidBody(`Malformed multipart body: ${(e as Error).message}`);
+  }
+  const fail = (e: PulseMockError) => parser.destroy(e);
+  const tooMany = (what: string) => () => fail(new PulseMockError(413, 'FILE_002', `Multipart body has too many ${what}.`, { limits: MULTIPART }));
+  parser.on('partsLimit', tooMany('parts')).on('filesLimit', tooMany('files')).on('fieldsLimit', tooMany('fields'));
+  parser.on('field', (name: string, value: string, _nameTruncated: boolean, valueTruncated: boolean) => {
+    if (valueTruncated) return fail(errors.fileTooLarge(limit));
+    if (Object.hasOwn(fields, name) || (name === 'file' && upload)) return fail(repeated(name));
+    fields[name] = value;
+  });
+  parser.on('file', (name: string, stream: BusboyFileStream, filename: string, _encoding: string, mimetype: string) => {
+    if (name !== 'file') {
+      stream.resume();
+      return fail(errors.invalidParameter(name, `Unexpected file part "${name}": upload the document as the "file" part.`));
+    }
+    if (upload || Object.hasOwn(fields, 'file')) {
+      stream.resume();
+      return fail(repeated('file'));
+    }
+    const file: UploadedFile = { filename, mimetype, size: 0, sha256: '' };
+    upload = file;
+    // Streams the file through a hash instead of buffering it: only its name, type, size and
+    // digest matter to the mock (the digest seeds the result, so the same file gives the same body).
+    const hash = createHash('sha256');
+    files.push(
+      pipeline(
+        stream,
+        new Writable({
+          write(chunk: Buffer, _enc, done) {
+            hash.update(chunk);
+            file.size += chunk.length;
+            done();
+          },
+        }),
+      ).then(() => {
+        if (stream.truncated) throw errors.fileTooLarge(limit);
+        file.sha256 = hash.digest('hex');
+      }),
+    );
+  });
+  try {
+    // `Readable.from` ends the source's iteration (not the socket) if the parser fails early.
+    await pipeline(Readable.from(body ?? []), parser);
+    await Promise.all(files);
+  } catch (e) {
+    void Promise.allSettled(files); // a file's own failure is moot once the body is refused
+    if (e instanceof PulseMockError) throw e;
+    throw errors.invalidBody(`Malformed multipart body: ${(e as Error).message}`);
+  }
+  return { contentType: 'multipart/form-data', value: upload ? { ...fields, file: upload.filename } : fields, ...(upload ? { upload } : {}) };
+}

@@ -1,0 +1,97 @@
+import { stopwatch, wallDelay } from '../clock.js';
+import { errors, PulseMockError } from '../core/errors.js';
+import type { Runtime } from '../runtime.js';
+import { readBody, type BodySource } from './body.js';
+import type { ApiRouteSpec } from './routes.js';
+import { lazyValidator, validationMessage, type Validator } from './validator.js';
+
+/** A request to Pulse's API as an adapter hands it over, whichever way it arrived. */
+export interface ApiRequest {
+  method: string;
+  /** The path without the query string (for the request log). */
+  path: string;
+  /** Path parameters as the adapter's router matched them. */
+  params: Record<string, string>;
+  /** A request header by its lower-case name. */
+  header(name: string): string | undefined;
+  body: BodySource;
+  /** The origin the caller used to reach us. */
+  baseUrl: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** A JSON value: a Pulse body, or Pulse's error shape. */
+  body: unknown;
+}
+
+export interface PipelineOptions {
+  /** The token `POST /webhook` puts in the portal link. */
+  portalToken: string;
+  /** Called with anything unexpected that became a 500 (a bug in the mock). */
+  onInternalError?: (err: unknown) => void;
+}
+
+/**
+ * The one way a request to Pulse's API is served, by the fastify server and by the msw
+ * handlers alike. In order: the API key; API fault rules (each authenticated request to a route
+ * counts, before its body is read, as a gateway's rate limiter would count it); the path
+ * parameters; the body, read within the body limit, parsed and validated against the route's
+ * schema; the operation; Pulse's error shape for every refusal; the request log.
+ */
+/** Compiled validators by schema object, shared by every pipeline (msw's reset() makes a new one). */
+const validators = new WeakMap<object, Validator>();
+
+export class RequestPipeline {
+  constructor(
+    readonly runtime: Runtime,
+    readonly options: PipelineOptions,
+  ) {}
+
+  async handle(spec: ApiRouteSpec, req: ApiRequest): Promise<ApiResponse> {
+    const { core, faults, requests, clock } = this.runtime;
+    const elapsed = stopwatch();
+    let fault: string | undefined;
+    let res: ApiResponse;
+    try {
+      core.authenticate(req.header('x-api-key'));
+      const decision = faults.forApi(spec.route);
+      if (decision.applied.length) fault = decision.applied.join('; ');
+      if (decision.latencyMs) await wallDelay(decision.latencyMs);
+      if (decision.error) throw errors.injected(decision.error.status, decision.error.retryAfterS);
+      if (spec.schema.params) this.#validate(spec.schema.params, req.params, 'params');
+      let fields: Record<string, unknown> = {};
+      let upload;
+      if (spec.readsBody) {
+        const parsed = await readBody(req.header('content-type'), req.header('content-length'), req.body, this.runtime.config.bodyLimit);
+        const schema = spec.schema.body?.content[parsed.contentType]?.schema;
+        if (schema) this.#validate(schema, parsed.value, 'body');
+        fields = parsed.value as Record<string, unknown>;
+        upload = parsed.upload;
+      }
+      const out = await spec.handle({ core, params: req.params, fields, ...(upload ? { upload } : {}), header: req.header, baseUrl: req.baseUrl, portalToken: this.options.portalToken });
+      res = { status: out.status, headers: {}, body: out.body };
+    } catch (e) {
+      const err = e instanceof PulseMockError ? e : errors.internal(`Internal error in pulse-mock: ${(e as Error).message}. This is a bug; please report it.`);
+      if (!(e instanceof PulseMockError)) (this.options.onInternalError ?? reportInternalError)(e);
+      res = { status: err.status, headers: err.headers, body: err.toBody() };
+    }
+    // One shape for every record (absent fields are undefined): this runs on every API call.
+    requests.add({ at: clock.now(), method: req.method, route: spec.route, path: req.path, status: res.status, ms: elapsed(), jobId: req.params.jobId || undefined, fault });
+    return res;
+  }
+
+  #validate(schema: object, value: unknown, context: 'body' | 'params'): void {
+    let validate = validators.get(schema);
+    if (!validate) validators.set(schema, (validate = lazyValidator(schema)));
+    if (!validate(value)) {
+      const message = validationMessage(context, validate.errors);
+      throw errors.invalidBody(`Invalid request ${context}: ${message}`, { errors: validate.errors });
+    }
+  }
+}
+
+function reportInternalError(err: unknown): void {
+  console.error('[pulse-mock] internal error', err);
+}

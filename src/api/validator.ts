@@ -1,0 +1,40 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { Schema } from './json-schema.js';
+
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => void;
+
+let ajv: Ajv | undefined;
+
+/**
+ * The one ajv configuration for request input, used by the request pipeline and by the fastify
+ * server's own routes: types coerced as fastify does (`"true"` for a boolean in a form post,
+ * one value for an array), defaults filled, unknown properties kept for the schema to judge.
+ */
+function requestAjv(): Ajv {
+  if (!ajv) {
+    ajv = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false, strict: false });
+    addFormats(ajv);
+  }
+  return ajv;
+}
+
+export type Validator = ((data: unknown) => boolean) & { errors?: ValidateFunction['errors'] };
+
+/** A validator for `schema` compiled on its first use: compiling every route up front was most of start-up. */
+export function lazyValidator(schema: Schema | object): Validator {
+  let compiled: ValidateFunction | undefined;
+  const validate: Validator = (data) => {
+    compiled ??= requestAjv().compile(schema);
+    const ok = compiled(data);
+    validate.errors = compiled.errors;
+    return ok;
+  };
+  return validate;
+}
+
+/** `body/pages must be string`: where the input is wrong and how, as fastify words it. */
+export function validationMessage(context: string, errs: ErrorObject[] | null | undefined): string {
+  const e = errs?.[0];
+  return `${context}${e?.instancePath ?? ''} ${e?.message ?? 'is invalid'}`;
+}
