@@ -4,11 +4,12 @@
  * `--smoke` (seconds; run by the test suite so this script cannot rot), `--out DIR`.
  * Writes results.json and RESULTS.md.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -229,6 +230,33 @@ async function main() {
   const [startMock, startFastify] = (await startupMs(() => pulseMock(), () => fastifyBaseline(jobBody))) as [number, number];
   metrics.startup_vs_fastify = { value: round(startMock / startFastify), unit: 'ratio', target: '<= 1.5', pass: startMock / startFastify <= 1.5, detail: `pulse-mock ${round(startMock, 0)} ms, bare fastify ${round(startFastify, 0)} ms to a 200 on /health (median of ${size.runs})` };
   log(`startup: ${metrics.startup_vs_fastify.detail}`);
+
+  // What a unit-test file pays: a fresh process, msw, pulse-mock/msw and its first answer.
+  {
+    const env = useDist ? {} : { PULSE_MOCK_MSW_ENTRY: join(root, 'src/msw/index.ts') };
+    const cold = async (which: 'mock' | 'static', body = ''): Promise<{ ms: number; body?: unknown }> => {
+      const argv = [...(useDist ? [] : ['--import', 'tsx']), join(root, 'bench/unit-cold.mjs'), which, ...(body ? [body] : [])];
+      const { stdout } = await promisify(execFile)(process.execPath, argv, { cwd: root, env: { ...process.env, ...env }, timeout: 60_000 });
+      return JSON.parse(stdout.trim()) as { ms: number; body?: unknown };
+    };
+    const staticBody = JSON.stringify((await cold('mock')).body);
+    const mockMs: number[] = [];
+    const staticMs: number[] = [];
+    const pairs = mode === 'smoke' ? 1 : 7;
+    for (let i = 0; i < pairs; i++) {
+      mockMs.push((await cold('mock')).ms);
+      staticMs.push((await cold('static', staticBody)).ms);
+    }
+    const [m, b] = [median(mockMs), median(staticMs)];
+    metrics.unit_cold_vs_msw_static = {
+      value: round(m / b),
+      unit: 'ratio',
+      target: 'report',
+      pass: null,
+      detail: `a fresh process with msw: first sync extract with a schema from pulse-mock/msw ${round(m, 0)} ms, from a static msw handler with a body of the same shape ${round(b, 0)} ms (median of ${pairs} alternating pairs)`,
+    };
+    log(`unit cold: ${metrics.unit_cold_vs_msw_static.detail}`);
+  }
 
   // API throughput.
   // Rounds alternate (pulse-mock, fastify, pulse-mock, ...), each on a fresh process, for the

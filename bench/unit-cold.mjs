@@ -1,8 +1,8 @@
 // What one unit-test file pays: a fresh process imports msw and either pulse-mock/msw (the
 // package as built, by its name) or nothing more (a static handler answering a body of the
 // same shape), and times its first answered sync extract with a structured-output schema.
-// Prints {"ms": <from process start to the parsed answer>, "keys": [...]}.
-// Usage: node bench/unit-cold.mjs mock|static [staticBodyJson]
+// Prints {"ms": <from process start to the parsed answer>, "status", "body" (mock only)}.
+// Usage: node bench/unit-cold.mjs mock|static [staticBodyJson] (PULSE_MOCK_MSW_ENTRY: import the sources instead, under tsx)
 const which = process.argv[2];
 const { setupServer } = await import('msw/node');
 const request = {
@@ -11,7 +11,7 @@ const request = {
 };
 let handlers;
 if (which === 'mock') {
-  const { createPulseHandlers } = await import('pulse-mock/msw');
+  const { createPulseHandlers } = await import(process.env.PULSE_MOCK_MSW_ENTRY ?? 'pulse-mock/msw');
   handlers = createPulseHandlers({ apiKey: 'sk_unit' });
 } else {
   const { http, HttpResponse } = await import('msw');
