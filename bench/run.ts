@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createPulseMock } from '../src/index.js';
+import { startFromOptions } from '../src/server/start.js';
 
 const args = process.argv.slice(2);
 const mode = args.includes('--smoke') ? 'smoke' : args.includes('--quick') ? 'quick' : 'full';
@@ -303,7 +303,7 @@ async function main() {
 
     // The delivery engine alone: n job events published at once, each signed, logged and POSTed
     // (10 in flight, the default), timed until the sink has them all.
-    const m = await createPulseMock({ port: 0, webhookUrl: [s.url] });
+    const m = await startFromOptions({ port: 0, webhookUrl: [s.url] });
     m.runtime.dispatcher.publish({ type: 'job.completed', payload: JSON.parse(body) }); // warm up (loads undici)
     await m.runtime.dispatcher.waitFor(() => true, 10_000);
     const before = await sinkCount(s.url);
@@ -311,7 +311,7 @@ async function main() {
     for (let i = 0; i < n; i++) m.runtime.dispatcher.publish({ type: 'job.completed', payload: JSON.parse(body), jobId: `bench-${i}` });
     const got = (await waitForSink(s.url, before + n, 120_000)) - before;
     const rate = got / ((performance.now() - t0) / 1000);
-    await m.close();
+    await m.mock.close();
 
     // The same POSTs from the same process with nothing but undici's dispatch (10 in flight): the
     // most any in-process Node client reached here, for scale.
@@ -384,12 +384,12 @@ async function main() {
   {
     const s = await sink();
     const lateness = async (concurrency: number) => {
-      const m = await createPulseMock({ port: 0, webhookUrl: [s.url], deliveryConcurrency: concurrency, faults: [{ fault: { kind: 'delay', ms: [500, 3500] } }] });
+      const m = await startFromOptions({ port: 0, webhookUrl: [s.url], deliveryConcurrency: concurrency, faults: [{ fault: { kind: 'delay', ms: [500, 3500] } }] });
       for (let i = 0; i < size.lateness; i++) m.runtime.dispatcher.publish({ type: 'job.completed', payload: { type: 'job.completed', data: { i } } });
       const log2 = m.runtime.dispatcher.log;
       for (let k = 0; k < 3000 && log2.counts().succeeded + log2.counts().failed < size.lateness; k++) await new Promise((r) => setTimeout(r, 10));
       const attempts = log2.list().flatMap((d) => (d.attempts[0] ? [d.attempts[0]] : []));
-      await m.close();
+      await m.mock.close();
       return { late: attempts.map((a) => a.queuedAt - a.dueAt), started: attempts.map((a) => a.at - a.dueAt) };
     };
     const def = await lateness(10);
@@ -414,12 +414,12 @@ async function main() {
     });
     await new Promise<void>((r) => failing.listen(0, '127.0.0.1', r));
     const scale = 0.000005;
-    const m = await createPulseMock({ port: 0, webhookUrl: [`http://127.0.0.1:${(failing.address() as AddressInfo).port}/`], timeScale: scale });
+    const m = await startFromOptions({ port: 0, webhookUrl: [`http://127.0.0.1:${(failing.address() as AddressInfo).port}/`], timeScale: scale });
     const t0 = performance.now();
     const [d] = m.runtime.dispatcher.publish({ type: 'job.completed', payload: { type: 'job.completed', data: {} } });
     await m.runtime.dispatcher.waitFor((x) => x === d, 30_000);
     const wall = performance.now() - t0;
-    await m.close();
+    await m.mock.close();
     failing.close();
     metrics.retry_schedule_wall_ms = { value: round(wall, 0), unit: 'ms', target: '< 1000', pass: wall < 1000 && d?.attempts.length === 8, detail: `${d?.attempts.length} attempts (Svix schedule, 27.6 h of delays) at --time-scale ${scale}; delays alone are ${round(99_365 * 1000 * scale, 0)} ms` };
     log(`retries: ${metrics.retry_schedule_wall_ms.value} ms, ${metrics.retry_schedule_wall_ms.detail}`);

@@ -50,6 +50,12 @@ interface ManualEntry {
 /**
  * A clock that only moves when told to. `advance(ms)` fires every timer that falls due, in
  * due order, letting promises settle between timers so async chains behave as in real time.
+ *
+ * @example
+ * const clock = new ManualClock();
+ * const pulse = createPulseMsw({ clock, processingMs: 60_000 });
+ * // ... submit an async job ...
+ * await clock.advance(60_000); // the job completes now, and its webhooks go out
  */
 export class ManualClock implements Clock {
   #now: number;

@@ -90,8 +90,20 @@ export interface EndpointConfig {
   basicAuth?: { username: string; password: string };
 }
 
+/**
+ * A setting the mock cannot take, named as the user wrote it (`--processing-ms`,
+ * `PULSE_MOCK_PROCESSING_MS`, `"processingMs" in pulse-mock.config.json`, or the option
+ * `processingMs` passed in code). `message` starts with `[pulse-mock]`; `problem` is the bare line.
+ *
+ * @example
+ * await createPulseMock({ processingMs: -5 });
+ * // throws ConfigError: [pulse-mock] invalid option processingMs: -5; expected an integer number of milliseconds from 0 to 86400000
+ */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+  constructor(readonly problem: string) {
+    super(`[pulse-mock] ${problem}`);
+  }
 }
 
 /** A value that does not parse (a size, a schedule, a range); reported like a schema mismatch. */
@@ -269,6 +281,8 @@ export const DEFAULT_CONFIG_FILE = 'pulse-mock.config.json';
 export interface ConfigSources {
   /** CLI flags or programmatic options, by MockConfig key (undefined = not given). */
   options?: Partial<Record<string, unknown>>;
+  /** How `options` were written, for error messages: CLI flags (`--processing-ms`, the default) or options in code (`processingMs`). */
+  optionsAre?: 'flags' | 'code';
   /** Defaults to process.env. */
   env?: Record<string, string | undefined>;
   /** Where to look for `pulse-mock.config.json` when no file is named. */
@@ -296,7 +310,7 @@ export function resolveConfig(sources: ConfigSources = {}): MockConfig {
     let from: string;
     if (sources.options?.[key] !== undefined) {
       raw = sources.options[key];
-      from = `--${spec.flag}`;
+      from = sources.optionsAre === 'code' ? `option ${key}` : `--${spec.flag}`;
     } else if (env[envVar] !== undefined && env[envVar] !== '') {
       raw = env[envVar];
       from = `${envVar}`;

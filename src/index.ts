@@ -1,19 +1,27 @@
-import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import type { Clock } from './clock.js';
-import { resolveConfig, type MockConfig } from './config.js';
-import type { PulseCore } from './core/pulse-core.js';
-import { buildApp } from './server/app.js';
-import { createRuntime, type Runtime } from './runtime.js';
-import type { Attempt, Delivery } from './delivery/types.js';
+import type { MockConfig } from './config.js';
+import type { PulseMockControls } from './facade.js';
+import { startFromOptions } from './server/start.js';
 
-export { ConfigError, resolveConfig, CONFIG_FLAGS, type MockConfig, type OutcomeRuleConfig, type DocumentRuleConfig } from './config.js';
-export { ManualClock, scaledClock, systemClock, type Clock, type Timer } from './clock.js';
+/**
+ * `pulse-mock`: a local Pulse API server and webhook sender for integration and contract tests.
+ * `pulse-mock/msw` has the same API as msw handlers; `pulse-mock/testing` has helpers for tests.
+ *
+ * @example
+ * import { createPulseMock } from 'pulse-mock';
+ * const mock = await createPulseMock({ port: 0, webhookUrl: ['http://127.0.0.1:3000/webhooks/pulse'] });
+ */
+export { ConfigError } from './config.js';
+export type { MockConfig, OutcomeRuleConfig, DocumentRuleConfig } from './config.js';
+export { ManualClock, type Clock, type Timer } from './clock.js';
 export { PulseMockError, type PulseErrorBody } from './core/errors.js';
 export { JOB_EVENT_TYPES, type JobEvent, type JobEventPayload, type JobEventType, type JobStatus } from './core/events.js';
+export type { JobRecord } from './core/job-store.js';
+export type { RequestRecord } from './core/request-log.js';
 export type { ExtractResult, LargeResultPointer } from './core/result-generator.js';
 export type { AsyncSubmissionResponse, JobStatusResponse } from './core/pulse-core.js';
+export type { EndpointControls, FaultControls, MessageFilter, PulseMockControls } from './facade.js';
+export type { Endpoint, EndpointInput } from './delivery/endpoints.js';
 export { VERSION } from './version.js';
 export { defineScenario, type Scenario, type ScenarioContext, type SendOptions, type SentEvent } from './scenarios/define.js';
 export { SIGNATURE_FAULTS, explain as explainFault, type Fault, type FaultRule, type FaultScope, type SignatureFault, type ApiRoute } from './faults/fault-plan.js';
@@ -29,96 +37,32 @@ export type PulseMockOptions = Partial<Omit<MockConfig, 'seedGenerated' | 'confi
   onRequestLog?: (line: { method: string; url: string; status: number; ms: number }) => void;
 };
 
-export interface PulseMock {
+/**
+ * A running mock Pulse server: its URL for your Pulse client, and what a test sees and steers
+ * of it (jobs, deliveries, requests, faults, endpoints).
+ */
+export interface PulseMock extends PulseMockControls {
   /** Base URL, e.g. `http://127.0.0.1:40123`: use it as the Pulse client's baseUrl. */
   url: string;
   port: number;
-  /** The key clients should send: the configured one, or a placeholder when any key is accepted. */
-  apiKey: string;
-  /** False when any non-empty key is accepted. */
+  /** False when any non-empty key is accepted (no `apiKey` option given). */
   apiKeyRequired: boolean;
-  seed: number;
-  config: MockConfig;
-  /** The core: jobs, events (`core.onEvent`), and the same calls the routes make. */
-  core: PulseCore;
-  /** Webhook endpoints, the dispatcher and its delivery log. */
-  runtime: Runtime;
-  /** The secret of endpoints that name none (`--webhook-secret`, or generated). */
-  webhookSecret: string;
-  /** Token in the portal link; also the admin token when listening beyond loopback. */
+  /** Token in the portal link (`POST /webhook`); also the admin token when listening beyond loopback. */
   portalToken: string;
-  app: FastifyInstance;
-  /** Stops listening and cancels pending job timers. Safe to call twice. */
+  /** Stops listening and cancels pending job timers; resolves with the deliveries left unsent. Safe to call twice. */
   close(): Promise<{ pending: number; sending: number }>;
 }
-
-/** The key shown when none is configured (any non-empty key works then). */
-export const PLACEHOLDER_API_KEY = 'pulse-mock-any-key';
 
 /**
  * Starts a mock Pulse server in this process.
  *
  * @example
- * const mock = await createPulseMock({ port: 0, seed: 1 });
+ * const mock = await createPulseMock({ port: 0, seed: 1, processingMs: 50 });
  * const client = new PulseClient({ apiKey: mock.apiKey, baseUrl: mock.url });
- * // ...
+ * const { job_id } = await client.extract({ fileUrl: 'https://example.com/invoice.pdf', async: true });
+ * await mock.waitForJob(job_id);
  * await mock.close();
  */
 export async function createPulseMock(options: PulseMockOptions = {}): Promise<PulseMock> {
-  const { clock, configFile, onRequestLog, ...rest } = options;
-  const config = resolveConfig({ options: rest, env: {}, ...(configFile ? { configFile } : {}) });
-  return startWithConfig(config, { ...(clock ? { clock } : {}), ...(onRequestLog ? { onRequestLog } : {}) });
-}
-
-/** Starts from an already resolved config (the CLI path). */
-export async function startWithConfig(
-  config: MockConfig,
-  extra: {
-    clock?: Clock;
-    onRequestLog?: PulseMockOptions['onRequestLog'];
-    onInternalError?: (e: unknown) => void;
-    onAttempt?: (d: Delivery, a: Attempt) => void;
-  } = {},
-): Promise<PulseMock> {
-  const runtime = createRuntime(config, {
-    ...(extra.clock ? { clock: extra.clock } : {}),
-    ...(extra.onAttempt ? { onAttempt: extra.onAttempt } : {}),
-  });
-  const { core } = runtime;
-  const portalToken = randomBytes(18).toString('base64url');
-  const app = await buildApp({
-    runtime,
-    portalToken,
-    requireAdminToken: !isLoopback(config.host),
-    ...(extra.onRequestLog ? { onRequestLog: extra.onRequestLog } : {}),
-    ...(extra.onInternalError ? { onInternalError: extra.onInternalError } : {}),
-  });
-  await app.listen({ port: config.port, host: config.host });
-  const address = app.server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const displayHost = host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host;
-  let closed: Promise<{ pending: number; sending: number }> | undefined;
-  return {
-    url: `http://${displayHost}:${address.port}`,
-    port: address.port,
-    apiKey: config.apiKey ?? PLACEHOLDER_API_KEY,
-    apiKeyRequired: config.apiKey !== undefined,
-    seed: config.seed,
-    config,
-    core,
-    runtime,
-    webhookSecret: runtime.webhookSecret,
-    portalToken,
-    app,
-    close: () =>
-      (closed ??= (async () => {
-        const left = runtime.close();
-        await app.close();
-        return left;
-      })()),
-  };
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+  return (await startFromOptions(options)).mock;
 }

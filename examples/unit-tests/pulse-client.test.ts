@@ -39,11 +39,11 @@ test('a failed job raises JobFailedError with the reason', async () => {
 });
 
 test('429 then success: the client honours Retry-After and gets through', async () => {
-  pulse.runtime.faults.set([{ fault: { kind: 'api-error', status: 429, retryAfterS: 2 }, scope: { routes: ['extract'] }, when: { nth: [1] } }]);
+  pulse.faults.set([{ fault: { kind: 'api-error', status: 429, retryAfterS: 2 }, scope: { routes: ['extract'] }, when: { nth: [1] } }]);
   slept.length = 0;
   const jobId = await client.submit('https://example.com/invoice.pdf');
   expect(slept[0]).toBe(2000);
-  expect(pulse.runtime.requests.list({ route: 'extract' }).map((r) => r.status)).toEqual([429, 200]);
+  expect(pulse.requests({ route: 'extract' }).map((r) => r.status)).toEqual([429, 200]);
   await expect(client.waitForResult(jobId)).resolves.toBeDefined();
 });
 

@@ -1,7 +1,8 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ConfigError, CONFIG_FLAGS, resolveConfig, type MockConfig } from '../config.js';
-import { startWithConfig, VERSION, type PulseMock } from '../index.js';
+import { VERSION } from '../version.js';
+import { startServer, type RunningServer } from '../server/start.js';
 import { createOutput, type Output } from './output.js';
 import { checkSecret } from '../delivery/signing.js';
 import type { ReporterName } from '../scenarios/reporters.js';
@@ -82,7 +83,7 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
           discoverConfigFile: true,
         });
       } catch (e) {
-        if (e instanceof ConfigError) fail(e.message);
+        if (e instanceof ConfigError) fail(e.problem);
         throw e;
       }
       await start(config);
@@ -180,15 +181,15 @@ function requireTarget(args: Record<string, unknown>): { target: string; secret:
 }
 
 function fail(message: string): never {
-  process.stderr.write(`[pulse-mock] error: ${message}\n`);
+  process.stderr.write(`[pulse-mock] error: ${message.replace(/^\[pulse-mock\] /, '')}\n`);
   process.exit(2);
 }
 
 async function start(config: MockConfig): Promise<void> {
   const out: Output = createOutput(config);
-  let mock: PulseMock;
+  let server: RunningServer;
   try {
-    mock = await startWithConfig(config, {
+    server = await startServer(config, {
       ...(out.request ? { onRequestLog: out.request } : {}),
       onAttempt: (d, a) => out.attempt(d, a),
       onInternalError: (e) => out.internalError(e),
@@ -199,16 +200,17 @@ async function start(config: MockConfig): Promise<void> {
     if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') fail(`cannot bind --host ${config.host}: ${err.code}`);
     throw e;
   }
-  mock.core.onEvent((ev) => out.jobEvent(ev));
-  out.ready(mock);
+  const { mock, runtime } = server;
+  mock.onEvent((ev) => out.jobEvent(ev));
+  out.ready(server);
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) process.exit(130);
     stopping = true;
-    const unfinished = mock.core.jobs.list().filter((j) => j.status === 'pending' || j.status === 'processing').length;
+    const unfinished = mock.jobs().filter((j) => j.status === 'pending' || j.status === 'processing').length;
     const left = await mock.close();
-    out.shutdown(signal, { jobs: mock.core.jobs.size, unfinished, deliveriesPending: left.pending, deliveriesSending: left.sending });
+    out.shutdown(signal, { jobs: runtime.core.jobs.size, unfinished, deliveriesPending: left.pending, deliveriesSending: left.sending });
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -2,11 +2,11 @@ import type { MockConfig } from '../config.js';
 import type { JobEvent } from '../core/events.js';
 import type { Attempt, Delivery } from '../delivery/types.js';
 import { explain as explainFault } from '../faults/fault-plan.js';
-import type { PulseMock } from '../index.js';
+import type { RunningServer } from '../server/start.js';
 
 /** Console output: a human banner and `[pulse-mock]` lines, or one JSON object per line. */
 export interface Output {
-  ready(mock: PulseMock): void;
+  ready(server: RunningServer): void;
   /** Absent with --quiet: then no per-request hook is installed at all. */
   request?: (line: { method: string; url: string; status: number; ms: number }) => void;
   jobEvent(ev: JobEvent): void;
@@ -22,7 +22,7 @@ export function createOutput(config: MockConfig): Output {
 
   if (config.json) {
     return {
-      ready: (m) =>
+      ready: ({ mock: m, runtime: rt }) =>
         json({
           event: 'ready',
           url: m.url,
@@ -34,10 +34,10 @@ export function createOutput(config: MockConfig): Output {
           openapi: `${m.url}/openapi.json`,
           webhookSecret: m.webhookSecret,
           headerPrefix: config.headerPrefix,
-          endpoints: m.runtime.endpoints.list().map((e) => ({ id: e.id, url: e.url })),
+          endpoints: rt.endpoints.list().map((e) => ({ id: e.id, url: e.url })),
           portal: `${m.url}/portal?token=${m.portalToken}`,
-          ...(m.runtime.restored
-            ? { restored: { jobs: m.runtime.restored.jobs.length, endpoints: m.runtime.restored.endpoints.length, deliveries: m.runtime.restored.deliveries.length, starts: m.runtime.restored.starts } }
+          ...(rt.restored
+            ? { restored: { jobs: rt.restored.jobs.length, endpoints: rt.restored.endpoints.length, deliveries: rt.restored.deliveries.length, starts: rt.restored.starts } }
             : {}),
           ...(config.configFile ? { configFile: config.configFile } : {}),
         }),
@@ -66,7 +66,7 @@ export function createOutput(config: MockConfig): Output {
     };
   }
   return {
-    ready(m) {
+    ready({ mock: m, runtime: rt }) {
       line(`Pulse mock listening on ${m.url}`);
       line(
         m.apiKeyRequired
@@ -77,14 +77,14 @@ export function createOutput(config: MockConfig): Output {
       line(`  jobs:     pending ${config.queueMs} ms, processing ${config.processingMs} ms, failure rate ${config.failureRate}`);
       line(`  OpenAPI:  ${m.url}/openapi.json`);
       line(`  webhooks: signed with ${m.webhookSecret}${config.webhookSecret ? '' : ' (generated; set --webhook-secret to fix it)'}`);
-      const eps = m.runtime.endpoints.list();
+      const eps = rt.endpoints.list();
       if (eps.length === 0) line('            no endpoint yet: add --webhook-url URL, or one through the portal / POST /_mock/endpoints');
       for (const e of eps) line(`            -> ${e.url}${e.eventTypes.length ? ` (${e.eventTypes.join(', ')})` : ''}`);
       line(`  portal:   ${m.url}/portal?token=${m.portalToken}`);
-      const r = m.runtime.restored;
+      const r = rt.restored;
       if (r) line(`  state:    ${config.state} (start #${r.starts + 1}; restored ${r.jobs.length} jobs, ${r.endpoints.length} endpoints, ${r.deliveries.length} deliveries)`);
       if (config.timeScale !== 1) line(`  time:     scaled by ${config.timeScale} (retries and job timing)`);
-      for (const f of m.runtime.faults.list()) line(`  fault:    ${explainFault(f)}`);
+      for (const f of rt.faults.list()) line(`  fault:    ${explainFault(f)}`);
       if (config.configFile) line(`  config:   ${config.configFile}`);
       if (config.host === '0.0.0.0' || config.host === '::') line('  warning:  listening on every interface; anyone on your network can reach this mock');
       line('Press Ctrl+C to stop.');

@@ -1,6 +1,10 @@
 /**
  * One error type for everything the mock refuses, rendered by both adapters (fastify and
  * msw) as Pulse's body: `{ "error": { "code", "message", "details" } }`.
+ *
+ * @example
+ * const res = await fetch(`${mock.url}/job/nope`, { headers: { 'x-api-key': mock.apiKey } });
+ * (await res.json()).error.code; // 'JOB_NOT_FOUND', from new PulseMockError(404, 'JOB_NOT_FOUND', ...)
  */
 export class PulseMockError extends Error {
   override readonly name = 'PulseMockError';

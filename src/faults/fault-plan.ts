@@ -56,7 +56,13 @@ export interface FaultRule {
 
 export const API_FAULT_KINDS = new Set<Fault['kind']>(['api-error', 'api-latency']);
 
-/** One line a person can read, for the log and the banner. */
+/**
+ * One line a person can read, for the log and the banner.
+ *
+ * @example
+ * explainFault({ fault: { kind: 'api-error', status: 429, retryAfterS: 2 }, when: { nth: [1] } });
+ * // 'API 429 (Retry-After 2s) (occurrence #1)'
+ */
 export function explain(rule: FaultRule): string {
   const f = rule.fault;
   const range = (r: Range) => (Array.isArray(r) ? `${r[0]}-${r[1]} ms` : `${r} ms`);

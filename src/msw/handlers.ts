@@ -3,7 +3,8 @@ import type { Clock } from '../clock.js';
 import { resolveConfig } from '../config.js';
 import { errors } from '../core/errors.js';
 import type { PulseMockOptions } from '../index.js';
-import { createRuntime, type Runtime } from '../runtime.js';
+import { controlsOver, PLACEHOLDER_API_KEY, type PulseMockControls } from '../facade.js';
+import { createRuntime } from '../runtime.js';
 import { RequestPipeline } from '../api/pipeline.js';
 import { API_ROUTE_SPECS, type ApiRouteSpec } from '../api/routes.js';
 
@@ -22,11 +23,11 @@ export interface PulseHandlersOptions extends Omit<PulseMockOptions, 'port' | 'h
   onWebhook?: (request: Request) => Response | void | Promise<Response | void>;
 }
 
-export interface PulseMsw {
+/** msw handlers over one mock, and what a test sees and steers of it (the same surface as `createPulseMock`'s). */
+export interface PulseMsw extends PulseMockControls {
+  /** Pass these to msw's `setupServer(...)` or `server.use(...)`. */
   handlers: HttpHandler[];
-  /** The runtime behind the handlers (jobs, dispatcher, faults); replaced by `reset()`. */
-  readonly runtime: Runtime;
-  /** Forgets every job, delivery and request, keeping the options (call it in afterEach). */
+  /** Forgets every job, delivery, request and fault rule added since, keeping the options (call it in afterEach). */
   reset(): void;
   /** Stops pending timers. */
   close(): void;
@@ -35,15 +36,38 @@ export interface PulseMsw {
 export const PULSE_BASE_URLS = ['https://api.runpulse.com', 'https://dev.api.runpulse.com'];
 const WEBHOOK_URL = 'http://pulse-mock.local/webhook';
 
-/** @example server.use(...createPulseHandlers({ apiKey: 'sk_test', processingMs: 50 })) */
+/**
+ * Pulse's API as msw handlers, when the test needs nothing but the handlers.
+ *
+ * @example
+ * import { setupServer } from 'msw/node';
+ * const server = setupServer(...createPulseHandlers({ apiKey: 'sk_test', processingMs: 50 }));
+ * server.listen();
+ */
 export function createPulseHandlers(options: PulseHandlersOptions = {}): HttpHandler[] {
   return createPulseMsw(options).handlers;
 }
 
+/**
+ * Pulse's API as msw handlers, with the controls of the mock behind them: jobs, deliveries
+ * (to `onWebhook` or `webhookUrl`), requests and fault rules.
+ *
+ * @example
+ * const pulse = createPulseMsw({ apiKey: 'sk_test', onWebhook: (req) => myHandler(req) });
+ * const server = setupServer(...pulse.handlers);
+ * beforeAll(() => server.listen());
+ * afterEach(() => pulse.reset());
+ * it('retries a 429', async () => {
+ *   pulse.faults.add({ fault: { kind: 'api-error', status: 429 }, scope: { routes: ['extract'] }, when: { nth: [1] } });
+ *   // ... your code calls https://api.runpulse.com/extract ...
+ *   expect(pulse.requests({ route: 'extract' }).map((r) => r.status)).toEqual([429, 200]);
+ * });
+ */
 export function createPulseMsw(options: PulseHandlersOptions = {}): PulseMsw {
   const { baseUrl, onWebhook, clock, ...rest } = options;
   const config = resolveConfig({
     options: { ...rest, ...(onWebhook && !rest.webhookUrl ? { webhookUrl: [WEBHOOK_URL] } : {}) },
+    optionsAre: 'code',
     env: {},
   });
   const make = () =>
@@ -89,11 +113,9 @@ export function createPulseMsw(options: PulseHandlersOptions = {}): PulseMsw {
     http.all(`${b}/*`, notFound),
   ]);
 
-  return {
+  const controls = controlsOver(() => runtime, config.apiKey ?? PLACEHOLDER_API_KEY);
+  return Object.assign(controls, {
     handlers,
-    get runtime() {
-      return runtime;
-    },
     reset() {
       runtime.close();
       runtime = make();
@@ -102,5 +124,5 @@ export function createPulseMsw(options: PulseHandlersOptions = {}): PulseMsw {
     close() {
       runtime.close();
     },
-  };
+  });
 }

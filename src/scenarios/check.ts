@@ -1,4 +1,5 @@
-import { createPulseMock, type PulseMockOptions } from '../index.js';
+import type { PulseMockOptions } from '../index.js';
+import { startFromOptions } from '../server/start.js';
 import { generateSecret } from '../delivery/signing.js';
 import { createContext } from './context.js';
 import type { ScenarioContext, SentEvent } from './define.js';
@@ -132,12 +133,13 @@ async function runChecks(ctx: ScenarioContext, waitForJob: (id: string) => Promi
 
 export async function runCheck(o: { target: string; secret: string; apiPort?: number; seed?: number; mock?: Partial<PulseMockOptions> }): Promise<CheckReport> {
   // No endpoints: every delivery in a check is sent deliberately by the check itself.
-  const mock = await createPulseMock({ processingMs: 10, queueMs: 5, ...o.mock, port: o.apiPort ?? 0, ...(o.seed !== undefined ? { seed: o.seed } : {}), webhookSecret: o.secret });
+  const server = await startFromOptions({ processingMs: 10, queueMs: 5, ...o.mock, port: o.apiPort ?? 0, ...(o.seed !== undefined ? { seed: o.seed } : {}), webhookSecret: o.secret });
+  const { mock } = server;
   const cleanups: (() => Promise<void>)[] = [];
   try {
-    const ctx = createContext(mock, { target: o.target, secret: o.secret, onAssertion: () => {}, onLog: () => {}, onCleanup: (f) => cleanups.push(f) });
+    const ctx = createContext(server, { target: o.target, secret: o.secret, onAssertion: () => {}, onLog: () => {}, onCleanup: (f) => cleanups.push(f) });
     const waitForJob = async (id: string) => {
-      for (let i = 0; i < 500 && mock.core.jobs.get(id)?.status !== 'completed'; i++) await new Promise((r) => setTimeout(r, 10));
+      await mock.waitForJob(id, { status: 'completed', timeoutMs: 5000 }).catch(() => undefined);
     };
     const checks = await runChecks(ctx, waitForJob);
     return { passed: checks.every((c) => c.passed), target: o.target, api: ctx.api, checks };

@@ -4,7 +4,7 @@ import { headerNames } from '../delivery/signing.js';
 import { httpTransport } from '../delivery/transport.js';
 import type { Delivery } from '../delivery/types.js';
 import { TERMINAL_DELIVERY_STATES } from '../delivery/types.js';
-import type { PulseMock } from '../index.js';
+import type { RunningServer } from '../server/start.js';
 import type { ScenarioContext, SentEvent } from './define.js';
 import { startOutageGateway } from './outage-gateway.js';
 import { REJECTABLE_SIGNATURE_FAULTS } from '../faults/fault-engine.js';
@@ -17,11 +17,11 @@ export interface Assertion {
 
 /** The context a scenario runs with, over a started mock aimed at the consumer. */
 export function createContext(
-  mock: PulseMock,
+  server: RunningServer,
   opts: { target: string; secret: string; onAssertion: (a: Assertion) => void; onLog: (m: string) => void; onCleanup: (fn: () => Promise<void>) => void },
 ): ScenarioContext {
-  const { runtime } = mock;
-  const names = headerNames(mock.config.headerPrefix);
+  const { mock, runtime } = server;
+  const names = headerNames(server.config.headerPrefix);
   const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const init = {
       method,

@@ -28,6 +28,20 @@ export interface Scenario {
   run(ctx: ScenarioContext): Promise<void>;
 }
 
+/**
+ * A fault-injection scenario for `pulse-mock scenario run`: what it does to a consumer and what
+ * it expects of it.
+ *
+ * @example
+ * export default defineScenario({
+ *   name: 'late-duplicate',
+ *   description: 'job.completed arrives twice, an hour apart',
+ *   async run(ctx) {
+ *     const jobId = await ctx.submitJob();
+ *     // ... send events with ctx, then ctx.expect(...) what the consumer did ...
+ *   },
+ * });
+ */
 export function defineScenario(s: Scenario): Scenario {
   return s;
 }

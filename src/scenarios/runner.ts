@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { seedFrom } from '../core/random.js';
-import { createPulseMock, type PulseMockOptions } from '../index.js';
+import type { PulseMockOptions } from '../index.js';
+import { startFromOptions } from '../server/start.js';
 import { createContext, type Assertion } from './context.js';
 import type { Scenario } from './define.js';
 import type { Reporter, ScenarioResult } from './reporters.js';
@@ -74,7 +75,7 @@ async function runOne(s: Scenario, o: RunOptions & { seed: number }): Promise<Sc
   const logs: string[] = [];
   o.reporter.start(s.name, s.description);
   const started = Date.now();
-  const mock = await createPulseMock({
+  const server = await startFromOptions({
     ...SCENARIO_DEFAULTS,
     ...s.mock,
     ...o.mock,
@@ -86,7 +87,8 @@ async function runOne(s: Scenario, o: RunOptions & { seed: number }): Promise<Sc
     webhookSecret: o.secret,
   });
   const cleanups: (() => Promise<void>)[] = [];
-  const ctx = createContext(mock, {
+  const { mock } = server;
+  const ctx = createContext(server, {
     onCleanup: (fn) => cleanups.push(fn),
     target: o.target,
     secret: o.secret,
@@ -115,7 +117,7 @@ async function runOne(s: Scenario, o: RunOptions & { seed: number }): Promise<Sc
     await mock.close();
     for (const fn of cleanups) await fn().catch(() => {});
   }
-  const deliveries = mock.runtime.dispatcher.log.list().map((d) => ({
+  const deliveries = mock.messages().map((d) => ({
     messageId: d.messageId,
     eventType: d.eventType,
     status: d.status,

@@ -4,29 +4,15 @@
  */
 import { signDelivery } from '../delivery/signature-faults.js';
 import { headerNames, messageId, type HeaderPrefix } from '../delivery/signing.js';
-import { TERMINAL_DELIVERY_STATES, type Delivery } from '../delivery/types.js';
-import type { JobRecord } from '../core/job-store.js';
-import type { JobStatus } from '../core/events.js';
 import type { SignatureFault } from '../faults/fault-plan.js';
 import { createPulseMock, type PulseMock, type PulseMockOptions } from '../index.js';
 import type { TestAPI } from 'vitest';
 
-export interface StartedPulseMock {
-  url: string;
-  apiKey: string;
-  webhookSecret: string;
-  /** Jobs the mock holds, optionally by status. */
-  jobs(filter?: { status?: JobStatus }): JobRecord[];
-  /** The delivery log, optionally filtered. */
-  messages(filter?: { jobId?: string; eventType?: string; status?: Delivery['status'] }): Delivery[];
-  /** Resolves with the first delivery matching `filter` to reach a final state (bounded by `timeoutMs`). */
-  waitForDelivery(filter?: { jobId?: string; eventType?: string; status?: Delivery['status'] }, timeoutMs?: number): Promise<Delivery>;
-  mock: PulseMock;
-  close(): Promise<void>;
-}
+/** @deprecated Since 0.2.0 `startPulseMock` returns a `PulseMock`, the same surface as `createPulseMock`. */
+export type StartedPulseMock = PulseMock;
 
 /**
- * Starts the mock in this process on a free port.
+ * Starts the mock in this process on a free port: `createPulseMock({ port: 0, ...options })`.
  *
  * @example
  * const pulse = await startPulseMock({ webhookUrl: [myConsumerUrl], processingMs: 50 });
@@ -34,29 +20,8 @@ export interface StartedPulseMock {
  * await pulse.waitForDelivery({ eventType: 'job.completed' });
  * await pulse.close();
  */
-export async function startPulseMock(options: PulseMockOptions = {}): Promise<StartedPulseMock> {
-  const mock = await createPulseMock({ port: 0, ...options });
-  const log = mock.runtime.dispatcher.log;
-  return {
-    url: mock.url,
-    apiKey: mock.apiKey,
-    webhookSecret: mock.webhookSecret,
-    jobs: (filter = {}) => mock.core.jobs.list(filter),
-    messages: (filter = {}) => log.list(filter),
-    waitForDelivery: (filter = {}, timeoutMs = 10_000) =>
-      mock.runtime.dispatcher.waitFor(
-        (d) =>
-          TERMINAL_DELIVERY_STATES.has(d.status) &&
-          (filter.jobId === undefined || d.jobId === filter.jobId) &&
-          (filter.eventType === undefined || d.eventType === filter.eventType) &&
-          (filter.status === undefined || d.status === filter.status),
-        timeoutMs,
-      ),
-    mock,
-    close: async () => {
-      await mock.close();
-    },
-  };
+export function startPulseMock(options: PulseMockOptions = {}): Promise<PulseMock> {
+  return createPulseMock({ port: 0, ...options });
 }
 
 export interface WebhookEventInput {
@@ -98,7 +63,13 @@ export function signWebhook(event: WebhookEventInput, secret: string, options: S
   return { id, headers: { 'content-type': 'application/json', ...signed.headers }, body: signed.body };
 }
 
-/** The same, as a ready `Request` to hand to a fetch-style handler. */
+/**
+ * A signed webhook as a ready `Request`, to hand to a fetch-style handler.
+ *
+ * @example
+ * const res = await handleWebhook(webhookRequest({ type: 'job.completed', data: { job_id: 'j1', status: 'completed' } }, secret));
+ * expect(res.status).toBe(200);
+ */
 export function webhookRequest(event: WebhookEventInput, secret: string, options: SignOptions & { url?: string } = {}): Request {
   const { headers, body } = signWebhook(event, secret, options);
   return new Request(options.url ?? 'http://localhost/webhooks/pulse', { method: 'POST', headers, body });
@@ -113,11 +84,11 @@ export function webhookRequest(event: WebhookEventInput, secret: string, options
  * const test = withPulseMock(base, { processingMs: 20 });
  * test('submits', async ({ pulseMock }) => { ... pulseMock.url ... });
  */
-export function withPulseMock(test: TestAPI, options: PulseMockOptions & { scope?: 'test' | 'file' } = {}): TestAPI<{ pulseMock: StartedPulseMock }> {
+export function withPulseMock(test: TestAPI, options: PulseMockOptions & { scope?: 'test' | 'file' } = {}): TestAPI<{ pulseMock: PulseMock }> {
   const { scope = 'test', ...mockOptions } = options;
   // vitest reads the fixture's parameters: the first must be an object pattern.
   // eslint-disable-next-line no-empty-pattern
-  const fixture = async ({}: object, use: (m: StartedPulseMock) => Promise<void>) => {
+  const fixture = async ({}: object, use: (m: PulseMock) => Promise<void>) => {
     const m = await startPulseMock(mockOptions);
     try {
       await use(m);
@@ -125,7 +96,7 @@ export function withPulseMock(test: TestAPI, options: PulseMockOptions & { scope
       await m.close();
     }
   };
-  return test.extend({ pulseMock: scope === 'file' ? [fixture, { scope: 'file' }] : fixture } as never) as TestAPI<{ pulseMock: StartedPulseMock }>;
+  return test.extend({ pulseMock: scope === 'file' ? [fixture, { scope: 'file' }] : fixture } as never) as TestAPI<{ pulseMock: PulseMock }>;
 }
 
 

@@ -48,7 +48,7 @@ describe('the webhook portal, in Chromium', { timeout: 90_000 }, () => {
     const card = p.getByRole('article', { name: `Endpoint ${receiver.url}` });
     await card.waitFor();
     await expect(card.getByText('local consumer · job.completed, job.failed')).toBeTruthy();
-    const [ep] = mock.runtime.endpoints.list();
+    const [ep] = mock.endpoints.list();
     expect(ep).toMatchObject({ url: receiver.url, eventTypes: ['job.completed', 'job.failed'], headers: { 'x-tenant': 'acme' } });
 
     // Send a test event to the real receiver and see the attempt in the log.
@@ -64,7 +64,7 @@ describe('the webhook portal, in Chromium', { timeout: 90_000 }, () => {
     await card.getByText(/old secret still signing/).waitFor();
     const shown = (await card.locator('[data-role=secret]').textContent())!.trim();
     expect(shown).toMatch(/^whsec_/);
-    expect(shown).toBe(mock.runtime.endpoints.list()[0]!.secrets[0]!.secret);
+    expect(shown).toBe(mock.endpoints.list()[0]!.secrets[0]!.secret);
     await card.getByRole('button', { name: 'Send test event' }).click();
     await card.getByText(/Test job.completed: succeeded/).waitFor();
     const after = receiver.received.at(-1)!;
@@ -94,7 +94,7 @@ describe('the webhook portal, in Chromium', { timeout: 90_000 }, () => {
     await card.getByText(/renamed/).waitFor();
     await card.getByRole('button', { name: 'Disable' }).click();
     await card.getByText(/disabled/).first().waitFor();
-    expect(mock.runtime.endpoints.list()[0]!.disabled).toBe(true);
+    expect(mock.endpoints.list()[0]!.disabled).toBe(true);
 
     await p.getByLabel('Status').selectOption('failed');
     await p.waitForFunction(() => [...document.querySelectorAll('#log-body tr')].every((r) => r.getAttribute('data-status') === 'failed'));
@@ -106,7 +106,7 @@ describe('the webhook portal, in Chromium', { timeout: 90_000 }, () => {
     p.once('dialog', (d) => void d.accept());
     await card.getByRole('button', { name: 'Delete' }).click();
     await p.getByText('No endpoints yet').waitFor();
-    expect(mock.runtime.endpoints.list()).toHaveLength(0);
+    expect(mock.endpoints.list()).toHaveLength(0);
   });
 
   it('works at a narrow width, with a label on every control', async () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
+import ts from 'typescript';
 import { startReceiver } from '../receivers.js';
 import { startCli } from './cli-process.js';
 
@@ -102,4 +103,66 @@ server.close();
     // The scenario catalogue ships too, and loads through tsx from the installed package.
     expect(execFileSync(join(dir, 'node_modules/.bin/pulse-mock'), ['scenario', 'list'], { cwd: dir, encoding: 'utf8' })).toMatch(/^happy-path +/m);
   }, 300_000);
+});
+
+const ENTRIES = ['index', 'msw', 'testing'].map((e) => join(root, 'dist', `${e}.d.ts`));
+let checker: ts.TypeChecker;
+let program: ts.Program;
+
+/** The built package's types (built by the beforeAll above), as a user's editor sees them. */
+function loadTypes(): void {
+  program = ts.createProgram(ENTRIES, { noEmit: true, skipLibCheck: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext });
+  checker = program.getTypeChecker();
+}
+
+function exportsOf(file: string): ts.Symbol[] {
+  const sf = program.getSourceFile(file)!;
+  return checker.getExportsOfModule(checker.getSymbolAtLocation(sf)!);
+}
+
+function resolved(s: ts.Symbol): ts.Symbol {
+  return s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s;
+}
+
+describe('the public surface (dist/*.d.ts)', () => {
+  beforeAll(loadTypes);
+  it('exposes no internals: no PulseCore, Runtime, FastifyInstance or fastify app', () => {
+    for (const file of ENTRIES) {
+      const text = readFileSync(file, 'utf8');
+      expect(text, file).not.toMatch(/\bPulseCore\b|\bRuntime\b|FastifyInstance|from 'fastify'/);
+      const names = exportsOf(file).map((s) => s.name);
+      expect(names, file).not.toContain('startWithConfig');
+      expect(names, file).not.toContain('resolveConfig');
+    }
+  });
+
+  it('documents every exported function and class with an @example', () => {
+    const missing: string[] = [];
+    let checked = 0;
+    for (const file of ENTRIES) {
+      for (const exported of exportsOf(file)) {
+        const s = resolved(exported);
+        if (!(s.flags & (ts.SymbolFlags.Function | ts.SymbolFlags.Class))) continue;
+        checked++;
+        if (!s.getJsDocTags(checker).some((t) => t.name === 'example')) missing.push(`${file.split('/').pop()}: ${exported.name}`);
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(10);
+    expect(missing).toEqual([]);
+  });
+
+  it('gives the same controls from createPulseMock, startPulseMock and createPulseMsw', () => {
+    const controls = (file: string, name: string) => {
+      const s = resolved(exportsOf(file).find((x) => x.name === name)!);
+      return checker.getPropertiesOfType(checker.getDeclaredTypeOfSymbol(s)).map((p) => p.name);
+    };
+    const server = controls(ENTRIES[0]!, 'PulseMock');
+    const msw = controls(ENTRIES[1]!, 'PulseMsw');
+    for (const name of ['apiKey', 'webhookSecret', 'seed', 'jobs', 'messages', 'requests', 'faults', 'endpoints', 'onEvent', 'waitForJob', 'waitForDelivery']) {
+      expect(server).toContain(name);
+      expect(msw).toContain(name);
+    }
+    expect(server).toEqual(expect.arrayContaining(['url', 'close']));
+    expect(msw).toEqual(expect.arrayContaining(['handlers', 'reset', 'close']));
+  });
 });

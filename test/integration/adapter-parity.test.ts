@@ -163,14 +163,14 @@ beforeAll(async () => {
     // The real server first: msw, once listening, would intercept its sockets too.
     const server = await createPulseMock({ port: 0, ...options });
     const viaServer = await run(server.url, c);
-    const serverLog = log(server.runtime.requests.list());
+    const serverLog = log(server.requests());
     await server.close();
     const msw = createPulseMsw({ ...options, baseUrl: 'https://parity.test' });
     const local = setupServer(...msw.handlers);
     local.listen({ onUnhandledRequest: 'error' });
     try {
       const viaMsw = await run('https://parity.test', c);
-      results.set(c.name, { server: viaServer, msw: viaMsw, serverLog, mswLog: log(msw.runtime.requests.list()) });
+      results.set(c.name, { server: viaServer, msw: viaMsw, serverLog, mswLog: log(msw.requests()) });
     } finally {
       local.close();
       msw.close();

@@ -73,14 +73,14 @@ describe('pulse-mock/msw', () => {
   });
 
   it('applies API faults and outcome headers the same way as the server', async () => {
-    pulse.runtime.faults.set([{ fault: { kind: 'api-error', status: 429, retryAfterS: 3 }, scope: { routes: ['poll'] }, when: { nth: [1] } }]);
+    pulse.faults.set([{ fault: { kind: 'api-error', status: 429, retryAfterS: 3 }, scope: { routes: ['poll'] }, when: { nth: [1] } }]);
     const { job_id } = (await (await call('POST', '/extract', { file_url: 'https://e.com/a.pdf', async: true }, { 'x-pulse-mock-outcome': 'failed', 'x-pulse-mock-processing-ms': '0' })).json()) as { job_id: string };
     const limited = await call('GET', `/job/${job_id}`);
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('3');
     await new Promise((r) => setTimeout(r, 150));
     expect(await (await call('GET', `/job/${job_id}`)).json()).toMatchObject({ status: 'failed', error: expect.any(String) });
-    expect(pulse.runtime.requests.list({ route: 'poll' }).map((r) => r.status)).toEqual([429, 200]);
+    expect(pulse.requests({ route: 'poll' }).map((r) => r.status)).toEqual([429, 200]);
   });
 
   it('accepts multipart uploads like the SDK sends them', async () => {

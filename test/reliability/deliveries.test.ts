@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startReceiver } from '../receivers.js';
 import { report } from './report.js';
-import { createPulseMock } from '../../src/index.js';
+import { startFromOptions } from '../../src/server/start.js';
 import { until } from '../receivers.js';
 import { startFaultyConsumers, type Behaviour } from './consumer-faults.js';
 
@@ -15,7 +15,7 @@ const JOBS = Number(process.env.RELIABILITY_JOBS ?? 30);
 export async function runConsumerFaults(jobs: number) {
   const consumers = await startFaultyConsumers({ slowMs: 30 });
   const behaviours = Object.keys(consumers.urls) as Behaviour[];
-  const mock = await createPulseMock({
+  const { mock, runtime } = await startFromOptions({
     port: 0,
     seed: 9,
     processingMs: 5,
@@ -26,8 +26,8 @@ export async function runConsumerFaults(jobs: number) {
     webhookUrl: behaviours.map((b) => consumers.urls[b]),
   });
   try {
-    const ok = mock.runtime.endpoints.list().find((e) => e.url === consumers.urls.ok)!;
-    mock.runtime.faults.set([{ fault: { kind: 'drop' }, scope: { endpointId: ok.id }, when: { probability: 0.2 } }]);
+    const ok = mock.endpoints.list().find((e) => e.url === consumers.urls.ok)!;
+    mock.faults.set([{ fault: { kind: 'drop' }, scope: { endpointId: ok.id }, when: { probability: 0.2 } }]);
     for (let i = 0; i < jobs; i++) {
       const res = await fetch(`${mock.url}/extract`, {
         method: 'POST',
@@ -36,12 +36,12 @@ export async function runConsumerFaults(jobs: number) {
       });
       if (res.status !== 200) throw new Error(`submit ${i}: ${res.status}`);
     }
-    const log = mock.runtime.dispatcher.log;
+    const log = runtime.dispatcher.log;
     const expected = jobs * 3 * behaviours.length;
     await until(() => log.size === expected && log.counts().pending + log.counts().sending === 0, 120_000, 'every delivery final');
     const byEndpoint = Object.fromEntries(
       behaviours.map((b) => {
-        const ep = mock.runtime.endpoints.list().find((e) => e.url === consumers.urls[b])!;
+        const ep = mock.endpoints.list().find((e) => e.url === consumers.urls[b])!;
         const ds = log.list({ endpointId: ep.id });
         const counts = { succeeded: 0, failed: 0, dropped: 0 };
         for (const d of ds) counts[d.status as keyof typeof counts]++;
@@ -80,7 +80,7 @@ const LOAD_JOBS = Number(process.env.RELIABILITY_LOAD_JOBS ?? 100);
 /** Concurrent jobs x 5 events (3 + 2 duplicated job.completed) x 3 endpoints, all accounted for. */
 export async function runLoad(jobs: number) {
   const sinks = await Promise.all([startReceiver(), startReceiver(), startReceiver()]);
-  const mock = await createPulseMock({
+  const { mock, runtime } = await startFromOptions({
     port: 0,
     processingMs: 20,
     queueMs: 5,
@@ -97,7 +97,7 @@ export async function runLoad(jobs: number) {
         if (res.status !== 200) throw new Error(`submit ${i}: ${res.status}`);
       }),
     );
-    const log = mock.runtime.dispatcher.log;
+    const log = runtime.dispatcher.log;
     const expected = jobs * 5 * 3;
     await until(() => log.size === expected && log.counts().pending + log.counts().sending === 0, 120_000, 'all deliveries final');
     const received = sinks.reduce((n, s) => n + s.received.length, 0);

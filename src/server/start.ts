@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Clock } from '../clock.js';
+import { resolveConfig, type MockConfig } from '../config.js';
+import type { Attempt, Delivery } from '../delivery/types.js';
+import { controlsOver, PLACEHOLDER_API_KEY } from '../facade.js';
+import type { PulseMock, PulseMockOptions } from '../index.js';
+import { createRuntime, type Runtime } from '../runtime.js';
+import { buildApp } from './app.js';
+
+
+/** A listening mock with its insides, for the CLI and the scenario runner (not exported by the package). */
+export interface RunningServer {
+  /** The public surface `createPulseMock` returns. */
+  mock: PulseMock;
+  config: MockConfig;
+  runtime: Runtime;
+  app: FastifyInstance;
+}
+
+export interface StartExtras {
+  clock?: Clock;
+  /** One line per request (the CLI prints these). */
+  onRequestLog?: (line: { method: string; url: string; status: number; ms: number }) => void;
+  onInternalError?: (e: unknown) => void;
+  onAttempt?: (d: Delivery, a: Attempt) => void;
+}
+
+/** `createPulseMock`'s options in (named as options in errors), the running server with its insides out. */
+export function startFromOptions(options: PulseMockOptions): Promise<RunningServer> {
+  const { clock, configFile, onRequestLog, ...rest } = options;
+  const config = resolveConfig({ options: rest, optionsAre: 'code', env: {}, ...(configFile ? { configFile } : {}) });
+  return startServer(config, { ...(clock ? { clock } : {}), ...(onRequestLog ? { onRequestLog } : {}) });
+}
+
+/** Starts the server from a resolved config and listens on `config.host`:`config.port`. */
+export async function startServer(config: MockConfig, extra: StartExtras = {}): Promise<RunningServer> {
+  const runtime = createRuntime(config, {
+    ...(extra.clock ? { clock: extra.clock } : {}),
+    ...(extra.onAttempt ? { onAttempt: extra.onAttempt } : {}),
+  });
+  const portalToken = randomBytes(18).toString('base64url');
+  const app = await buildApp({
+    runtime,
+    portalToken,
+    requireAdminToken: !isLoopback(config.host),
+    ...(extra.onRequestLog ? { onRequestLog: extra.onRequestLog } : {}),
+    ...(extra.onInternalError ? { onInternalError: extra.onInternalError } : {}),
+  });
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const displayHost = host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host;
+  let closed: Promise<{ pending: number; sending: number }> | undefined;
+  const mock: PulseMock = {
+    ...controlsOver(() => runtime, config.apiKey ?? PLACEHOLDER_API_KEY),
+    url: `http://${displayHost}:${address.port}`,
+    port: address.port,
+    apiKeyRequired: config.apiKey !== undefined,
+    portalToken,
+    close: () =>
+      (closed ??= (async () => {
+        const left = runtime.close();
+        await app.close();
+        return left;
+      })()),
+  };
+  return { mock, config, runtime, app };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
