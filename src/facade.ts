@@ -6,7 +6,7 @@ import type { DeliveryFilter } from './delivery/delivery-log.js';
 import type { Endpoint, EndpointInput } from './delivery/endpoints.js';
 import { TERMINAL_DELIVERY_STATES, type Delivery } from './delivery/types.js';
 import { ConfigError } from './config.js';
-import { PulseMockError } from './core/errors.js';
+import { errors, PulseMockError } from './core/errors.js';
 import type { FaultRule } from './faults/fault-plan.js';
 import { parseFaultRules } from './faults/validate.js';
 import type { Runtime } from './runtime.js';
@@ -25,7 +25,7 @@ function inCode<T>(fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof PulseMockError) throw new PulseMockError(e.status, e.code, `[pulse-mock] ${e.message}`, e.details);
+    if (e instanceof PulseMockError) throw errors.inCode(e);
     throw e;
   }
 }

@@ -56,14 +56,10 @@ async function readText(body: AsyncIterable<Uint8Array>, limit: number): Promise
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function repeated(field: string): PulseMockError {
-  return errors.invalidParameter(field, `The field "${field}" is sent more than once; send each field once.`);
-}
-
 function formFields(params: URLSearchParams): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const [key, value] of params) {
-    if (Object.hasOwn(fields, key)) throw repeated(key);
+    if (Object.hasOwn(fields, key)) throw errors.repeatedField(key);
     fields[key] = value;
   }
   return fields;
@@ -82,11 +78,11 @@ async function readMultipart(contentType: string, body: BodySource, limit: numbe
     throw errors.invalidBody(`Malformed multipart body: ${(e as Error).message}`);
   }
   const fail = (e: PulseMockError) => parser.destroy(e);
-  const tooMany = (what: string) => () => fail(new PulseMockError(413, 'FILE_002', `Multipart body has too many ${what}.`, { limits: MULTIPART }));
+  const tooMany = (what: 'parts' | 'files' | 'fields') => () => fail(errors.multipartTooMany(what, MULTIPART));
   parser.on('partsLimit', tooMany('parts')).on('filesLimit', tooMany('files')).on('fieldsLimit', tooMany('fields'));
   parser.on('field', (name: string, value: string, _nameTruncated: boolean, valueTruncated: boolean) => {
     if (valueTruncated) return fail(errors.fileTooLarge(limit));
-    if (Object.hasOwn(fields, name) || (name === 'file' && upload)) return fail(repeated(name));
+    if (Object.hasOwn(fields, name) || (name === 'file' && upload)) return fail(errors.repeatedField(name));
     fields[name] = value;
   });
   parser.on('file', (name: string, stream: BusboyFileStream, filename: string, _encoding: string, mimetype: string) => {
@@ -96,7 +92,7 @@ async function readMultipart(contentType: string, body: BodySource, limit: numbe
     }
     if (upload || Object.hasOwn(fields, 'file')) {
       stream.resume();
-      return fail(repeated('file'));
+      return fail(errors.repeatedField('file'));
     }
     const file: UploadedFile = { filename, mimetype, size: 0, sha256: '' };
     upload = file;

@@ -73,7 +73,7 @@ export class RequestPipeline {
       const out = await spec.handle({ core, params: req.params, fields, ...(upload ? { upload } : {}), header: req.header, baseUrl: req.baseUrl, portalToken: this.options.portalToken });
       res = { status: out.status, headers: {}, body: out.body };
     } catch (e) {
-      const err = e instanceof PulseMockError ? e : errors.internal(`Internal error in pulse-mock: ${(e as Error).message}. This is a bug; please report it.`);
+      const err = e instanceof PulseMockError ? e : errors.bug(e);
       if (!(e instanceof PulseMockError)) (this.options.onInternalError ?? reportInternalError)(e);
       res = { status: err.status, headers: err.headers, body: err.toBody() };
     }

@@ -69,6 +69,21 @@ export const errors = {
   routeNotFound: (method: string, url: string) =>
     new PulseMockError(404, 'NOT_FOUND', `No route ${method} ${url}.`, { method, url }),
   internal: (message: string) => new PulseMockError(500, 'INTERNAL_ERROR', message),
+  /** A bug in the mock that reached a client: said so, for a report. */
+  bug: (cause: unknown) => new PulseMockError(500, 'INTERNAL_ERROR', `Internal error in pulse-mock: ${(cause as Error)?.message ?? String(cause)}. This is a bug; please report it.`),
+  /** A 4xx fastify raised itself (before a route ran) with no code of ours. */
+  badRequest: (status: number, message: string, reason?: string) => new PulseMockError(status, 'BAD_REQUEST', `Bad request: ${message}`, reason ? { reason } : {}),
+  repeatedField: (field: string) => new PulseMockError(400, 'INVALID_PARAMETER', `The field "${field}" is sent more than once; send each field once.`, { field }),
+  multipartTooMany: (what: 'parts' | 'files' | 'fields', limits: Record<string, number>) =>
+    new PulseMockError(413, 'FILE_002', `Multipart body has too many ${what}.`, { limits }),
+  adminTokenRequired: () =>
+    new PulseMockError(401, 'ADMIN_TOKEN_REQUIRED', 'The admin API needs the admin token (Authorization: Bearer <token>) when the mock listens beyond loopback.'),
+  endpointNotFound: (id: string) => new PulseMockError(404, 'ENDPOINT_NOT_FOUND', `No endpoint with id "${id}".`, { endpoint_id: id }),
+  faultNotFound: (id: string) => new PulseMockError(404, 'FAULT_NOT_FOUND', `No fault rule with id "${id}".`, { fault_id: id }),
+  messageNotFound: (id: string, endpointId?: string) =>
+    new PulseMockError(404, 'MESSAGE_NOT_FOUND', `No message with id "${id}"${endpointId ? ` for endpoint ${endpointId}` : ''}.`, endpointId ? { message_id: id, endpoint_id: endpointId } : { message_id: id }),
+  /** The same refusal thrown to code that called the mock directly (not through HTTP): said to come from pulse-mock. */
+  inCode: (e: PulseMockError) => new PulseMockError(e.status, e.code, `[pulse-mock] ${e.message}`, e.details, e.headers),
   /** An API error injected by a fault rule (the same from the server and from msw). */
   injected: (status: 429 | 500 | 503, retryAfterS?: number) =>
     new PulseMockError(

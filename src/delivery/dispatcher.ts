@@ -1,6 +1,6 @@
 import Denque from 'denque';
 import { systemClock, type Clock, type Timer } from '../clock.js';
-import { PulseMockError } from '../core/errors.js';
+import { errors } from '../core/errors.js';
 import { DeliveryLog, type DeliveryFilter } from './delivery-log.js';
 import type { Endpoint, EndpointRegistry } from './endpoints.js';
 import { parseRetryAfter, type RetrySchedule } from './retry-schedule.js';
@@ -217,7 +217,7 @@ export class Dispatcher {
   /** Sends the message again to its endpoints (or one), one attempt each, keeping its id. */
   resend(messageId: string, endpointId?: string): Delivery[] {
     const all = this.log.byMessage(messageId).filter((d) => endpointId === undefined || d.endpointId === endpointId);
-    if (all.length === 0) throw new PulseMockError(404, 'MESSAGE_NOT_FOUND', `No message with id "${messageId}"${endpointId ? ` for endpoint ${endpointId}` : ''}.`);
+    if (all.length === 0) throw errors.messageNotFound(messageId, endpointId);
     for (const d of all) this.#manual(d, 'resend');
     return all;
   }

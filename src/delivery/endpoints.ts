@@ -1,5 +1,5 @@
 import type { Clock, Timer } from '../clock.js';
-import { errors, PulseMockError } from '../core/errors.js';
+import { errors } from '../core/errors.js';
 import { JOB_EVENT_TYPES, type JobEventType } from '../core/events.js';
 import type { IdSequence } from '../core/random.js';
 import { checkSecret, generateSecret } from './signing.js';
@@ -56,7 +56,7 @@ export class EndpointRegistry {
 
   require(id: string): Endpoint {
     const ep = this.#endpoints.get(id);
-    if (!ep) throw new PulseMockError(404, 'ENDPOINT_NOT_FOUND', `No endpoint with id "${id}".`, { endpoint_id: id });
+    if (!ep) throw errors.endpointNotFound(id);
     return ep;
   }
 

@@ -27,9 +27,9 @@ export function toPulseError(err: unknown, limitBytes: number): PulseMockError {
   }
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
   if (status >= 400 && status < 500) {
-    return new PulseMockError(status, 'BAD_REQUEST', `Bad request: ${e.message}`, e.code ? { reason: e.code } : {});
+    return errors.badRequest(status, e.message, e.code);
   }
-  return errors.internal(`Internal error in pulse-mock: ${e.message}. This is a bug; please report it.`);
+  return errors.bug(e);
 }
 
 export function registerErrorHandling(app: FastifyInstance, opts: { bodyLimit: number; onInternalError: (err: unknown) => void }): void {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '../../api/json-schema.js';
-import { errors, PulseMockError } from '../../core/errors.js';
+import { errors } from '../../core/errors.js';
 import { JOB_EVENT_TYPES, jobEvent, type JobEventType } from '../../core/events.js';
 import { deliveryView } from '../../delivery/dispatcher.js';
 import { endpointView, type EndpointInput } from '../../delivery/endpoints.js';
@@ -46,11 +46,7 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; adminToken?: st
       const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
       const given = bearer ?? (request.headers['x-pulse-mock-admin-token'] as string | undefined);
       if (given !== adminToken)
-        throw new PulseMockError(
-          401,
-          'ADMIN_TOKEN_REQUIRED',
-          'The admin API needs the admin token (Authorization: Bearer <token>) when the mock listens beyond loopback.',
-        );
+        throw errors.adminTokenRequired();
     });
   }
 
@@ -80,7 +76,7 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; adminToken?: st
     return { data: [] };
   });
   app.delete<{ Params: { id: string } }>('/_mock/faults/:id', { schema: { tags, params: Id } }, async (request) => {
-    if (!runtime.faults.remove(request.params.id)) throw new PulseMockError(404, 'FAULT_NOT_FOUND', `No fault rule with id "${request.params.id}".`);
+    if (!runtime.faults.remove(request.params.id)) throw errors.faultNotFound(request.params.id);
     return { id: request.params.id, deleted: true };
   });
   app.get<{ Querystring: { route?: string; jobId?: string; method?: string } }>(
@@ -201,7 +197,7 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; adminToken?: st
 
   app.get<{ Params: { id: string } }>('/_mock/messages/:id', { schema: { tags, params: Id } }, async (request) => {
     const data = dispatcher.log.byMessage(request.params.id);
-    if (data.length === 0) throw new PulseMockError(404, 'MESSAGE_NOT_FOUND', `No message with id "${request.params.id}".`, { id: request.params.id });
+    if (data.length === 0) throw errors.messageNotFound(request.params.id);
     return { data: data.map(deliveryView) };
   });
 
