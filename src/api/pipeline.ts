@@ -73,9 +73,8 @@ export class RequestPipeline {
       const out = await spec.handle({ core, params: req.params, fields, ...(upload ? { upload } : {}), header: req.header, baseUrl: req.baseUrl, portalToken: this.options.portalToken });
       res = { status: out.status, headers: {}, body: out.body };
     } catch (e) {
-      const err = e instanceof PulseMockError ? e : errors.bug(e);
       if (!(e instanceof PulseMockError)) (this.options.onInternalError ?? reportInternalError)(e);
-      res = { status: err.status, headers: err.headers, body: err.toBody() };
+      res = errorResponse(e instanceof PulseMockError ? e : errors.bug(e));
     }
     // One shape for every record (absent fields are undefined): this runs on every API call.
     requests.add({ at: clock.now(), method: req.method, route: spec.route, path: req.path, status: res.status, ms: elapsed(), jobId: req.params.jobId || undefined, fault });
@@ -90,6 +89,16 @@ export class RequestPipeline {
       throw errors.invalidBody(`Invalid request ${context}: ${message}`, { errors: validate.errors });
     }
   }
+}
+
+/** Pulse's answer to a path on its host that is no route of its API. */
+export function routeNotFound(method: string, path: string): ApiResponse {
+  return errorResponse(errors.routeNotFound(method, path));
+}
+
+/** Pulse's error shape, with the error's headers (`Retry-After`). */
+function errorResponse(err: PulseMockError): ApiResponse {
+  return { status: err.status, headers: err.headers, body: err.toBody() };
 }
 
 function reportInternalError(err: unknown): void {

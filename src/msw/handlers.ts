@@ -1,11 +1,10 @@
 import { http, HttpResponse, type HttpHandler } from 'msw';
 import type { Clock } from '../clock.js';
 import { resolveConfig } from '../config.js';
-import { errors } from '../core/errors.js';
 import type { PulseMockOptions } from '../index.js';
 import { controlsOver, PLACEHOLDER_API_KEY, type PulseMockControls } from '../facade.js';
 import { createRuntime } from '../runtime.js';
-import { RequestPipeline } from '../api/pipeline.js';
+import { RequestPipeline, routeNotFound, type ApiResponse } from '../api/pipeline.js';
 import { API_ROUTE_SPECS, type ApiRouteSpec } from '../api/routes.js';
 
 /**
@@ -100,17 +99,14 @@ export function createPulseMsw(options: PulseHandlersOptions = {}): PulseMsw {
       body: request.body ? request.body.values({ preventCancel: true }) : null,
       baseUrl: url.origin,
     });
-    return HttpResponse.json(res.body as never, { status: res.status, headers: res.headers });
+    return respond(res);
   };
-  const notFound = ({ request }: { request: Request }) => {
-    const e = errors.routeNotFound(request.method, new URL(request.url).pathname);
-    return HttpResponse.json(e.toBody() as never, { status: e.status });
-  };
+  const respond = (res: ApiResponse) => HttpResponse.json(res.body as never, { status: res.status, headers: res.headers });
 
   const handlers = bases.flatMap((b) => [
     ...API_ROUTE_SPECS.map((spec) => http[spec.method.toLowerCase() as 'get' | 'post' | 'delete'](`${b}${spec.path}`, serve(spec))),
     // Pulse's own hosts answer every other path with a 404 in its error shape, as the server does.
-    http.all(`${b}/*`, notFound),
+    http.all(`${b}/*`, ({ request }) => respond(routeNotFound(request.method, new URL(request.url).pathname))),
   ]);
 
   const controls = controlsOver(() => runtime, config.apiKey ?? PLACEHOLDER_API_KEY);

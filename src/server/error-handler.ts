@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { routeNotFound } from '../api/pipeline.js';
 import { errors, PulseMockError } from '../core/errors.js';
 
 /**
@@ -40,7 +41,7 @@ export function registerErrorHandling(app: FastifyInstance, opts: { bodyLimit: n
     void reply.code(pulse.status).headers(pulse.headers).send(pulse.toBody());
   });
   app.setNotFoundHandler((request, reply) => {
-    const e = errors.routeNotFound(request.method, request.url.split('?')[0] ?? request.url);
-    void reply.code(404).send(e.toBody());
+    const res = routeNotFound(request.method, request.url.split('?')[0] ?? request.url);
+    void reply.code(res.status).send(res.body);
   });
 }
