@@ -33,6 +33,8 @@ export interface MockConfig {
   quiet: boolean;
   /** Consumer URLs from `--webhook-url` (signed with `webhookSecret`). */
   webhookUrl: string[];
+  /** Host names answered besides localhost and loopback addresses while listening on loopback (DNS-rebinding guard). */
+  allowedHosts: string[];
   /** Secret for endpoints that name none; generated at start when unset. */
   webhookSecret?: string;
   headerPrefix: 'webhook' | 'svix';
@@ -169,6 +171,16 @@ const SCALARS = {
     schema: check({ type: 'array', items: { type: 'string', format: 'http-url' } }, (v) => (typeof v === 'string' ? v.split(/[,\s]+/).filter(Boolean) : v), {
       anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string', format: 'http-url' } }],
     }),
+    default: [],
+  },
+  allowedHosts: {
+    flag: 'allowed-host',
+    expect: 'one or more host names (repeat the flag, or separate with commas), e.g. pulse-mock.test',
+    schema: check(
+      { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9.-]{1,253}$' }, maxItems: 100 },
+      (v) => (typeof v === 'string' ? v.split(/[,\s]+/).filter(Boolean) : v),
+      { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9.-]{1,253}$' }, maxItems: 100 }] },
+    ),
     default: [],
   },
   webhookSecret: { flag: 'webhook-secret', expect: 'a whsec_ secret (whsec_ + base64 of 24..64 bytes)', schema: check({ type: 'string', format: 'whsec' }), default: undefined },

@@ -47,8 +47,13 @@ export interface PulseMock extends PulseMockControls {
   port: number;
   /** False when any non-empty key is accepted (no `apiKey` option given). */
   apiKeyRequired: boolean;
-  /** Token in the portal link (`POST /webhook`); also the admin token when listening beyond loopback. */
+  /** Token in the portal link (`POST /webhook`): it opens the portal page, and the page gets an admin session. */
   portalToken: string;
+  /**
+   * The admin API's token (`Authorization: Bearer <adminToken>`), wanted when the mock listens
+   * beyond loopback. The Pulse API never returns it.
+   */
+  adminToken: string;
   /** Stops listening and cancels pending job timers; resolves with the deliveries left unsent. Safe to call twice. */
   close(): Promise<{ pending: number; sending: number }>;
 }

@@ -31,6 +31,7 @@ const DESCRIBE: Record<string, string> = {
   maxJobs: 'Jobs kept in memory, with their deliveries; past it the oldest finished job is evicted',
   asyncStatusCode: 'HTTP status of an async submission: 200 or 202',
   webhookUrl: 'Deliver signed webhooks to this URL (repeatable)',
+  allowedHosts: 'Answer requests for this host name too, besides localhost and loopback addresses (repeatable; only matters on loopback)',
   webhookSecret: 'whsec_ secret to sign with (omitted: one is generated and printed)',
   headerPrefix: 'Signature headers: webhook-* (Standard Webhooks) or svix-*',
   deliveryTimeoutMs: 'A delivery fails without a 2xx within this time (ms, real time)',
@@ -48,7 +49,7 @@ function startOptions(y: Argv): Argv {
     const isBool = f.key === 'json' || f.key === 'quiet';
     y.option(f.flag, {
       type: isBool ? 'boolean' : 'string',
-      ...(f.key === 'webhookUrl' ? { array: true } : {}),
+      ...(f.key === 'webhookUrl' || f.key === 'allowedHosts' ? { array: true } : {}),
       describe: `${DESCRIBE[f.key] ?? ''} [env ${f.env}]`,
       ...(isBool ? { default: undefined } : { requiresArg: true }),
     });

@@ -2,6 +2,7 @@ import type { MockConfig } from '../config.js';
 import type { JobEvent } from '../core/events.js';
 import type { Attempt, Delivery } from '../delivery/types.js';
 import { explain as explainFault } from '../faults/fault-plan.js';
+import { isLoopbackHost } from '../server/guard.js';
 import type { RunningServer } from '../server/start.js';
 
 /** Console output: a human banner and `[pulse-mock]` lines, or one JSON object per line. */
@@ -36,6 +37,7 @@ export function createOutput(config: MockConfig): Output {
           headerPrefix: config.headerPrefix,
           endpoints: rt.endpoints.list().map((e) => ({ id: e.id, url: e.url })),
           portal: `${m.url}/portal?token=${m.portalToken}`,
+          adminToken: m.adminToken,
           ...(rt.restored
             ? { restored: { jobs: rt.restored.jobs.length, endpoints: rt.restored.endpoints.length, deliveries: rt.restored.deliveries.length, starts: rt.restored.starts } }
             : {}),
@@ -81,6 +83,11 @@ export function createOutput(config: MockConfig): Output {
       if (eps.length === 0) line('            no endpoint yet: add --webhook-url URL, or one through the portal / POST /_mock/endpoints');
       for (const e of eps) line(`            -> ${e.url}${e.eventTypes.length ? ` (${e.eventTypes.join(', ')})` : ''}`);
       line(`  portal:   ${m.url}/portal?token=${m.portalToken}`);
+      line(
+        isLoopbackHost(config.host)
+          ? `  admin:    ${m.url}/_mock/ is open to this machine, refused to other sites' pages (admin token ${m.adminToken})`
+          : `  admin:    ${m.url}/_mock/ wants Authorization: Bearer ${m.adminToken}`,
+      );
       const r = rt.restored;
       if (r) line(`  state:    ${config.state} (start #${r.starts + 1}; restored ${r.jobs.length} jobs, ${r.endpoints.length} endpoints, ${r.deliveries.length} deliveries)`);
       if (config.timeScale !== 1) line(`  time:     scaled by ${config.timeScale} (retries and job timing)`);

@@ -77,7 +77,25 @@ export const errors = {
   multipartTooMany: (what: 'parts' | 'files' | 'fields', limits: Record<string, number>) =>
     new PulseMockError(413, 'FILE_002', `Multipart body has too many ${what}.`, { limits }),
   adminTokenRequired: () =>
-    new PulseMockError(401, 'ADMIN_TOKEN_REQUIRED', 'The admin API needs the admin token (Authorization: Bearer <token>) when the mock listens beyond loopback.'),
+    new PulseMockError(
+      401,
+      'ADMIN_TOKEN_REQUIRED',
+      'The admin API needs the admin token (Authorization: Bearer <token>; printed at start as "admin token") when the mock listens beyond loopback, or the session of a portal page opened from POST /webhook.',
+    ),
+  hostNotAllowed: (host: string) =>
+    new PulseMockError(
+      403,
+      'HOST_NOT_ALLOWED',
+      `Host "${host}" is not allowed: pulse-mock listens on loopback and answers only localhost and loopback addresses (a guard against DNS rebinding). To reach it by this name, start it with --allowed-host ${host.replace(/:\d+$/, '') || '<name>'} (or PULSE_MOCK_ALLOWED_HOST, or "allowedHosts" in the config file).`,
+      { host },
+    ),
+  crossSiteRefused: (origin: string | undefined) =>
+    new PulseMockError(
+      403,
+      'CROSS_SITE_REFUSED',
+      `The admin API answers its own portal page and non-browser clients only; a request from another site${origin ? ` (Origin ${origin})` : ''} is refused.`,
+      origin ? { origin } : {},
+    ),
   endpointNotFound: (id: string) => new PulseMockError(404, 'ENDPOINT_NOT_FOUND', `No endpoint with id "${id}".`, { endpoint_id: id }),
   faultNotFound: (id: string) => new PulseMockError(404, 'FAULT_NOT_FOUND', `No fault rule with id "${id}".`, { fault_id: id }),
   messageNotFound: (id: string, endpointId?: string) =>

@@ -16,7 +16,7 @@ import { LARGE_DOCUMENT_PAGES, largeResultPointer } from './large-results.js';
 const RESULT_CACHE_SIZE = 256;
 let generator: Promise<typeof import('./result-generator.js')> | undefined;
 export const loadGenerator = () => (generator ??= import('./result-generator.js'));
-import { timingSafeEqual } from 'node:crypto';
+import { sameSecret } from './secrets.js';
 
 /**
  * The fake Pulse service, with no HTTP in it: the fastify app and the msw handlers are thin
@@ -111,9 +111,7 @@ export class PulseCore {
     if (key === undefined || key.trim() === '') throw errors.missingApiKey();
     const expected = this.options.apiKey;
     if (expected === undefined) return;
-    const a = Buffer.from(key);
-    const b = Buffer.from(expected);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) throw errors.invalidApiKey();
+    if (!sameSecret(key, expected)) throw errors.invalidApiKey();
   }
 
   onEvent(listener: JobEventListener): () => void {

@@ -9,6 +9,7 @@ import { errors } from '../core/errors.js';
 import type { Runtime } from '../runtime.js';
 import { adminRoutes } from './routes/admin.js';
 import { registerErrorHandling } from './error-handler.js';
+import { registerHostGuard, type AdminAccess } from './guard.js';
 import { baseUrlOf, headerValue } from './request-context.js';
 import { metaRoutes } from './routes/meta.js';
 import { portalRoutes } from './routes/webhook.js';
@@ -23,10 +24,14 @@ function withErrorResponses(schema: Record<string, unknown> | undefined, url: st
 
 export interface AppOptions {
   runtime: Runtime;
-  /** Secret in the portal link (and the admin token); generated when not given. */
+  /** Secret in the portal link: it opens the page, nothing else; generated when not given. */
   portalToken?: string;
-  /** Require the portal token on the admin API (set when listening beyond loopback). */
-  requireAdminToken?: boolean;
+  /** The admin API's token beyond loopback; generated when not given. */
+  adminToken?: string;
+  /** Whether the mock listens on loopback (default): Host is checked; else the admin token is wanted. */
+  loopback?: boolean;
+  /** Host names answered on loopback besides localhost and loopback addresses. */
+  allowedHosts?: readonly string[];
   /** One line per request, e.g. for the CLI's console. */
   onRequestLog?: (line: { method: string; url: string; status: number; ms: number }) => void;
   onInternalError?: (err: unknown) => void;
@@ -41,6 +46,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { core } = runtime;
   const bodyLimit = runtime.config.bodyLimit;
   const portalToken = opts.portalToken ?? randomBytes(18).toString('base64url');
+  const loopback = opts.loopback ?? true;
+  const access: AdminAccess = {
+    adminToken: opts.adminToken ?? randomBytes(18).toString('base64url'),
+    adminSession: randomBytes(24).toString('base64url'),
+    requireToken: !loopback,
+  };
   const app = Fastify({
     logger: false,
     bodyLimit,
@@ -52,6 +63,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       void (reply as unknown as { code(n: number): { send(b: unknown): void } }).code(400).send(errors.invalidParameter('url', `Bad request URL: ${error.message}`).toBody());
     },
   });
+
+  // DNS rebinding: on loopback, a request naming another host is no request of the developer's.
+  if (loopback) registerHostGuard(app, opts.allowedHosts ?? []);
 
   // The mock's own routes (admin, portal) are validated with the request pipeline's ajv settings,
   // each schema compiled on the route's first request (compiling all up front slowed start-up).
@@ -83,8 +97,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   }
 
   await app.register(metaRoutes, { core, version: VERSION });
-  await app.register(portalRoutes, { portalToken });
-  await app.register(adminRoutes, { runtime, ...(opts.requireAdminToken ? { adminToken: portalToken } : {}) });
+  await app.register(portalRoutes, { portalToken, adminSession: access.adminSession });
+  await app.register(adminRoutes, { runtime, access });
   // Pulse's API: fastify routes the request and hands it, body unread, to the one pipeline the
   // msw handlers use too (auth, faults, parsing, validation, the operation, errors, request log).
   // The route schemas are registered for /openapi.json and for serializing answers.

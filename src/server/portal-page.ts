@@ -1,7 +1,8 @@
 /**
  * The webhook portal: one self-contained page (HTML, CSS and vanilla JS, no build step), a
- * client of the admin API under /_mock/. The link from POST /webhook carries the token, which
- * the page sends back as a bearer token.
+ * client of the admin API under /_mock/. The link from POST /webhook carries the portal token,
+ * which opens the page; the page's answer sets its admin session as an HttpOnly, SameSite=Strict
+ * cookie that the browser sends back to /_mock/ with every call (the page never sees a token).
  */
 export function portalPage(): string {
   return PAGE;
@@ -119,7 +120,6 @@ const PAGE = /* html */ `<!doctype html>
 <script>
 (() => {
   const EVENTS = ['job.created', 'job.processing', 'job.completed', 'job.failed', 'job.cancelled'];
-  const token = new URLSearchParams(location.search).get('token') || '';
   const $ = (id) => document.getElementById(id);
   const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
   const time = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '');
@@ -127,7 +127,7 @@ const PAGE = /* html */ `<!doctype html>
   const revealed = new Set();
 
   async function api(method, path, body) {
-    const res = await fetch(path, { method, headers: { authorization: 'Bearer ' + token, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const res = await fetch(path, { method, credentials: 'same-origin', headers: body ? { 'content-type': 'application/json' } : {}, ...(body ? { body: JSON.stringify(body) } : {}) });
     const json = await res.json().catch(() => ({}));
     if (!res.ok) throw new Error(json.error ? json.error.message : 'HTTP ' + res.status);
     return json;

@@ -8,6 +8,7 @@ import { controlsOver, PLACEHOLDER_API_KEY } from '../facade.js';
 import type { PulseMock, PulseMockOptions } from '../index.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import { buildApp } from './app.js';
+import { isLoopbackHost } from './guard.js';
 
 
 /** A listening mock with its insides, for the CLI and the scenario runner (not exported by the package). */
@@ -41,10 +42,13 @@ export async function startServer(config: MockConfig, extra: StartExtras = {}): 
     ...(extra.onAttempt ? { onAttempt: extra.onAttempt } : {}),
   });
   const portalToken = randomBytes(18).toString('base64url');
+  const adminToken = randomBytes(18).toString('base64url');
   const app = await buildApp({
     runtime,
     portalToken,
-    requireAdminToken: !isLoopback(config.host),
+    adminToken,
+    loopback: isLoopbackHost(config.host),
+    allowedHosts: config.allowedHosts,
     ...(extra.onRequestLog ? { onRequestLog: extra.onRequestLog } : {}),
     ...(extra.onInternalError ? { onInternalError: extra.onInternalError } : {}),
   });
@@ -59,6 +63,7 @@ export async function startServer(config: MockConfig, extra: StartExtras = {}): 
     port: address.port,
     apiKeyRequired: config.apiKey !== undefined,
     portalToken,
+    adminToken,
     close: () =>
       (closed ??= (async () => {
         const left = runtime.close();
@@ -67,8 +72,4 @@ export async function startServer(config: MockConfig, extra: StartExtras = {}): 
       })()),
   };
   return { mock, config, runtime, app };
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }

@@ -13,10 +13,14 @@ describe('defaults that protect', () => {
       const denied = await fetch(`${wide.url}/_mock/endpoints`);
       expect(denied.status).toBe(401);
       expect(((await denied.json()) as { error: { code: string } }).error.code).toBe('ADMIN_TOKEN_REQUIRED');
-      expect((await fetch(`${wide.url}/_mock/endpoints`, { headers: { authorization: `Bearer ${wide.portalToken}` } })).status).toBe(200);
-      // The portal link carries the token, so the page works as before.
-      const { link } = (await (await fetch(`${wide.url}/webhook`, { method: 'POST', headers: { 'x-api-key': 'k' } })).json()) as { link: string };
+      expect((await fetch(`${wide.url}/_mock/endpoints`, { headers: { authorization: `Bearer ${wide.adminToken}` } })).status).toBe(200);
+      // The portal link carries the portal token only: it opens the page, not the admin API.
+      const res = await fetch(`${wide.url}/webhook`, { method: 'POST', headers: { 'x-api-key': 'k' } });
+      const text = await res.text();
+      expect(text).not.toContain(wide.adminToken);
+      const link = (JSON.parse(text) as { link: string }).link;
       expect(new URL(link).searchParams.get('token')).toBe(wide.portalToken);
+      expect((await fetch(`${wide.url}/_mock/endpoints`, { headers: { authorization: `Bearer ${wide.portalToken}` } })).status).toBe(401);
     } finally {
       await wide.close();
     }

@@ -6,6 +6,7 @@ import { deliveryView } from '../../delivery/dispatcher.js';
 import { endpointView, type EndpointInput } from '../../delivery/endpoints.js';
 import { DELIVERY_STATES, type DeliveryStatus } from '../../delivery/types.js';
 import type { Runtime } from '../../runtime.js';
+import { checkAdminAccess, type AdminAccess } from '../guard.js';
 import { explain, type FaultRule } from '../../faults/fault-plan.js';
 import { parseFaultRules } from '../../faults/validate.js';
 
@@ -29,7 +30,7 @@ const EndpointPatch = Type.Partial(Type.Object(EndpointFields), { additionalProp
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 const tags = ['mock admin'];
 
-export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; adminToken?: string }> = async (app, { runtime, adminToken }) => {
+export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAccess }> = async (app, { runtime, access }) => {
   const { endpoints, dispatcher, core } = runtime;
   // `curl -X POST .../resend` sends no body at all: treat it as {} so optional bodies stay optional.
   app.addHook('preValidation', async (request) => {
@@ -40,15 +41,15 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; adminToken?: st
     route.schema = { ...route.schema, security: [] } as typeof route.schema;
   });
 
-  if (adminToken) {
-    // Off loopback, the admin API wants the token printed at start (also in the portal link).
-    app.addHook('onRequest', async (request) => {
-      const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
-      const given = bearer ?? (request.headers['x-pulse-mock-admin-token'] as string | undefined);
-      if (given !== adminToken)
-        throw errors.adminTokenRequired();
-    });
-  }
+  // Before the body is read: a page of another site changes nothing, with a body or without.
+  app.addHook('onRequest', (request, _reply, done) => {
+    try {
+      checkAdminAccess(request, access);
+    } catch (e) {
+      return done(e as Error);
+    }
+    done();
+  });
 
   const faultView = (r: FaultRule) => ({ ...r, explanation: explain(r) });
   const rulesFrom = (input: unknown, where: string) => {

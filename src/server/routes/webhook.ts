@@ -1,16 +1,21 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
+import { sameSecret } from '../../core/secrets.js';
+import { ADMIN_SESSION_COOKIE } from '../guard.js';
 import { portalPage } from '../portal-page.js';
 
 /** The portal page itself (no API key: the link's token is the credential). */
-export const portalRoutes: FastifyPluginAsync<{ portalToken: string }> = async (app, { portalToken }) => {
+export const portalRoutes: FastifyPluginAsync<{ portalToken: string; adminSession: string }> = async (app, { portalToken, adminSession }) => {
   app.get<{ Querystring: { token?: string } }>('/portal', { schema: { hide: true } }, async (request, reply) => {
-    const given = Buffer.from(String(request.query.token ?? ''));
-    const expected = Buffer.from(portalToken);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    if (!sameSecret(String(request.query.token ?? ''), portalToken)) {
       return reply.code(401).type('text/html').send(page('Portal link expired or invalid', '<p>Ask the API for a fresh link: <code>POST /webhook</code>.</p>'));
     }
-    return reply.type('text/html').header('cache-control', 'no-store').send(portalPage());
+    // The page's admin session: sent back only to /_mock by this origin's own pages (SameSite=Strict),
+    // unreadable by script (HttpOnly). The link's token opens the page; it is no admin token.
+    return reply
+      .type('text/html')
+      .header('cache-control', 'no-store')
+      .header('set-cookie', `${ADMIN_SESSION_COOKIE}=${adminSession}; Path=/_mock; HttpOnly; SameSite=Strict`)
+      .send(portalPage());
   });
 };
 
