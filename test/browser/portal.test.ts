@@ -14,11 +14,9 @@ let healthy = true;
 beforeAll(async () => {
   browser = await launchChromium();
   receiver = await startReceiver(() => (healthy ? { status: 200, body: 'thanks' } : { status: 500, body: 'receiver down' }));
-  mock = await createPulseMock({ port: 0, apiKey: 'sk_portal', retrySchedule: [] });
 });
 afterAll(async () => {
   await browser?.close();
-  await mock?.close();
   await receiver?.close();
 });
 afterEach(async () => {
@@ -34,7 +32,19 @@ async function openPortal(): Promise<Page> {
   return page;
 }
 
-describe('the webhook portal, in Chromium', { timeout: 90_000 }, () => {
+// Beyond loopback the page works through its session cookie alone (the admin API wants the
+// admin token); the mock listens on every interface there, and the browser uses 127.0.0.1.
+describe.each([
+  { where: 'on loopback', host: '127.0.0.1' },
+  { where: 'beyond loopback', host: '0.0.0.0' },
+])('the webhook portal, in Chromium, $where', { timeout: 90_000 }, ({ host }) => {
+  beforeAll(async () => {
+    mock = await createPulseMock({ port: 0, host, apiKey: 'sk_portal', retrySchedule: [] });
+  });
+  afterAll(async () => {
+    await mock?.close();
+  });
+
   it('adds an endpoint, sends a test event, rotates the secret, and resends a failed message', async () => {
     const p = await openPortal();
 
