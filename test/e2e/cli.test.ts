@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { runCli, startCli } from './cli-process.js';
 
@@ -93,6 +94,36 @@ describe('pulse-mock start', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^\[pulse-mock\] error: /);
     expect(lines[0]).toMatch(message);
+  });
+
+  it('answers only loopback names and --allowed-host on loopback; beyond it, prints the admin token that opens the admin API', async () => {
+    const status = (port: number, host: string, headers: Record<string, string> = {}) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/_mock/endpoints', headers: { host, ...headers } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject).end();
+      });
+    const local = await startCli([], { env: { PULSE_MOCK_ALLOWED_HOST: 'pulse-mock.test' } });
+    try {
+      expect(await status(local.ready.port, `pulse-mock.test:${local.ready.port}`)).toBe(200);
+      expect(await status(local.ready.port, `evil.example:${local.ready.port}`)).toBe(403);
+    } finally {
+      local.child.kill('SIGINT');
+      await local.exited;
+    }
+    // Every interface; this test talks to 127.0.0.1 only.
+    const wide = await startCli(['--host', '0.0.0.0']);
+    try {
+      expect(wide.ready.adminToken).toMatch(/^[\w-]{20,}$/);
+      expect(wide.ready.portal).not.toContain(wide.ready.adminToken);
+      expect(await status(wide.ready.port, 'pulse-mock:4050')).toBe(401);
+      expect(await status(wide.ready.port, 'pulse-mock:4050', { authorization: `Bearer ${wide.ready.adminToken}` })).toBe(200);
+    } finally {
+      wide.child.kill('SIGINT');
+      await wide.exited;
+    }
   });
 
   it('exits 2 with a clear message when the port is taken', async () => {
