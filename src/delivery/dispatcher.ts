@@ -3,7 +3,8 @@ import { systemClock, type Clock, type Timer } from '../clock.js';
 import { errors } from '../core/errors.js';
 import { DeliveryLog, type DeliveryFilter } from './delivery-log.js';
 import type { Endpoint, EndpointRegistry } from './endpoints.js';
-import { parseRetryAfter, type RetrySchedule } from './retry-schedule.js';
+import { decideAttempt } from './attempt-policy.js';
+import type { RetrySchedule } from './retry-schedule.js';
 import type { FaultEngine } from '../faults/fault-engine.js';
 import { signDelivery } from './signature-faults.js';
 import { headerNames, messageId, type HeaderPrefix } from './signing.js';
@@ -56,8 +57,6 @@ const NO_FAULTS: readonly string[] = Object.freeze([]);
 function flatString(s: string): string {
   return Buffer.from(s, 'utf8').toString('utf8');
 }
-
-const RETRY_AFTER_STATUSES = new Set([429, 502, 503, 504]);
 
 /**
  * Delivers every published event to each matching endpoint, signed, at least once, with
@@ -382,21 +381,18 @@ export class Dispatcher {
     d.attempts = d.attempts.length === 0 ? [attempt] : d.attempts.concat(attempt);
     if (d.attempts.length === 1) this.#releaseHeldBehind(d);
 
-    if (response && response.status >= 200 && response.status < 300) return this.#conclude(d, attempt, 'succeeded');
-    if (response?.status === 410) {
-      this.#o.endpoints.disable(ep.id, 'the endpoint answered 410 Gone');
-      return this.#conclude(d, attempt, 'failed', 'endpoint answered 410 Gone; the endpoint is now disabled');
+    const decision = decideAttempt(response ?? { error: attempt.error }, {
+      scheduledAttempts: d.scheduledAttempts,
+      trigger,
+      schedule: this.#o.schedule,
+      now: wall.now(),
+    });
+    if (decision.outcome === 'succeeded') return this.#conclude(d, attempt, 'succeeded');
+    if (decision.outcome === 'failed') {
+      if (decision.disableEndpoint) this.#o.endpoints.disable(ep.id, decision.disableEndpoint);
+      return this.#conclude(d, attempt, 'failed', decision.reason);
     }
-    if (response && /abort-message/i.test(response.header('webhook-delivery') ?? '')) {
-      return this.#conclude(d, attempt, 'failed', 'the receiver asked to stop retrying (webhook-delivery: abort-message)');
-    }
-    if (trigger !== 'scheduled') return this.#conclude(d, attempt, 'failed', `manual ${trigger} failed: ${describe(attempt)}`);
-    const scheduled = this.#o.schedule.delayAfter(d.scheduledAttempts);
-    if (scheduled === undefined) {
-      return this.#conclude(d, attempt, 'failed', `exhausted: ${d.scheduledAttempts} attempts failed, the last with ${describe(attempt)}`);
-    }
-    const retryAfter = response && RETRY_AFTER_STATUSES.has(response.status) ? parseRetryAfter(response.header('retry-after'), wall.now()) : undefined;
-    const delay = retryAfter !== undefined ? Math.min(retryAfter, this.#o.schedule.maxDelayMs) : scheduled;
+    const delay = decision.delayMs;
     attempt.retryInMs = delay;
     this.log.setStatus(d, 'pending');
     this.#scheduleAttempt(d, delay);
@@ -442,10 +438,6 @@ function internShort(body: string): string {
   if (known !== undefined) return known;
   if (shortBodies.size < 256) shortBodies.set(body, body);
   return body;
-}
-
-function describe(a: Attempt): string {
-  return a.status !== undefined ? `HTTP ${a.status}` : (a.error ?? 'no response');
 }
 
 /** The public view of a delivery, for the admin API and the portal. */
