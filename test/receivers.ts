@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { DeliveryLog } from '../src/delivery/delivery-log.js';
 
 /** A real HTTP consumer on 127.0.0.1, recording what it receives; its answers are scriptable. */
 export interface Received {
@@ -75,13 +76,9 @@ export async function startReceiver(answer: Receiver['answer'] = () => ({ status
   return receiver;
 }
 
-/** Polls `check` until it returns true, every 5 ms, for at most `timeoutMs` of real time. */
-export async function until(check: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+/** Awaits `check`, tested on every change of the delivery log (no polling); fails naming `what` after `timeoutMs` of real time. */
+export async function whenLog(log: DeliveryLog, check: () => boolean, what = 'condition', timeoutMs = 10_000): Promise<void> {
+  if (!(await log.until(check, timeoutMs))) throw new Error(`timed out waiting for ${what}`);
 }
 
 /** A port that was free a moment ago (for settings that must name a port before listening). */

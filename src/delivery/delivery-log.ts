@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.js';
 import { EvictionOrder } from '../core/eviction-order.js';
 import { TERMINAL_DELIVERY_STATES, type Delivery, type DeliveryStatus } from './types.js';
 
@@ -22,6 +23,8 @@ export class DeliveryLog {
 
   /** Called on every new delivery and state change (the state journal listens). */
   onChange?: (d: Delivery) => void;
+  /** Everyone else waiting on the log (scenarios, tests): called after `onChange`. */
+  readonly #watchers = new Set<(d: Delivery) => void>();
 
   constructor(private readonly max: number) {}
 
@@ -33,6 +36,7 @@ export class DeliveryLog {
     if (existing) for (let n = 2; this.#byKey.has((d.key = `${d.key.replace(/#again\d+$/, '')}#again${n}`)); n++);
     this.#byKey.set(d.key, d);
     this.onChange?.(d);
+    if (this.#watchers.size) for (const w of this.#watchers) w(d);
     this.#counts[d.status]++;
     if (TERMINAL_DELIVERY_STATES.has(d.status)) this.#eviction.finished(d.key);
     if (this.#byKey.size > this.max) this.#evictOne();
@@ -48,7 +52,33 @@ export class DeliveryLog {
     d.status = status;
     if (TERMINAL_DELIVERY_STATES.has(status)) this.#eviction.finished(d.key);
     this.onChange?.(d);
+    if (this.#watchers.size) for (const w of this.#watchers) w(d);
     if (this.#byKey.size > this.max) this.#evictOne();
+  }
+
+  /** Calls `listener` on every new delivery and state change; returns the unsubscribe. */
+  watch(listener: (d: Delivery) => void): () => void {
+    this.#watchers.add(listener);
+    return () => this.#watchers.delete(listener);
+  }
+
+  /**
+   * Resolves once `check()` holds, checking now and after every change to the log; resolves
+   * with false after `timeoutMs` of real time if it never does.
+   */
+  until(check: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (check()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        off();
+        timer.cancel();
+        resolve(ok);
+      };
+      const off = this.watch(() => {
+        if (check()) done(true);
+      });
+      const timer = systemClock.setTimeout(() => done(check()), timeoutMs);
+    });
   }
 
   get(key: string): Delivery | undefined {

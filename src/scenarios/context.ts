@@ -84,13 +84,9 @@ export function createContext(
       runtime.faults.set(rules);
     },
     async waitForDeliveries(filter, timeoutMs = 30_000): Promise<Delivery[]> {
-      const end = Date.now() + timeoutMs;
-      for (;;) {
-        const got = finished(filter);
-        if (got.length >= filter.count) return got;
-        if (Date.now() > end) return got;
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      // Checked on every change of the delivery log, not on a timer.
+      await runtime.dispatcher.log.until(() => finished(filter).length >= filter.count, timeoutMs);
+      return finished(filter);
     },
     deliveries: (f = {}) => runtime.dispatcher.log.list(f),
     requests: (f = {}) => runtime.requests.list(f),

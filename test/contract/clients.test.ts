@@ -43,13 +43,10 @@ async function sdkCall(path: string, init: RequestInit = {}) {
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 
+/** The job's final answer: awaited through the mock's events, then read as the SDK reads it. */
 async function pollUntilDone(jobId: string) {
-  for (let i = 0; i < 200; i++) {
-    const { body } = await sdkCall(`/job/${encodeURIComponent(jobId)}`);
-    if (['completed', 'failed', 'canceled'].includes(body.status)) return body;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`job ${jobId} did not finish`);
+  await mock.waitForJob(jobId);
+  return (await sdkCall(`/job/${encodeURIComponent(jobId)}`)).body;
 }
 
 describe('the official TS SDK request shapes', () => {

@@ -2,16 +2,19 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runCli, startCli } from './cli-process.js';
 
+/** Polls as a client in another process must (the CLI is one): through vi.waitFor, bounded. */
 async function pollUntilDone(url: string, key: string, id: string) {
-  for (let i = 0; i < 300; i++) {
-    const job = (await (await fetch(`${url}/job/${id}`, { headers: { 'x-api-key': key } })).json()) as { status: string };
-    if (job.status === 'completed' || job.status === 'failed') return job;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('job did not finish in time');
+  return vi.waitFor(
+    async () => {
+      const job = (await (await fetch(`${url}/job/${id}`, { headers: { 'x-api-key': key } })).json()) as { status: string };
+      expect(['completed', 'failed']).toContain(job.status);
+      return job;
+    },
+    { timeout: 6_000, interval: 20 },
+  );
 }
 
 describe('pulse-mock start', () => {
@@ -159,8 +162,7 @@ describe('pulse-mock start --webhook-url', () => {
       expect(new Webhook(cli.ready.webhookSecret).verify(good!.body, good!.headers as Record<string, string>)).toMatchObject({ type: 'job.created' });
       // Three events (created, processing, completed), eight attempts each.
       await failing.waitFor(24, 15_000);
-      const { until } = await import('../receivers.js');
-      await until(() => cli.lines.filter((l) => l.includes('"outcome":"failed"')).length === 3, 10_000, 'exhaustion lines');
+      await vi.waitFor(() => expect(cli.lines.filter((l) => l.includes('"outcome":"failed"')), 'exhaustion lines').toHaveLength(3), { timeout: 10_000 });
       const deliveries = cli.lines
         .map((l) => JSON.parse(l))
         .filter((e) => e.event === 'delivery' && e.endpointId === cli.ready.endpoints[0].id && e.type === 'job.created');

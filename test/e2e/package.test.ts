@@ -84,14 +84,15 @@ describe('the published package', () => {
     writeFileSync(
       join(dir, 'msw-test.mjs'),
       `import { setupServer } from 'msw/node';
-import { createPulseHandlers } from 'pulse-mock/msw';
+import { createPulseMsw } from 'pulse-mock/msw';
 import { signWebhook } from 'pulse-mock/testing';
-const server = setupServer(...createPulseHandlers({ apiKey: 'k', processingMs: 10, queueMs: 5 }));
+const pulse = createPulseMsw({ apiKey: 'k', processingMs: 10, queueMs: 5 });
+const server = setupServer(...pulse.handlers);
 server.listen({ onUnhandledRequest: 'error' });
 const res = await fetch('https://api.runpulse.com/extract', { method: 'POST', headers: { 'x-api-key': 'k', 'content-type': 'application/json' }, body: JSON.stringify({ file_url: 'https://e.com/invoice.pdf', async: true }) });
 const { job_id } = await res.json();
-let job;
-for (let i = 0; i < 100; i++) { job = await (await fetch('https://api.runpulse.com/job/' + job_id, { headers: { 'x-api-key': 'k' } })).json(); if (job.status === 'completed') break; await new Promise((r) => setTimeout(r, 10)); }
+await pulse.waitForJob(job_id);
+const job = await (await fetch('https://api.runpulse.com/job/' + job_id, { headers: { 'x-api-key': 'k' } })).json();
 const signed = signWebhook({ type: 'job.completed', data: { job_id } }, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
 console.log(JSON.stringify({ status: job.status, invoice: /INVOICE/.test(job.result.markdown), signature: signed.headers['webhook-signature'].startsWith('v1,') }));
 server.close();

@@ -3,7 +3,7 @@ import { Webhook as SvixWebhook } from 'svix';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { json, testApp, type TestApp } from '../helpers.js';
-import { startReceiver, until, type Receiver } from '../receivers.js';
+import { startReceiver, whenLog, type Receiver } from '../receivers.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const open: { close(): Promise<unknown> }[] = [];
@@ -25,7 +25,7 @@ async function runJob(t: TestApp, headers: Record<string, string> = {}) {
 
 /** Advances mock time step by step, letting real HTTP attempts finish in between. */
 async function advanceSettled(t: TestApp, ms: number, step = ms) {
-  const settled = () => until(() => t.runtime.dispatcher.log.counts().sending === 0, 10_000, 'attempts in flight');
+  const settled = () => whenLog(t.runtime.dispatcher.log, () => t.runtime.dispatcher.log.counts().sending === 0, 'attempts in flight', 10_000);
   for (let done = 0; done < ms; done += step) {
     await settled();
     await t.clock.advance(Math.min(step, ms - done));
@@ -117,14 +117,14 @@ describe('retries (Svix semantics)', () => {
     const d = t.runtime.dispatcher.log.list({ eventType: 'job.created' })[0]!;
     const schedule = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
     for (const [i, delay] of schedule.entries()) {
-      await until(() => d.status === 'pending' && d.attempts.length === i + 1, 5000, `attempt ${i + 1}`);
+      await whenLog(t.runtime.dispatcher.log, () => d.status === 'pending' && d.attempts.length === i + 1, `attempt ${i + 1}`, 5000);
       expect(d.attempts[i]?.retryInMs).toBe(delay);
       await t.clock.advance(delay - 1);
       expect(d.attempts).toHaveLength(i + 1); // not a millisecond early
       await wall.advance(delay);
       await t.clock.advance(1);
     }
-    await until(() => d.status === 'failed', 5000, 'exhaustion');
+    await whenLog(t.runtime.dispatcher.log, () => d.status === 'failed', 'exhaustion', 5000);
     expect(d.attempts).toHaveLength(8);
     expect(d.reason).toMatch(/exhausted: 8 attempts failed, the last with HTTP 500/);
     // One webhook-id throughout; a fresh timestamp (and so signature) per attempt.
@@ -150,12 +150,12 @@ describe('retries (Svix semantics)', () => {
     await runJob(t, { 'x-pulse-mock-processing-ms': '86400000' });
     await receiver.waitFor(1);
     const d = t.runtime.dispatcher.log.list({ eventType: 'job.created' })[0]!;
-    await until(() => d.status === 'pending' && d.attempts.length === 1);
+    await whenLog(t.runtime.dispatcher.log, () => d.status === 'pending' && d.attempts.length === 1);
     expect(d.attempts[0]?.retryInMs).toBe(42_000);
     await t.clock.advance(41_999);
     expect(d.attempts).toHaveLength(1);
     await t.clock.advance(1);
-    await until(() => d.status === 'succeeded');
+    await whenLog(t.runtime.dispatcher.log, () => d.status === 'succeeded');
   });
 
   it('disables the endpoint on 410 Gone: nothing more is sent to it', async () => {
@@ -190,7 +190,7 @@ describe('retries (Svix semantics)', () => {
     await runJob(t, { 'x-pulse-mock-processing-ms': '86400000' });
     await receiver.waitFor(1);
     const d = t.runtime.dispatcher.log.list({ eventType: 'job.created' })[0]!;
-    await until(() => d.status === 'pending' && d.attempts.length === 1);
+    await whenLog(t.runtime.dispatcher.log, () => d.status === 'pending' && d.attempts.length === 1);
     expect(d.attempts[0]?.status).toBe(302);
     expect(d.attempts[0]?.retryInMs).toBe(5000);
     expect(other.received).toHaveLength(0);
@@ -203,7 +203,7 @@ describe('retries (Svix semantics)', () => {
       await receiver.waitFor(1);
       return t.runtime.dispatcher.log.list({ eventType: 'job.created' })[0]!;
     })();
-    await until(() => d.attempts.length === 1, 5000, 'timeout');
+    await whenLog(t.runtime.dispatcher.log, () => d.attempts.length === 1, 'timeout', 5000);
     expect(d.attempts[0]?.error).toMatch(/^timeout: no response within 150 ms/);
     await advanceSettled(t, 5000);
     expect(d.status).toBe('succeeded');
@@ -242,7 +242,7 @@ describe('retries (Svix semantics)', () => {
     const { receiver, t } = await setup({}, () => ({ status: 500 }));
     await runJob(t, { 'x-pulse-mock-processing-ms': '86400000' });
     await receiver.waitFor(1);
-    await until(() => t.runtime.dispatcher.log.counts().pending === 1 && t.runtime.dispatcher.log.counts().sending === 0);
+    await whenLog(t.runtime.dispatcher.log, () => t.runtime.dispatcher.log.counts().pending === 1 && t.runtime.dispatcher.log.counts().sending === 0);
     expect(t.runtime.close()).toEqual({ pending: 1, sending: 0 });
   });
 });
@@ -260,7 +260,7 @@ describe('secret rotation', () => {
     for (const secret of [rotated.secret, SECRET]) expect(new SvixWebhook(secret).verify(during!.body, during!.headers as Record<string, string>)).toBeTruthy();
 
     await t.clock.advance(90_000);
-    await until(() => receiver.received.length === 2); // job.processing, after the 60 s window
+    await receiver.waitFor(2); // job.processing, after the 60 s window
     const after = receiver.received[1]!;
     expect(String(after.headers['webhook-signature']).split(' ')).toHaveLength(1);
     expect(new StandardWebhook(rotated.secret).verify(after.body, after.headers as Record<string, string>)).toBeTruthy();
@@ -285,7 +285,7 @@ describe('delivery log and admin API', () => {
     up = true;
     const resent = await t.app.inject({ method: 'POST', url: `/_mock/messages/${first.id}/resend` });
     expect(resent.statusCode).toBe(202);
-    await until(() => t.runtime.dispatcher.log.list({ messageId: first.id })[0]?.status === 'succeeded');
+    await whenLog(t.runtime.dispatcher.log, () => t.runtime.dispatcher.log.list({ messageId: first.id })[0]?.status === 'succeeded');
     const again = receiver.received.filter((r) => r.headers['webhook-id'] === first.id);
     expect(again).toHaveLength(2);
     expect(again[1]?.body).toBe(again[0]?.body);
@@ -293,7 +293,7 @@ describe('delivery log and admin API', () => {
     const ep = t.runtime.endpoints.list()[0]!;
     const rec = (await t.app.inject({ method: 'POST', url: `/_mock/endpoints/${ep.id}/recover`, payload: { since: new Date(0).toISOString() } })).json();
     expect(rec.recovered).toBe(2);
-    await until(() => t.runtime.dispatcher.log.counts().succeeded === 3);
+    await whenLog(t.runtime.dispatcher.log, () => t.runtime.dispatcher.log.counts().succeeded === 3);
     expect((await t.app.inject({ method: 'GET', url: `/_mock/messages/${first.id}` })).json().data[0].attempts.map((a: { trigger: string }) => a.trigger)).toEqual([
       'scheduled',
       'resend',
@@ -363,7 +363,7 @@ describe('webhook backlog (--max-backlog)', () => {
     const got = await receiver.waitFor(36, 20_000);
     const jobsSeen = new Set(got.map((r) => (JSON.parse(r.body) as { data: { job_id: string } }).data.job_id));
     expect([...jobsSeen].sort()).toEqual([...ids].sort());
-    await until(() => t.runtime.dispatcher.log.counts().succeeded === 36, 10_000, 'all 36 deliveries succeeded');
+    await whenLog(t.runtime.dispatcher.log, () => t.runtime.dispatcher.log.counts().succeeded === 36, 'all 36 deliveries succeeded', 10_000);
     expect(t.runtime.dispatcher.log.counts()).toMatchObject({ succeeded: 36, pending: 0, sending: 0, failed: 0 });
   }, 30_000);
 
@@ -373,7 +373,7 @@ describe('webhook backlog (--max-backlog)', () => {
     const counter = countHeld(t);
     for (let i = 0; i < 10; i++) {
       await runJob(t);
-      await until(() => t.runtime.dispatcher.log.counts().sending === 0, 10_000, 'attempts made');
+      await whenLog(t.runtime.dispatcher.log, () => t.runtime.dispatcher.log.counts().sending === 0, 'attempts made', 10_000);
     }
     expect(t.runtime.dispatcher.log.counts().pending).toBeGreaterThanOrEqual(10); // waiting for their retry
     expect(counter.held).toBe(0);

@@ -2,7 +2,7 @@ import { Webhook as SvixWebhook } from 'svix';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SIGNATURE_FAULTS, type FaultRule } from '../../src/faults/fault-plan.js';
 import { json, testApp, type TestApp } from '../helpers.js';
-import { startReceiver, until, type Receiver } from '../receivers.js';
+import { startReceiver, whenLog, type Receiver } from '../receivers.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const open: { close(): Promise<unknown> }[] = [];
@@ -19,7 +19,7 @@ async function setup(faults: FaultRule[], options: Record<string, unknown> = {})
 const submit = async (t: TestApp, headers: Record<string, string> = {}) =>
   (await json(t.app, 'POST', '/extract', { file_url: 'https://e.com/invoice.pdf', async: true }, headers)).json().job_id as string;
 async function settle(t: TestApp, ms: number, step = 100) {
-  const idle = () => until(() => t.runtime.dispatcher.log.counts().sending === 0, 10_000, 'attempts in flight');
+  const idle = () => whenLog(t.runtime.dispatcher.log, () => t.runtime.dispatcher.log.counts().sending === 0, 'attempts in flight', 10_000);
   for (let done = 0; done < ms; done += step) {
     await idle();
     await t.clock.advance(Math.min(step, ms - done));
@@ -49,7 +49,7 @@ describe('signature faults, as the svix verifier sees them', () => {
     if (err === null) expect(verify(r!)).toMatchObject({ type: 'job.created' });
     else expect(() => verify(r!)).toThrow(err);
     const d = t.runtime.dispatcher.log.list()[0]!;
-    await until(() => d.attempts.length === 1);
+    await whenLog(t.runtime.dispatcher.log, () => d.attempts.length === 1);
     expect(d.attempts[0]?.fault).toContain(`bad signature: ${variant}`);
     if (variant === 'tampered-body') expect(JSON.parse(r!.body).data.status).toBe('failed'); // was "pending" when signed
     if (variant === 'unknown-version') expect(r!.headers['webhook-signature']).toMatch(/^v2,/);
@@ -131,7 +131,7 @@ describe('delivery faults on a real receiver', () => {
       const target = t.runtime.endpoints.list()[0]!.id;
       t.runtime.faults.set([{ fault: { kind: 'drop' }, scope: { endpointId: target }, when: { probability: 0.5 } }]);
       for (let i = 0; i < 20; i++) await submit(t);
-      await until(() => t.runtime.dispatcher.log.counts().pending + t.runtime.dispatcher.log.counts().sending === 0);
+      await whenLog(t.runtime.dispatcher.log, () => t.runtime.dispatcher.log.counts().pending + t.runtime.dispatcher.log.counts().sending === 0);
       const log = t.runtime.dispatcher.log.list();
       expect(log.filter((d) => d.endpointId !== target).every((d) => d.status === 'succeeded')).toBe(true);
       return log.filter((d) => d.status === 'dropped').map((d) => d.messageId);

@@ -78,7 +78,7 @@ describe('pulse-mock/msw', () => {
     const limited = await call('GET', `/job/${job_id}`);
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('3');
-    await new Promise((r) => setTimeout(r, 150));
+    await pulse.waitForJob(job_id);
     expect(await (await call('GET', `/job/${job_id}`)).json()).toMatchObject({ status: 'failed', error: expect.any(String) });
     expect(pulse.requests({ route: 'poll' }).map((r) => r.status)).toEqual([429, 200]);
   });

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { json, testApp, type TestApp } from '../helpers.js';
-import { until } from '../receivers.js';
+import { whenLog } from '../receivers.js';
 import { pythonPath } from '../../scripts/test-deps.js';
 
 /**
@@ -45,7 +45,7 @@ async function deliverJob(url: string) {
   const jobId = (await json(t.app, 'POST', '/extract', { file_url: 'https://e.com/invoice.pdf', async: true })).json().job_id as string;
   await t.clock.advance(20);
   const log = t.runtime.dispatcher.log;
-  await until(() => log.counts().succeeded + log.counts().failed === 3, 10_000, 'three deliveries');
+  await whenLog(log, () => log.counts().succeeded + log.counts().failed === 3, 'three deliveries', 10_000);
   return { t, jobId, statuses: log.list().map((d) => d.attempts[0]?.status) };
 }
 
@@ -54,7 +54,7 @@ describe("the seed's Flask consumer with its verify_webhook", () => {
     const consumer = await startConsumer(SECRET.slice('whsec_'.length));
     const { jobId, statuses } = await deliverJob(consumer.url);
     expect(statuses).toEqual([200, 200, 200]);
-    await until(() => consumer.lines.length === 3);
+    await vi.waitFor(() => expect(consumer.lines).toHaveLength(3), { timeout: 10_000 });
     expect(consumer.lines.map((l) => JSON.parse(l))).toEqual([
       { received: 'job.created', job_id: jobId },
       { received: 'job.processing', job_id: jobId },
@@ -76,7 +76,7 @@ describe("the seed's Flask consumer with its verify_webhook", () => {
     // The old secret stays second in the header; the consumer still holds the old key.
     t.runtime.endpoints.rotateSecret(ep.id, 60_000);
     await json(t.app, 'POST', '/extract', { file_url: 'https://e.com/invoice.pdf', async: true });
-    await until(() => t.runtime.dispatcher.log.counts().failed === 1, 10_000);
+    await whenLog(t.runtime.dispatcher.log, () => t.runtime.dispatcher.log.counts().failed === 1, 'condition', 10_000);
     expect(t.runtime.dispatcher.log.list()[0]?.attempts[0]?.status).toBe(401);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { startReceiver } from '../receivers.js';
 import { report } from './report.js';
 import { startFromOptions } from '../../src/server/start.js';
-import { until } from '../receivers.js';
+import { whenLog } from '../receivers.js';
 import { startFaultyConsumers, type Behaviour } from './consumer-faults.js';
 
 /**
@@ -38,7 +38,7 @@ export async function runConsumerFaults(jobs: number) {
     }
     const log = runtime.dispatcher.log;
     const expected = jobs * 3 * behaviours.length;
-    await until(() => log.size === expected && log.counts().pending + log.counts().sending === 0, 120_000, 'every delivery final');
+    await whenLog(log, () => log.size === expected && log.counts().pending + log.counts().sending === 0, 'every delivery final', 120_000);
     const byEndpoint = Object.fromEntries(
       behaviours.map((b) => {
         const ep = mock.endpoints.list().find((e) => e.url === consumers.urls[b])!;
@@ -99,7 +99,7 @@ export async function runLoad(jobs: number) {
     );
     const log = runtime.dispatcher.log;
     const expected = jobs * 5 * 3;
-    await until(() => log.size === expected && log.counts().pending + log.counts().sending === 0, 120_000, 'all deliveries final');
+    await whenLog(log, () => log.size === expected && log.counts().pending + log.counts().sending === 0, 'all deliveries final', 120_000);
     const received = sinks.reduce((n, s) => n + s.received.length, 0);
     latencies.sort((a, b) => a - b);
     return { expected, counts: log.counts(), received, p99: latencies[Math.floor(latencies.length * 0.99)] ?? 0 };

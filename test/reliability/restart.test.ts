@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'svix';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { startCli } from '../e2e/cli-process.js';
-import { startReceiver, until } from '../receivers.js';
+import { startReceiver } from '../receivers.js';
 import { report } from './report.js';
 
 describe('--state FILE across kill -9', () => {
@@ -22,7 +22,11 @@ describe('--state FILE across kill -9', () => {
     const submit = async (url: string, headers: Record<string, string> = {}) =>
       ((await (await fetch(`${url}/extract`, { method: 'POST', headers: { 'x-api-key': 'k', 'content-type': 'application/json', ...headers }, body: JSON.stringify({ file_url: 'https://e.com/invoice.pdf', async: true }) })).json()) as { job_id: string }).job_id;
     const ids = [await submit(first.ready.url), await submit(first.ready.url), await submit(first.ready.url, { 'x-pulse-mock-outcome': 'failed' })];
-    await new Promise((r) => setTimeout(r, 400)); // jobs now processing; deliveries failing and pending
+    // Jobs now processing; deliveries failing and pending: as the CLI's own lines say.
+    await vi.waitFor(() => {
+      expect(first.lines.filter((l) => l.includes('"event":"job"') && l.includes('"type":"job.processing"'))).toHaveLength(3);
+      expect(first.lines.some((l) => l.includes('"event":"delivery"'))).toBe(true);
+    }, { timeout: 10_000, interval: 20 });
     first.child.kill('SIGKILL');
     await first.exited;
     expect(readFileSync(state, 'utf8')).toContain(ids[0]);
@@ -43,19 +47,21 @@ describe('--state FILE across kill -9', () => {
       await admin('DELETE', `/endpoints/${String(added.id)}`);
       const statuses = async () =>
         Promise.all(ids.map(async (id) => ((await (await fetch(`${second.ready.url}/job/${id}`, { headers: { 'x-api-key': 'k' } })).json()) as { status: string }).status));
-      let s: string[] = [];
-      for (let i = 0; i < 200 && !(s.length && s.every((x) => x === 'completed' || x === 'failed')); i++) {
-        s = await statuses();
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(s).toEqual(['completed', 'completed', 'failed']);
+      const s = await vi.waitFor(
+        async () => {
+          const now = await statuses();
+          expect(now).toEqual(['completed', 'completed', 'failed']);
+          return now;
+        },
+        { timeout: 10_000, interval: 50 },
+      );
       // Every event of every job that was accepted before the crash reaches the consumer, signed with the same secret.
       const wanted = ids.flatMap((id, i) => ['job.created', 'job.processing', i === 2 ? 'job.failed' : 'job.completed'].map((t) => `${id} ${t}`));
       const got = () => new Set(receiver.received.map((r) => {
         const e = new Webhook(secret).verify(r.body, r.headers as Record<string, string>) as { type: string; data: { job_id: string } };
         return `${e.data.job_id} ${e.type}`;
       }));
-      await until(() => wanted.every((w) => got().has(w)), 20_000, 'every pre-crash event delivered');
+      await vi.waitFor(() => expect(wanted.filter((w) => !got().has(w)), 'every pre-crash event delivered').toEqual([]), { timeout: 20_000, interval: 100 });
       report('restart', { restartsSurvived: 1, jobsBeforeCrash: ids.length, jobsAfter: s.length, eventsExpected: wanted.length, eventsDelivered: wanted.filter((w) => got().has(w)).length, lost: wanted.filter((w) => !got().has(w)).length });
     } finally {
       second.child.kill('SIGTERM');
