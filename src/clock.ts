@@ -127,6 +127,16 @@ export function wallDelay(ms: number): Promise<void> {
   return new Promise((resolve) => globalThis.setTimeout(resolve, ms));
 }
 
+/**
+ * A real-time deadline for someone who awaits (`waitForJob`, `waitForDelivery`): unlike the
+ * system clock's timers it keeps the process alive, so a script awaiting a job does not exit
+ * before the job's own (unref'd) timers fire.
+ */
+export function awaitedDeadline(fn: () => void, ms: number): Timer {
+  const handle = globalThis.setTimeout(fn, Math.max(0, ms));
+  return { cancel: () => globalThis.clearTimeout(handle) };
+}
+
 /** Starts a monotonic stopwatch; the function it returns gives the whole milliseconds since. */
 export function stopwatch(): () => number {
   const start = performance.now();

@@ -1,4 +1,4 @@
-import { systemClock } from './clock.js';
+import { awaitedDeadline } from './clock.js';
 import { TERMINAL_STATUSES, type JobEventListener, type JobStatus } from './core/events.js';
 import type { JobRecord } from './core/job-store.js';
 import type { RequestRecord } from './core/request-log.js';
@@ -125,7 +125,7 @@ export function controlsOver(current: () => Runtime, apiKey: string): PulseMockC
           timer.cancel();
           resolve(j);
         });
-        const timer = systemClock.setTimeout(() => {
+        const timer = awaitedDeadline(() => {
           off();
           reject(new Error(`[pulse-mock] job ${jobId} did not reach ${status ?? 'a final status'} within ${timeoutMs} ms; it is ${core.jobs.get(jobId)?.status ?? 'unknown to the mock'}`));
         }, timeoutMs);

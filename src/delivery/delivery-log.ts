@@ -1,4 +1,4 @@
-import { systemClock } from '../clock.js';
+import { awaitedDeadline } from '../clock.js';
 import { EvictionOrder } from '../core/eviction-order.js';
 import { TERMINAL_DELIVERY_STATES, type Delivery, type DeliveryStatus } from './types.js';
 
@@ -77,7 +77,7 @@ export class DeliveryLog {
       const off = this.watch(() => {
         if (check()) done(true);
       });
-      const timer = systemClock.setTimeout(() => done(check()), timeoutMs);
+      const timer = awaitedDeadline(() => done(check()), timeoutMs);
     });
   }
 

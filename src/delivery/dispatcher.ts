@@ -1,5 +1,5 @@
 import Denque from 'denque';
-import { systemClock, type Clock, type Timer } from '../clock.js';
+import { awaitedDeadline, systemClock, type Clock, type Timer } from '../clock.js';
 import { errors } from '../core/errors.js';
 import { DeliveryLog, type DeliveryFilter } from './delivery-log.js';
 import type { Endpoint, EndpointRegistry } from './endpoints.js';
@@ -236,7 +236,7 @@ export class Dispatcher {
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { test, resolve };
       this.#waiters.push(waiter);
-      const timer = this.#o.wallClock.setTimeout(() => {
+      const timer = awaitedDeadline(() => {
         this.#waiters = this.#waiters.filter((w) => w !== waiter);
         reject(new Error(`[pulse-mock] no matching delivery finished within ${timeoutMs} ms`));
       }, timeoutMs);
