@@ -23,12 +23,15 @@ describe('--state FILE across kill -9', () => {
       ((await (await fetch(`${url}/extract`, { method: 'POST', headers: { 'x-api-key': 'k', 'content-type': 'application/json', ...headers }, body: JSON.stringify({ file_url: 'https://e.com/invoice.pdf', async: true }) })).json()) as { job_id: string }).job_id;
     const ids = [await submit(first.ready.url), await submit(first.ready.url), await submit(first.ready.url, { 'x-pulse-mock-outcome': 'failed' })];
     // Jobs now processing; deliveries failing and pending: as the CLI's own lines say.
-    await vi.waitFor(() => {
-      expect(first.lines.filter((l) => l.includes('"event":"job"') && l.includes('"type":"job.processing"'))).toHaveLength(3);
-      expect(first.lines.some((l) => l.includes('"event":"delivery"'))).toBe(true);
-    }, { timeout: 10_000, interval: 20 });
-    first.child.kill('SIGKILL');
-    await first.exited;
+    try {
+      await vi.waitFor(() => {
+        expect(first.lines.filter((l) => l.includes('"event":"job"') && l.includes('"type":"job.processing"'))).toHaveLength(3);
+        expect(first.lines.some((l) => l.includes('"event":"delivery"'))).toBe(true);
+      }, { timeout: 10_000, interval: 20 });
+    } finally {
+      first.child.kill('SIGKILL'); // the crash under test, and never a process left behind
+      await first.exited;
+    }
     expect(readFileSync(state, 'utf8')).toContain(ids[0]);
 
     const receiver = await startReceiver(() => ({ status: 200 }), port);
