@@ -33,6 +33,9 @@ export interface PipelineOptions {
   onInternalError?: (err: unknown) => void;
 }
 
+/** Compiled validators by schema object, shared by every pipeline (msw's reset() makes a new one). */
+const validators = new WeakMap<object, Validator>();
+
 /**
  * The one way a request to Pulse's API is served, by the fastify server and by the msw
  * handlers alike. In order: the API key; API fault rules (each authenticated request to a route
@@ -40,9 +43,6 @@ export interface PipelineOptions {
  * parameters; the body, read within the body limit, parsed and validated against the route's
  * schema; the operation; Pulse's error shape for every refusal; the request log.
  */
-/** Compiled validators by schema object, shared by every pipeline (msw's reset() makes a new one). */
-const validators = new WeakMap<object, Validator>();
-
 export class RequestPipeline {
   constructor(
     readonly runtime: Runtime,
