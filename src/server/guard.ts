@@ -58,9 +58,16 @@ export function cookieValue(header: string | undefined, name: string): string | 
 /** Refuses, on every route, a Host that is not loopback's or allowed: DNS rebinding. Only while listening on loopback. */
 export function registerHostGuard(app: FastifyInstance, allowedHosts: readonly string[]): void {
   const allowed = new Set(allowedHosts.map((h) => h.toLowerCase()));
+  // This runs on every request, and a client sends the same Host every time: remember the
+  // answers for the few Host values seen, so only a new one is parsed (bounded: a flood of
+  // made-up names is parsed each time, never stored past the cap).
+  const known = new Set<string>();
   app.addHook('onRequest', (request, _reply, done) => {
     const host = request.headers.host;
-    done(hostAllowed(host, allowed) ? undefined : errors.hostNotAllowed(host ?? ''));
+    if (host !== undefined && known.has(host)) return done();
+    if (!hostAllowed(host, allowed)) return done(errors.hostNotAllowed(host ?? ''));
+    if (host !== undefined && known.size < 64) known.add(host);
+    done();
   });
 }
 
