@@ -1,6 +1,7 @@
 import { scaledClock, systemClock, type Clock } from './clock.js';
 import type { MockConfig } from './config.js';
 import { PulseCore } from './core/pulse-core.js';
+import { builtInOperations, type Operations } from './operations/index.js';
 import { RequestLog } from './core/request-log.js';
 import { FaultEngine } from './faults/fault-engine.js';
 import { StateJournal, type RestoredState } from './state-journal.js';
@@ -21,6 +22,8 @@ import { VERSION } from './version.js';
 export interface Runtime {
   config: MockConfig;
   core: PulseCore;
+  /** The operation modules, registered with the core. */
+  operations: Operations;
   endpoints: EndpointRegistry;
   dispatcher: Dispatcher;
   faults: FaultEngine;
@@ -64,6 +67,7 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
     clock,
     restored?.starts ?? 0,
   );
+  const operations = builtInOperations(core);
   const endpoints = new EndpointRegistry(clock, new IdSequence(`${config.seed}/endpoints/${restored?.starts ?? 0}`));
   for (const ep of restored?.endpoints ?? []) endpoints.restore(ep);
   // A restart keeps the secret the consumer already has.
@@ -94,7 +98,8 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
     const { journal } = opened;
     for (const ep of endpoints.list()) journal.endpoint(ep.id, ep);
     for (const d of restored.deliveries) dispatcher.restore(d);
-    for (const job of restored.jobs) core.restoreJob(job);
+    // A job of a kind this version does not know stays in the file, and is counted, not run.
+    restored.unknownKindJobs = restored.jobs.filter((job) => !core.restoreJob(job)).length;
     endpoints.onChange = (id, ep) => journal.endpoint(id, ep);
     dispatcher.log.onChange = (d) => journal.delivery(d);
     core.onEvent((e) => {
@@ -119,6 +124,7 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
   return {
     config,
     core,
+    operations,
     endpoints,
     dispatcher,
     faults,

@@ -26,6 +26,16 @@ export interface RestoredState {
   deliveries: Delivery[];
   /** Lines that could not be read (a write torn by a crash). */
   skipped: number;
+  /** Jobs of a kind this version does not register: kept in the file, not run (set by the runtime). */
+  unknownKindJobs?: number;
+}
+
+/** Records from before jobs had kinds (0.1.x) were all extracts, with the recipe at the top level. */
+function withKind(job: JobRecord): JobRecord {
+  if (job.kind !== undefined) return job;
+  const { request, document, extractionId, largeResultFetched, ...rest } = job as unknown as JobRecord & Record<string, unknown>;
+  const pages = (document as { pages?: unknown[] } | undefined)?.pages?.length ?? 0;
+  return { ...rest, kind: 'extract', pages, data: { request, document, extractionId, largeResultFetched } } as JobRecord;
 }
 
 export class StateJournal {
@@ -48,7 +58,7 @@ export class StateJournal {
           continue;
         }
         if (e.k === 'start') starts = Math.max(starts, e.n);
-        else if (e.k === 'job') jobs.set(e.job.id, e.job);
+        else if (e.k === 'job') jobs.set(e.job.id, withKind(e.job));
         else if (e.k === 'job-status') {
           const j = jobs.get(e.id);
           if (j) Object.assign(j, { status: e.status, updatedAt: e.updatedAt }, e.error !== undefined ? { error: e.error } : {});

@@ -70,7 +70,7 @@ export class RequestPipeline {
         fields = parsed.value as Record<string, unknown>;
         upload = parsed.upload;
       }
-      const out = await spec.handle({ core, params: req.params, fields, ...(upload ? { upload } : {}), header: req.header, baseUrl: req.baseUrl, portalToken: this.options.portalToken });
+      const out = await spec.handle({ core, operations: this.runtime.operations, params: req.params, fields, ...(upload ? { upload } : {}), header: req.header, baseUrl: req.baseUrl, portalToken: this.options.portalToken });
       res = { status: out.status, headers: {}, body: out.body };
     } catch (e) {
       if (!(e instanceof PulseMockError)) (this.options.onInternalError ?? reportInternalError)(e);

@@ -2,6 +2,7 @@ import type { CoreResponse, PulseCore } from '../core/pulse-core.js';
 import type { UploadedFile } from '../core/extract-request.js';
 import { overridesFrom } from '../core/overrides.js';
 import type { ApiRoute } from '../faults/fault-plan.js';
+import type { Operations } from '../operations/index.js';
 import type { Schema } from './json-schema.js';
 import { Type } from './json-schema.js';
 import { AsyncSubmissionResponse, CancelResponse, ExtractResponse, extractBody, JobIdParams, JobStatusResponse, WebhookLinkResponse } from './schemas.js';
@@ -9,6 +10,8 @@ import { AsyncSubmissionResponse, CancelResponse, ExtractResponse, extractBody, 
 /** What a route's operation gets: the request's parsed parts, after auth, faults and validation. */
 export interface ApiCall {
   core: PulseCore;
+  /** The operation modules (extract, ...). */
+  operations: Operations;
   params: Record<string, string>;
   /** The validated body fields (`{}` for routes without a body). */
   fields: Record<string, unknown>;
@@ -48,7 +51,7 @@ export interface ApiRouteSpec {
 }
 
 const extract = (forceAsync: boolean) => async (c: ApiCall) =>
-  c.core.extract({
+  c.operations.extract.extract({
     fields: c.fields,
     ...(c.upload ? { upload: c.upload } : {}),
     overrides: overridesFrom(c.header),
@@ -124,7 +127,7 @@ export const jobRoutes: ApiRouteSpec[] = [
       params: JobIdParams,
       response: { 200: ExtractResponse },
     },
-    handle: (c) => c.core.getLargeResult(jobId(c), c.baseUrl),
+    handle: (c) => c.operations.extract.largeResult(jobId(c), c.baseUrl),
   },
 ];
 

@@ -39,7 +39,15 @@ export function createOutput(config: MockConfig): Output {
           portal: `${m.url}/portal?token=${m.portalToken}`,
           adminToken: m.adminToken,
           ...(rt.restored
-            ? { restored: { jobs: rt.restored.jobs.length, endpoints: rt.restored.endpoints.length, deliveries: rt.restored.deliveries.length, starts: rt.restored.starts } }
+            ? {
+                restored: {
+                  jobs: rt.restored.jobs.length - (rt.restored.unknownKindJobs ?? 0),
+                  endpoints: rt.restored.endpoints.length,
+                  deliveries: rt.restored.deliveries.length,
+                  starts: rt.restored.starts,
+                  jobsOfUnknownKind: rt.restored.unknownKindJobs ?? 0,
+                },
+              }
             : {}),
           ...(config.configFile ? { configFile: config.configFile } : {}),
         }),
@@ -89,7 +97,12 @@ export function createOutput(config: MockConfig): Output {
           : `  admin:    ${m.url}/_mock/ wants Authorization: Bearer ${m.adminToken}`,
       );
       const r = rt.restored;
-      if (r) line(`  state:    ${config.state} (start #${r.starts + 1}; restored ${r.jobs.length} jobs, ${r.endpoints.length} endpoints, ${r.deliveries.length} deliveries)`);
+      if (r) {
+        const unknown = r.unknownKindJobs ?? 0;
+        line(
+          `  state:    ${config.state} (start #${r.starts + 1}; restored ${r.jobs.length - unknown} jobs, ${r.endpoints.length} endpoints, ${r.deliveries.length} deliveries${unknown ? `; ${unknown} jobs of a kind this version does not know were kept in the file, not run` : ''})`,
+        );
+      }
       if (config.timeScale !== 1) line(`  time:     scaled by ${config.timeScale} (retries and job timing)`);
       for (const f of rt.faults.list()) line(`  fault:    ${explainFault(f)}`);
       if (config.configFile) line(`  config:   ${config.configFile}`);

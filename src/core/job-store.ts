@@ -1,24 +1,31 @@
 import { EvictionOrder } from './eviction-order.js';
 import { TERMINAL_STATUSES, type JobStatus } from './events.js';
-import type { DocumentInfo } from './documents.js';
-import type { ExtractRequest } from './extract-request.js';
 
-/** Everything the mock keeps about one async job. The result itself is regenerated on demand. */
-export interface JobRecord {
+/**
+ * Everything the mock keeps about one job, whatever its kind: the lifecycle every Pulse job
+ * shares (pending -> processing -> completed | failed | canceled) and the recipe its kind
+ * regenerates the result from (`data`). No result body is kept.
+ */
+export interface JobRecord<D = unknown> {
   id: string;
+  /** The operation that made it (`extract`, ...): the module that reads `data`. */
+  kind: string;
   status: JobStatus;
   createdAt: number;
   updatedAt: number;
-  request: ExtractRequest;
-  document: DocumentInfo;
   plannedOutcome: 'completed' | 'failed';
   plannedError?: string;
   processingMs: number;
   outcomeReason: string;
-  extractionId: string;
   error?: string;
-  /** Large documents: the one-time download was used. */
-  largeResultFetched: boolean;
+  /** Pages a completed job reports processed (`pages_processed` in its events). */
+  pages: number;
+  /** The job this one runs under (a batch's children). */
+  parentId?: string;
+  /** Files that belong to the job (a filled PDF, an xlsx), by id: they go when the job is evicted. */
+  files?: string[];
+  /** The kind's recipe: its normalised request and what regenerates its result (JSON, journalled as is). */
+  data: D;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { errors } from './errors.js';
-import type { ExtractInput } from './pulse-core.js';
+import type { ExtractInput } from '../operations/extract.js';
 
 /** `x-pulse-mock-*` request headers: per-request control of the job's outcome (both adapters use this). */
 export function overridesFrom(header: (name: string) => string | undefined | null): ExtractInput['overrides'] {

@@ -1,22 +1,35 @@
 import type { Clock, Timer } from '../clock.js';
-import { DocumentCatalog, type DocumentRule } from './documents.js';
+import type { DocumentRule } from './documents.js';
 import { errors } from './errors.js';
 import { jobEvent, TERMINAL_STATUSES, type JobEvent, type JobEventListener, type JobEventType, type JobStatus } from './events.js';
-import { normalizeExtractRequest, type UploadedFile } from './extract-request.js';
 import { JobStore, type JobRecord } from './job-store.js';
-import { OutcomePlanner, type OutcomeOverrides, type OutcomeRule } from './outcomes.js';
+import { OutcomePlanner, type OutcomeOverrides, type OutcomeRule, type PlannedOutcome } from './outcomes.js';
 import { IdSequence, SeededRandom, seedFrom } from './random.js';
 import type { ExtractResult, LargeResultPointer } from './result-generator.js';
-import { LARGE_DOCUMENT_PAGES, largeResultPointer } from './large-results.js';
+import { sameSecret } from './secrets.js';
 
 /**
- * The result generator pulls in faker, json-schema-faker, ajv and marked: loaded on first use,
- * not at start-up (it was most of the start time; see bench/RESULTS.md).
+ * What a kind of job (an operation: extract, split, schema, ...) tells the core: how a
+ * completed job's result is made again from its recipe. The lifecycle, cancel, eviction,
+ * journal and events are the core's, the same for every kind.
  */
-const RESULT_CACHE_SIZE = 256;
-let generator: Promise<typeof import('./result-generator.js')> | undefined;
-export const loadGenerator = () => (generator ??= import('./result-generator.js'));
-import { sameSecret } from './secrets.js';
+export interface JobKind<D = unknown> {
+  kind: string;
+  /** The `result` of `GET /job/{id}` for a completed job, regenerated from `job.data`. */
+  result(job: JobRecord<D>, baseUrl: string): Promise<unknown> | unknown;
+}
+
+/** What an operation hands the core to accept an async job. */
+export interface JobSubmission<D> {
+  /** Names outcome rules match (file name, URL). */
+  candidates: string[];
+  overrides?: OutcomeOverrides;
+  /** The job's recipe and page count, once its outcome is planned (a rule may set the pages). */
+  build(plan: PlannedOutcome): { data: D; pages: number };
+  /** Accepted as `processing` (a batch parent) instead of `pending`. */
+  startAs?: 'pending' | 'processing';
+  parentId?: string;
+}
 
 /**
  * The fake Pulse service, with no HTTP in it: the fastify app and the msw handlers are thin
@@ -33,18 +46,6 @@ export interface CoreOptions {
   asyncStatusCode: 200 | 202;
   outcomes: OutcomeRule[];
   documents: DocumentRule[];
-}
-
-/** What an adapter hands over for one extract call. */
-export interface ExtractInput {
-  fields: Record<string, unknown>;
-  upload?: UploadedFile;
-  /** Per-request controls from `x-pulse-mock-*` headers. */
-  overrides?: OutcomeOverrides & { pages?: number };
-  /** The URL the caller reached the mock at, for links in bodies. */
-  baseUrl: string;
-  /** Force async (the /extract_async route). */
-  forceAsync?: boolean;
 }
 
 export interface CoreResponse<T = unknown> {
@@ -65,7 +66,7 @@ export interface JobStatusResponse {
   status: JobStatus;
   created_at: string;
   updated_at: string;
-  result?: ExtractResult | LargeResultPointer;
+  result?: ExtractResult | LargeResultPointer | unknown;
   error?: string;
 }
 
@@ -75,14 +76,11 @@ interface LiveJob {
 
 export class PulseCore {
   readonly jobs: JobStore;
-  readonly #documents: DocumentCatalog;
   readonly #outcomes: OutcomePlanner;
   readonly #ids: IdSequence;
+  readonly #kinds = new Map<string, JobKind>();
   readonly #listeners = new Set<JobEventListener>();
   readonly #live = new Map<string, LiveJob>();
-  /** Large results of synchronous extracts, by id: generated once, served once. */
-  readonly #syncLarge = new Map<string, { fetched: boolean; produce: () => ExtractResult }>();
-  readonly #results = new Map<string, ExtractResult>();
   #closed = false;
   /**
    * Called before an async job is accepted; a returned promise holds the submission until it
@@ -97,13 +95,22 @@ export class PulseCore {
     idSalt = 0,
   ) {
     this.jobs = new JobStore(options.maxJobs);
-    this.#documents = new DocumentCatalog(options.documents);
     this.#ids = new IdSequence(`${options.seed}/ids/${idSalt}`);
     this.#outcomes = new OutcomePlanner(
       options.outcomes,
       { processingMs: options.processingMs, failureRate: options.failureRate },
       new SeededRandom(seedFrom(options.seed, 'outcomes')),
     );
+  }
+
+  /** Makes a kind of job known: its jobs can be polled, and restored from `--state`. */
+  register(kind: JobKind<never>): void {
+    this.#kinds.set(kind.kind, kind as JobKind);
+  }
+
+  /** A fresh id from the run's sequence (jobs, extractions, results). */
+  newId(): string {
+    return this.#ids.next();
   }
 
   /** Throws AUTH_001 / AUTH_002 unless `key` is acceptable. */
@@ -119,47 +126,54 @@ export class PulseCore {
     return () => this.#listeners.delete(listener);
   }
 
-  async extract(input: ExtractInput): Promise<CoreResponse<ExtractResult | LargeResultPointer | AsyncSubmissionResponse>> {
-    const req = normalizeExtractRequest(input.fields, input.upload);
-    if (input.forceAsync || req.async) {
-      const wait = this.beforeSubmit?.();
-      if (wait) await wait;
-      return this.#submit(req, input);
-    }
-    const { generateExtraction } = await loadGenerator();
-
-    const seed = this.#resultSeed(req);
-    const doc = this.#documents.describe(req, this.options.seed, input.overrides?.pages);
-    const id = this.#ids.next();
-    const produce = () => generateExtraction(req, doc, { seed, extractionId: id });
-    if (doc.pages.length >= LARGE_DOCUMENT_PAGES) {
-      // The body is generated when the one-time URL is fetched, not now.
-      this.#rememberSyncLarge(id, produce);
-      return { status: 200, body: largeResultPointer(req, doc, id, `${input.baseUrl}/large_results/${id}`) };
-    }
-    return { status: 200, body: produce() };
+  /** Accepts an async job of `kind`: planned, stored, announced (`job.created`) and on its way. */
+  async submit<D>(kind: string, s: JobSubmission<D>): Promise<CoreResponse<AsyncSubmissionResponse>> {
+    const wait = this.beforeSubmit?.();
+    if (wait) await wait;
+    const now = this.clock.now();
+    const plan = this.#outcomes.plan(s.candidates, s.overrides);
+    const { data, pages } = s.build(plan);
+    const job: JobRecord<D> = {
+      id: this.#ids.next(),
+      kind,
+      status: s.startAs ?? 'pending',
+      createdAt: now,
+      updatedAt: now,
+      plannedOutcome: plan.outcome,
+      ...(plan.error !== undefined ? { plannedError: plan.error } : {}),
+      processingMs: plan.processingMs,
+      outcomeReason: plan.reason,
+      pages,
+      ...(s.parentId !== undefined ? { parentId: s.parentId } : {}),
+      data,
+    };
+    this.jobs.add(job);
+    this.#emit('job.created', job);
+    if (job.status === 'processing') {
+      this.#emit('job.processing', job);
+      this.#schedule(job, job.processingMs, () => this.#finishJob(job));
+    } else this.#schedule(job, this.options.queueMs, () => this.#startProcessing(job));
+    return {
+      status: this.options.asyncStatusCode,
+      body: { job_id: job.id, status: 'pending', message: 'Job queued for processing', queuedAt: iso(now), credits_used: 0 },
+    };
   }
 
   async getJob(jobId: string, baseUrl: string): Promise<CoreResponse<JobStatusResponse>> {
-    const job = this.#require(jobId);
+    const job = this.require(jobId);
     const body: JobStatusResponse = {
       job_id: job.id,
       status: job.status,
       created_at: iso(job.createdAt),
       updated_at: iso(job.updatedAt),
     };
-    if (job.status === 'completed') {
-      body.result =
-        job.document.pages.length >= LARGE_DOCUMENT_PAGES
-          ? largeResultPointer(job.request, job.document, job.extractionId, `${baseUrl}/large_results/${job.id}`)
-          : await this.#resultOf(job, baseUrl);
-    }
+    if (job.status === 'completed') body.result = await this.#kinds.get(job.kind)?.result(job, baseUrl);
     if (job.status === 'failed') body.error = job.error ?? 'Job failed.';
     return { status: 200, body };
   }
 
   cancelJob(jobId: string): CoreResponse<{ job_id: string; message: string }> {
-    const job = this.#require(jobId);
+    const job = this.require(jobId);
     if (TERMINAL_STATUSES.has(job.status)) {
       return { status: 200, body: { job_id: job.id, message: `Job is already ${job.status}; it was left unchanged.` } };
     }
@@ -169,27 +183,16 @@ export class PulseCore {
     return { status: 200, body: { job_id: job.id, message: 'Job cancelled successfully' } };
   }
 
-  /** `GET /large_results/{id}`: the full body, once; then 410. */
-  async getLargeResult(id: string, baseUrl: string): Promise<CoreResponse<ExtractResult>> {
-    const sync = this.#syncLarge.get(id);
-    if (sync) {
-      if (sync.fetched) throw errors.largeResultGone(id);
-      sync.fetched = true;
-      return { status: 200, body: sync.produce() };
-    }
-    const job = this.jobs.get(id);
-    if (!job || job.status !== 'completed' || job.document.pages.length < LARGE_DOCUMENT_PAGES) throw errors.largeResultNotFound(id);
-    if (job.largeResultFetched) throw errors.largeResultGone(id);
-    job.largeResultFetched = true;
-    return { status: 200, body: await this.#resultOf(job, baseUrl) };
-  }
-
   webhookLink(baseUrl: string, token: string): CoreResponse<{ link: string }> {
     return { status: 200, body: { link: `${baseUrl}/portal?token=${encodeURIComponent(token)}` } };
   }
 
-  /** Puts back a job read from the state file and resumes its lifecycle where the clock says it is. */
-  restoreJob(job: JobRecord): void {
+  /**
+   * Puts back a job read from the state file and resumes its lifecycle where the clock says it
+   * is. False (the job is skipped) when its kind is not registered in this version.
+   */
+  restoreJob(job: JobRecord): boolean {
+    if (!this.#kinds.has(job.kind)) return false;
     this.jobs.add(job);
     const now = this.clock.now();
     if (job.status === 'pending') {
@@ -197,6 +200,7 @@ export class PulseCore {
     } else if (job.status === 'processing') {
       this.#schedule(job, Math.max(0, job.updatedAt + job.processingMs - now), () => this.#finishJob(job));
     }
+    return true;
   }
 
   /** Stops every job timer; jobs keep the status they had. */
@@ -206,33 +210,11 @@ export class PulseCore {
     this.#live.clear();
   }
 
-  #submit(req: ReturnType<typeof normalizeExtractRequest>, input: ExtractInput): CoreResponse<AsyncSubmissionResponse> {
-    const now = this.clock.now();
-    const candidates = [req.fileName, req.source.kind === 'url' ? req.source.url : req.fileName];
-    const plan = this.#outcomes.plan(candidates, input.overrides);
-    const doc = this.#documents.describe(req, this.options.seed, input.overrides?.pages ?? plan.pages);
-    const id = this.#ids.next();
-    const job: JobRecord = {
-      id,
-      status: 'pending',
-      createdAt: now,
-      updatedAt: now,
-      request: req,
-      document: doc,
-      plannedOutcome: plan.outcome,
-      ...(plan.error !== undefined ? { plannedError: plan.error } : {}),
-      processingMs: plan.processingMs,
-      outcomeReason: plan.reason,
-      extractionId: this.#ids.next(),
-      largeResultFetched: false,
-    };
-    this.jobs.add(job);
-    this.#emit('job.created', job);
-    this.#schedule(job, this.options.queueMs, () => this.#startProcessing(job));
-    return {
-      status: this.options.asyncStatusCode,
-      body: { job_id: id, status: 'pending', message: 'Job queued for processing', queuedAt: iso(now), credits_used: 0 },
-    };
+  /** The job, or JOB_NOT_FOUND (saying so when it was evicted). */
+  require(jobId: string): JobRecord {
+    const job = this.jobs.get(jobId);
+    if (!job) throw errors.jobNotFound(jobId, { kept: this.options.maxJobs, evicted: this.jobs.evicted });
+    return job;
   }
 
   #startProcessing(job: JobRecord): void {
@@ -269,7 +251,7 @@ export class PulseCore {
         id: job.id,
         status: job.status,
         createdAt: job.createdAt,
-        pagesProcessed: job.status === 'completed' ? job.document.pages.length : 0,
+        pagesProcessed: job.status === 'completed' ? job.pages : 0,
         ...(job.error !== undefined ? { error: job.error } : {}),
       },
       this.clock.now(),
@@ -282,68 +264,11 @@ export class PulseCore {
       }
     }
   }
-
-  /**
-   * A finished job's body is a pure function of the job, so it is generated on first read and
-   * kept in a small LRU: clients poll a completed job many times, and memory stays bounded.
-   */
-  async #resultOf(job: JobRecord, baseUrl: string): Promise<ExtractResult> {
-    const key = `${job.id} ${baseUrl}`;
-    const hit = this.#results.get(key);
-    if (hit) {
-      this.#results.delete(key);
-      this.#results.set(key, hit);
-      return hit;
-    }
-    const { generateExtraction } = await loadGenerator();
-    const result = generateExtraction(job.request, job.document, {
-      // Derived here, not at submission: most jobs' results are never read.
-      seed: this.#resultSeed(job.request),
-      extractionId: job.extractionId,
-      extractionUrl: `${baseUrl}/job/${job.id}`,
-      jobId: job.id,
-    });
-    this.#results.set(key, result);
-    if (this.#results.size > RESULT_CACHE_SIZE) this.#results.delete(this.#results.keys().next().value as string);
-    return result;
-  }
-
-  /** The seed of a request's result body: the same request, the same body. */
-  #resultSeed(req: ReturnType<typeof normalizeExtractRequest>): number {
-    return seedFrom(this.options.seed, 'result', requestFingerprint(req));
-  }
-
-  #require(jobId: string): JobRecord {
-    const job = this.jobs.get(jobId);
-    if (!job) throw errors.jobNotFound(jobId, { kept: this.options.maxJobs, evicted: this.jobs.evicted });
-    return job;
-  }
-
-  #rememberSyncLarge(id: string, produce: () => ExtractResult): void {
-    this.#syncLarge.set(id, { fetched: false, produce });
-    // Bounded like the job store: the oldest pointer goes first.
-    if (this.#syncLarge.size > Math.max(100, Math.floor(this.options.maxJobs / 10))) {
-      const oldest = this.#syncLarge.keys().next().value;
-      if (oldest !== undefined) this.#syncLarge.delete(oldest);
-    }
-  }
-}
-
-/** The parts of a request that decide its result body (not its id, not its timing). */
-function requestFingerprint(req: ReturnType<typeof normalizeExtractRequest>): unknown {
-  return {
-    source: req.source.kind === 'upload' ? { sha256: req.source.file.sha256, name: req.source.file.filename } : req.source.url,
-    pages: req.pages,
-    model: req.model,
-    structured: req.structured,
-    chunking: req.chunking,
-    html: req.returnHtml,
-  };
 }
 
 /** Recent timestamps' ISO strings: under load many jobs share a millisecond, and each poll prints two. */
 const recentIso: { ms: number; iso: string }[] = Array.from({ length: 256 }, () => ({ ms: -1, iso: '' }));
-function iso(ms: number): string {
+export function iso(ms: number): string {
   const slot = recentIso[ms & 255] as { ms: number; iso: string };
   if (slot.ms !== ms) {
     slot.ms = ms;

@@ -1,0 +1,154 @@
+import { DocumentCatalog } from '../core/documents.js';
+import { errors } from '../core/errors.js';
+import { normalizeExtractRequest, type ExtractRequest, type UploadedFile } from '../core/extract-request.js';
+import type { JobRecord } from '../core/job-store.js';
+import { LARGE_DOCUMENT_PAGES, largeResultPointer } from '../core/large-results.js';
+import type { OutcomeOverrides } from '../core/outcomes.js';
+import type { AsyncSubmissionResponse, CoreResponse, JobKind, PulseCore } from '../core/pulse-core.js';
+import { seedFrom } from '../core/random.js';
+import type { ExtractResult, LargeResultPointer } from '../core/result-generator.js';
+import type { DocumentInfo } from '../core/documents.js';
+
+/**
+ * The result generator pulls in faker, json-schema-faker, ajv and marked: loaded on first use,
+ * not at start-up (it was most of the start time; see bench/RESULTS.md).
+ */
+let generator: Promise<typeof import('../core/result-generator.js')> | undefined;
+const loadGenerator = () => (generator ??= import('../core/result-generator.js'));
+const RESULT_CACHE_SIZE = 256;
+
+/** What an adapter hands over for one extract call. */
+export interface ExtractInput {
+  fields: Record<string, unknown>;
+  upload?: UploadedFile;
+  /** Per-request controls from `x-pulse-mock-*` headers. */
+  overrides?: OutcomeOverrides & { pages?: number };
+  /** The URL the caller reached the mock at, for links in bodies. */
+  baseUrl: string;
+  /** Force async (the /extract_async route). */
+  forceAsync?: boolean;
+}
+
+/** An extract job's recipe: the normalised request and the document it reads; the body is regenerated. */
+export interface ExtractJobData {
+  request: ExtractRequest;
+  document: DocumentInfo;
+  extractionId: string;
+  /** Large documents: the one-time download was used. */
+  largeResultFetched: boolean;
+}
+
+/**
+ * `POST /extract`: sync (the body now) or async (a job of kind `extract`), and the one-time
+ * downloads of large results. Everything extract-specific lives here; the job lifecycle is the core's.
+ */
+export class ExtractOperation implements JobKind<ExtractJobData> {
+  readonly kind = 'extract';
+  readonly #documents: DocumentCatalog;
+  /** Large results of synchronous extracts, by id: generated once, served once. */
+  readonly #syncLarge = new Map<string, { fetched: boolean; produce: () => ExtractResult }>();
+  readonly #results = new Map<string, ExtractResult>();
+
+  constructor(private readonly core: PulseCore) {
+    this.#documents = new DocumentCatalog(core.options.documents);
+  }
+
+  async extract(input: ExtractInput): Promise<CoreResponse<ExtractResult | LargeResultPointer | AsyncSubmissionResponse>> {
+    const req = normalizeExtractRequest(input.fields, input.upload);
+    const seed = this.core.options.seed;
+    if (input.forceAsync || req.async) {
+      return this.core.submit<ExtractJobData>(this.kind, {
+        candidates: [req.fileName, req.source.kind === 'url' ? req.source.url : req.fileName],
+        ...(input.overrides ? { overrides: input.overrides } : {}),
+        build: (plan) => {
+          const document = this.#documents.describe(req, seed, input.overrides?.pages ?? plan.pages);
+          return { data: { request: req, document, extractionId: this.core.newId(), largeResultFetched: false }, pages: document.pages.length };
+        },
+      });
+    }
+    const { generateExtraction } = await loadGenerator();
+    const doc = this.#documents.describe(req, seed, input.overrides?.pages);
+    const id = this.core.newId();
+    const produce = () => generateExtraction(req, doc, { seed: this.#resultSeed(req), extractionId: id });
+    if (doc.pages.length >= LARGE_DOCUMENT_PAGES) {
+      // The body is generated when the one-time URL is fetched, not now.
+      this.#rememberSyncLarge(id, produce);
+      return { status: 200, body: largeResultPointer(req, doc, id, `${input.baseUrl}/large_results/${id}`) };
+    }
+    return { status: 200, body: produce() };
+  }
+
+  /** A completed extract job's `result`: the body, or for a large document the one-time URL. */
+  result(job: JobRecord<ExtractJobData>, baseUrl: string): Promise<ExtractResult> | LargeResultPointer {
+    const { request, document, extractionId } = job.data;
+    return document.pages.length >= LARGE_DOCUMENT_PAGES
+      ? largeResultPointer(request, document, extractionId, `${baseUrl}/large_results/${job.id}`)
+      : this.#resultOf(job, baseUrl);
+  }
+
+  /** `GET /large_results/{id}`: the full body, once; then 410. */
+  async largeResult(id: string, baseUrl: string): Promise<CoreResponse<ExtractResult>> {
+    const sync = this.#syncLarge.get(id);
+    if (sync) {
+      if (sync.fetched) throw errors.largeResultGone(id);
+      sync.fetched = true;
+      return { status: 200, body: sync.produce() };
+    }
+    const job = this.core.jobs.get(id) as JobRecord<ExtractJobData> | undefined;
+    if (!job || job.kind !== this.kind || job.status !== 'completed' || job.data.document.pages.length < LARGE_DOCUMENT_PAGES) throw errors.largeResultNotFound(id);
+    if (job.data.largeResultFetched) throw errors.largeResultGone(id);
+    job.data.largeResultFetched = true;
+    return { status: 200, body: await this.#resultOf(job, baseUrl) };
+  }
+
+  /**
+   * A finished job's body is a pure function of the job, so it is generated on first read and
+   * kept in a small LRU: clients poll a completed job many times, and memory stays bounded.
+   */
+  async #resultOf(job: JobRecord<ExtractJobData>, baseUrl: string): Promise<ExtractResult> {
+    const key = `${job.id} ${baseUrl}`;
+    const hit = this.#results.get(key);
+    if (hit) {
+      this.#results.delete(key);
+      this.#results.set(key, hit);
+      return hit;
+    }
+    const { generateExtraction } = await loadGenerator();
+    const result = generateExtraction(job.data.request, job.data.document, {
+      // Derived here, not at submission: most jobs' results are never read.
+      seed: this.#resultSeed(job.data.request),
+      extractionId: job.data.extractionId,
+      extractionUrl: `${baseUrl}/job/${job.id}`,
+      jobId: job.id,
+    });
+    this.#results.set(key, result);
+    if (this.#results.size > RESULT_CACHE_SIZE) this.#results.delete(this.#results.keys().next().value as string);
+    return result;
+  }
+
+  /** The seed of a request's result body: the same request, the same body. */
+  #resultSeed(req: ExtractRequest): number {
+    return seedFrom(this.core.options.seed, 'result', requestFingerprint(req));
+  }
+
+  #rememberSyncLarge(id: string, produce: () => ExtractResult): void {
+    this.#syncLarge.set(id, { fetched: false, produce });
+    // Bounded like the job store: the oldest pointer goes first.
+    if (this.#syncLarge.size > Math.max(100, Math.floor(this.core.options.maxJobs / 10))) {
+      const oldest = this.#syncLarge.keys().next().value;
+      if (oldest !== undefined) this.#syncLarge.delete(oldest);
+    }
+  }
+}
+
+/** The parts of a request that decide its result body (not its id, not its timing). */
+function requestFingerprint(req: ExtractRequest): unknown {
+  return {
+    source: req.source.kind === 'upload' ? { sha256: req.source.file.sha256, name: req.source.file.filename } : req.source.url,
+    pages: req.pages,
+    model: req.model,
+    structured: req.structured,
+    chunking: req.chunking,
+    html: req.returnHtml,
+  };
+}
