@@ -1,11 +1,9 @@
 import type { CoreResponse, PulseCore } from '../core/pulse-core.js';
 import type { UploadedFile } from '../core/extract-request.js';
-import { overridesFrom } from '../core/overrides.js';
 import type { ApiRoute } from '../faults/fault-plan.js';
-import type { Operations } from '../operations/index.js';
+import { OPERATION_ROUTES, type Operations } from '../operations/index.js';
 import type { Schema } from './json-schema.js';
-import { Type } from './json-schema.js';
-import { AsyncSubmissionResponse, CancelResponse, ExtractResponse, extractBody, JobIdParams, JobStatusResponse, WebhookLinkResponse } from './schemas.js';
+import { CancelResponse, JobIdParams, JobStatusResponse, WebhookLinkResponse } from './schemas.js';
 
 /** What a route's operation gets: the request's parsed parts, after auth, faults and validation. */
 export interface ApiCall {
@@ -50,54 +48,12 @@ export interface ApiRouteSpec {
   handle(call: ApiCall): Promise<CoreResponse<unknown>> | CoreResponse<unknown>;
 }
 
-const extract = (forceAsync: boolean) => async (c: ApiCall) =>
-  c.operations.extract.extract({
-    fields: c.fields,
-    ...(c.upload ? { upload: c.upload } : {}),
-    overrides: overridesFrom(c.header),
-    baseUrl: c.baseUrl,
-    forceAsync,
-  });
-
-const UPLOAD_TYPES = ['application/json', 'multipart/form-data', 'application/x-www-form-urlencoded'];
+/** The `:jobId` path parameter (validated by the route's params schema). */
 const jobId = (c: ApiCall) => c.params.jobId as string;
-
-/** `POST /extract` (sync, or async with `async: true`) and the deprecated `POST /extract_async`. */
-export const extractRoutes: ApiRouteSpec[] = [
-  {
-    method: 'POST',
-    path: '/extract',
-    route: 'extract',
-    readsBody: true,
-    schema: {
-      summary: 'Extract a document (sync), or submit an async job with async=true',
-      tags: ['extract'],
-      consumes: UPLOAD_TYPES,
-      body: extractBody,
-      response: { 200: Type.Union([AsyncSubmissionResponse, ExtractResponse]), 202: AsyncSubmissionResponse },
-    },
-    handle: extract(false),
-  },
-  {
-    method: 'POST',
-    path: '/extract_async',
-    route: 'extract',
-    readsBody: true,
-    schema: {
-      summary: 'Submit an async extraction job (deprecated: use /extract with async=true)',
-      tags: ['extract'],
-      deprecated: true,
-      consumes: UPLOAD_TYPES,
-      body: extractBody,
-      response: { 200: AsyncSubmissionResponse, 202: AsyncSubmissionResponse },
-    },
-    handle: extract(true),
-  },
-];
 
 const cancel = { summary: 'Cancel a pending or processing job', tags: ['jobs'], params: JobIdParams, response: { 200: CancelResponse } };
 
-/** Polling, cancelling, and the one-time download of large results. */
+/** Polling and cancelling: the same for a job of any kind. */
 export const jobRoutes: ApiRouteSpec[] = [
   {
     method: 'GET',
@@ -116,19 +72,6 @@ export const jobRoutes: ApiRouteSpec[] = [
     schema: { ...cancel, summary: 'Cancel a job (deprecated: use DELETE /job/{jobId})', deprecated: true },
     handle: (c) => c.core.cancelJob(jobId(c)),
   },
-  {
-    method: 'GET',
-    path: '/large_results/:jobId',
-    route: 'large-results',
-    readsBody: false,
-    schema: {
-      summary: 'Download the full result of a large document (>= 70 pages); works once, then 410',
-      tags: ['jobs'],
-      params: JobIdParams,
-      response: { 200: ExtractResponse },
-    },
-    handle: (c) => c.operations.extract.largeResult(jobId(c), c.baseUrl),
-  },
 ];
 
 /** `POST /webhook`: the portal link, carrying a token scoped to the portal. */
@@ -143,5 +86,5 @@ export const webhookRoutes: ApiRouteSpec[] = [
   },
 ];
 
-/** Every route of Pulse's API the mock serves, behind `x-api-key`. */
-export const API_ROUTE_SPECS: readonly ApiRouteSpec[] = [...extractRoutes, ...jobRoutes, ...webhookRoutes];
+/** Every route of Pulse's API the mock serves, behind `x-api-key`: the operations' own, then the shared ones. */
+export const API_ROUTE_SPECS: readonly ApiRouteSpec[] = [...OPERATION_ROUTES, ...jobRoutes, ...webhookRoutes];

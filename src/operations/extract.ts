@@ -8,6 +8,10 @@ import type { AsyncSubmissionResponse, CoreResponse, JobKind, PulseCore } from '
 import { seedFrom } from '../core/random.js';
 import type { ExtractResult, LargeResultPointer } from '../core/result-generator.js';
 import type { DocumentInfo } from '../core/documents.js';
+import { overridesFrom } from '../core/overrides.js';
+import { Type } from '../api/json-schema.js';
+import type { ApiCall, ApiRouteSpec } from '../api/routes.js';
+import { AsyncSubmissionResponse as AsyncSubmissionSchema, ExtractResponse, extractBody, JobIdParams } from '../api/schemas.js';
 
 /**
  * The result generator pulls in faker, json-schema-faker, ajv and marked: loaded on first use,
@@ -152,3 +156,60 @@ function requestFingerprint(req: ExtractRequest): unknown {
     html: req.returnHtml,
   };
 }
+
+const submit = (forceAsync: boolean) => async (c: ApiCall) =>
+  c.operations.extract.extract({
+    fields: c.fields,
+    ...(c.upload ? { upload: c.upload } : {}),
+    overrides: overridesFrom(c.header),
+    baseUrl: c.baseUrl,
+    forceAsync,
+  });
+
+const UPLOAD_TYPES = ['application/json', 'multipart/form-data', 'application/x-www-form-urlencoded'];
+
+/** Extract's routes: `POST /extract` (sync, or async with `async: true`), the deprecated `POST /extract_async`, and large results. */
+export const extractRoutes: ApiRouteSpec[] = [
+  {
+    method: 'POST',
+    path: '/extract',
+    route: 'extract',
+    readsBody: true,
+    schema: {
+      summary: 'Extract a document (sync), or submit an async job with async=true',
+      tags: ['extract'],
+      consumes: UPLOAD_TYPES,
+      body: extractBody,
+      response: { 200: Type.Union([AsyncSubmissionSchema, ExtractResponse]), 202: AsyncSubmissionSchema },
+    },
+    handle: submit(false),
+  },
+  {
+    method: 'POST',
+    path: '/extract_async',
+    route: 'extract',
+    readsBody: true,
+    schema: {
+      summary: 'Submit an async extraction job (deprecated: use /extract with async=true)',
+      tags: ['extract'],
+      deprecated: true,
+      consumes: UPLOAD_TYPES,
+      body: extractBody,
+      response: { 200: AsyncSubmissionSchema, 202: AsyncSubmissionSchema },
+    },
+    handle: submit(true),
+  },
+  {
+    method: 'GET',
+    path: '/large_results/:jobId',
+    route: 'large-results',
+    readsBody: false,
+    schema: {
+      summary: 'Download the full result of a large document (>= 70 pages); works once, then 410',
+      tags: ['jobs'],
+      params: JobIdParams,
+      response: { 200: ExtractResponse },
+    },
+    handle: (c) => c.operations.extract.largeResult(c.params.jobId as string, c.baseUrl),
+  },
+];

@@ -1,5 +1,9 @@
+import type { ApiRouteSpec } from '../api/routes.js';
 import type { PulseCore } from '../core/pulse-core.js';
-import { ExtractOperation } from './extract.js';
+import { ExtractOperation, extractRoutes } from './extract.js';
+
+/** The built-in operations' routes, served by both adapters through the one pipeline. */
+export const OPERATION_ROUTES: readonly ApiRouteSpec[] = [...extractRoutes];
 
 /**
  * The built-in operations, each one module: made for a core and registered with it, so its jobs
