@@ -124,7 +124,7 @@ async function flushMicrotasks(): Promise<void> {
  * API latency). Real time on purpose: a test's manual clock drives jobs, not its HTTP calls.
  */
 export function wallDelay(ms: number): Promise<void> {
-  return new Promise((resolve) => globalThis.setTimeout(resolve, ms));
+  return new Promise((resolve) => awaitedDeadline(resolve, ms));
 }
 
 /**

@@ -2,7 +2,7 @@ import { awaitedDeadline } from './clock.js';
 import { TERMINAL_STATUSES, type JobEventListener, type JobStatus } from './core/events.js';
 import type { JobRecord } from './core/job-store.js';
 import type { RequestRecord } from './core/request-log.js';
-import type { DeliveryFilter } from './delivery/delivery-log.js';
+import { matchesFilter, type DeliveryFilter } from './delivery/delivery-log.js';
 import type { Endpoint, EndpointInput } from './delivery/endpoints.js';
 import { TERMINAL_DELIVERY_STATES, type Delivery } from './delivery/types.js';
 import { ConfigError } from './config.js';
@@ -85,9 +85,8 @@ export interface PulseMockControls {
   waitForDelivery(filter?: MessageFilter, timeoutMs?: number): Promise<Delivery>;
 }
 
-/** The controls over whatever runtime `current()` returns now (msw's `reset()` swaps it). */
-export function controlsOver(current: () => Runtime, apiKey: string): PulseMockControls {
-  const rt = current;
+/** The controls over whatever runtime `rt()` returns now (msw's `reset()` swaps it). */
+export function controlsOver(rt: () => Runtime, apiKey: string): PulseMockControls {
   return {
     apiKey,
     get webhookSecret() {
@@ -131,16 +130,6 @@ export function controlsOver(current: () => Runtime, apiKey: string): PulseMockC
         }, timeoutMs);
       });
     },
-    waitForDelivery: (filter = {}, timeoutMs = 10_000) =>
-      rt().dispatcher.waitFor(
-        (d) =>
-          TERMINAL_DELIVERY_STATES.has(d.status) &&
-          (filter.jobId === undefined || d.jobId === filter.jobId) &&
-          (filter.eventType === undefined || d.eventType === filter.eventType) &&
-          (filter.endpointId === undefined || d.endpointId === filter.endpointId) &&
-          (filter.messageId === undefined || d.messageId === filter.messageId) &&
-          (filter.status === undefined || d.status === filter.status),
-        timeoutMs,
-      ),
+    waitForDelivery: (filter = {}, timeoutMs = 10_000) => rt().dispatcher.waitFor((d) => TERMINAL_DELIVERY_STATES.has(d.status) && matchesFilter(d, filter), timeoutMs),
   };
 }

@@ -101,6 +101,7 @@ function errorResponse(err: PulseMockError): ApiResponse {
   return { status: err.status, headers: err.headers, body: err.toBody() };
 }
 
-function reportInternalError(err: unknown): void {
+/** What a bug that reached a client is told by default: the console, with its stack. */
+export function reportInternalError(err: unknown): void {
   console.error('[pulse-mock] internal error', err);
 }

@@ -16,8 +16,11 @@ import { sameSecret } from './secrets.js';
 export interface JobKind<D = unknown> {
   kind: string;
   /** The `result` of `GET /job/{id}` for a completed job, regenerated from `job.data`. */
-  result(job: JobRecord<D>, baseUrl: string): Promise<unknown> | unknown;
+  result(job: JobRecord<D>, baseUrl: string): Promise<JobResult> | JobResult;
 }
+
+/** A completed job's result: for an extract, an `ExtractResult` or, for a large document, a `LargeResultPointer`. */
+export type JobResult = ExtractResult | LargeResultPointer | Record<string, unknown>;
 
 /** What an operation hands the core to accept an async job. */
 export interface JobSubmission<D> {
@@ -66,7 +69,7 @@ export interface JobStatusResponse {
   status: JobStatus;
   created_at: string;
   updated_at: string;
-  result?: ExtractResult | LargeResultPointer | unknown;
+  result?: JobResult;
   error?: string;
 }
 
@@ -268,7 +271,7 @@ export class PulseCore {
 
 /** Recent timestamps' ISO strings: under load many jobs share a millisecond, and each poll prints two. */
 const recentIso: { ms: number; iso: string }[] = Array.from({ length: 256 }, () => ({ ms: -1, iso: '' }));
-export function iso(ms: number): string {
+function iso(ms: number): string {
   const slot = recentIso[ms & 255] as { ms: number; iso: string };
   if (slot.ms !== ms) {
     slot.ms = ms;

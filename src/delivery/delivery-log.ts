@@ -11,6 +11,17 @@ export interface DeliveryFilter {
   limit?: number;
 }
 
+/** Whether `d` is one of the deliveries `f` names (every field given must match; `limit` aside). */
+export function matchesFilter(d: Delivery, f: DeliveryFilter): boolean {
+  return (
+    (f.jobId === undefined || d.jobId === f.jobId) &&
+    (f.eventType === undefined || d.eventType === f.eventType) &&
+    (f.endpointId === undefined || d.endpointId === f.endpointId) &&
+    (f.status === undefined || d.status === f.status) &&
+    (f.messageId === undefined || d.messageId === f.messageId)
+  );
+}
+
 /**
  * Every delivery (a message to one endpoint) and its attempts, in creation order; past
  * `max` the oldest finished ones are evicted, never a pending one.
@@ -35,8 +46,7 @@ export class DeliveryLog {
     if (existing === d) return;
     if (existing) for (let n = 2; this.#byKey.has((d.key = `${d.key.replace(/#again\d+$/, '')}#again${n}`)); n++);
     this.#byKey.set(d.key, d);
-    this.onChange?.(d);
-    if (this.#watchers.size) for (const w of this.#watchers) w(d);
+    this.#changed(d);
     this.#counts[d.status]++;
     if (TERMINAL_DELIVERY_STATES.has(d.status)) this.#eviction.finished(d.key);
     if (this.#byKey.size > this.max) this.#evictOne();
@@ -51,9 +61,13 @@ export class DeliveryLog {
     }
     d.status = status;
     if (TERMINAL_DELIVERY_STATES.has(status)) this.#eviction.finished(d.key);
+    this.#changed(d);
+    if (this.#byKey.size > this.max) this.#evictOne();
+  }
+
+  #changed(d: Delivery): void {
     this.onChange?.(d);
     if (this.#watchers.size) for (const w of this.#watchers) w(d);
-    if (this.#byKey.size > this.max) this.#evictOne();
   }
 
   /** Calls `listener` on every new delivery and state change; returns the unsubscribe. */
@@ -91,14 +105,7 @@ export class DeliveryLog {
 
   list(f: DeliveryFilter = {}): Delivery[] {
     const out: Delivery[] = [];
-    for (const d of this.#byKey.values()) {
-      if (f.jobId !== undefined && d.jobId !== f.jobId) continue;
-      if (f.eventType !== undefined && d.eventType !== f.eventType) continue;
-      if (f.endpointId !== undefined && d.endpointId !== f.endpointId) continue;
-      if (f.status !== undefined && d.status !== f.status) continue;
-      if (f.messageId !== undefined && d.messageId !== f.messageId) continue;
-      out.push(d);
-    }
+    for (const d of this.#byKey.values()) if (matchesFilter(d, f)) out.push(d);
     return f.limit !== undefined ? out.slice(-f.limit) : out;
   }
 

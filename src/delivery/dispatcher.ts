@@ -1,7 +1,7 @@
 import Denque from 'denque';
 import { awaitedDeadline, systemClock, type Clock, type Timer } from '../clock.js';
 import { errors } from '../core/errors.js';
-import { DeliveryLog, type DeliveryFilter } from './delivery-log.js';
+import { DeliveryLog } from './delivery-log.js';
 import type { Endpoint, EndpointRegistry } from './endpoints.js';
 import { decideAttempt } from './attempt-policy.js';
 import type { RetrySchedule } from './retry-schedule.js';

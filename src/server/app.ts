@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { RequestPipeline } from '../api/pipeline.js';
+import { reportInternalError, RequestPipeline } from '../api/pipeline.js';
 import { API_ROUTE_SPECS } from '../api/routes.js';
 import { lazyValidator } from '../api/validator.js';
 import { errors } from '../core/errors.js';
@@ -71,7 +71,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // each schema compiled on the route's first request (compiling all up front slowed start-up).
   app.setValidatorCompiler(({ schema }) => lazyValidator(schema));
   app.removeContentTypeParser('text/plain');
-  registerErrorHandling(app, { bodyLimit, onInternalError: opts.onInternalError ?? ((e) => console.error('[pulse-mock] internal error', e)) });
+  const onInternalError = opts.onInternalError ?? reportInternalError;
+  registerErrorHandling(app, { bodyLimit, onInternalError });
 
   await app.register(swagger, {
     openapi: {
@@ -102,7 +103,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // Pulse's API: fastify routes the request and hands it, body unread, to the one pipeline the
   // msw handlers use too (auth, faults, parsing, validation, the operation, errors, request log).
   // The route schemas are registered for /openapi.json and for serializing answers.
-  const pipeline = new RequestPipeline(runtime, { portalToken, ...(opts.onInternalError ? { onInternalError: opts.onInternalError } : {}) });
+  const pipeline = new RequestPipeline(runtime, { portalToken, onInternalError });
   await app.register(async (api) => {
     api.removeAllContentTypeParsers();
     api.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
