@@ -4,7 +4,7 @@ import bytes from 'bytes';
 import { JOB_EVENT_TYPES } from './core/events.js';
 import { RetrySchedule, SVIX_RETRY_SCHEDULE_MS } from './delivery/retry-schedule.js';
 import { SIGNATURE_FAULTS, type FaultRule, type Range } from './faults/fault-plan.js';
-import { FAULT_RULE_SCHEMA, parseFaultRules } from './faults/validate.js';
+import { faultRuleSchema, parseFaultRules } from './faults/validate.js';
 import { randomSeed } from './core/random.js';
 import { pathLabel, settingsChecker, type JsonSchema } from './settings-schema.js';
 
@@ -260,7 +260,7 @@ export function configFileSchema(): JsonSchema {
   properties.outcomes = { type: 'array', items: outcomeRule, description: 'Which jobs fail or take longer, by file name or URL (glob or /regex/); first match wins' };
   properties.documents = { type: 'array', items: documentRule, description: 'Page counts, kinds and titles of documents, by file name or URL (glob or /regex/)' };
   properties.endpoints = { type: 'array', items: endpointRule, description: 'Webhook endpoints registered at start' };
-  properties.faults = { type: 'array', items: FAULT_RULE_SCHEMA, description: 'Fault rules in force from the start (the admin API can change them)' };
+  properties.faults = { type: 'array', items: faultRuleSchema(), description: 'Fault rules in force from the start (the admin API can change them)' };
   return { $schema: 'http://json-schema.org/draft-07/schema#', title: 'pulse-mock config file', type: 'object', properties, additionalProperties: false };
 }
 

@@ -1,7 +1,8 @@
 import { scaledClock, systemClock, type Clock } from './clock.js';
 import type { MockConfig } from './config.js';
 import { PulseCore } from './core/pulse-core.js';
-import { builtInOperations, type Operations } from './operations/index.js';
+import { builtInOperations } from './operations/index.js';
+import type { OperationInstances } from './operations/operation.js';
 import { RequestLog } from './core/request-log.js';
 import { FaultEngine } from './faults/fault-engine.js';
 import { StateJournal, type RestoredState } from './state-journal.js';
@@ -22,8 +23,8 @@ import { VERSION } from './version.js';
 export interface Runtime {
   config: MockConfig;
   core: PulseCore;
-  /** The operation modules, registered with the core. */
-  operations: Operations;
+  /** The operations' instances by kind, registered with the core. */
+  operations: OperationInstances;
   endpoints: EndpointRegistry;
   dispatcher: Dispatcher;
   faults: FaultEngine;

@@ -1,15 +1,15 @@
 import type { CoreResponse, PulseCore } from '../core/pulse-core.js';
 import type { UploadedFile } from '../core/extract-request.js';
-import type { ApiRoute } from '../faults/fault-plan.js';
-import { OPERATION_ROUTES, type Operations } from '../operations/index.js';
+import { operationRoutes } from '../operations/index.js';
+import type { OperationInstances } from '../operations/operation.js';
 import type { Schema } from './json-schema.js';
 import { CancelResponse, JobIdParams, JobStatusResponse, WebhookLinkResponse } from './schemas.js';
 
 /** What a route's operation gets: the request's parsed parts, after auth, faults and validation. */
 export interface ApiCall {
   core: PulseCore;
-  /** The operation modules (extract, ...). */
-  operations: Operations;
+  /** The operations' instances (extract, ...), by kind. */
+  operations: OperationInstances;
   params: Record<string, string>;
   /** The validated body fields (`{}` for routes without a body). */
   fields: Record<string, unknown>;
@@ -31,8 +31,8 @@ export interface ApiRouteSpec {
   method: 'GET' | 'POST' | 'DELETE';
   /** Path pattern, `:name` for parameters (the syntax fastify and msw share). */
   path: string;
-  /** The name fault rules and the request log use. */
-  route: ApiRoute;
+  /** The name fault rules (`scope.routes`) and the request log use; several routes may share one. */
+  route: string;
   schema: {
     summary: string;
     tags: string[];
@@ -86,5 +86,15 @@ export const webhookRoutes: ApiRouteSpec[] = [
   },
 ];
 
-/** Every route of Pulse's API the mock serves, behind `x-api-key`: the operations' own, then the shared ones. */
-export const API_ROUTE_SPECS: readonly ApiRouteSpec[] = [...OPERATION_ROUTES, ...jobRoutes, ...webhookRoutes];
+/**
+ * Every route of Pulse's API the mock serves, behind `x-api-key`: the operations' own, then the
+ * shared ones. Read when an adapter is built, so it always reflects the built-in list.
+ */
+export function apiRouteSpecs(): ApiRouteSpec[] {
+  return [...operationRoutes(), ...jobRoutes, ...webhookRoutes];
+}
+
+/** The route names fault rules may scope to (`scope.routes`), in the order of the routes. */
+export function apiRouteNames(): string[] {
+  return [...new Set(apiRouteSpecs().map((s) => s.route))];
+}

@@ -1,6 +1,7 @@
 import { JOB_EVENT_TYPES } from '../core/events.js';
 import { pathLabel, settingsChecker, type JsonSchema } from '../settings-schema.js';
-import { API_ROUTES, SIGNATURE_FAULTS, type FaultRule } from './fault-plan.js';
+import { apiRouteNames } from '../api/routes.js';
+import { SIGNATURE_FAULTS, type FaultRule } from './fault-plan.js';
 
 const DAY_MS = 86_400_000;
 const int = (minimum: number, maximum?: number): JsonSchema => ({ type: 'integer', minimum, ...(maximum !== undefined ? { maximum } : {}) });
@@ -9,8 +10,11 @@ const obj = (properties: Record<string, JsonSchema>, required: string[] = []): J
 const range: JsonSchema = { anyOf: [int(0, DAY_MS), { type: 'array', items: [int(0, DAY_MS), int(0, DAY_MS)], minItems: 2, maxItems: 2, additionalItems: false }] };
 const kind = (k: string, properties: Record<string, JsonSchema> = {}, required: string[] = []) => obj({ kind: { const: k }, ...properties }, ['kind', ...required]);
 
-/** The JSON Schema of a fault rule, shared by the config file and the admin API. */
-export const FAULT_RULE_SCHEMA: JsonSchema = obj(
+/**
+ * The JSON Schema of a fault rule, shared by the config file and the admin API; `routes` are the
+ * route names of the operations registered now.
+ */
+export const faultRuleSchema = (routes: string[] = apiRouteNames()): JsonSchema => obj(
   {
     id: { type: 'string', minLength: 1, maxLength: 100 },
     fault: {
@@ -30,7 +34,7 @@ export const FAULT_RULE_SCHEMA: JsonSchema = obj(
     scope: obj({
       endpointId: { type: 'string' },
       eventTypes: { type: 'array', items: { enum: [...JOB_EVENT_TYPES] } },
-      routes: { type: 'array', items: { enum: [...API_ROUTES] } },
+      routes: { type: 'array', items: { enum: routes } },
     }),
     when: {
       anyOf: [
@@ -43,7 +47,13 @@ export const FAULT_RULE_SCHEMA: JsonSchema = obj(
   ['fault'],
 );
 
-const checkRules = settingsChecker<FaultRule[]>({ type: 'array', items: FAULT_RULE_SCHEMA });
+/** Compiled for the route names it was made with; made again when an operation adds routes. */
+let checker: { routes: string; check: ReturnType<typeof settingsChecker<FaultRule[]>> } | undefined;
+function checkRules(input: unknown) {
+  const routes = apiRouteNames();
+  if (checker?.routes !== routes.join()) checker = { routes: routes.join(), check: settingsChecker<FaultRule[]>({ type: 'array', items: faultRuleSchema(routes) }) };
+  return checker.check(input);
+}
 
 /** Parses a list of rules; throws with `path: message` of the first problem. */
 export function parseFaultRules(input: unknown, where = 'faults'): FaultRule[] {

@@ -5,7 +5,7 @@ import type { PulseMockOptions } from '../index.js';
 import { controlsOver, PLACEHOLDER_API_KEY, type PulseMockControls } from '../facade.js';
 import { createRuntime } from '../runtime.js';
 import { RequestPipeline, routeNotFound, type ApiResponse } from '../api/pipeline.js';
-import { API_ROUTE_SPECS, type ApiRouteSpec } from '../api/routes.js';
+import { apiRouteSpecs, type ApiRouteSpec } from '../api/routes.js';
 
 /**
  * msw handlers for Pulse's API, over the same runtime as the server: same job lifecycle,
@@ -103,8 +103,9 @@ export function createPulseMsw(options: PulseHandlersOptions = {}): PulseMsw {
   };
   const respond = (res: ApiResponse) => HttpResponse.json(res.body as never, { status: res.status, headers: res.headers });
 
+  const specs = apiRouteSpecs();
   const handlers = bases.flatMap((b) => [
-    ...API_ROUTE_SPECS.map((spec) => http[spec.method.toLowerCase() as 'get' | 'post' | 'delete'](`${b}${spec.path}`, serve(spec))),
+    ...specs.map((spec) => http[spec.method.toLowerCase() as 'get' | 'post' | 'delete'](`${b}${spec.path}`, serve(spec))),
     // Pulse's own hosts answer every other path with a 404 in its error shape, as the server does.
     http.all(`${b}/*`, ({ request }) => respond(routeNotFound(request.method, new URL(request.url).pathname))),
   ]);

@@ -10,7 +10,8 @@ import type { ExtractResult, LargeResultPointer } from '../core/result-generator
 import type { DocumentInfo } from '../core/documents.js';
 import { overridesFrom } from '../core/overrides.js';
 import { Type } from '../api/json-schema.js';
-import type { ApiCall, ApiRouteSpec } from '../api/routes.js';
+import type { ApiCall } from '../api/routes.js';
+import { defineOperation, type OperationRoute } from './operation.js';
 import { AsyncSubmissionResponse as AsyncSubmissionSchema, ExtractResponse, extractBody, JobIdParams } from '../api/schemas.js';
 
 /**
@@ -157,8 +158,8 @@ function requestFingerprint(req: ExtractRequest): unknown {
   };
 }
 
-const submit = (forceAsync: boolean) => async (c: ApiCall) =>
-  c.operations.extract.extract({
+const submit = (forceAsync: boolean) => async (c: ApiCall, op: ExtractOperation) =>
+  op.extract({
     fields: c.fields,
     ...(c.upload ? { upload: c.upload } : {}),
     overrides: overridesFrom(c.header),
@@ -169,7 +170,7 @@ const submit = (forceAsync: boolean) => async (c: ApiCall) =>
 const UPLOAD_TYPES = ['application/json', 'multipart/form-data', 'application/x-www-form-urlencoded'];
 
 /** Extract's routes: `POST /extract` (sync, or async with `async: true`), the deprecated `POST /extract_async`, and large results. */
-export const extractRoutes: ApiRouteSpec[] = [
+const extractRoutes: OperationRoute<ExtractOperation>[] = [
   {
     method: 'POST',
     path: '/extract',
@@ -210,6 +211,9 @@ export const extractRoutes: ApiRouteSpec[] = [
       params: JobIdParams,
       response: { 200: ExtractResponse },
     },
-    handle: (c) => c.operations.extract.largeResult(c.params.jobId as string, c.baseUrl),
+    handle: (c, op) => op.largeResult(c.params.jobId as string, c.baseUrl),
   },
 ];
+
+/** Extract, as one operation module: its routes and its instance per core. */
+export const extractOperation = defineOperation({ kind: 'extract', create: (core) => new ExtractOperation(core), routes: extractRoutes });

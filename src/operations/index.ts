@@ -1,18 +1,30 @@
 import type { ApiRouteSpec } from '../api/routes.js';
-import type { PulseCore } from '../core/pulse-core.js';
-import { ExtractOperation, extractRoutes } from './extract.js';
-
-/** The built-in operations' routes, served by both adapters through the one pipeline. */
-export const OPERATION_ROUTES: readonly ApiRouteSpec[] = [...extractRoutes];
+import type { JobKind, PulseCore } from '../core/pulse-core.js';
+import { extractOperation } from './extract.js';
+import { boundRoutes, type OperationInstances, type OperationModule } from './operation.js';
 
 /**
- * The built-in operations, each one module: made for a core and registered with it, so its jobs
- * share the lifecycle, cancel, eviction, journal and events. Internal, not public API.
+ * The built-in operations, each one module. Adding an operation is adding it here: its routes,
+ * fault route names, jobs and results are picked up by everything else. Internal, not public
+ * API (a test may push a test-only module here and take it out after).
  */
-export function builtInOperations(core: PulseCore) {
-  const operations = { extract: new ExtractOperation(core) };
-  for (const op of Object.values(operations)) core.register(op);
-  return operations;
+export const BUILT_IN_OPERATIONS: OperationModule[] = [extractOperation];
+
+/** The built-in operations' routes, served by both adapters through the one pipeline. */
+export function operationRoutes(): ApiRouteSpec[] {
+  return BUILT_IN_OPERATIONS.flatMap(boundRoutes);
 }
 
-export type Operations = ReturnType<typeof builtInOperations>;
+/**
+ * Makes every built-in operation for a core and registers it, so its jobs share the lifecycle,
+ * cancel, eviction, journal and events.
+ */
+export function builtInOperations(core: PulseCore): OperationInstances {
+  const instances = new Map<string, JobKind<never>>();
+  for (const module of BUILT_IN_OPERATIONS) {
+    const op = module.create(core);
+    core.register(op);
+    instances.set(module.kind, op);
+  }
+  return instances;
+}

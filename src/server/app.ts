@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { reportInternalError, RequestPipeline } from '../api/pipeline.js';
-import { API_ROUTE_SPECS } from '../api/routes.js';
+import { apiRouteSpecs } from '../api/routes.js';
 import { lazyValidator } from '../api/validator.js';
 import { errors } from '../core/errors.js';
 import type { Runtime } from '../runtime.js';
@@ -108,7 +108,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     api.removeAllContentTypeParsers();
     api.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
     api.setValidatorCompiler(() => () => true);
-    for (const spec of API_ROUTE_SPECS) {
+    for (const spec of apiRouteSpecs()) {
       api.route({
         method: spec.method,
         url: spec.path,

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Ajv } from 'ajv';
 import { ConfigError, CONFIG_FLAGS, configFileSchema, resolveConfig } from '../../src/config.js';
 import { AJV_OPTIONS, SETTINGS_SCHEMAS } from '../../src/settings-schema.js';
-import { FAULT_RULE_SCHEMA, parseFaultRules } from '../../src/faults/validate.js';
+import { faultRuleSchema, parseFaultRules } from '../../src/faults/validate.js';
 
 function fileWith(content: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), 'pm-config-'));
@@ -101,7 +101,8 @@ describe('resolveConfig', () => {
     const ajv = new Ajv({ ...AJV_OPTIONS, validateSchema: true });
     // The flags' (some flags share one), the three lists' and the fault rules'.
     expect(SETTINGS_SCHEMAS.length).toBeGreaterThanOrEqual(CONFIG_FLAGS.length / 2 + 4);
-    expect(SETTINGS_SCHEMAS).toContainEqual({ type: 'array', items: FAULT_RULE_SCHEMA });
+    parseFaultRules([{ fault: { kind: 'drop' } }]);
+    expect(SETTINGS_SCHEMAS).toContainEqual({ type: 'array', items: faultRuleSchema() });
     for (const schema of SETTINGS_SCHEMAS) expect(ajv.validateSchema(schema), JSON.stringify(ajv.errors)).toBe(true);
   });
 

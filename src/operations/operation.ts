@@ -1,0 +1,51 @@
+import type { ApiCall, ApiRouteSpec } from '../api/routes.js';
+import type { CoreResponse, JobKind, PulseCore } from '../core/pulse-core.js';
+
+/** One route of an operation: an API route whose handler also gets the operation's instance. */
+export interface OperationRoute<Op> extends Omit<ApiRouteSpec, 'handle'> {
+  handle(call: ApiCall, op: Op): Promise<CoreResponse<unknown>> | CoreResponse<unknown>;
+}
+
+/**
+ * Everything one Pulse operation (extract, split, schema, ...) is, in one module: its routes
+ * with their request schemas and fault route names, and the instance made for a core, which
+ * normalises requests, produces results from the seed and says what they cost. Listed once in
+ * `BUILT_IN_OPERATIONS`; the lifecycle, cancel, eviction, journal, events, API faults, the
+ * OpenAPI document and both adapters pick it up from there. Internal, not public API.
+ */
+export interface OperationModule<Op extends JobKind<never> = JobKind<never>> {
+  /** The job kind its async jobs are journalled under; also its key in `ApiCall.operations`. */
+  kind: string;
+  /** Made once per runtime and registered with its core. */
+  create(core: PulseCore): Op;
+  routes: OperationRoute<Op>[];
+}
+
+/**
+ * Declares an operation module (typed: each route's handler gets the module's own instance).
+ *
+ * @example
+ * export const echoOperation = defineOperation({
+ *   kind: 'echo',
+ *   create: (core) => new EchoOperation(core),
+ *   routes: [{ method: 'POST', path: '/echo', route: 'echo', readsBody: true, schema, handle: (call, op) => op.submit(call.fields) }],
+ * });
+ */
+export function defineOperation<Op extends JobKind<never>>(module: OperationModule<Op>): OperationModule {
+  return module as unknown as OperationModule;
+}
+
+/** The operations' instances for one runtime, by kind. */
+export type OperationInstances = ReadonlyMap<string, JobKind<never>>;
+
+/** An operation's routes as plain API routes: each handler is given the instance of its module from the call. */
+export function boundRoutes(module: OperationModule): ApiRouteSpec[] {
+  return module.routes.map(({ handle, ...route }) => ({
+    ...route,
+    handle: (call: ApiCall) => {
+      const op = call.operations.get(module.kind);
+      if (!op) throw new Error(`operation ${module.kind} is not registered with this runtime`);
+      return handle(call, op);
+    },
+  }));
+}
