@@ -103,12 +103,7 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
     restored.unknownKindJobs = restored.jobs.filter((job) => !core.restoreJob(job)).length;
     endpoints.onChange = (id, ep) => journal.endpoint(id, ep);
     dispatcher.log.onChange = (d) => journal.delivery(d);
-    core.onEvent((e) => {
-      const job = core.jobs.get(e.jobId);
-      if (!job) return;
-      if (e.type === 'job.created') journal.job(job);
-      else journal.jobStatus(job);
-    });
+    core.onRecord((job, isNew) => (isNew ? journal.job(job) : journal.jobStatus(job)));
   }
   // The event itself, not a copy: its payload is built only if an endpoint takes it.
   core.onEvent((e) => dispatcher.publish(e));

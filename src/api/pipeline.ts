@@ -22,7 +22,7 @@ export interface ApiRequest {
 export interface ApiResponse {
   status: number;
   headers: Record<string, string>;
-  /** A JSON value: a Pulse body, or Pulse's error shape. */
+  /** A JSON value (a Pulse body, or Pulse's error shape), or a file's bytes (`content-type` in `headers`). */
   body: unknown;
 }
 
@@ -71,7 +71,7 @@ export class RequestPipeline {
         upload = parsed.upload;
       }
       const out = await spec.handle({ core, operations: this.runtime.operations, params: req.params, fields, ...(upload ? { upload } : {}), header: req.header, baseUrl: req.baseUrl, portalToken: this.options.portalToken });
-      res = { status: out.status, headers: {}, body: out.body };
+      res = { status: out.status, headers: out.headers ?? {}, body: out.body };
     } catch (e) {
       if (!(e instanceof PulseMockError)) (this.options.onInternalError ?? reportInternalError)(e);
       res = errorResponse(e instanceof PulseMockError ? e : errors.bug(e));

@@ -64,6 +64,8 @@ export const errors = {
     ),
   largeResultNotFound: (id: string) =>
     new PulseMockError(404, 'RESULT_NOT_FOUND', `No large result with id "${id}".`, { job_id: id }),
+  fileNotFound: (jobId: string, name: string) =>
+    new PulseMockError(404, 'FILE_NOT_FOUND', `Job "${jobId}" has no file "${name}".`, { job_id: jobId, filename: name }),
   largeResultGone: (id: string) =>
     new PulseMockError(410, 'RESULT_GONE', 'This large result was already downloaded; its URL works once.', { job_id: id }),
   routeNotFound: (method: string, url: string) =>

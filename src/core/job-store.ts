@@ -22,10 +22,21 @@ export interface JobRecord<D = unknown> {
   pages: number;
   /** The job this one runs under (a batch's children). */
   parentId?: string;
-  /** Files that belong to the job (a filled PDF, an xlsx), by id: they go when the job is evicted. */
-  files?: string[];
+  /** At most this many of its children run at once (a batch's `workers`). */
+  workers?: number;
+  /**
+   * Files that belong to the job or its result (a filled PDF, an xlsx, a figure's PNG), by name:
+   * what they are, not their bytes, which the kind makes again on read. They go with the job.
+   */
+  files?: Record<string, JobFile>;
   /** The kind's recipe: its normalised request and what regenerates its result (JSON, journalled as is). */
   data: D;
+}
+
+/** A file of a job: its type and what its kind needs to draw it again (the bytes are not kept). */
+export interface JobFile {
+  contentType: string;
+  recipe?: unknown;
 }
 
 /**
@@ -36,6 +47,8 @@ export class JobStore {
   readonly #jobs = new Map<string, JobRecord>();
   readonly #eviction = new EvictionOrder(this.#jobs, (job) => TERMINAL_STATUSES.has(job.status));
   #evicted = 0;
+  /** Told of each evicted job, so what was derived from it (cached results, file bytes) goes too. */
+  onEvict?: (job: JobRecord) => void;
 
   constructor(private readonly maxJobs: number) {}
 
@@ -69,6 +82,9 @@ export class JobStore {
   }
 
   #evictOne(): void {
-    if (this.#eviction.evictOldest()) this.#evicted++;
+    const gone = this.#eviction.evictOldest();
+    if (gone === undefined) return;
+    this.#evicted++;
+    this.onEvict?.(gone);
   }
 }

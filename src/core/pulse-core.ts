@@ -2,7 +2,7 @@ import type { Clock, Timer } from '../clock.js';
 import type { DocumentRule } from './documents.js';
 import { errors } from './errors.js';
 import { jobEvent, TERMINAL_STATUSES, type JobEvent, type JobEventListener, type JobEventType, type JobStatus } from './events.js';
-import { JobStore, type JobRecord } from './job-store.js';
+import { JobStore, type JobFile, type JobRecord } from './job-store.js';
 import { OutcomePlanner, type OutcomeOverrides, type OutcomeRule, type PlannedOutcome } from './outcomes.js';
 import { IdSequence, SeededRandom, seedFrom } from './random.js';
 import type { ExtractResult, LargeResultPointer } from './result-generator.js';
@@ -17,6 +17,12 @@ export interface JobKind<D = unknown> {
   kind: string;
   /** The `result` of `GET /job/{id}` for a completed job, regenerated from `job.data`. */
   result(job: JobRecord<D>, baseUrl: string): Promise<JobResult> | JobResult;
+  /** The `result` of a job still pending or processing, for kinds that report progress (a batch's items). */
+  progress?(job: JobRecord<D>, baseUrl: string): Promise<JobResult> | JobResult;
+  /** The bytes of one of the job's files, drawn again from its recipe (same job, same bytes). */
+  file?(job: JobRecord<D>, name: string, file: JobFile): Promise<Uint8Array> | Uint8Array;
+  /** Told when one of its jobs leaves the store, to drop what it derived from it (caches). */
+  evicted?(job: JobRecord<D>): void;
 }
 
 /** A completed job's result: for an extract, an `ExtractResult` or, for a large document, a `LargeResultPointer`. */
@@ -27,12 +33,28 @@ export interface JobSubmission<D> {
   /** Names outcome rules match (file name, URL). */
   candidates: string[];
   overrides?: OutcomeOverrides;
-  /** The job's recipe and page count, once its outcome is planned (a rule may set the pages). */
-  build(plan: PlannedOutcome): { data: D; pages: number };
+  /** The job's recipe, page count and files, once its outcome is planned (a rule may set the pages). */
+  build(plan: PlannedOutcome): JobContents<D>;
   /** Accepted as `processing` (a batch parent) instead of `pending`. */
   startAs?: 'pending' | 'processing';
-  parentId?: string;
+  /**
+   * Jobs run under this one (a batch's items), accepted with it. A job with children has no
+   * processing time of its own: it ends, as its plan says, once every child has ended.
+   */
+  children?: { kind: string; submission: JobSubmission<unknown> }[];
+  /** At most this many children run at once (a batch's `workers`); the others wait, `pending`. */
+  workers?: number;
 }
+
+/** What a job holds besides its lifecycle. */
+export interface JobContents<D> {
+  data: D;
+  pages: number;
+  files?: Record<string, JobFile>;
+}
+
+/** Told of every job stored (`isNew`) and of each change of its status: the `--state` journal's feed. */
+export type JobRecordListener = (job: JobRecord, isNew: boolean) => void;
 
 /**
  * The fake Pulse service, with no HTTP in it: the fastify app and the msw handlers are thin
@@ -53,7 +75,9 @@ export interface CoreOptions {
 
 export interface CoreResponse<T = unknown> {
   status: number;
+  /** JSON, or the bytes of a file (with its `content-type` in `headers`). */
   body: T;
+  headers?: Record<string, string>;
 }
 
 export interface AsyncSubmissionResponse {
@@ -83,7 +107,16 @@ export class PulseCore {
   readonly #ids: IdSequence;
   readonly #kinds = new Map<string, JobKind>();
   readonly #listeners = new Set<JobEventListener>();
+  readonly #recordListeners = new Set<JobRecordListener>();
   readonly #live = new Map<string, LiveJob>();
+  /** Parent id -> its children's ids, in submission order. */
+  readonly #children = new Map<string, string[]>();
+  /** Parent id -> how many of its children are processing now. */
+  readonly #running = new Map<string, number>();
+  /** Parent id -> children due to start, waiting for a free worker. */
+  readonly #waiting = new Map<string, JobRecord[]>();
+  /** Parents whose children are being cancelled with them. */
+  readonly #canceling = new Set<string>();
   #closed = false;
   /**
    * Called before an async job is accepted; a returned promise holds the submission until it
@@ -98,6 +131,10 @@ export class PulseCore {
     idSalt = 0,
   ) {
     this.jobs = new JobStore(options.maxJobs);
+    this.jobs.onEvict = (job) => {
+      this.#children.delete(job.id);
+      this.#kinds.get(job.kind)?.evicted?.(job);
+    };
     this.#ids = new IdSequence(`${options.seed}/ids/${idSalt}`);
     this.#outcomes = new OutcomePlanner(
       options.outcomes,
@@ -129,37 +166,64 @@ export class PulseCore {
     return () => this.#listeners.delete(listener);
   }
 
+  /** Every job stored, and each change of its status (sync jobs too, which have no events). */
+  onRecord(listener: JobRecordListener): () => void {
+    this.#recordListeners.add(listener);
+    return () => this.#recordListeners.delete(listener);
+  }
+
   /** Accepts an async job of `kind`: planned, stored, announced (`job.created`) and on its way. */
   async submit<D>(kind: string, s: JobSubmission<D>): Promise<CoreResponse<AsyncSubmissionResponse>> {
+    const job = await this.accept(kind, s);
+    return {
+      status: this.options.asyncStatusCode,
+      body: { job_id: job.id, status: 'pending', message: 'Job queued for processing', queuedAt: iso(job.createdAt), credits_used: 0 },
+    };
+  }
+
+  /** Like `submit`, for an operation whose reply is its own (a batch's `{ batch_job_id, ... }`): the job accepted. */
+  async accept<D>(kind: string, s: JobSubmission<D>): Promise<JobRecord<D>> {
     const wait = this.beforeSubmit?.();
     if (wait) await wait;
+    return this.#accept(kind, s);
+  }
+
+  /**
+   * Stores the job a synchronous call ran (a form's `pdf_url` names it): completed already, so
+   * `GET /job/{id}` and its files work, with no `job.*` events (nothing was submitted to wait for).
+   */
+  recordSync<D>(kind: string, contents: JobContents<D>): JobRecord<D> {
     const now = this.clock.now();
-    const plan = this.#outcomes.plan(s.candidates, s.overrides);
-    const { data, pages } = s.build(plan);
     const job: JobRecord<D> = {
       id: this.#ids.next(),
       kind,
-      status: s.startAs ?? 'pending',
+      status: 'completed',
       createdAt: now,
       updatedAt: now,
-      plannedOutcome: plan.outcome,
-      ...(plan.error !== undefined ? { plannedError: plan.error } : {}),
-      processingMs: plan.processingMs,
-      outcomeReason: plan.reason,
-      pages,
-      ...(s.parentId !== undefined ? { parentId: s.parentId } : {}),
-      data,
+      plannedOutcome: 'completed',
+      processingMs: 0,
+      outcomeReason: 'synchronous call',
+      pages: contents.pages,
+      ...(contents.files ? { files: contents.files } : {}),
+      data: contents.data,
     };
     this.jobs.add(job);
-    this.#emit('job.created', job);
-    if (job.status === 'processing') {
-      this.#emit('job.processing', job);
-      this.#schedule(job, job.processingMs, () => this.#finishJob(job));
-    } else this.#schedule(job, this.options.queueMs, () => this.#startProcessing(job));
-    return {
-      status: this.options.asyncStatusCode,
-      body: { job_id: job.id, status: 'pending', message: 'Job queued for processing', queuedAt: iso(now), credits_used: 0 },
-    };
+    this.#record(job, true);
+    return job;
+  }
+
+  /** The children of a job, in submission order (those still kept). */
+  childrenOf(parentId: string): JobRecord[] {
+    return (this.#children.get(parentId) ?? []).flatMap((id) => this.jobs.get(id) ?? []);
+  }
+
+  /** One of a job's files: its bytes drawn again by the job's kind, or 404. */
+  async file(jobId: string, name: string): Promise<CoreResponse<Uint8Array>> {
+    const job = this.require(jobId);
+    const file = job.files && Object.hasOwn(job.files, name) ? job.files[name] : undefined;
+    const kind = this.#kinds.get(job.kind);
+    if (!file || !kind?.file) throw errors.fileNotFound(jobId, name);
+    return { status: 200, body: await kind.file(job, name, file), headers: { 'content-type': file.contentType } };
   }
 
   async getJob(jobId: string, baseUrl: string): Promise<CoreResponse<JobStatusResponse>> {
@@ -170,7 +234,9 @@ export class PulseCore {
       created_at: iso(job.createdAt),
       updated_at: iso(job.updatedAt),
     };
-    if (job.status === 'completed') body.result = await this.#kinds.get(job.kind)?.result(job, baseUrl);
+    const kind = this.#kinds.get(job.kind);
+    if (job.status === 'completed') body.result = await kind?.result(job, baseUrl);
+    else if (!TERMINAL_STATUSES.has(job.status) && kind?.progress) body.result = await kind.progress(job, baseUrl);
     if (job.status === 'failed') body.error = job.error ?? 'Job failed.';
     return { status: 200, body };
   }
@@ -180,10 +246,22 @@ export class PulseCore {
     if (TERMINAL_STATUSES.has(job.status)) {
       return { status: 200, body: { job_id: job.id, message: `Job is already ${job.status}; it was left unchanged.` } };
     }
+    this.#cancel(job);
+    return { status: 200, body: { job_id: job.id, message: 'Job cancelled successfully' } };
+  }
+
+  /** Cancels a job and, first, its children that have not ended. */
+  #cancel(job: JobRecord): void {
+    if (job.workers !== undefined) {
+      // Its waiting children must not start, nor its last child's end complete it, on the way.
+      this.#waiting.delete(job.id);
+      this.#canceling.add(job.id);
+      for (const child of this.childrenOf(job.id)) if (!TERMINAL_STATUSES.has(child.status)) this.#cancel(child);
+      this.#canceling.delete(job.id);
+    }
     this.#live.get(job.id)?.timer?.cancel();
     this.#live.delete(job.id);
     this.#transition(job, 'canceled', 'job.cancelled');
-    return { status: 200, body: { job_id: job.id, message: 'Job cancelled successfully' } };
   }
 
   webhookLink(baseUrl: string, token: string): CoreResponse<{ link: string }> {
@@ -197,11 +275,15 @@ export class PulseCore {
   restoreJob(job: JobRecord): boolean {
     if (!this.#kinds.has(job.kind)) return false;
     this.jobs.add(job);
+    if (job.parentId !== undefined) this.#adopt(job.parentId, job.id);
     const now = this.clock.now();
     if (job.status === 'pending') {
       this.#schedule(job, Math.max(0, job.createdAt + this.options.queueMs - now), () => this.#startProcessing(job));
     } else if (job.status === 'processing') {
-      this.#schedule(job, Math.max(0, job.updatedAt + job.processingMs - now), () => this.#finishJob(job));
+      if (job.parentId !== undefined) this.#running.set(job.parentId, (this.#running.get(job.parentId) ?? 0) + 1);
+      // A parent ends with its children: looked at once they are all back.
+      if (job.workers !== undefined) this.#schedule(job, 0, () => this.#finishParentIfDone(job));
+      else this.#schedule(job, Math.max(0, job.updatedAt + job.processingMs - now), () => this.#finishJob(job));
     }
     return true;
   }
@@ -220,9 +302,90 @@ export class PulseCore {
     return job;
   }
 
+  /** Plans, stores and announces a job and its children, and sets each on its way. */
+  #accept<D>(kind: string, s: JobSubmission<D>, parentId?: string): JobRecord<D> {
+    const now = this.clock.now();
+    const plan = this.#outcomes.plan(s.candidates, s.overrides);
+    const { data, pages, files } = s.build(plan);
+    const job: JobRecord<D> = {
+      id: this.#ids.next(),
+      kind,
+      status: s.startAs ?? 'pending',
+      createdAt: now,
+      updatedAt: now,
+      plannedOutcome: plan.outcome,
+      ...(plan.error !== undefined ? { plannedError: plan.error } : {}),
+      processingMs: plan.processingMs,
+      outcomeReason: plan.reason,
+      pages,
+      ...(parentId !== undefined ? { parentId } : {}),
+      ...(s.children ? { workers: Math.max(1, s.workers ?? Number.POSITIVE_INFINITY) } : {}),
+      ...(files ? { files } : {}),
+      data,
+    };
+    // A parent's `workers` is journalled as JSON: no limit is a large number, not Infinity.
+    if (job.workers === Number.POSITIVE_INFINITY) job.workers = Number.MAX_SAFE_INTEGER;
+    this.jobs.add(job);
+    if (parentId !== undefined) this.#adopt(parentId, job.id);
+    this.#record(job, true);
+    this.#emit('job.created', job);
+    for (const child of s.children ?? []) this.#accept(child.kind, child.submission, job.id);
+    if (job.status === 'processing') {
+      this.#emit('job.processing', job);
+      this.#process(job);
+    } else this.#schedule(job, this.options.queueMs, () => this.#startProcessing(job));
+    return job;
+  }
+
+  #adopt(parentId: string, childId: string): void {
+    const list = this.#children.get(parentId);
+    if (list) list.push(childId);
+    else this.#children.set(parentId, [childId]);
+  }
+
   #startProcessing(job: JobRecord): void {
+    if (job.parentId !== undefined) {
+      // A child runs only in one of its parent's workers; the others wait their turn.
+      const limit = this.jobs.get(job.parentId)?.workers ?? Number.POSITIVE_INFINITY;
+      const running = this.#running.get(job.parentId) ?? 0;
+      if (running >= limit) {
+        const queue = this.#waiting.get(job.parentId);
+        if (queue) queue.push(job);
+        else this.#waiting.set(job.parentId, [job]);
+        return;
+      }
+      this.#running.set(job.parentId, running + 1);
+    }
     this.#transition(job, 'processing', 'job.processing');
-    this.#schedule(job, job.processingMs, () => this.#finishJob(job));
+    this.#process(job);
+  }
+
+  /** A processing job's way to its end: its own processing time, or (a parent) its children's. */
+  #process(job: JobRecord): void {
+    if (job.workers !== undefined) this.#finishParentIfDone(job);
+    else this.#schedule(job, job.processingMs, () => this.#finishJob(job));
+  }
+
+  #finishParentIfDone(parent: JobRecord): void {
+    if (parent.status !== 'processing' || this.#canceling.has(parent.id)) return;
+    if (this.childrenOf(parent.id).every((c) => TERMINAL_STATUSES.has(c.status))) this.#finishJob(parent);
+  }
+
+  /** A child ended (or was cancelled): its worker goes to the next waiting child, and its parent may end. */
+  #childEnded(child: JobRecord, wasProcessing: boolean): void {
+    const parentId = child.parentId as string;
+    const waiting = this.#waiting.get(parentId);
+    if (waiting) {
+      const at = waiting.indexOf(child);
+      if (at >= 0) waiting.splice(at, 1);
+    }
+    if (wasProcessing) this.#running.set(parentId, Math.max(0, (this.#running.get(parentId) ?? 1) - 1));
+    const next = waiting?.shift();
+    if (waiting?.length === 0) this.#waiting.delete(parentId);
+    if (next) this.#startProcessing(next);
+    if ((this.#running.get(parentId) ?? 0) === 0) this.#running.delete(parentId);
+    const parent = this.jobs.get(parentId);
+    if (parent) this.#finishParentIfDone(parent);
   }
 
   #finishJob(job: JobRecord): void {
@@ -241,10 +404,18 @@ export class PulseCore {
   }
 
   #transition(job: JobRecord, status: JobStatus, type: JobEventType): void {
+    const wasProcessing = job.status === 'processing';
     job.status = status;
     job.updatedAt = this.clock.now();
-    if (TERMINAL_STATUSES.has(status)) this.jobs.settled(job);
+    const ended = TERMINAL_STATUSES.has(status);
+    if (ended) this.jobs.settled(job);
+    this.#record(job, false);
     this.#emit(type, job);
+    if (ended && job.parentId !== undefined) this.#childEnded(job, wasProcessing);
+  }
+
+  #record(job: JobRecord, isNew: boolean): void {
+    for (const l of this.#recordListeners) l(job, isNew);
   }
 
   #emit(type: JobEventType, job: JobRecord): void {

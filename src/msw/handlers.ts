@@ -101,7 +101,8 @@ export function createPulseMsw(options: PulseHandlersOptions = {}): PulseMsw {
     });
     return respond(res);
   };
-  const respond = (res: ApiResponse) => HttpResponse.json(res.body as never, { status: res.status, headers: res.headers });
+  const respond = (res: ApiResponse) =>
+    res.body instanceof Uint8Array ? new HttpResponse(res.body, { status: res.status, headers: res.headers }) : HttpResponse.json(res.body as never, { status: res.status, headers: res.headers });
 
   const specs = apiRouteSpecs();
   const handlers = bases.flatMap((b) => [

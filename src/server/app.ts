@@ -125,7 +125,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
             body: payload ? payload.iterator({ destroyOnReturn: false }) : null,
             baseUrl: baseUrlOf(request),
           });
-          return reply.code(res.status).headers(res.headers).send(res.body);
+          const body = res.body instanceof Uint8Array && !Buffer.isBuffer(res.body) ? Buffer.from(res.body.buffer, res.body.byteOffset, res.body.byteLength) : res.body;
+          return reply.code(res.status).headers(res.headers).send(body);
         },
       });
     }
