@@ -1,9 +1,10 @@
-import Denque from 'denque';
 import { awaitedDeadline, systemClock, type Clock, type Timer } from '../clock.js';
 import { errors } from '../core/errors.js';
 import { DeliveryLog } from './delivery-log.js';
 import type { Endpoint, EndpointRegistry } from './endpoints.js';
 import { decideAttempt } from './attempt-policy.js';
+import { ReorderHolds, shapeDelivery } from './fault-shaping.js';
+import { EndpointLanes } from './lanes.js';
 import type { RetrySchedule } from './retry-schedule.js';
 import type { FaultEngine } from '../faults/fault-engine.js';
 import { signDelivery } from './signature-faults.js';
@@ -38,12 +39,6 @@ export interface PublishedEvent {
   jobId?: string;
 }
 
-interface Lane {
-  active: number;
-  /** A deque, not an array: a backlog of 100k deliveries made `Array#shift` the hot spot. */
-  queue: Denque<{ d: Delivery; trigger: AttemptTrigger }>;
-}
-
 type Waiter = { test: (d: Delivery) => boolean; resolve: (d: Delivery) => void };
 
 /** Shared by every delivery without faults (most of them); replaced, never mutated. */
@@ -61,17 +56,18 @@ function flatString(s: string): string {
 /**
  * Delivers every published event to each matching endpoint, signed, at least once, with
  * Svix's retry semantics. Each delivery is always in exactly one state; `close()` reports
- * what was still under way.
+ * what was still under way. The parts are each their own module: the per-endpoint lanes and
+ * backlog (`lanes.ts`), what an attempt's answer means (`attempt-policy.ts`), how faults shape
+ * a delivery (`fault-shaping.ts`) and the admin view of one (`views.ts`); this class runs them.
  */
 export class Dispatcher {
   readonly log: DeliveryLog;
   readonly #o: Required<Omit<DispatcherOptions, 'onAttempt' | 'maxDeliveries' | 'faults' | 'seed'>> & Pick<DispatcherOptions, 'onAttempt' | 'faults' | 'seed'>;
   /** Deliveries held by a reorder fault, by `${jobId}/${endpointId}`. */
-  readonly #held = new Map<string, { d: Delivery; timer: Timer }[]>();
-  readonly #lanes = new Map<string, Lane>();
+  readonly #held: ReorderHolds<Delivery>;
+  readonly #lanes: EndpointLanes<{ d: Delivery; trigger: AttemptTrigger }>;
   readonly #timers = new Map<string, Timer>();
   #waiters: Waiter[] = [];
-  #roomWaiters: { below: number; resolve: () => void }[] = [];
   #closed = false;
   /** Numbers the messages that are not a job's event, for their ids. */
   #sequence = 0;
@@ -79,6 +75,16 @@ export class Dispatcher {
   constructor(options: DispatcherOptions) {
     this.#o = { wallClock: systemClock, transport: httpTransport, ...options };
     this.log = new DeliveryLog(options.maxDeliveries ?? 1_000_000);
+    this.#lanes = new EndpointLanes(
+      this.#o.concurrency,
+      ({ d, trigger }) => this.#attempt(d, trigger),
+      ({ d }, e) => this.#finish(d, 'failed', `internal error in pulse-mock: ${(e as Error).message}`),
+      this.#o.wallClock,
+    );
+    this.#held = new ReorderHolds(this.#o.clock, (d, early) => {
+      if (early) d.nextAttemptAt = undefined; // released now, not at the hold's deadline
+      this.#enqueue(d, 'scheduled');
+    });
   }
 
   /**
@@ -106,19 +112,21 @@ export class Dispatcher {
         continue;
       }
       d.faults = [...d.faults, ...decision.applied];
-      if (decision.drop) {
-        this.#finish(d, 'dropped', `dropped by fault: ${decision.drop}`);
+      const plan = shapeDelivery(decision, d.jobId !== undefined);
+      if ('drop' in plan) {
+        this.#finish(d, 'dropped', plan.drop);
         continue;
       }
-      const delay = decision.delayMs ?? 0;
-      if (decision.reorder && d.jobId !== undefined) this.#hold(d, decision.reorder.maxHoldMs + delay);
-      else this.#enqueueAfter(d, delay);
-      for (let i = 1; i <= (decision.duplicate?.copies ?? 0); i++) {
-        const copy = this.#newDelivery(`${d.key}#dup${i}`, messageId, ep, event, body);
+      if (plan.holdMs !== undefined) {
+        this.#held.hold(`${d.jobId}/${d.endpointId}`, d, plan.holdMs);
+        d.nextAttemptAt = this.#o.clock.now() + plan.holdMs;
+      } else this.#enqueueAfter(d, plan.delayMs);
+      plan.copies.forEach((c, i) => {
+        const copy = this.#newDelivery(`${d.key}#dup${i + 1}`, messageId, ep, event, body);
         copy.duplicateOf = d.key;
-        copy.faults = [...copy.faults, `duplicate ${i} of ${decision.duplicate?.copies}`];
-        this.#enqueueAfter(copy, delay + i * (decision.duplicate?.spacingMs ?? 0));
-      }
+        copy.faults = [...copy.faults, c.note];
+        this.#enqueueAfter(copy, c.delayMs);
+      });
     }
     return out;
   }
@@ -171,37 +179,6 @@ export class Dispatcher {
     );
   }
 
-  /** Holds `d` until a later message of the same job to the same endpoint has gone out, or `maxMs`. */
-  #hold(d: Delivery, maxMs: number): void {
-    const k = `${d.jobId}/${d.endpointId}`;
-    const list = this.#held.get(k) ?? [];
-    const entry = {
-      d,
-      timer: this.#o.clock.setTimeout(() => {
-        this.#held.set(k, (this.#held.get(k) ?? []).filter((e) => e !== entry));
-        this.#enqueue(d, 'scheduled');
-      }, maxMs),
-    };
-    list.push(entry);
-    this.#held.set(k, list);
-    d.nextAttemptAt = this.#o.clock.now() + maxMs;
-  }
-
-  #releaseHeldBehind(d: Delivery): void {
-    if (d.jobId === undefined) return;
-    const k = `${d.jobId}/${d.endpointId}`;
-    const list = this.#held.get(k);
-    if (!list?.length) return;
-    const overtaken = list.filter((e) => e.d.messageId !== d.messageId);
-    if (overtaken.length === 0) return;
-    this.#held.set(k, list.filter((e) => e.d.messageId === d.messageId));
-    for (const e of overtaken) {
-      e.timer.cancel();
-      e.d.nextAttemptAt = undefined; // released now, not at the hold's deadline
-      this.#enqueue(e.d, 'scheduled');
-    }
-  }
-
   /** Puts back a delivery read from the state file; an unfinished one is scheduled again (at least once). */
   restore(d: Delivery): void {
     const unfinished = d.status === 'pending' || d.status === 'sending';
@@ -252,39 +229,21 @@ export class Dispatcher {
    * waiting for a retry). It grows when events come faster than the endpoints take them.
    */
   get backlog(): number {
-    let n = 0;
-    for (const lane of this.#lanes.values()) n += lane.queue.length;
-    return n;
+    return this.#lanes.backlog;
   }
 
   /** Resolves once the backlog is under `below`, or after `timeoutMs` of real time, whichever is first. */
   roomFor(below: number, timeoutMs: number): Promise<void> {
-    if (this.backlog < below || this.#closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const waiter = { below, resolve: () => {} };
-      const timer = this.#o.wallClock.setTimeout(() => waiter.resolve(), timeoutMs);
-      waiter.resolve = () => {
-        timer.cancel();
-        this.#roomWaiters = this.#roomWaiters.filter((w) => w !== waiter);
-        resolve();
-      };
-      this.#roomWaiters.push(waiter);
-    });
-  }
-
-  #wakeRoomWaiters(): void {
-    const backlog = this.backlog;
-    for (const w of this.#roomWaiters) if (backlog < w.below) w.resolve();
+    return this.#lanes.roomFor(below, timeoutMs);
   }
 
   /** Stops scheduling; reports deliveries still pending or in flight (they stay in the log as such). */
   close(): { pending: number; sending: number } {
     this.#closed = true;
-    for (const w of [...this.#roomWaiters]) w.resolve();
+    this.#lanes.close();
     for (const t of this.#timers.values()) t.cancel();
     this.#timers.clear();
-    for (const list of this.#held.values()) for (const e of list) e.timer.cancel();
-    this.#held.clear();
+    this.#held.close();
     const c = this.log.counts();
     return { pending: c.pending, sending: c.sending };
   }
@@ -302,31 +261,7 @@ export class Dispatcher {
     d.queuedAt = this.#o.clock.now();
     d.dueAt = d.nextAttemptAt ?? d.queuedAt;
     d.nextAttemptAt = undefined;
-    const lane = this.#lane(d.endpointId);
-    lane.queue.push({ d, trigger });
-    this.#pump(lane);
-  }
-
-  #lane(endpointId: string): Lane {
-    let lane = this.#lanes.get(endpointId);
-    if (!lane) this.#lanes.set(endpointId, (lane = { active: 0, queue: new Denque() }));
-    return lane;
-  }
-
-  #pump(lane: Lane): void {
-    while (lane.active < this.#o.concurrency && lane.queue.length > 0) {
-      const { d, trigger } = lane.queue.shift() as { d: Delivery; trigger: AttemptTrigger };
-      if (this.#roomWaiters.length > 0) this.#wakeRoomWaiters();
-      lane.active++;
-      const next = () => {
-        lane.active--;
-        this.#pump(lane);
-      };
-      this.#attempt(d, trigger).then(next, (e: unknown) => {
-        this.#finish(d, 'failed', `internal error in pulse-mock: ${(e as Error).message}`);
-        next();
-      });
-    }
+    this.#lanes.push(d.endpointId, { d, trigger });
   }
 
   async #attempt(d: Delivery, trigger: AttemptTrigger): Promise<void> {
@@ -379,7 +314,7 @@ export class Dispatcher {
     // Exact-size arrays: `push` (or a spread) reserves room for 17 elements, and the log holds
     // hundreds of thousands of deliveries with one attempt each.
     d.attempts = d.attempts.length === 0 ? [attempt] : d.attempts.concat(attempt);
-    if (d.attempts.length === 1) this.#releaseHeldBehind(d);
+    if (d.attempts.length === 1 && d.jobId !== undefined) this.#held.overtakenBy(`${d.jobId}/${d.endpointId}`, d);
 
     const decision = decideAttempt(response ?? { error: attempt.error }, {
       scheduledAttempts: d.scheduledAttempts,
@@ -439,37 +374,3 @@ function internShort(body: string): string {
   if (shortBodies.size < 256) shortBodies.set(body, body);
   return body;
 }
-
-/** The public view of a delivery, for the admin API and the portal. */
-export function deliveryView(d: Delivery) {
-  const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
-  return {
-    id: d.messageId,
-    deliveryId: d.key,
-    endpointId: d.endpointId,
-    url: d.url,
-    eventType: d.eventType,
-    jobId: d.jobId ?? null,
-    status: d.status,
-    reason: d.reason ?? null,
-    payload: JSON.parse(d.body) as unknown,
-    createdAt: iso(d.createdAt),
-    nextAttemptAt: iso(d.nextAttemptAt),
-    faults: d.faults,
-    duplicateOf: d.duplicateOf ?? null,
-    finishedAt: iso(d.finishedAt),
-    attempts: d.attempts.map((a) => ({
-      n: a.n,
-      trigger: a.trigger,
-      at: iso(a.at),
-      durationMs: a.durationMs,
-      timestamp: a.timestamp,
-      status: a.status ?? null,
-      responseBody: a.responseBody ?? null,
-      error: a.error ?? null,
-      retryInMs: a.retryInMs ?? null,
-      fault: a.fault ?? null,
-    })),
-  };
-}
-

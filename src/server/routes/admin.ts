@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '../../api/json-schema.js';
 import { errors } from '../../core/errors.js';
 import { JOB_EVENT_TYPES, jobEvent, type JobEventType } from '../../core/events.js';
-import { deliveryView } from '../../delivery/dispatcher.js';
+import { deliveryView } from '../../delivery/views.js';
 import { endpointView, type EndpointInput } from '../../delivery/endpoints.js';
 import { DELIVERY_STATES, type DeliveryStatus } from '../../delivery/types.js';
 import type { Runtime } from '../../runtime.js';

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import { ReorderHolds, shapeDelivery } from '../../src/delivery/fault-shaping.js';
+import { EndpointLanes } from '../../src/delivery/lanes.js';
+
+/** The dispatcher's parts on their own, without sockets: fault shaping and the endpoint lanes. */
+describe('shapeDelivery: how faults shape one delivery', () => {
+  it('sends at once when no fault applies', () => {
+    expect(shapeDelivery({ applied: [] }, true)).toEqual({ delayMs: 0, copies: [] });
+  });
+
+  it('drops whatever else applies', () => {
+    expect(shapeDelivery({ drop: 'drop (always)', delayMs: 50, duplicate: { copies: 2, spacingMs: 5 }, applied: ['a', 'b'] }, true)).toEqual({ drop: 'dropped by fault: drop (always)' });
+  });
+
+  it('delays the delivery and its copies alike; copies follow spacingMs apart', () => {
+    expect(shapeDelivery({ delayMs: 100, duplicate: { copies: 3, spacingMs: 10 }, applied: [] }, true)).toEqual({
+      delayMs: 100,
+      copies: [
+        { delayMs: 110, note: 'duplicate 1 of 3' },
+        { delayMs: 120, note: 'duplicate 2 of 3' },
+        { delayMs: 130, note: 'duplicate 3 of 3' },
+      ],
+    });
+  });
+
+  it("holds a job's message for reorder on top of its delay, and a message with no job is only delayed", () => {
+    const decision = { delayMs: 20, reorder: { maxHoldMs: 1000 }, applied: [] };
+    expect(shapeDelivery(decision, true)).toEqual({ delayMs: 20, holdMs: 1020, copies: [] });
+    expect(shapeDelivery(decision, false)).toEqual({ delayMs: 20, copies: [] });
+  });
+});
+
+describe('ReorderHolds', () => {
+  it('releases a held message early when a later message of its job goes out, and the others at their deadline', async () => {
+    const clock = new ManualClock();
+    const released: string[] = [];
+    const holds = new ReorderHolds<{ messageId: string }>(clock, (m, early) => released.push(`${m.messageId}${early ? ' early' : ''}`));
+    holds.hold('job1/ep', { messageId: 'created' }, 1000);
+    holds.hold('job2/ep', { messageId: 'other' }, 500);
+    holds.overtakenBy('job1/ep', { messageId: 'created' }); // its own copy does not overtake it
+    expect(released).toEqual([]);
+    holds.overtakenBy('job1/ep', { messageId: 'processing' });
+    expect(released).toEqual(['created early']);
+    await clock.advance(500);
+    expect(released).toEqual(['created early', 'other']);
+    await clock.advance(1000);
+    expect(released).toHaveLength(2); // the early one's timer was cancelled
+  });
+});
+
+describe('EndpointLanes', () => {
+  const deferred = () => {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    return { promise, resolve };
+  };
+
+  it('runs at most `concurrency` items per endpoint; a slow endpoint queues only its own', async () => {
+    const running: string[] = [];
+    const gates = new Map<string, ReturnType<typeof deferred>>();
+    const lanes = new EndpointLanes<string>(
+      2,
+      (item) => {
+        running.push(item);
+        const g = deferred();
+        gates.set(item, g);
+        return g.promise;
+      },
+      () => {},
+      new ManualClock(),
+    );
+    for (const i of [1, 2, 3, 4]) lanes.push('slow', `slow${i}`);
+    lanes.push('fast', 'fast1');
+    expect(running).toEqual(['slow1', 'slow2', 'fast1']);
+    expect(lanes.backlog).toBe(2);
+    gates.get('slow1')?.resolve();
+    await gates.get('slow1')?.promise;
+    await Promise.resolve();
+    expect(running).toEqual(['slow1', 'slow2', 'fast1', 'slow3']);
+    expect(lanes.backlog).toBe(1);
+  });
+
+  it('reports an attempt that threw and goes on with the next; roomFor resolves once the backlog falls under the mark', async () => {
+    const crashed: string[] = [];
+    const gate = deferred();
+    const lanes = new EndpointLanes<string>(1, (item) => (item === 'bad' ? Promise.reject(new Error('boom')) : gate.promise), (item, e) => crashed.push(`${item}: ${(e as Error).message}`), new ManualClock());
+    lanes.push('ep', 'bad');
+    lanes.push('ep', 'a');
+    lanes.push('ep', 'b');
+    lanes.push('ep', 'c');
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(crashed).toEqual(['bad: boom']);
+    expect(lanes.backlog).toBe(2);
+    let room = false;
+    const waiting = lanes.roomFor(2, 60_000).then(() => (room = true));
+    expect(room).toBe(false);
+    gate.resolve();
+    await waiting;
+    expect(room).toBe(true);
+    expect(lanes.backlog).toBeLessThan(2);
+  });
+});
