@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.js';
 import type { PulseMockOptions } from '../index.js';
 import { startFromOptions } from '../server/start.js';
 import { generateSecret } from '../delivery/signing.js';
@@ -63,7 +64,7 @@ async function runChecks(ctx: ScenarioContext, waitForJob: (id: string) => Promi
   const jobId = await ctx.submitJob({ processingMs: 10 });
   await waitForJob(jobId);
   const completed = { job_id: jobId, status: 'completed', pages_processed: 1, processing_time: 0.1 };
-  const since = Date.now();
+  const since = systemClock.now();
 
   const valid = await ctx.send('job.completed', completed);
   const validHint =

@@ -1,3 +1,4 @@
+import { awaitedDeadline, wallDelay, systemClock } from '../clock.js';
 import type { RequestRecord } from '../core/request-log.js';
 import { signDelivery } from '../delivery/signature-faults.js';
 import { headerNames } from '../delivery/signing.js';
@@ -63,11 +64,11 @@ export function createContext(
     },
     async send(type, data, o = {}): Promise<SentEvent> {
       const messageId = o.messageId ?? runtime.dispatcher.newMessageId();
-      const timestamp = o.timestamp ?? Math.floor(Date.now() / 1000);
+      const timestamp = o.timestamp ?? Math.floor(systemClock.now() / 1000);
       const body = JSON.stringify({ type, timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), data });
       const secrets = o.secrets ?? [opts.secret];
       const signed = signDelivery(o.fault, { names, id: messageId, timestamp, body, secrets });
-      const started = Date.now();
+      const started = systemClock.now();
       try {
         const res = await httpTransport({
           url: opts.target,
@@ -75,9 +76,9 @@ export function createContext(
           body: signed.body,
           timeoutMs: o.timeoutMs ?? 10_000,
         });
-        return { messageId, body: signed.body, status: res.status, responseBody: res.body, durationMs: Date.now() - started };
+        return { messageId, body: signed.body, status: res.status, responseBody: res.body, durationMs: systemClock.now() - started };
       } catch (e) {
-        return { messageId, body: signed.body, error: (e as Error).message, durationMs: Date.now() - started };
+        return { messageId, body: signed.body, error: (e as Error).message, durationMs: systemClock.now() - started };
       }
     },
     setFaults(rules) {
@@ -94,13 +95,13 @@ export function createContext(
       const hit = runtime.requests.list().find(test);
       if (hit) return Promise.resolve(hit);
       return new Promise((resolve) => {
-        const timer = setTimeout(() => {
+        const timer = awaitedDeadline(() => {
           off();
           resolve(undefined);
         }, timeoutMs);
         const off = runtime.requests.onRecord((r) => {
           if (!test(r)) return;
-          clearTimeout(timer);
+          timer.cancel();
           off();
           resolve(r);
         });
@@ -111,7 +112,7 @@ export function createContext(
       opts.onCleanup(gateway.close);
       for (const ep of runtime.endpoints.list()) if (ep.url === opts.target) runtime.endpoints.update(ep.id, { url: gateway.url });
     },
-    sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 60_000))),
+    sleep: (ms) => wallDelay(Math.min(ms, 60_000)),
     expect(condition, message, detail) {
       opts.onAssertion({ message, passed: condition, ...(detail !== undefined ? { detail } : {}) });
     },

@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -7,9 +8,9 @@ import type { AddressInfo } from 'node:net';
  * retries bring every message through an outage.
  */
 export async function startOutageGateway(target: string, downForMs: number): Promise<{ url: string; close(): Promise<void> }> {
-  const upAt = Date.now() + downForMs;
+  const upAt = systemClock.now() + downForMs;
   const server = createServer((req, res) => {
-    if (Date.now() < upAt) {
+    if (systemClock.now() < upAt) {
       req.socket.destroy();
       return;
     }

@@ -1,3 +1,4 @@
+import { awaitedDeadline, type Timer, systemClock } from '../clock.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -74,7 +75,7 @@ async function runOne(s: Scenario, o: RunOptions & { seed: number }): Promise<Sc
   const assertions: Assertion[] = [];
   const logs: string[] = [];
   o.reporter.start(s.name, s.description);
-  const started = Date.now();
+  const started = systemClock.now();
   const server = await startFromOptions({
     ...SCENARIO_DEFAULTS,
     ...s.mock,
@@ -102,18 +103,18 @@ async function runOne(s: Scenario, o: RunOptions & { seed: number }): Promise<Sc
     },
   });
   const timeoutMs = s.timeoutMs ?? 60_000;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: Timer | undefined;
   try {
     await Promise.race([
       s.run(ctx),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+        timer = awaitedDeadline(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
       }),
     ]);
   } catch (e) {
     ctx.expect(false, 'scenario ran to the end', (e as Error).message);
   } finally {
-    clearTimeout(timer);
+    timer?.cancel();
     await mock.close();
     for (const fn of cleanups) await fn().catch(() => {});
   }
@@ -130,7 +131,7 @@ async function runOne(s: Scenario, o: RunOptions & { seed: number }): Promise<Sc
     name: s.name,
     description: s.description,
     passed: assertions.every((a) => a.passed),
-    durationMs: Date.now() - started,
+    durationMs: systemClock.now() - started,
     assertions,
     logs,
     deliveries,
