@@ -18,7 +18,7 @@ export { PulseMockError, type PulseErrorBody } from './core/errors.js';
 export { JOB_EVENT_TYPES, type JobEvent, type JobEventPayload, type JobEventType, type JobStatus } from './core/events.js';
 export type { JobRecord } from './core/job-store.js';
 export type { RequestRecord } from './core/request-log.js';
-export type { ExtractResult, LargeResultPointer } from './core/result-generator.js';
+export type { ExtractResult, LargeResultPointer } from './operations/extract/result.js';
 export type { AsyncSubmissionResponse, JobStatusResponse } from './core/pulse-core.js';
 export type { EndpointControls, FaultControls, MessageFilter, PulseMockControls } from './facade.js';
 export type { Endpoint, EndpointInput } from './delivery/endpoints.js';

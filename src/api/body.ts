@@ -4,7 +4,19 @@ import { pipeline } from 'node:stream/promises';
 import type { BusboyFileStream } from '@fastify/busboy';
 import sjson from 'secure-json-parse';
 import { errors, PulseMockError } from '../core/errors.js';
-import type { UploadedFile } from '../core/extract-request.js';
+
+/**
+ * The one normalised form of an extract request, whatever spelling it arrived in: JSON with
+ * snake_case (Pulse's docs), multipart with camelCase and JSON-string options (the official
+ * SDKs), or the older `file-url`. Both adapters parse their transport into `fields`, then
+ * call `normalizeExtractRequest`.
+ */
+export interface UploadedFile {
+  filename: string;
+  mimetype: string;
+  size: number;
+  sha256: string;
+}
 
 /** A request body as either adapter has it: chunks, read at most once; null when there is none. */
 export type BodySource = AsyncIterable<Uint8Array> | null;

@@ -1,5 +1,5 @@
 import type { CoreResponse, PulseCore } from '../core/pulse-core.js';
-import type { UploadedFile } from '../core/extract-request.js';
+import type { UploadedFile } from './body.js';
 import { operationRoutes } from '../operations/index.js';
 import type { OperationInstances } from '../operations/operation.js';
 import type { Schema } from './json-schema.js';

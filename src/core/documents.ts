@@ -2,7 +2,7 @@ import fixtureDocuments from '../../fixtures/documents.json' with { type: 'json'
 import { BoundedMemo } from './bounded-memo.js';
 import { compilePattern } from './patterns.js';
 import { seedFrom } from './random.js';
-import type { ExtractRequest } from './extract-request.js';
+import type { ExtractRequest } from '../operations/extract/request.js';
 
 /** What the mock pretends a submitted document is: how many pages, and what kind of text. */
 export type DocumentKind =

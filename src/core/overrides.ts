@@ -1,9 +1,12 @@
 import { errors } from './errors.js';
-import type { ExtractInput } from '../operations/extract.js';
+import type { OutcomeOverrides } from './outcomes.js';
+
+/** What `x-pulse-mock-*` headers set on one request: its job's outcome and timing, and its document's pages. */
+export type RequestOverrides = OutcomeOverrides & { pages?: number };
 
 /** `x-pulse-mock-*` request headers: per-request control of the job's outcome (both adapters use this). */
-export function overridesFrom(header: (name: string) => string | undefined | null): ExtractInput['overrides'] {
-  const out: NonNullable<ExtractInput['overrides']> = {};
+export function overridesFrom(header: (name: string) => string | undefined | null): RequestOverrides {
+  const out: RequestOverrides = {};
   const outcome = header('x-pulse-mock-outcome') ?? undefined;
   if (outcome !== undefined) {
     if (outcome !== 'completed' && outcome !== 'failed')

@@ -5,7 +5,6 @@ import { jobEvent, TERMINAL_STATUSES, type JobEvent, type JobEventListener, type
 import { JobStore, type JobFile, type JobRecord } from './job-store.js';
 import { OutcomePlanner, type OutcomeOverrides, type OutcomeRule, type PlannedOutcome } from './outcomes.js';
 import { IdSequence, SeededRandom, seedFrom } from './random.js';
-import type { ExtractResult, LargeResultPointer } from './result-generator.js';
 import { sameSecret } from './secrets.js';
 
 /**
@@ -25,8 +24,8 @@ export interface JobKind<D = unknown> {
   evicted?(job: JobRecord<D>): void;
 }
 
-/** A completed job's result: for an extract, an `ExtractResult` or, for a large document, a `LargeResultPointer`. */
-export type JobResult = ExtractResult | LargeResultPointer | Record<string, unknown>;
+/** A job's `result`: what its kind makes (for an extract, the extraction or a large-result pointer). */
+export type JobResult = object;
 
 /** What an operation hands the core to accept an async job. */
 export interface JobSubmission<D> {

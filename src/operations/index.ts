@@ -1,6 +1,6 @@
 import type { ApiRouteSpec } from '../api/routes.js';
 import type { JobKind, PulseCore } from '../core/pulse-core.js';
-import { extractOperation } from './extract.js';
+import { extractOperation } from './extract/index.js';
 import { boundRoutes, type OperationInstances, type OperationModule } from './operation.js';
 
 /**

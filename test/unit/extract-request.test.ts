@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PulseMockError } from '../../src/core/errors.js';
-import { normalizeExtractRequest, parsePageRange } from '../../src/core/extract-request.js';
+import { normalizeExtractRequest, parsePageRange } from '../../src/operations/extract/request.js';
 
 const code = (fn: () => unknown) => {
   try {

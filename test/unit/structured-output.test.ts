@@ -3,7 +3,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import AjvDraft7 from 'ajv';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { generateStructuredOutput } from '../../src/core/structured-output.js';
+import { generateStructuredOutput } from '../../src/operations/extract/structured-output.js';
 
 const dir = new URL('../../fixtures/schemas/', import.meta.url);
 const schemas = readdirSync(dir).map((f) => [f, JSON.parse(readFileSync(new URL(f, dir), 'utf8'))] as const);

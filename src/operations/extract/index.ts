@@ -1,25 +1,25 @@
-import { DocumentCatalog } from '../core/documents.js';
-import { errors } from '../core/errors.js';
-import { normalizeExtractRequest, type ExtractRequest, type UploadedFile } from '../core/extract-request.js';
-import type { JobRecord } from '../core/job-store.js';
-import { LARGE_DOCUMENT_PAGES, largeResultPointer } from '../core/large-results.js';
-import type { OutcomeOverrides } from '../core/outcomes.js';
-import type { AsyncSubmissionResponse, CoreResponse, JobKind, PulseCore } from '../core/pulse-core.js';
-import { seedFrom } from '../core/random.js';
-import type { ExtractResult, LargeResultPointer } from '../core/result-generator.js';
-import type { DocumentInfo } from '../core/documents.js';
-import { overridesFrom } from '../core/overrides.js';
-import { Type } from '../api/json-schema.js';
-import type { ApiCall } from '../api/routes.js';
-import { defineOperation, type OperationRoute } from './operation.js';
-import { AsyncSubmissionResponse as AsyncSubmissionSchema, ExtractResponse, extractBody, JobIdParams } from '../api/schemas.js';
+import { DocumentCatalog } from '../../core/documents.js';
+import { errors } from '../../core/errors.js';
+import { normalizeExtractRequest, type ExtractRequest, type UploadedFile } from './request.js';
+import type { JobRecord } from '../../core/job-store.js';
+import { LARGE_DOCUMENT_PAGES, largeResultPointer } from './large-results.js';
+import type { OutcomeOverrides } from '../../core/outcomes.js';
+import type { AsyncSubmissionResponse, CoreResponse, JobKind, PulseCore } from '../../core/pulse-core.js';
+import { seedFrom } from '../../core/random.js';
+import type { ExtractResult, LargeResultPointer } from './result.js';
+import type { DocumentInfo } from '../../core/documents.js';
+import { overridesFrom } from '../../core/overrides.js';
+import { Type } from '../../api/json-schema.js';
+import type { ApiCall } from '../../api/routes.js';
+import { defineOperation, type OperationRoute } from '../operation.js';
+import { AsyncSubmissionResponse as AsyncSubmissionSchema, ExtractResponse, extractBody, JobIdParams } from '../../api/schemas.js';
 
 /**
  * The result generator pulls in faker, json-schema-faker, ajv and marked: loaded on first use,
  * not at start-up (it was most of the start time; see bench/RESULTS.md).
  */
-let generator: Promise<typeof import('../core/result-generator.js')> | undefined;
-const loadGenerator = () => (generator ??= import('../core/result-generator.js'));
+let generator: Promise<typeof import('./result.js')> | undefined;
+const loadGenerator = () => (generator ??= import('./result.js'));
 const RESULT_CACHE_SIZE = 256;
 
 /** What an adapter hands over for one extract call. */

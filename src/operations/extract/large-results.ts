@@ -1,6 +1,6 @@
-import type { DocumentInfo } from './documents.js';
-import type { ExtractRequest } from './extract-request.js';
-import type { PlanInfo } from './result-generator.js';
+import type { DocumentInfo } from '../../core/documents.js';
+import type { ExtractRequest } from './request.js';
+import type { PlanInfo } from './result.js';
 
 /** Documents with this many pages or more answer with a one-time URL instead of a body. */
 export const LARGE_DOCUMENT_PAGES = 70;

@@ -1,7 +1,7 @@
 import { Faker, en } from '@faker-js/faker';
 import { marked } from 'marked';
-import type { DocumentInfo } from './documents.js';
-import type { ChunkType, ExtractRequest } from './extract-request.js';
+import type { DocumentInfo } from '../../core/documents.js';
+import type { ChunkType, ExtractRequest } from './request.js';
 import { usageOf } from './large-results.js';
 import { generateStructuredOutput } from './structured-output.js';
 

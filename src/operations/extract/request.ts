@@ -1,17 +1,6 @@
-import { errors } from './errors.js';
+import type { UploadedFile } from '../../api/body.js';
+import { errors } from '../../core/errors.js';
 
-/**
- * The one normalised form of an extract request, whatever spelling it arrived in: JSON with
- * snake_case (Pulse's docs), multipart with camelCase and JSON-string options (the official
- * SDKs), or the older `file-url`. Both adapters parse their transport into `fields`, then
- * call `normalizeExtractRequest`.
- */
-export interface UploadedFile {
-  filename: string;
-  mimetype: string;
-  size: number;
-  sha256: string;
-}
 
 export type SchemaRequest =
   | { usable: true; schema: Record<string, unknown>; prompt?: string }
@@ -24,6 +13,8 @@ export interface ChunkingRequest {
 
 export type ChunkType = 'semantic' | 'header' | 'page' | 'recursive';
 const CHUNK_TYPES: readonly ChunkType[] = ['semantic', 'header', 'page', 'recursive'];
+
+export type { UploadedFile };
 
 export interface ExtractRequest {
   source: { kind: 'upload'; file: UploadedFile } | { kind: 'url'; url: string };
