@@ -17,6 +17,9 @@ import { startFromOptions } from '../src/server/start.js';
 
 const args = process.argv.slice(2);
 const mode = args.includes('--smoke') ? 'smoke' : args.includes('--quick') ? 'quick' : 'full';
+/** `--only startup,api`: just those sections (startup, unit-cold, api, prism, delivery, memory, timing), e.g. to compare two commits. */
+const only = args.includes('--only') ? new Set((args[args.indexOf('--only') + 1] ?? '').split(',')) : undefined;
+const want = (section: string) => !only || only.has(section);
 const outDir = args.includes('--out') ? (args[args.indexOf('--out') + 1] as string) : fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('..', import.meta.url));
 const useDist = existsSync(join(root, 'dist/cli.js')) && mode !== 'smoke';
@@ -227,12 +230,16 @@ async function main() {
   await probe.stop();
 
   // Startup.
-  const [startMock, startFastify] = (await startupMs(() => pulseMock(), () => fastifyBaseline(jobBody))) as [number, number];
-  metrics.startup_vs_fastify = { value: round(startMock / startFastify), unit: 'ratio', target: '<= 1.5', pass: startMock / startFastify <= 1.5, detail: `pulse-mock ${round(startMock, 0)} ms, bare fastify ${round(startFastify, 0)} ms to a 200 on /health (median of ${size.runs})` };
-  log(`startup: ${metrics.startup_vs_fastify.detail}`);
+  let startMock = 0;
+  if (want('startup')) {
+    const [mockMs, startFastify] = (await startupMs(() => pulseMock(), () => fastifyBaseline(jobBody))) as [number, number];
+    startMock = mockMs;
+    metrics.startup_vs_fastify = { value: round(startMock / startFastify), unit: 'ratio', target: '<= 1.5', pass: startMock / startFastify <= 1.5, detail: `pulse-mock ${round(startMock, 0)} ms, bare fastify ${round(startFastify, 0)} ms to a 200 on /health (median of ${size.runs})` };
+    log(`startup: ${metrics.startup_vs_fastify.detail}`);
+  }
 
   // What a unit-test file pays: a fresh process, msw, pulse-mock/msw and its first answer.
-  {
+  if (want('unit-cold')) {
     const env = useDist ? {} : { PULSE_MOCK_MSW_ENTRY: join(root, 'src/msw/index.ts') };
     const cold = async (which: 'mock' | 'static', body = ''): Promise<{ ms: number; body?: unknown }> => {
       const argv = [...(useDist ? [] : ['--import', 'tsx']), join(root, 'bench/unit-cold.mjs'), which, ...(body ? [body] : [])];
@@ -261,18 +268,21 @@ async function main() {
   // API throughput.
   // Rounds alternate (pulse-mock, fastify, pulse-mock, ...), each on a fresh process, for the
   // same reason as start-up: one round each swung the ratio between 0.6 and 0.9 here.
-  const rounds = { smoke: 1, quick: 2, full: 5 }[mode];
-  const mockRuns: number[] = [];
-  const fastifyRuns: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const mock = await pulseMock(['--processing-ms', '50', '--queue-ms', '10', '--max-jobs', '20000']);
-    mockRuns.push(await apiRps(mock.url));
-    await mock.stop();
-    const base = await fastifyBaseline(jobBody);
-    fastifyRuns.push(await apiRps(base.url));
-    await base.stop();
+  let rpsMock = 0;
+  if (want('api')) {
+    const rounds = { smoke: 1, quick: 2, full: 5 }[mode];
+    const mockRuns: number[] = [];
+    const fastifyRuns: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const mock = await pulseMock(['--processing-ms', '50', '--queue-ms', '10', '--max-jobs', '20000']);
+      mockRuns.push(await apiRps(mock.url));
+      await mock.stop();
+      const base = await fastifyBaseline(jobBody);
+      fastifyRuns.push(await apiRps(base.url));
+      await base.stop();
   }
-  const [rpsMock, rpsFastify] = [median(mockRuns), median(fastifyRuns)];
+  const [m, rpsFastify] = [median(mockRuns), median(fastifyRuns)];
+  rpsMock = m;
   metrics.api_vs_fastify = {
     value: round(rpsMock / rpsFastify),
     unit: 'ratio',
@@ -281,8 +291,9 @@ async function main() {
     detail: `pulse-mock ${round(rpsMock, 0)} req/s, bare fastify ${round(rpsFastify, 0)} req/s (submit + 4 polls, 10 connections; median of ${rounds} alternating rounds of ${size.seconds} s: ${mockRuns.map((r) => round(r, 0)).join(', ')} vs ${fastifyRuns.map((r) => round(r, 0)).join(', ')})`,
   };
   log(`api: ${metrics.api_vs_fastify.detail}`);
+  }
 
-  if (mode !== 'smoke') {
+  if (mode !== 'smoke' && want('prism') && startMock > 0 && rpsMock > 0) {
     const prismPort = await freePort();
     const [startPrism] = (await startupMs(() => prism(spec, prismPort))) as [number];
     metrics.startup_vs_prism = { value: round(startMock / startPrism), unit: 'ratio', target: 'report', pass: null, detail: `pulse-mock ${round(startMock, 0)} ms, Prism ${round(startPrism, 0)} ms (same OpenAPI document)` };
@@ -294,7 +305,7 @@ async function main() {
   }
 
   // Deliveries vs raw POSTs to the same sink.
-  {
+  if (want('delivery')) {
     const s = await sink();
     const body = JSON.stringify({ type: 'job.completed', timestamp: new Date().toISOString(), data: { job_id, status: 'completed', pages_processed: 1, processing_time: 1.1 } });
     const raw = await autocannon({ url: s.url, method: 'POST', connections: 10, duration: size.seconds, body, headers: { 'content-type': 'application/json' } });
@@ -340,7 +351,7 @@ async function main() {
 
   // Memory after many jobs with deliveries, with the default retention (10,000 jobs and their
   // deliveries) and, in a full run, with every job kept.
-  {
+  if (want('memory')) {
     const rssAfter = async (flags: string[]) => {
       const s = await sink();
       const m = await pulseMock(['--webhook-url', s.url, '--processing-ms', '0', '--queue-ms', '0', ...flags]);
@@ -364,7 +375,7 @@ async function main() {
     };
     log(`memory: ${rss} MB, ${metrics[name].detail}`);
   }
-  if (mode === 'full') {
+  if (mode === 'full' && want('memory')) {
     // Flat over 1M jobs with the retention cap (no endpoint, so it is the job store that is measured).
     const m = await pulseMock(['--processing-ms', '0', '--queue-ms', '0', '--max-jobs', '10000']);
     const samples: number[] = [];
@@ -381,7 +392,7 @@ async function main() {
   // Lateness of scheduled deliveries (in process, system clock, the sink in its own process).
   // The due times start after the 10k deliveries are scheduled, so what is measured is the timers
   // firing under the load of the deliveries around them, not the scheduling loop itself.
-  {
+  if (want('timing')) {
     const s = await sink();
     const lateness = async (concurrency: number) => {
       const m = await startFromOptions({ port: 0, webhookUrl: [s.url], deliveryConcurrency: concurrency, faults: [{ fault: { kind: 'delay', ms: [500, 3500] } }] });
@@ -407,7 +418,7 @@ async function main() {
   }
 
   // The whole Svix retry schedule under time scaling, against a consumer that always fails.
-  {
+  if (want('timing')) {
     const failing = createServer((req, res) => {
       req.resume();
       req.on('end', () => res.writeHead(500).end('no'));
