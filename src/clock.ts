@@ -21,12 +21,29 @@ export interface Clock {
  */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout(fn, ms) {
-    const handle = globalThis.setTimeout(fn, Math.max(0, ms));
-    (handle as { unref?: () => void }).unref?.();
-    return { cancel: () => globalThis.clearTimeout(handle) };
-  },
+  setTimeout: (fn, ms) => longTimeout(fn, ms, false),
 };
+
+/** The longest delay Node's timers take (about 24.8 days); a longer one fires at once, with a warning. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * A real-time timer for any delay the mock accepts: delays past Node's limit are chained in
+ * steps, so a stack of one-day delays, or a day at a large --time-scale, fires when it should.
+ * `ref`: whether it keeps the process alive.
+ */
+function longTimeout(fn: () => void, ms: number, ref: boolean): Timer {
+  let handle: ReturnType<typeof globalThis.setTimeout> | undefined;
+  let left = Math.max(0, ms);
+  const arm = () => {
+    const step = Math.min(left, MAX_TIMER_MS);
+    left -= step;
+    handle = globalThis.setTimeout(left > 0 ? arm : fn, step);
+    if (!ref) (handle as { unref?: () => void }).unref?.();
+  };
+  arm();
+  return { cancel: () => globalThis.clearTimeout(handle) };
+}
 
 /**
  * Real wall-clock `now()`, but every delay multiplied by `scale` (0.001 turns 5 minutes into
@@ -133,8 +150,7 @@ export function wallDelay(ms: number): Promise<void> {
  * before the job's own (unref'd) timers fire.
  */
 export function awaitedDeadline(fn: () => void, ms: number): Timer {
-  const handle = globalThis.setTimeout(fn, Math.max(0, ms));
-  return { cancel: () => globalThis.clearTimeout(handle) };
+  return longTimeout(fn, ms, true);
 }
 
 /** Starts a monotonic stopwatch; the function it returns gives the whole milliseconds since. */

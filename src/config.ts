@@ -25,6 +25,10 @@ export interface MockConfig {
   queueMs: number;
   failureRate: number;
   bodyLimit: number;
+  /** The largest JSON or form body, except on routes whose JSON carries files (base64). */
+  jsonBodyLimit: number;
+  /** A request not received whole within this time is answered 408 and closed. */
+  requestTimeoutMs: number;
   maxJobs: number;
   /** Past this many deliveries waiting to be sent, async submissions wait for them (0: never). */
   maxBacklog: number;
@@ -140,6 +144,11 @@ function scheduleOf(v: unknown): number[] | typeof INVALID {
 }
 const RANGE_IN_FILE: JsonSchema = { anyOf: [int(0, 86_400_000), { type: 'string', pattern: '^\\s*\\d+\\s*(-\\s*\\d+\\s*)?$' }] };
 
+/** A size in bytes: an integer, or a string such as 10mb or 512kb. */
+const SIZE = check({ type: 'integer', minimum: 1 }, (v) => (typeof v === 'string' && !/^\s*\d+\s*$/.test(v) ? (bytes.parse(v) ?? INVALID) : v), {
+      anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*([kKmMgGtTpP]?[bB])?\\s*$' }],
+    });
+
 /** The scalar settings: how each is spelled as a flag and an env var, and what it accepts. */
 const SCALARS = {
   port: { flag: 'port', expect: 'an integer from 0 to 65535 (0 picks a free port)', schema: intIn(0, 65535), default: 4050 },
@@ -152,11 +161,11 @@ const SCALARS = {
   bodyLimit: {
     flag: 'body-limit',
     expect: 'a size such as 52428800, 10mb or 512kb',
-    schema: check({ type: 'integer', minimum: 1 }, (v) => (typeof v === 'string' && !/^\s*\d+\s*$/.test(v) ? (bytes.parse(v) ?? INVALID) : v), {
-      anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*([kKmMgGtTpP]?[bB])?\\s*$' }],
-    }),
+    schema: SIZE,
     default: 50 * 1024 * 1024,
   },
+  jsonBodyLimit: { flag: 'json-body-limit', expect: 'a size such as 1048576, 1mb or 512kb', schema: SIZE, default: 1024 * 1024 },
+  requestTimeoutMs: { flag: 'request-timeout-ms', expect: 'an integer number of milliseconds from 1000 to 3600000', schema: intIn(1000, 3_600_000), default: 120_000 },
   maxBacklog: { flag: 'max-backlog', expect: 'an integer from 0 to 10000000 (0: no limit)', schema: intIn(0, 10_000_000), default: 20_000 },
   maxJobs: { flag: 'max-jobs', expect: 'an integer from 1 to 10000000', schema: intIn(1, 10_000_000), default: 10_000 },
   asyncStatusCode: {
@@ -204,7 +213,7 @@ const SCALARS = {
   dropRate: { flag: 'drop-rate', expect: 'a probability from 0 to 1', schema: probability, default: 0 },
   apiErrorRate: { flag: 'api-error-rate', expect: 'a probability from 0 to 1', schema: probability, default: 0 },
   apiErrorStatus: { flag: 'api-error-status', expect: '429, 500 or 503', schema: oneOf('integer', [429, 500, 503]), default: 503 },
-  apiLatencyMs: { flag: 'api-latency-ms', expect: 'milliseconds, or a range MIN-MAX such as 50-300', schema: check({}, rangeOf, RANGE_IN_FILE), default: undefined },
+  apiLatencyMs: { flag: 'api-latency-ms', expect: 'milliseconds up to 60000, or a range MIN-MAX such as 50-300', schema: check({}, rangeUpTo(60_000), RANGE_IN_FILE), default: undefined },
   state: { flag: 'state', expect: 'a file path', schema: nonEmpty, default: undefined },
   json: { flag: 'json', expect: 'true or false', schema: boolish, default: false },
   quiet: { flag: 'quiet', expect: 'true or false', schema: boolish, default: false },
@@ -264,12 +273,17 @@ export function configFileSchema(): JsonSchema {
   return { $schema: 'http://json-schema.org/draft-07/schema#', title: 'pulse-mock config file', type: 'object', properties, additionalProperties: false };
 }
 
-/** "250" or "100-2000" -> 250 or [100, 2000]. */
+/** "250" or "100-2000" -> 250 or [100, 2000], each at most `max` ms. */
+function rangeUpTo(max: number): (v: unknown) => Range | typeof INVALID {
+  return (v) => {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(String(v));
+    const [a, b] = [Number(m?.[1]), m?.[2] === undefined ? undefined : Number(m[2])];
+    if (!m || a > max || (b !== undefined && (b < a || b > max))) return INVALID;
+    return b === undefined ? a : [a, b];
+  };
+}
 function rangeOf(v: unknown): Range | typeof INVALID {
-  const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(String(v));
-  const [a, b] = [Number(m?.[1]), m?.[2] === undefined ? undefined : Number(m[2])];
-  if (!m || a > 86_400_000 || (b !== undefined && (b < a || b > 86_400_000))) return INVALID;
-  return b === undefined ? a : [a, b];
+  return rangeUpTo(86_400_000)(v);
 }
 
 /** The `start` shorthands as fault rules (probabilities drawn from the seed). */

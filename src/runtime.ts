@@ -5,7 +5,7 @@ import { builtInOperations } from './operations/index.js';
 import type { OperationInstances } from './operations/operation.js';
 import { RequestLog } from './core/request-log.js';
 import { FaultEngine } from './faults/fault-engine.js';
-import { StateJournal, type RestoredState } from './state-journal.js';
+import { endpointEntry, jobEntries, StateJournal, type JournalHealth, type RestoredState } from './state-journal.js';
 import { IdSequence, seedFrom } from './core/random.js';
 import { Dispatcher } from './delivery/dispatcher.js';
 import { EndpointRegistry } from './delivery/endpoints.js';
@@ -33,6 +33,8 @@ export interface Runtime {
   webhookSecret: string;
   /** What `--state` brought back at start, if a state file is in use. */
   restored?: RestoredState;
+  /** Whether `--state` is being written (absent without a state file). */
+  journalHealth?: () => JournalHealth;
   clock: Clock;
   close(): { pending: number; sending: number };
 }
@@ -44,6 +46,8 @@ export interface RuntimeOptions {
   wallClock?: Clock;
   transport?: Transport;
   onAttempt?: (d: Delivery, a: Attempt) => void;
+  /** Problems writing `--state` (the first failure, the recovery), one line each. */
+  onJournalProblem?: (line: string) => void;
 }
 
 /** The longest one submission waits for the webhook backlog to shrink. */
@@ -97,13 +101,18 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
   });
   if (opened && restored) {
     const { journal } = opened;
-    for (const ep of endpoints.list()) journal.endpoint(ep.id, ep);
+    journal.record(endpoints.list().map((ep) => endpointEntry(ep.id, ep)));
     for (const d of restored.deliveries) dispatcher.restore(d);
     // A job of a kind this version does not know stays in the file, and is counted, not run.
-    restored.unknownKindJobs = restored.jobs.filter((job) => !core.restoreJob(job)).length;
-    endpoints.onChange = (id, ep) => journal.endpoint(id, ep);
-    dispatcher.log.onChange = (d) => journal.delivery(d);
-    core.onRecord((job, isNew) => (isNew ? journal.job(job) : journal.jobStatus(job)));
+    const unknownKind = restored.jobs.filter((job) => !core.restoreJob(job));
+    restored.unknownKindJobs = unknownKind.length;
+    // A change a request makes is written first and refused if it cannot be; any other is
+    // applied, and a failed write is retried as a snapshot of all this.
+    journal.snapshot = () => ({ jobs: [...unknownKind, ...core.jobs.list()], endpoints: endpoints.list(), deliveries: dispatcher.log.list() });
+    if (opts.onJournalProblem) journal.onProblem = opts.onJournalProblem;
+    endpoints.onChange = (id, ep, byRequest) => (byRequest ? journal.write([endpointEntry(id, ep)]) : journal.record([endpointEntry(id, ep)]));
+    dispatcher.log.onChange = (d) => journal.record([{ k: 'delivery', d }]);
+    core.onRecord((jobs, isNew, byRequest) => (byRequest ? journal.write(jobEntries(jobs, isNew)) : journal.record(jobEntries(jobs, isNew))));
   }
   // The event itself, not a copy: its payload is built only if an endpoint takes it.
   core.onEvent((e) => dispatcher.publish(e));
@@ -127,10 +136,12 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
     requests: new RequestLog(),
     webhookSecret,
     ...(restored ? { restored } : {}),
+    ...(opened ? { journalHealth: () => opened.journal.health() } : {}),
     clock,
     close() {
       core.close();
       endpoints.close();
+      opened?.journal.close();
       return dispatcher.close();
     },
   };

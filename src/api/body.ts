@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import type { BusboyFileStream } from '@fastify/busboy';
 import sjson from 'secure-json-parse';
 import { errors, PulseMockError } from '../core/errors.js';
+import { LIMITS } from './limits.js';
 
 /**
  * The one normalised form of an extract request, whatever spelling it arrived in: JSON with
@@ -31,18 +32,19 @@ export interface ParsedBody {
 }
 
 /** Multipart limits besides the body limit (generous for Pulse's forms, bounded for a flood). */
-const MULTIPART = { files: 4, fields: 200, parts: 250, fieldSize: 16 * 1024 * 1024 };
+const MULTIPART = { files: 4, fields: 200, parts: 250, fieldSize: LIMITS.multipartFieldBytes };
 
 /**
  * Reads and parses a request body: JSON (`application/json`, `*+json`), form-urlencoded or
  * multipart, at most `limit` bytes. Every refusal is a PulseMockError: 413 past the limit, 415
  * for another type, 400 for malformed JSON, an empty JSON body, or a repeated field or file.
  */
-export async function readBody(contentTypeHeader: string | undefined, contentLength: string | undefined, body: BodySource, limit: number): Promise<ParsedBody> {
+export async function readBody(contentTypeHeader: string | undefined, contentLength: string | undefined, body: BodySource, limits: BodyLimits): Promise<ParsedBody> {
   const type = (contentTypeHeader ?? '').split(';')[0]!.trim().toLowerCase();
-  if (Number(contentLength ?? 0) > limit) throw errors.fileTooLarge(limit);
+  const limit = type === 'multipart/form-data' ? limits.upload : limits.json;
+  if (Number(contentLength ?? 0) > limit) throw tooLarge(type, limits);
   if (type === 'multipart/form-data') return readMultipart(contentTypeHeader!, body, limit);
-  const text = body ? await readText(body, limit) : '';
+  const text = body ? await readText(body, limit, () => tooLarge(type, limits)) : '';
   if (type === 'application/x-www-form-urlencoded') return { contentType: type, value: formFields(new URLSearchParams(text)) };
   if (type === 'application/json' || type.endsWith('+json')) {
     if (text.trim() === '') throw errors.invalidBody('The body is empty but Content-Type is application/json; send a JSON object.');
@@ -57,13 +59,32 @@ export async function readBody(contentTypeHeader: string | undefined, contentLen
   throw errors.unsupportedMediaType(type || 'none');
 }
 
-async function readText(body: AsyncIterable<Uint8Array>, limit: number): Promise<string> {
+/** The largest body a route takes: uploads (multipart), and JSON or form text. */
+export interface BodyLimits {
+  upload: number;
+  json: number;
+  /** The flag that sets `json` on this route. */
+  jsonFlag: '--json-body-limit' | '--body-limit';
+}
+
+/** 413: an upload past --body-limit says FILE_002 as Pulse does; a JSON or form body names its limit and flag. */
+function tooLarge(type: string, limits: BodyLimits) {
+  return type === 'multipart/form-data' ? errors.fileTooLarge(limits.upload) : errors.bodyTooLarge(limits.json, limits.jsonFlag);
+}
+
+async function readText(body: AsyncIterable<Uint8Array>, limit: number, tooBig: () => Error): Promise<string> {
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of body) {
-    size += chunk.byteLength;
-    if (size > limit) throw errors.fileTooLarge(limit);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of body) {
+      size += chunk.byteLength;
+      if (size > limit) throw tooBig();
+      chunks.push(chunk);
+    }
+  } catch (e) {
+    if (e instanceof PulseMockError) throw e;
+    // The client went away, or the request timed out, mid-body: its fault, not the mock's.
+    throw errors.invalidBody(`The request body broke off before its end (${(e as Error).message}).`);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
@@ -93,7 +114,7 @@ async function readMultipart(contentType: string, body: BodySource, limit: numbe
   const tooMany = (what: 'parts' | 'files' | 'fields') => () => fail(errors.multipartTooMany(what, MULTIPART));
   parser.on('partsLimit', tooMany('parts')).on('filesLimit', tooMany('files')).on('fieldsLimit', tooMany('fields'));
   parser.on('field', (name: string, value: string, _nameTruncated: boolean, valueTruncated: boolean) => {
-    if (valueTruncated) return fail(errors.fileTooLarge(limit));
+    if (valueTruncated) return fail(errors.invalidParameter(name, `The field "${name}" is longer than ${Math.min(limit, MULTIPART.fieldSize)} bytes; send a document as the file part.`));
     if (Object.hasOwn(fields, name) || (name === 'file' && upload)) return fail(errors.repeatedField(name));
     fields[name] = value;
   });

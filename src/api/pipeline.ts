@@ -64,7 +64,8 @@ export class RequestPipeline {
       let fields: Record<string, unknown> = {};
       let upload;
       if (spec.readsBody) {
-        const parsed = await readBody(req.header('content-type'), req.header('content-length'), req.body, this.runtime.config.bodyLimit);
+        const { bodyLimit, jsonBodyLimit } = this.runtime.config;
+        const parsed = await readBody(req.header('content-type'), req.header('content-length'), req.body, spec.jsonCarriesFiles ? { upload: bodyLimit, json: bodyLimit, jsonFlag: '--body-limit' } : { upload: bodyLimit, json: jsonBodyLimit, jsonFlag: '--json-body-limit' });
         const schema = spec.schema.body?.content[parsed.contentType]?.schema;
         if (schema) this.#validate(schema, parsed.value, 'body');
         fields = parsed.value as Record<string, unknown>;

@@ -45,6 +45,11 @@ export interface ApiRouteSpec {
   };
   /** Whether the body is read: JSON, form or multipart into `fields` (and `upload`). */
   readsBody: boolean;
+  /**
+   * Its JSON carries files as base64 (`/schema`'s `excel_template`, a batch's `files`): JSON
+   * bodies get `--body-limit`, like uploads, instead of `--json-body-limit`.
+   */
+  jsonCarriesFiles?: boolean;
   handle(call: ApiCall): Promise<CoreResponse<unknown>> | CoreResponse<unknown>;
 }
 

@@ -1,4 +1,5 @@
 import { Type } from './json-schema.js';
+import { LIMITS } from './limits.js';
 import { JOB_STATUSES } from '../core/events.js';
 
 /**
@@ -7,24 +8,26 @@ import { JOB_STATUSES } from '../core/events.js';
  * options as JSON strings); the core turns those into precise Pulse errors.
  */
 const Flag = Type.Union([Type.Boolean(), Type.String()], { description: 'A boolean, or "true"/"false" in multipart.' });
-const JsonOption = (description: string) => Type.Union([Type.Object({}, { additionalProperties: true }), Type.String()], { description });
+const JsonOption = (description: string) => Type.Union([Type.Object({}, { additionalProperties: true }), Type.String({ maxLength: LIMITS.jsonOptionLength })], { description });
+const Url = (description: string) => Type.String({ maxLength: LIMITS.urlLength, description });
+const Option = (o: Record<string, unknown> = {}) => Type.String({ maxLength: LIMITS.optionLength, ...o });
 
 const extractFields = {
-  file_url: Type.Optional(Type.String({ description: 'URL of the document. Also accepted: fileUrl, file-url.' })),
-  fileUrl: Type.Optional(Type.String({ description: 'SDK spelling of file_url.' })),
-  'file-url': Type.Optional(Type.String({ description: 'Older spelling of file_url (deprecated).' })),
+  file_url: Type.Optional(Url('URL of the document. Also accepted: fileUrl, file-url.')),
+  fileUrl: Type.Optional(Url('SDK spelling of file_url.')),
+  'file-url': Type.Optional(Url('Older spelling of file_url (deprecated).')),
   async: Type.Optional(Flag),
-  pages: Type.Optional(Type.Union([Type.String(), Type.Integer()], { description: '1-indexed page selection, e.g. "1-2,5".' })),
-  model: Type.Optional(Type.String({ description: '"default" or "pulse-ultra-2".' })),
+  pages: Type.Optional(Type.Union([Option(), Type.Integer()], { description: '1-indexed page selection, e.g. "1-2,5".' })),
+  model: Type.Optional(Option({ description: '"default" or "pulse-ultra-2".' })),
   structured_output: Type.Optional(JsonOption('{ schema, schema_prompt } (deprecated, still supported).')),
   structuredOutput: Type.Optional(JsonOption('SDK spelling of structured_output.')),
   schema: Type.Optional(JsonOption('Legacy JSON schema for structured output.')),
-  schema_prompt: Type.Optional(Type.String()),
-  schemaPrompt: Type.Optional(Type.String()),
+  schema_prompt: Type.Optional(Type.String({ maxLength: LIMITS.textLength })),
+  schemaPrompt: Type.Optional(Type.String({ maxLength: LIMITS.textLength })),
   extensions: Type.Optional(JsonOption('{ chunking: { chunk_types, chunk_size }, alt_outputs: { return_html, wlbb } }.')),
-  chunking: Type.Optional(Type.String({ description: 'Legacy comma-separated chunk types.' })),
-  chunk_size: Type.Optional(Type.Union([Type.Integer(), Type.String()])),
-  chunkSize: Type.Optional(Type.Union([Type.Integer(), Type.String()])),
+  chunking: Type.Optional(Option({ description: 'Legacy comma-separated chunk types.' })),
+  chunk_size: Type.Optional(Type.Union([Type.Integer(), Option()])),
+  chunkSize: Type.Optional(Type.Union([Type.Integer(), Option()])),
   return_html: Type.Optional(Flag),
   returnHtml: Type.Optional(Flag),
   storage: Type.Optional(JsonOption('{ enabled, folder_name }.')),

@@ -16,7 +16,9 @@ const DESCRIBE: Record<string, string> = {
   processingMs: 'How long a job stays processing (ms)',
   queueMs: 'How long a job stays pending before processing (ms)',
   failureRate: 'Share of async jobs that fail, 0..1, drawn from the seed',
-  bodyLimit: 'Largest accepted body or upload (bytes, or 10mb); larger gets 413 FILE_002',
+  bodyLimit: 'Largest accepted upload, or JSON that carries files as base64 (bytes, or 10mb); larger gets 413 FILE_002',
+  jsonBodyLimit: 'Largest accepted JSON or form body on every other route, admin API included (bytes, or 2mb); larger gets 413',
+  requestTimeoutMs: 'A request not received whole within this time gets 408 and is closed (ms, real time)',
   duplicateRate: 'Fault: share of deliveries sent again with the same webhook-id (0..1)',
   duplicateCount: 'Fault: extra copies per duplicated delivery',
   delayMs: 'Fault: hold every delivery MIN[-MAX] ms (mock time) before its first attempt',
@@ -194,8 +196,10 @@ async function start(config: MockConfig): Promise<void> {
       ...(out.request ? { onRequestLog: out.request } : {}),
       onAttempt: (d, a) => out.attempt(d, a),
       onInternalError: (e) => out.internalError(e),
+      onJournalProblem: (line) => out.journalProblem(line),
     });
   } catch (e) {
+    if (e instanceof ConfigError) fail(e.problem);
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') fail(`port ${config.port} on ${config.host} is already in use; pick another with --port (0 picks a free one)`);
     if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') fail(`cannot bind --host ${config.host}: ${err.code}`);

@@ -14,6 +14,8 @@ export interface Output {
   attempt(d: Delivery, a: Attempt): void;
   shutdown(signal: string, counts: { jobs: number; unfinished: number; deliveriesPending: number; deliveriesSending: number }): void;
   internalError(err: unknown): void;
+  /** A problem writing `--state`, or its end. */
+  journalProblem(line: string): void;
 }
 
 export function createOutput(config: MockConfig): Output {
@@ -46,6 +48,8 @@ export function createOutput(config: MockConfig): Output {
                   deliveries: rt.restored.deliveries.length,
                   starts: rt.restored.starts,
                   jobsOfUnknownKind: rt.restored.unknownKindJobs ?? 0,
+                  skippedLines: rt.restored.skipped,
+                  ...(rt.restored.damagedCopy ? { damagedCopy: rt.restored.damagedCopy } : {}),
                 },
               }
             : {}),
@@ -73,6 +77,7 @@ export function createOutput(config: MockConfig): Output {
       jobEvent: (e) => verbose && json({ event: 'job', type: e.type, jobId: e.jobId, status: e.payload.data.status, ...(e.payload.data.error ? { error: e.payload.data.error } : {}) }),
       shutdown: (signal, c) => json({ event: 'shutdown', signal, ...c }),
       internalError: (err) => process.stderr.write(`${JSON.stringify({ event: 'internal-error', message: String((err as Error)?.stack ?? err) })}\n`),
+      journalProblem: (message) => process.stderr.write(`${JSON.stringify({ event: 'state', message })}\n`),
     };
   }
   return {
@@ -102,6 +107,7 @@ export function createOutput(config: MockConfig): Output {
         line(
           `  state:    ${config.state} (start #${r.starts + 1}; restored ${r.jobs.length - unknown} jobs, ${r.endpoints.length} endpoints, ${r.deliveries.length} deliveries${unknown ? `; ${unknown} jobs of a kind this version does not know were kept in the file, not run` : ''})`,
         );
+        if (r.skipped > 0) line(`  warning:  ${r.skipped} line${r.skipped === 1 ? '' : 's'} of the state file could not be read and were skipped; the file as it was is kept at ${r.damagedCopy}`);
       }
       if (config.timeScale !== 1) line(`  time:     scaled by ${config.timeScale} (retries and job timing)`);
       for (const f of rt.faults.list()) line(`  fault:    ${explainFault(f)}`);
@@ -124,6 +130,7 @@ export function createOutput(config: MockConfig): Output {
         `${signal}: stopped (${c.jobs} jobs, ${c.unfinished} unfinished; ${c.deliveriesPending} deliveries awaiting a retry and ${c.deliveriesSending} in flight were abandoned)`,
       ),
     internalError: (err) => process.stderr.write(`[pulse-mock] internal error (a bug in pulse-mock): ${String((err as Error)?.stack ?? err)}\n`),
+    journalProblem: (message) => process.stderr.write(`${message}\n`),
   };
 }
 

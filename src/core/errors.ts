@@ -47,6 +47,8 @@ export const errors = {
     new PulseMockError(400, 'FILE_001', `Unsupported file type "${type}".`, { type, supported }),
   fileTooLarge: (limitBytes: number) =>
     new PulseMockError(413, 'FILE_002', `File too large: the limit is ${limitBytes} bytes.`, { limit_bytes: limitBytes }),
+  bodyTooLarge: (limitBytes: number, flag: string) =>
+    new PulseMockError(413, 'BODY_TOO_LARGE', `Request body too large: the limit for this body is ${limitBytes} bytes (${flag}); send files as multipart uploads.`, { limit_bytes: limitBytes }),
   invalidParameter: (field: string, message: string, value?: unknown) =>
     new PulseMockError(400, 'INVALID_PARAMETER', message, value === undefined ? { field } : { field, value }),
   invalidBody: (message: string, details: Record<string, unknown> = {}) =>
@@ -70,6 +72,8 @@ export const errors = {
     new PulseMockError(410, 'RESULT_GONE', 'This large result was already downloaded; its URL works once.', { job_id: id }),
   routeNotFound: (method: string, url: string) =>
     new PulseMockError(404, 'NOT_FOUND', `No route ${method} ${url}.`, { method, url }),
+  stateWriteFailed: (path: string, cause: string) =>
+    new PulseMockError(503, 'STATE_WRITE_FAILED', `pulse-mock could not write its --state file ${path} (${cause}); nothing was changed. Free the disk or fix the file, then retry.`, { reason: cause }),
   internal: (message: string) => new PulseMockError(500, 'INTERNAL_ERROR', message),
   /** A bug in the mock that reached a client: said so, for a report. */
   bug: (cause: unknown) => new PulseMockError(500, 'INTERNAL_ERROR', `Internal error in pulse-mock: ${(cause as Error)?.message ?? String(cause)}. This is a bug; please report it.`),

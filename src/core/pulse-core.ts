@@ -52,8 +52,12 @@ export interface JobContents<D> {
   files?: Record<string, JobFile>;
 }
 
-/** Told of every job stored (`isNew`) and of each change of its status: the `--state` journal's feed. */
-export type JobRecordListener = (job: JobRecord, isNew: boolean) => void;
+/**
+ * Told of jobs stored (`isNew`: a job with its children, in one call) and of each change of a
+ * job's status: the `--state` journal's feed. `byRequest`: a request made the change and is still
+ * waiting; the listener may throw to refuse it, and then nothing of it is applied.
+ */
+export type JobRecordListener = (jobs: readonly JobRecord[], isNew: boolean, byRequest: boolean) => void;
 
 /**
  * The fake Pulse service, with no HTTP in it: the fastify app and the msw handlers are thin
@@ -206,8 +210,8 @@ export class PulseCore {
       ...(contents.files ? { files: contents.files } : {}),
       data: contents.data,
     };
+    this.#record([job], true, true);
     this.jobs.add(job);
-    this.#record(job, true);
     return job;
   }
 
@@ -258,9 +262,9 @@ export class PulseCore {
       for (const child of this.childrenOf(job.id)) if (!TERMINAL_STATUSES.has(child.status)) this.#cancel(child);
       this.#canceling.delete(job.id);
     }
+    this.#transition(job, 'canceled', 'job.cancelled', true);
     this.#live.get(job.id)?.timer?.cancel();
     this.#live.delete(job.id);
-    this.#transition(job, 'canceled', 'job.cancelled');
   }
 
   webhookLink(baseUrl: string, token: string): CoreResponse<{ link: string }> {
@@ -302,7 +306,31 @@ export class PulseCore {
   }
 
   /** Plans, stores and announces a job and its children, and sets each on its way. */
-  #accept<D>(kind: string, s: JobSubmission<D>, parentId?: string): JobRecord<D> {
+  #accept<D>(kind: string, s: JobSubmission<D>): JobRecord<D> {
+    const family: { job: JobRecord; submission: JobSubmission<unknown> }[] = [];
+    const job = this.#plan(kind, s, family);
+    // Journalled before anything is stored or announced: a refused write leaves no trace.
+    this.#record(
+      family.map((f) => f.job),
+      true,
+      true,
+    );
+    for (const f of family) {
+      this.jobs.add(f.job);
+      if (f.job.parentId !== undefined) this.#adopt(f.job.parentId, f.job.id);
+      this.#emit('job.created', f.job);
+    }
+    for (const f of family) {
+      if (f.job.status === 'processing') {
+        this.#emit('job.processing', f.job);
+        this.#process(f.job);
+      } else this.#schedule(f.job, this.options.queueMs, () => this.#startProcessing(f.job));
+    }
+    return job;
+  }
+
+  /** A job's record and its children's, planned (outcome, pages, files) but not yet stored, appended to `family` parent first. */
+  #plan<D>(kind: string, s: JobSubmission<D>, family: { job: JobRecord; submission: JobSubmission<unknown> }[], parentId?: string): JobRecord<D> {
     const now = this.clock.now();
     const plan = this.#outcomes.plan(s.candidates, s.overrides);
     const { data, pages, files } = s.build(plan);
@@ -324,15 +352,8 @@ export class PulseCore {
     };
     // A parent's `workers` is journalled as JSON: no limit is a large number, not Infinity.
     if (job.workers === Number.POSITIVE_INFINITY) job.workers = Number.MAX_SAFE_INTEGER;
-    this.jobs.add(job);
-    if (parentId !== undefined) this.#adopt(parentId, job.id);
-    this.#record(job, true);
-    this.#emit('job.created', job);
-    for (const child of s.children ?? []) this.#accept(child.kind, child.submission, job.id);
-    if (job.status === 'processing') {
-      this.#emit('job.processing', job);
-      this.#process(job);
-    } else this.#schedule(job, this.options.queueMs, () => this.#startProcessing(job));
+    family.push({ job, submission: s as JobSubmission<unknown> });
+    for (const child of s.children ?? []) this.#plan(child.kind, child.submission, family, job.id);
     return job;
   }
 
@@ -402,19 +423,25 @@ export class PulseCore {
     this.#live.set(job.id, live);
   }
 
-  #transition(job: JobRecord, status: JobStatus, type: JobEventType): void {
+  #transition(job: JobRecord, status: JobStatus, type: JobEventType, byRequest = false): void {
+    const before = { status: job.status, updatedAt: job.updatedAt };
     const wasProcessing = job.status === 'processing';
     job.status = status;
     job.updatedAt = this.clock.now();
+    try {
+      this.#record([job], false, byRequest);
+    } catch (e) {
+      Object.assign(job, before); // refused: the job stays as it was
+      throw e;
+    }
     const ended = TERMINAL_STATUSES.has(status);
     if (ended) this.jobs.settled(job);
-    this.#record(job, false);
     this.#emit(type, job);
     if (ended && job.parentId !== undefined) this.#childEnded(job, wasProcessing);
   }
 
-  #record(job: JobRecord, isNew: boolean): void {
-    for (const l of this.#recordListeners) l(job, isNew);
+  #record(jobs: readonly JobRecord[], isNew: boolean, byRequest: boolean): void {
+    for (const l of this.#recordListeners) l(jobs, isNew, byRequest);
   }
 
   #emit(type: JobEventType, job: JobRecord): void {

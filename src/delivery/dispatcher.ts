@@ -277,8 +277,11 @@ export class Dispatcher {
       only && only.expiresAt === undefined ? [only.secret] : ep.secrets.filter((s) => s.expiresAt === undefined || s.expiresAt > this.#o.clock.now()).map((s) => s.secret);
     const sigFault = this.#o.faults?.active ? this.#o.faults.forAttempt({ eventType: d.eventType, endpointId: d.endpointId, key: `${d.key}/${d.attempts.length + 1}` }) : undefined;
     const signed = signDelivery(sigFault?.variant, { names, id: d.messageId, timestamp, body: d.body, secrets });
+    // Custom header names in lower case, so ours replace one that differs only in case instead of going out twice.
+    const custom: Record<string, string> = {};
+    for (const k in ep.headers) custom[k.toLowerCase()] = ep.headers[k] as string;
     const headers: Record<string, string> = {
-      ...ep.headers,
+      ...custom,
       'content-type': 'application/json',
       'user-agent': this.#o.userAgent,
       ...signed.headers,

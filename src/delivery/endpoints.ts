@@ -1,4 +1,5 @@
 import type { Clock, Timer } from '../clock.js';
+import { LIMITS } from '../api/limits.js';
 import { errors } from '../core/errors.js';
 import { JOB_EVENT_TYPES, type JobEventType } from '../core/events.js';
 import type { IdSequence } from '../core/random.js';
@@ -33,13 +34,19 @@ export interface EndpointInput {
 }
 
 /** Headers a user must not override: the signature set and what the transport owns. */
-const RESERVED_HEADERS = /^(webhook-|svix-|content-length$|host$|transfer-encoding$|connection$)/i;
+/** Headers every delivery sets itself (custom ones would be sent twice), and ones no delivery can carry over HTTP/1.1. */
+const RESERVED_HEADERS = /^(webhook-|svix-|content-type$|user-agent$)/i;
+const UNSENDABLE_HEADERS = /^(content-length|host|transfer-encoding|connection|keep-alive|upgrade|expect|te|trailer|proxy-[a-z-]*|http2-settings)$/i;
 
 export class EndpointRegistry {
   readonly #endpoints = new Map<string, Endpoint>();
   readonly #rotationTimers = new Map<string, Timer>();
-  /** Called after every change (the state journal listens); `undefined` endpoint = deleted. */
-  onChange?: (id: string, ep: Endpoint | undefined) => void;
+  /**
+   * Told of every change (the state journal listens); `undefined` endpoint = deleted. For a
+   * change a request makes (`byRequest`) it is told before the change is applied, and may throw
+   * to refuse it: then nothing changes.
+   */
+  onChange?: (id: string, ep: Endpoint | undefined, byRequest: boolean) => void;
 
   constructor(
     private readonly clock: Clock,
@@ -75,8 +82,8 @@ export class EndpointRegistry {
       createdAt: now,
       updatedAt: now,
     };
+    this.onChange?.(ep.id, ep, true);
     this.#endpoints.set(ep.id, ep);
-    this.onChange?.(ep.id, ep);
     return ep;
   }
 
@@ -94,7 +101,8 @@ export class EndpointRegistry {
   }
 
   update(id: string, input: Partial<EndpointInput>): Endpoint {
-    const ep = this.require(id);
+    // Changed on a copy, put in place once the journal took it.
+    const ep: Endpoint = { ...this.require(id) };
     const v = validateEndpoint(input, false);
     if (v.url !== undefined) ep.url = v.url;
     if (v.description !== undefined) ep.description = v.description;
@@ -109,15 +117,16 @@ export class EndpointRegistry {
       else ep.disabledReason = 'disabled by user';
     }
     ep.updatedAt = this.clock.now();
-    this.onChange?.(ep.id, ep);
+    this.onChange?.(ep.id, ep, true);
+    this.#endpoints.set(id, ep);
     return ep;
   }
 
   delete(id: string): void {
     this.require(id);
+    this.onChange?.(id, undefined, true);
     this.#endpoints.delete(id);
     this.#rotationTimers.get(id)?.cancel();
-    this.onChange?.(id, undefined);
   }
 
   /**
@@ -125,7 +134,7 @@ export class EndpointRegistry {
    * `graceMs`, so consumers can switch without dropping a delivery.
    */
   rotateSecret(id: string, graceMs: number, newSecret?: string): Endpoint {
-    const ep = this.require(id);
+    const ep: Endpoint = { ...this.require(id) };
     if (newSecret !== undefined) {
       const problem = checkSecret(newSecret);
       if (problem) throw errors.invalidParameter('secret', `Invalid secret: ${problem}.`);
@@ -133,19 +142,22 @@ export class EndpointRegistry {
     const previous = ep.secrets[0] as { secret: string };
     ep.secrets = [{ secret: newSecret ?? generateSecret() }];
     if (graceMs > 0) ep.secrets.push({ secret: previous.secret, expiresAt: this.clock.now() + graceMs });
+    ep.updatedAt = this.clock.now();
+    this.onChange?.(id, ep, true);
+    this.#endpoints.set(id, ep);
     this.#rotationTimers.get(id)?.cancel();
     if (graceMs > 0) {
       this.#rotationTimers.set(
         id,
         this.clock.setTimeout(() => {
-          ep.secrets = ep.secrets.slice(0, 1);
           this.#rotationTimers.delete(id);
-          this.onChange?.(id, ep);
+          const now = this.#endpoints.get(id);
+          if (!now) return;
+          now.secrets = now.secrets.slice(0, 1);
+          this.onChange?.(id, now, false);
         }, graceMs),
       );
     }
-    ep.updatedAt = this.clock.now();
-    this.onChange?.(id, ep);
     return ep;
   }
 
@@ -155,7 +167,7 @@ export class EndpointRegistry {
     ep.disabled = true;
     ep.disabledReason = reason;
     ep.updatedAt = this.clock.now();
-    this.onChange?.(id, ep);
+    this.onChange?.(id, ep, false);
   }
 
   /** Endpoints that take this event type. */
@@ -187,6 +199,14 @@ export function endpointView(ep: Endpoint) {
   };
 }
 
+/** The URL as given, without its `user:password@`. */
+function withoutCredentials(u: URL): string {
+  const bare = new URL(u.href);
+  bare.username = '';
+  bare.password = '';
+  return bare.href;
+}
+
 function validateEndpoint(input: Partial<EndpointInput>, creating: boolean): Partial<EndpointInput> & { eventTypes?: JobEventType[] } {
   if (typeof input !== 'object' || input === null) throw errors.invalidBody('An endpoint must be a JSON object.');
   if (creating || input.url !== undefined) {
@@ -197,7 +217,13 @@ function validateEndpoint(input: Partial<EndpointInput>, creating: boolean): Par
     } catch {
       throw errors.invalidParameter('url', `url is not a valid URL: "${input.url}".`, input.url);
     }
+    if (input.url.length > LIMITS.urlLength) throw errors.invalidParameter('url', `url is longer than ${LIMITS.urlLength} characters.`);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw errors.invalidParameter('url', 'url must be http(s).', input.url);
+    if (u.username || u.password) {
+      // Credentials in the URL are what basicAuth is for: used as such, not silently dropped.
+      if (input.basicAuth) throw errors.invalidParameter('url', 'url has credentials (user:password@) and basicAuth is set too; give one of them.');
+      input = { ...input, url: withoutCredentials(u), basicAuth: { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } };
+    }
   }
   if (input.eventTypes !== undefined) {
     if (!Array.isArray(input.eventTypes)) throw errors.invalidParameter('eventTypes', 'eventTypes must be a list of event types.');
@@ -208,22 +234,33 @@ function validateEndpoint(input: Partial<EndpointInput>, creating: boolean): Par
   if (input.headers !== undefined) {
     if (typeof input.headers !== 'object' || input.headers === null || Array.isArray(input.headers))
       throw errors.invalidParameter('headers', 'headers must be an object of name: value.');
-    for (const [k, v] of Object.entries(input.headers)) {
-      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k)) throw errors.invalidParameter('headers', `"${k}" is not a valid header name.`);
-      if (RESERVED_HEADERS.test(k)) throw errors.invalidParameter('headers', `Header "${k}" is set by the delivery itself.`);
-      if (typeof v !== 'string' || /[\r\n]/.test(v)) throw errors.invalidParameter('headers', `Header "${k}" must be a one-line string.`);
+    const entries = Object.entries(input.headers);
+    if (entries.length > LIMITS.endpointHeaders) throw errors.invalidParameter('headers', `At most ${LIMITS.endpointHeaders} custom headers per endpoint; got ${entries.length}.`);
+    const seen = new Set<string>();
+    for (const [k, v] of entries) {
+      const name = k.length > 40 ? `${k.slice(0, 40)}...` : k;
+      if (k.length > LIMITS.headerNameLength || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k)) throw errors.invalidParameter('headers', `"${name}" is not a valid header name (letters, digits and !#$%&'*+.^_\`|~-, at most ${LIMITS.headerNameLength}).`);
+      if (RESERVED_HEADERS.test(k)) throw errors.invalidParameter('headers', `Header "${k}" is set by the delivery itself; leave it out.`);
+      if (UNSENDABLE_HEADERS.test(k)) throw errors.invalidParameter('headers', `Header "${k}" cannot be set on a delivery (it belongs to the connection, not the message).`);
+      if (seen.has(k.toLowerCase())) throw errors.invalidParameter('headers', `Header "${k}" is given twice (header names ignore case).`);
+      seen.add(k.toLowerCase());
+      if (typeof v !== 'string' || v.length > LIMITS.headerValueLength || !/^[\t\x20-\x7e]*$/.test(v))
+        throw errors.invalidParameter('headers', `Header "${k}" must be one line of printable ASCII, at most ${LIMITS.headerValueLength} characters.`);
     }
   }
   if (input.basicAuth) {
     const b = input.basicAuth;
     if (typeof b.username !== 'string' || typeof b.password !== 'string' || b.username.includes(':'))
       throw errors.invalidParameter('basicAuth', 'basicAuth needs a username (without ":") and a password.');
+    if (b.username.length > LIMITS.credentialLength || b.password.length > LIMITS.credentialLength)
+      throw errors.invalidParameter('basicAuth', `basicAuth's username and password are at most ${LIMITS.credentialLength} characters each.`);
   }
   if (input.secret !== undefined) {
     const problem = typeof input.secret === 'string' ? checkSecret(input.secret) : 'it must be a string';
     if (problem) throw errors.invalidParameter('secret', `Invalid secret: ${problem}.`);
   }
-  if (input.description !== undefined && typeof input.description !== 'string') throw errors.invalidParameter('description', 'description must be a string.');
+  if (input.description !== undefined && (typeof input.description !== 'string' || input.description.length > LIMITS.textLength))
+    throw errors.invalidParameter('description', `description must be a string of at most ${LIMITS.textLength} characters.`);
   if (input.disabled !== undefined && typeof input.disabled !== 'boolean') throw errors.invalidParameter('disabled', 'disabled must be true or false.');
   return input as Partial<EndpointInput> & { eventTypes?: JobEventType[] };
 }

@@ -60,7 +60,8 @@ function send(a: import('undici').Agent, req: OutgoingDelivery): Promise<Transpo
     let abort: ((reason: Error) => void) | undefined;
     let settled = false;
     const timer = setTimeout(() => {
-      const reason = new DeliveryTimeoutError(`no response within ${req.timeoutMs} ms`);
+      // After the status line it is a response that never finished, not a missing one.
+      const reason = new DeliveryTimeoutError(status ? `the response (status ${status}) did not finish within ${req.timeoutMs} ms` : `no response within ${req.timeoutMs} ms`);
       if (abort) abort(reason);
       else settle(reason);
     }, req.timeoutMs);

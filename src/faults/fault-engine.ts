@@ -1,4 +1,7 @@
 import { SeededRandom, seedFrom } from '../core/random.js';
+
+/** The most latency one API call gets from fault rules, stacked or not. */
+export const MAX_API_LATENCY_MS = 60_000;
 import { API_FAULT_KINDS, explain, SIGNATURE_FAULTS, type ApiRoute, type FaultRule, type Range, type SignatureFault } from './fault-plan.js';
 
 /** What the faults say about one delivery (a message to one endpoint), decided once when it is created. */
@@ -101,7 +104,8 @@ export class FaultEngine {
     for (const rule of this.#matching({ route, key }, (k) => API_FAULT_KINDS.has(k))) {
       const f = rule.fault;
       if (f.kind === 'api-error' && !d.error) d.error = { status: f.status, ...(f.retryAfterS !== undefined ? { retryAfterS: f.retryAfterS } : {}) };
-      else if (f.kind === 'api-latency') d.latencyMs = (d.latencyMs ?? 0) + this.#pick(f.ms, rule, key);
+      // Stacked latency rules add up, to a minute at most (the request timeout stays longer).
+      else if (f.kind === 'api-latency') d.latencyMs = Math.min(MAX_API_LATENCY_MS, (d.latencyMs ?? 0) + this.#pick(f.ms, rule, key));
       else continue;
       d.applied.push(explain(rule));
     }

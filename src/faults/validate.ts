@@ -1,6 +1,8 @@
+import { LIMITS } from '../api/limits.js';
 import { JOB_EVENT_TYPES } from '../core/events.js';
 import { pathLabel, settingsChecker, type JsonSchema } from '../settings-schema.js';
 import { apiRouteNames } from '../api/routes.js';
+import { MAX_API_LATENCY_MS } from './fault-engine.js';
 import { SIGNATURE_FAULTS, type FaultRule } from './fault-plan.js';
 
 const DAY_MS = 86_400_000;
@@ -8,6 +10,8 @@ const int = (minimum: number, maximum?: number): JsonSchema => ({ type: 'integer
 const obj = (properties: Record<string, JsonSchema>, required: string[] = []): JsonSchema => ({ type: 'object', properties, required, additionalProperties: false });
 /** Milliseconds, or a [min, max] range to draw from. */
 const range: JsonSchema = { anyOf: [int(0, DAY_MS), { type: 'array', items: [int(0, DAY_MS), int(0, DAY_MS)], minItems: 2, maxItems: 2, additionalItems: false }] };
+/** API latency: at most a minute per call (stacked rules too), well inside --request-timeout-ms's default. */
+const latencyRange: JsonSchema = { anyOf: [int(0, MAX_API_LATENCY_MS), { type: 'array', items: [int(0, MAX_API_LATENCY_MS), int(0, MAX_API_LATENCY_MS)], minItems: 2, maxItems: 2, additionalItems: false }] };
 const kind = (k: string, properties: Record<string, JsonSchema> = {}, required: string[] = []) => obj({ kind: { const: k }, ...properties }, ['kind', ...required]);
 
 /**
@@ -28,18 +32,18 @@ export const faultRuleSchema = (routes: string[] = apiRouteNames()): JsonSchema 
         kind('drop'),
         kind('signature', { variant: { enum: [...SIGNATURE_FAULTS, 'random'] } }, ['variant']),
         kind('api-error', { status: { enum: [429, 500, 503] }, retryAfterS: int(0, 86_400) }, ['status']),
-        kind('api-latency', { ms: range }, ['ms']),
+        kind('api-latency', { ms: latencyRange }, ['ms']),
       ],
     },
     scope: obj({
-      endpointId: { type: 'string' },
-      eventTypes: { type: 'array', items: { enum: [...JOB_EVENT_TYPES] } },
-      routes: { type: 'array', items: { enum: routes } },
+      endpointId: { type: 'string', maxLength: LIMITS.idLength },
+      eventTypes: { type: 'array', items: { enum: [...JOB_EVENT_TYPES] }, maxItems: LIMITS.faultListItems },
+      routes: { type: 'array', items: { enum: routes }, maxItems: LIMITS.faultListItems },
     }),
     when: {
       anyOf: [
         obj({ probability: { type: 'number', minimum: 0, maximum: 1 } }, ['probability']),
-        obj({ nth: { type: 'array', items: int(1), minItems: 1 } }, ['nth']),
+        obj({ nth: { type: 'array', items: int(1, 1_000_000_000), minItems: 1, maxItems: LIMITS.faultListItems } }, ['nth']),
         obj({ always: { const: true } }, ['always']),
       ],
     },
@@ -51,7 +55,7 @@ export const faultRuleSchema = (routes: string[] = apiRouteNames()): JsonSchema 
 let checker: { routes: string; check: ReturnType<typeof settingsChecker<FaultRule[]>> } | undefined;
 function checkRules(input: unknown) {
   const routes = apiRouteNames();
-  if (checker?.routes !== routes.join()) checker = { routes: routes.join(), check: settingsChecker<FaultRule[]>({ type: 'array', items: faultRuleSchema(routes) }) };
+  if (checker?.routes !== routes.join()) checker = { routes: routes.join(), check: settingsChecker<FaultRule[]>({ type: 'array', items: faultRuleSchema(routes), maxItems: LIMITS.faultRules }) };
   return checker.check(input);
 }
 

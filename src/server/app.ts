@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import swagger from '@fastify/swagger';
@@ -44,7 +45,8 @@ export interface AppOptions {
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { runtime } = opts;
   const { core } = runtime;
-  const bodyLimit = runtime.config.bodyLimit;
+  // Fastify parses only the mock's own JSON (admin API); Pulse's routes read their bodies in the pipeline, with their own limits.
+  const bodyLimit = runtime.config.jsonBodyLimit;
   const portalToken = opts.portalToken ?? randomBytes(18).toString('base64url');
   const loopback = opts.loopback ?? true;
   const access: AdminAccess = {
@@ -56,6 +58,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     logger: false,
     bodyLimit,
     forceCloseConnections: true,
+    // A request not received whole in time is answered 408 and closed (a body that never ends
+    // is not held forever); longer than the longest injected API latency.
+    requestTimeout: runtime.config.requestTimeoutMs,
+    // Node checks the request timeout on an interval (30 s by default): check often enough for it to hold.
+    serverFactory: (handler) => createServer({ requestTimeout: runtime.config.requestTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(250, runtime.config.requestTimeoutMs / 4)) }, handler),
     return503OnClosing: true,
     routerOptions: { maxParamLength: 500 },
     // Errors fastify raises before routing (an undecodable URL) get Pulse's shape too.
@@ -97,7 +104,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     });
   }
 
-  await app.register(metaRoutes, { core, version: VERSION });
+  await app.register(metaRoutes, { core, version: VERSION, journalHealth: runtime.journalHealth });
   await app.register(portalRoutes, { portalToken, adminSession: access.adminSession });
   await app.register(adminRoutes, { runtime, access });
   // Pulse's API: fastify routes the request and hands it, body unread, to the one pipeline the

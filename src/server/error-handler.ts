@@ -9,7 +9,7 @@ import { errors, PulseMockError } from '../core/errors.js';
  * a validator ends here and leaves as Pulse's `{ error: { code, message, details } }`, with a
  * 4xx for anything the client can fix. A 5xx means a bug in the mock, and is logged as one.
  */
-export function toPulseError(err: unknown, limitBytes: number): PulseMockError {
+export function toPulseError(err: unknown, limitBytes: number, contentType?: string): PulseMockError {
   if (err instanceof PulseMockError) return err;
   const e = err as FastifyError & { validation?: unknown[]; validationContext?: string };
   if (e.validation) {
@@ -17,9 +17,9 @@ export function toPulseError(err: unknown, limitBytes: number): PulseMockError {
   }
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return errors.fileTooLarge(limitBytes);
+      return errors.bodyTooLarge(limitBytes, '--json-body-limit');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return errors.unsupportedMediaType(String((e as { contentType?: string }).contentType ?? 'unknown'));
+      return errors.unsupportedMediaType(contentType?.split(';')[0]?.trim() || 'none');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return errors.invalidBody('The body is empty but Content-Type is application/json; send a JSON object.');
   }
@@ -34,8 +34,8 @@ export function toPulseError(err: unknown, limitBytes: number): PulseMockError {
 }
 
 export function registerErrorHandling(app: FastifyInstance, opts: { bodyLimit: number; onInternalError: (err: unknown) => void }): void {
-  app.setErrorHandler((err, _request, reply) => {
-    const pulse = toPulseError(err, opts.bodyLimit);
+  app.setErrorHandler((err, request, reply) => {
+    const pulse = toPulseError(err, opts.bodyLimit, request.headers['content-type']);
     // A PulseMockError 5xx is deliberate (an injected fault); anything else reaching 5xx is a bug.
     if (pulse.status >= 500 && !(err instanceof PulseMockError)) opts.onInternalError(err);
     void reply.code(pulse.status).headers(pulse.headers).send(pulse.toBody());

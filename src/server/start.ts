@@ -26,6 +26,7 @@ export interface StartExtras {
   onRequestLog?: (line: { method: string; url: string; status: number; ms: number }) => void;
   onInternalError?: (e: unknown) => void;
   onAttempt?: (d: Delivery, a: Attempt) => void;
+  onJournalProblem?: (line: string) => void;
 }
 
 /** `createPulseMock`'s options in (named as options in errors), the running server with its insides out. */
@@ -40,6 +41,7 @@ export async function startServer(config: MockConfig, extra: StartExtras = {}): 
   const runtime = createRuntime(config, {
     ...(extra.clock ? { clock: extra.clock } : {}),
     ...(extra.onAttempt ? { onAttempt: extra.onAttempt } : {}),
+    ...(extra.onJournalProblem ? { onJournalProblem: extra.onJournalProblem } : {}),
   });
   const portalToken = randomBytes(18).toString('base64url');
   const adminToken = randomBytes(18).toString('base64url');

@@ -67,10 +67,10 @@ const cases: Case[] = [
   { name: 'an .exe upload', calls: [{ body: form([['file', new File(['MZ'], 'setup.exe', { type: 'application/x-msdownload' })]]) }], expect: [{ status: 400, code: 'FILE_001' }] },
   {
     name: 'bodies over the limit, JSON and upload',
-    options: { bodyLimit: 2048 },
-    calls: [{ json: { file_url: URL_, model: 'x'.repeat(4096) } }, { body: form([['file', pdf('big.pdf', 'x'.repeat(4096))]]) }],
+    options: { bodyLimit: 2048, jsonBodyLimit: 1024 },
+    calls: [{ json: { file_url: URL_, pad: 'x'.repeat(1100) } }, { body: form([['file', pdf('big.pdf', 'x'.repeat(4096))]]) }],
     expect: [
-      { status: 413, code: 'FILE_002' },
+      { status: 413, code: 'BODY_TOO_LARGE', message: /--json-body-limit/ },
       { status: 413, code: 'FILE_002' },
     ],
   },

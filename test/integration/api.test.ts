@@ -148,9 +148,10 @@ describe('request errors', () => {
     const mp = await multipart(form);
     expectPulseError(await t.app.inject({ method: 'POST', url: '/extract', headers: { 'x-api-key': KEY, ...mp.headers }, payload: mp.payload }), 400, 'FILE_001');
   });
-  it('FILE_002 (413) past the body limit, for JSON and for uploads', async () => {
-    const small = await testApp({ bodyLimit: 1024 });
-    expectPulseError(await json(small.app, 'POST', '/extract', { file_url: 'https://e.com/a.pdf', pad: 'x'.repeat(5000) }), 413, 'FILE_002');
+  it('413 past the body limits: BODY_TOO_LARGE for JSON (--json-body-limit), FILE_002 for uploads (--body-limit)', async () => {
+    const small = await testApp({ bodyLimit: 1024, jsonBodyLimit: 2048 });
+    expectPulseError(await json(small.app, 'POST', '/extract', { file_url: 'https://e.com/a.pdf', pad: 'x'.repeat(5000) }), 413, 'BODY_TOO_LARGE');
+    expect((await json(small.app, 'POST', '/extract', { file_url: 'https://e.com/a.pdf', pad: 'x'.repeat(1500) })).statusCode).toBe(200);
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(4096)]), 'big.pdf');
     const mp = await multipart(form);

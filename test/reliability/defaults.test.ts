@@ -27,12 +27,12 @@ describe('defaults that protect', () => {
   });
 
   it('enforces a configured API key and the body limit', async () => {
-    const m = await createPulseMock({ port: 0, apiKey: 'sk_secret', bodyLimit: 2048 });
+    const m = await createPulseMock({ port: 0, apiKey: 'sk_secret', jsonBodyLimit: 2048 });
     try {
       expect((await fetch(`${m.url}/job/x`, { headers: { 'x-api-key': 'sk_secreT' } })).status).toBe(401);
       const big = await fetch(`${m.url}/extract`, { method: 'POST', headers: { 'x-api-key': 'sk_secret', 'content-type': 'application/json' }, body: JSON.stringify({ file_url: 'https://e.com/a.pdf', pad: 'x'.repeat(4096) }) });
       expect(big.status).toBe(413);
-      expect(((await big.json()) as { error: { code: string } }).error.code).toBe('FILE_002');
+      expect(((await big.json()) as { error: { code: string } }).error.code).toBe('BODY_TOO_LARGE');
     } finally {
       await m.close();
     }

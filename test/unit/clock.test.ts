@@ -57,3 +57,38 @@ describe('systemClock', () => {
     }
   });
 });
+
+describe('delays longer than Node timers take (about 24.8 days)', () => {
+  const DAY = 86_400_000;
+  it('a 26-day delay on the system clock fires after 26 days, not at once', async () => {
+    vi.useFakeTimers();
+    try {
+      const fired = vi.fn();
+      systemClock.setTimeout(fired, 26 * DAY);
+      await vi.advanceTimersByTimeAsync(25 * DAY);
+      expect(fired).not.toHaveBeenCalled();
+      await vi.advanceTimersByTimeAsync(DAY);
+      expect(fired).toHaveBeenCalledOnce();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a day at --time-scale 30 (30 days of real time) is honoured, and cancel works at any step', async () => {
+    vi.useFakeTimers();
+    try {
+      const fired = vi.fn();
+      const never = vi.fn();
+      scaledClock(30).setTimeout(fired, DAY);
+      const t = scaledClock(30).setTimeout(never, DAY);
+      await vi.advanceTimersByTimeAsync(29 * DAY);
+      t.cancel();
+      expect(fired).not.toHaveBeenCalled();
+      await vi.advanceTimersByTimeAsync(DAY);
+      expect(fired).toHaveBeenCalledOnce();
+      expect(never).not.toHaveBeenCalled();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

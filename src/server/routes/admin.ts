@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { LIMITS } from '../../api/limits.js';
 import { Type } from '../../api/json-schema.js';
 import { errors } from '../../core/errors.js';
 import { JOB_EVENT_TYPES, jobEvent, type JobEventType } from '../../core/events.js';
@@ -17,12 +18,16 @@ import { parseFaultRules } from '../../faults/validate.js';
  */
 const EventType = Type.Union(JOB_EVENT_TYPES.map((t) => Type.Literal(t)));
 const EndpointFields = {
-  url: Type.String({ description: 'Consumer URL (http or https).' }),
-  description: Type.Optional(Type.String({ maxLength: 500 })),
-  eventTypes: Type.Optional(Type.Array(EventType, { description: 'Event types to receive; empty or absent = all.' })),
-  headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Extra headers on every delivery.' })),
-  basicAuth: Type.Optional(Type.Union([Type.Object({ username: Type.String(), password: Type.String() }, { additionalProperties: false }), Type.Null()])),
-  secret: Type.Optional(Type.String({ description: 'whsec_ secret; generated when absent.' })),
+  url: Type.String({ maxLength: LIMITS.urlLength, description: 'Consumer URL (http or https); user:password@ in it is used as basicAuth.' }),
+  description: Type.Optional(Type.String({ maxLength: LIMITS.textLength })),
+  eventTypes: Type.Optional(Type.Array(EventType, { maxItems: JOB_EVENT_TYPES.length, description: 'Event types to receive; empty or absent = all.' })),
+  headers: Type.Optional(
+    Type.Record(Type.String(), Type.String({ maxLength: LIMITS.headerValueLength }), { maxProperties: LIMITS.endpointHeaders, description: 'Extra headers on every delivery (printable ASCII; not the ones a delivery sets).' }),
+  ),
+  basicAuth: Type.Optional(
+    Type.Union([Type.Object({ username: Type.String({ maxLength: LIMITS.credentialLength }), password: Type.String({ maxLength: LIMITS.credentialLength }) }, { additionalProperties: false }), Type.Null()]),
+  ),
+  secret: Type.Optional(Type.String({ maxLength: 200, description: 'whsec_ secret; generated when absent.' })),
   disabled: Type.Optional(Type.Boolean()),
 };
 const EndpointBody = Type.Object(EndpointFields, { additionalProperties: false });
@@ -62,7 +67,7 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAc
   app.get('/_mock/faults', { schema: { tags, summary: 'Fault rules in force' } }, async () => ({ data: runtime.faults.list().map(faultView) }));
   app.put<{ Body: { rules?: unknown } }>(
     '/_mock/faults',
-    { schema: { tags, summary: 'Replace every fault rule', body: Type.Object({ rules: Type.Array(Type.Unknown()) }, { additionalProperties: false }) } },
+    { schema: { tags, summary: 'Replace every fault rule', body: Type.Object({ rules: Type.Array(Type.Unknown(), { maxItems: LIMITS.faultRules }) }, { additionalProperties: false }) } },
     async (request) => {
       runtime.faults.set(rulesFrom(request.body.rules, 'rules'));
       return { data: runtime.faults.list().map(faultView) };
@@ -70,6 +75,7 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAc
   );
   app.post<{ Body: unknown }>('/_mock/faults', { schema: { tags, summary: 'Add a fault rule' } }, async (request, reply) => {
     const [rule] = rulesFrom([request.body], 'rule');
+    if (runtime.faults.list().length >= LIMITS.faultRules) throw errors.invalidParameter('rule', `At most ${LIMITS.faultRules} fault rules are in force at once; remove some first.`);
     return reply.code(201).send(faultView(runtime.faults.add(rule as FaultRule)));
   });
   app.delete('/_mock/faults', { schema: { tags, summary: 'Remove every fault rule' } }, async () => {
