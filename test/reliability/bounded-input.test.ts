@@ -7,6 +7,12 @@ import { resolveConfig } from '../../src/config.js';
 import { FaultEngine } from '../../src/faults/fault-engine.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 import { startReceiver } from '../receivers.js';
+import { report } from './report.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+/** `npm run soak` runs the attacks at the sizes they were found at; the suite at a tenth or less. */
+const SOAK = process.env.RELIABILITY_REPORT !== undefined;
+const attack = (probe: string, result: string) => report('attack', { probe, result });
 
 /** Issue 17: every input has a limit, tried as a buggy client and a careless user would, over real sockets. */
 const KEY = 'sk_bounds';
@@ -39,6 +45,36 @@ describe('strings and lists kept in memory have a maximum, and more is refused w
     expect(big.status).toBe(400);
     expect(big.body.error?.details).toMatchObject({ field: 'model' });
     expect(server.runtime.core.jobs.size).toBe(0);
+    attack('extract `model` of 201 characters, `file_url` of 2,100, `pages` of 400', `400 naming the field each time (${model.body.error?.code})`);
+    attack('multipart `model` field of 2 MB beside a file', `400 INVALID_PARAMETER, details.field "model"; no job stored`);
+  });
+
+  it(`many async extracts with a huge \`model\` leave the heap flat (${SOAK ? '89 x 45 MB' : '4 x 5 MB'})`, async () => {
+    const [n, mb] = SOAK ? [89, 45] : [4, 5];
+    const body = JSON.stringify({ file_url: 'https://e.com/a.pdf', async: true, model: 'm'.repeat(mb * 1024 * 1024) });
+    const heapBefore = process.memoryUsage().heapUsed;
+    const statuses = new Set<number>();
+    for (let i = 0; i < n; i++) statuses.add((await post('/extract', body, 'application/json')).status);
+    const grownMb = Math.round((process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024);
+    expect([...statuses]).toEqual([413]);
+    expect(server.runtime.core.jobs.size).toBe(0);
+    attack(`${n} async extracts with a ${mb} MB \`model\` (JSON; it ran the mock out of heap before)`, `all 413 BODY_TOO_LARGE; no job kept; heap of the test process (mock in it) ${grownMb >= 0 ? '+' : ''}${grownMb} MB`);
+  });
+
+  it(`a JSON body of ${SOAK ? '25 MB (2e6 keys)' : '5 MB (400k keys)'} is refused unparsed, and /health answers meanwhile`, async () => {
+    const keys = SOAK ? 2_000_000 : 400_000;
+    const parts: string[] = [];
+    for (let i = 0; i < keys; i++) parts.push(`"k${i}":1`);
+    const body = `{"file_url":"https://e.com/a.pdf",${parts.join(',')}}`;
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    const started = performance.now();
+    const [refused, health] = await Promise.all([post('/extract', body, 'application/json'), fetch(`${server.mock.url}/health`)]);
+    const ms = Math.round(performance.now() - started);
+    loop.disable();
+    expect(refused.status).toBe(413);
+    expect(health.status).toBe(200);
+    attack(`a ${Math.round(body.length / 1024 / 1024)} MB JSON object of ${keys.toLocaleString('en')} keys (it blocked the event loop 3-6 s)`, `413 in ${ms} ms, before parsing; /health answered alongside; event loop delay max ${Math.round(loop.max / 1e6)} ms (client and mock share the process)`);
   });
 
   it("endpoint fields: URL, description, the number of headers, basicAuth; fault rules' lists", async () => {
@@ -51,8 +87,12 @@ describe('strings and lists kept in memory have a maximum, and more is refused w
     const nth = await json('/_mock/faults', { fault: { kind: 'drop' }, when: { nth: Array.from({ length: 101 }, (_, i) => i + 1) } });
     expect(nth.status).toBe(400);
     expect(nth.body.error?.message).toContain('nth');
+    const million = await post('/_mock/endpoints', `{"url":"${hook}","headers":{${Array.from({ length: SOAK ? 1_000_000 : 100_000 }, (_, i) => `"x-h${i}":"v"`).join(',')}}}`, 'application/json');
+    expect(million.status).toBe(413);
     expect(server.mock.endpoints.list()).toHaveLength(0);
     expect(server.mock.faults.list()).toHaveLength(0);
+    attack(`an endpoint with ${SOAK ? '1,000,000' : '100,000'} custom headers (it was accepted)`, `413 (the JSON body limit); 51 headers: 400 naming \`headers\``);
+    attack('endpoint `url` of 2,100 characters, `description` of 10,001, basicAuth password of 257, a fault rule with 101 `nth`', '400 naming the field each time; nothing stored');
   });
 
   it('headers no delivery can carry, or that would go out twice, are refused', async () => {
@@ -66,6 +106,8 @@ describe('strings and lists kept in memory have a maximum, and more is refused w
     for (const name of ['Expect', 'Upgrade', 'Keep-Alive', 'Content-Type', 'User-Agent', 'webhook-id']) expect(await refused({ [name]: 'x' })).toEqual([400, 'headers']);
     expect(await refused({ 'X-Trace': 'a', 'x-trace': 'b' })).toEqual([400, 'headers']);
     expect(server.mock.endpoints.list()).toHaveLength(0);
+    attack('endpoint headers with NUL, non-ASCII, Expect, Upgrade, Keep-Alive (accepted, then every delivery failed)', '400 naming `headers`');
+    attack('custom `Content-Type` / `User-Agent` (sent twice), `X-Trace` + `x-trace`', '400: set by the delivery itself / given twice; custom names go out lower-cased');
   });
 });
 
@@ -80,6 +122,7 @@ describe('bodies', () => {
     const form = new FormData();
     form.set('file', new Blob([new Uint8Array(3 * 1024 * 1024)], { type: 'application/pdf' }), 'big.pdf');
     expect((await post('/extract', form)).status).toBe(200);
+    attack('a 1 MB JSON body to /extract and to the admin API; a 3 MB upload', '413 BODY_TOO_LARGE naming --json-body-limit; the upload is taken (--body-limit, 50 MB)');
   });
 
   it('415 names the type that was sent', async () => {
@@ -89,6 +132,7 @@ describe('bodies', () => {
       expect(r.status).toBe(415);
       expect(r.body.error?.message).toContain('"text/csv"');
     }
+    attack('a text/csv body to /extract and to the admin API (said "unknown")', `415 ${api.body.error?.message}`);
   });
 
   it('a request whose body never finishes is answered 408 and closed after --request-timeout-ms', async () => {
@@ -101,6 +145,7 @@ describe('bodies', () => {
     await closed; // bounded by the server's 1 s request timeout, or vitest's test timeout
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
     expect((await fetch(`${server.mock.url}/health`)).status).toBe(200);
+    attack('a request whose body never finishes (held forever)', '408 and closed after --request-timeout-ms (1 s here, 120 s by default)');
   });
 });
 
@@ -115,6 +160,7 @@ describe('endpoint URLs with credentials, and slow answers', () => {
       expect((await json(`/_mock/endpoints/${created.body.id}/test`, {})).status).toBe(202);
       const [got] = await receiver.waitFor(1);
       expect(got?.headers.authorization).toBe(`Basic ${Buffer.from('alice:s:cret').toString('base64')}`);
+      attack('an endpoint URL with user:password@ (silently dropped)', 'used as basicAuth: the consumer gets Authorization: Basic; the URL is kept without them');
       server.mock.endpoints.remove(created.body.id);
     } finally {
       await receiver.close();
@@ -132,6 +178,7 @@ describe('endpoint URLs with credentials, and slow answers', () => {
       await json(`/_mock/endpoints/${ep.id}/test`, {});
       const d = await server.mock.waitForDelivery({ endpointId: ep.id });
       expect(d.attempts[0]?.error).toMatch(/timeout: the response \(status 200\) did not finish within 300 ms/);
+      attack('a consumer that sends its status line and never ends (logged "no response")', `logged: ${d.attempts[0]?.error}`);
       server.mock.endpoints.remove(ep.id);
     } finally {
       stalled.closeAllConnections();
@@ -144,5 +191,6 @@ describe('injected API latency', () => {
   it('stacked latency rules add up to a minute at most, inside the request timeout', () => {
     const rules = Array.from({ length: 30 }, () => ({ fault: { kind: 'api-latency' as const, ms: 60_000 } }));
     expect(new FaultEngine(1, rules).forApi('poll').latencyMs).toBe(60_000);
+    attack('30 API latency rules of 60 s each (stacked past the request timeout)', 'one call waits 60 s at most; --api-latency-ms and rules refuse more than 60000 per rule');
   });
 });

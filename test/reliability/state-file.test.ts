@@ -8,6 +8,9 @@ import { createRuntime } from '../../src/runtime.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 import { runCli, startCli } from '../e2e/cli-process.js';
 import { startReceiver, type Receiver } from '../receivers.js';
+import { report } from './report.js';
+
+const attack = (probe: string, result: string) => report('attack', { probe, result });
 
 /** Issue 17: `--state` never loses data silently. Real files, real sockets. */
 const KEY = 'sk_state';
@@ -38,6 +41,8 @@ describe('what --state refuses at start: one line, exit 2, the file untouched', 
     expect([missing.code, missing.stderr.trim().split('\n').length]).toEqual([2, 1]);
     expect(missing.stderr).toContain('does not exist');
     expect(missing.stderr).not.toContain('    at ');
+    attack('--state notes.md, a text file (silently overwritten)', `exit 2, file unchanged: ${refused.stderr.trim()}`);
+    attack('--state on a folder, or in a missing folder (crashed with a stack trace)', `exit 2, one line each: ${folder.stderr.trim()} / ${missing.stderr.trim()}`);
   });
 
   it('an empty file or an absent one is taken, and created readable by its owner only (it holds secrets)', () => {
@@ -48,6 +53,7 @@ describe('what --state refuses at start: one line, exit 2, the file untouched', 
     const fresh = join(d, 'fresh');
     createRuntime(configFor(fresh)).close();
     for (const f of [empty, fresh]) expect(statSync(f).mode & 0o777).toBe(0o600);
+    attack('the state file holds secrets (created 0644)', 'created, compacted and copied 0600');
     expect(() => createRuntime(configFor(join(d, 'none', 'x')))).toThrow(ConfigError);
   });
 });
@@ -81,6 +87,7 @@ describe('damaged lines', () => {
     const second = join(d, 'second.state');
     writeFileSync(second, original);
     const banner = await bannerOf(['start', '--port', '0', '--state', second]);
+    attack('a torn line, a `job: null` line and a wrongly shaped delivery in the middle of the journal (skipped silently, or a crash)', `skipped and counted (JSON ready line: skippedLines ${cli.ready.restored.skippedLines}; the banner warns); the file as it was kept as ${copy.split('/').pop()}`);
     expect(banner).toMatch(/warning: +3 lines of the state file could not be read and were skipped; the file as it was is kept at .*second\.state\.damaged-/);
   });
 });
@@ -156,6 +163,7 @@ describe('a journal that cannot be written', () => {
     expect(server.runtime.core.jobs.get(kept)?.status).toBe('pending');
     expect(problems.some((p) => p.includes('could not be written'))).toBe(true);
     expect((await call('GET', '/health')).body).toMatchObject({ status: 'degraded', state: { writing: false } });
+    attack('a journal that cannot be written, during requests (jobs acknowledged, never journalled; endpoint POST 500 while live)', `submit, cancel and endpoint POST answer 503 ${refused.body.error?.code} with nothing applied; the next request after the disk is back writes a snapshot of everything`);
 
     repair();
     const accepted = (await call('POST', '/extract', { file_url: 'https://e.com/later.pdf', async: true })).body.job_id as string;
@@ -183,6 +191,7 @@ describe('a journal that cannot be written', () => {
     await vi.waitFor(() => expect(server?.mock.messages({ status: 'succeeded' })).toHaveLength(3));
     expect((await call('GET', '/health')).body).toMatchObject({ status: 'degraded', state: { writing: false } });
     expect(problems.filter((p) => p.includes('cannot write'))).toHaveLength(1);
+    attack('a journal that cannot be written, with no request behind (a timer, a delivery: deliveries stuck pending, nothing logged)', 'the job completes and its 3 webhooks are delivered; logged once; GET /health says degraded; a snapshot is retried until the file takes it, then a restart finds everything');
 
     repair();
     await vi.waitFor(async () => expect((await call('GET', '/health')).body.status).toBe('ok'), { timeout: 15_000, interval: 100 });

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ManualClock, scaledClock, systemClock } from '../../src/clock.js';
+import { report } from '../reliability/report.js';
 
 describe('ManualClock', () => {
   it('fires timers in due order, including ones scheduled while advancing, and not before their time', async () => {
@@ -69,6 +70,7 @@ describe('delays longer than Node timers take (about 24.8 days)', () => {
       expect(fired).not.toHaveBeenCalled();
       await vi.advanceTimersByTimeAsync(DAY);
       expect(fired).toHaveBeenCalledOnce();
+      report('attack', { probe: '26 one-day delay rules on one delivery (fired after 9 ms, TimeoutOverflowWarning)', result: 'the 26-day timer fires after 26 days: timers past 24.8 days are chained' });
     } finally {
       vi.useRealTimers();
     }
@@ -87,6 +89,7 @@ describe('delays longer than Node timers take (about 24.8 days)', () => {
       await vi.advanceTimersByTimeAsync(DAY);
       expect(fired).toHaveBeenCalledOnce();
       expect(never).not.toHaveBeenCalled();
+      report('attack', { probe: '--time-scale above 24.8: a one-day retry at --time-scale 30', result: 'fires after 30 days of real time, cancellable at any step' });
     } finally {
       vi.useRealTimers();
     }
