@@ -91,6 +91,14 @@ export const PREREQUISITES: Prerequisite[] = [
     mac: 'brew install --cask chromium',
     elsewhere: 'CHROMIUM_PATH=/path/to/chromium (or Chrome)',
   },
+  {
+    name: 'pngcheck',
+    neededBy: 'the figure tests: the PNGs the mock draws are checked by a reader it did not write',
+    present: () => onPath('pngcheck'),
+    apt: ['pngcheck'],
+    mac: 'brew install pngcheck',
+    elsewhere: 'a pngcheck on PATH',
+  },
 ];
 
 function osId(): string {

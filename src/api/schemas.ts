@@ -31,6 +31,8 @@ const extractFields = {
   return_html: Type.Optional(Flag),
   returnHtml: Type.Optional(Flag),
   storage: Type.Optional(JsonOption('{ enabled, folder_name }.')),
+  figureProcessing: Type.Optional(JsonOption('{ showImages, description }: image URLs and descriptions of figures.')),
+  showImages: Type.Optional(Flag),
 };
 
 export const ExtractJsonBody = Type.Object(extractFields, { additionalProperties: true });

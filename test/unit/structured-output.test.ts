@@ -20,7 +20,7 @@ describe('structured output', () => {
   it.each(schemas)('%s: values validate against the schema for many seeds', (_name, schema) => {
     const validate = validatorFor(schema);
     for (let seed = 1; seed <= 25; seed++) {
-      const r = generateStructuredOutput(schema, seed, 3);
+      const r = generateStructuredOutput(schema, seed);
       if (!r.ok) throw new Error(r.schema_error);
       if (!validate(r.values)) throw new Error(`seed ${seed}: ${JSON.stringify(validate.errors)} in ${JSON.stringify(r.values)}`);
     }
@@ -28,15 +28,14 @@ describe('structured output', () => {
 
   it('is deterministic for a seed and varies across seeds', () => {
     const [, schema] = schemas[0] as readonly [string, Record<string, unknown>];
-    expect(generateStructuredOutput(schema, 5, 2)).toEqual(generateStructuredOutput(schema, 5, 2));
-    expect(generateStructuredOutput(schema, 5, 2)).not.toEqual(generateStructuredOutput(schema, 6, 2));
+    expect(generateStructuredOutput(schema, 5)).toEqual(generateStructuredOutput(schema, 5));
+    expect(generateStructuredOutput(schema, 5)).not.toEqual(generateStructuredOutput(schema, 6));
   });
 
   it('reads like the fields it fills: names, emails, money', () => {
     const r = generateStructuredOutput(
       { type: 'object', required: ['account_holder', 'email', 'balance'], properties: { account_holder: { type: 'string' }, email: { type: 'string' }, balance: { type: 'number' } } },
       3,
-      1,
     );
     if (!r.ok) throw new Error(r.schema_error);
     const v = r.values as { account_holder: string; email: string; balance: number };
@@ -45,14 +44,20 @@ describe('structured output', () => {
     expect(Math.round(v.balance * 100) / 100).toBe(v.balance);
   });
 
-  it('cites every top-level value on a page of the document', () => {
-    const r = generateStructuredOutput({ type: 'object', required: ['a', 'b'], properties: { a: { type: 'string' }, b: { type: 'integer' } } }, 1, 4);
+  it('without a document, cites nothing: every value path maps to no block', () => {
+    const r = generateStructuredOutput({ type: 'object', required: ['a', 'b'], properties: { a: { type: 'string' }, b: { type: 'object', properties: { c: { type: 'integer' } }, required: ['c'] } } }, 1);
     if (!r.ok) throw new Error(r.schema_error);
-    for (const key of ['a', 'b']) {
-      const c = r.citations[key];
-      expect(c?.page_number).toBeGreaterThanOrEqual(1);
-      expect(c?.page_number).toBeLessThanOrEqual(4);
-      expect(c?.bounding_box).toHaveLength(8);
+    expect(r.citations).toEqual({ a: [], 'b.c': [] });
+  });
+
+  it('fills *_date with a date and a period with no US state', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const r = generateStructuredOutput({ type: 'object', required: ['signed_date', 'statement_period', 'issuedOn'], properties: { signed_date: { type: 'string' }, statement_period: { type: 'string' }, issuedOn: { type: 'string' } } }, seed);
+      if (!r.ok) throw new Error(r.schema_error);
+      const v = r.values as Record<string, string>;
+      expect(v.signed_date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(v.issuedOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']).toContain(v.statement_period);
     }
   });
 
@@ -62,7 +67,7 @@ describe('structured output', () => {
     ['contradictory bounds', { type: 'object', required: ['a'], properties: { a: { type: 'string', minLength: 5, maxLength: 2 } } }],
     ['an impossible schema', { not: {} }],
   ])('gives schema_error for %s', (_what, schema) => {
-    const r = generateStructuredOutput(schema as Record<string, unknown>, 1, 1);
+    const r = generateStructuredOutput(schema as Record<string, unknown>, 1);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.schema_error).toMatch(/schema/i);
   });

@@ -74,7 +74,12 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
     const { generateExtraction } = await loadGenerator();
     const doc = this.#documents.describe(req, seed, input.overrides?.pages);
     const id = this.core.newId();
-    const produce = () => generateExtraction(req, doc, { seed: this.#resultSeed(req), extractionId: id });
+    // A synchronous call whose figures are served gets a job id: its image URLs name it.
+    const job = req.figures?.showImages
+      ? this.core.recordSync<ExtractJobData>(this.kind, { data: { request: req, document: doc, extractionId: id, largeResultFetched: false }, pages: doc.pages.length })
+      : undefined;
+    const produce = () =>
+      generateExtraction(req, doc, { seed: this.#resultSeed(req), extractionId: id, ...(job ? { imagesBase: `${input.baseUrl}/results/${job.id}/images/` } : {}) });
     if (doc.pages.length >= LARGE_DOCUMENT_PAGES) {
       // The body is generated when the one-time URL is fetched, not now.
       this.#rememberSyncLarge(id, produce);
@@ -107,6 +112,22 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
   }
 
   /**
+   * `GET /results/{jobId}/images/{filename}`: a figure of a completed extraction as a PNG, drawn
+   * from the same document model as its body (repeatable; it does not use up a large result).
+   */
+  async image(jobId: string, filename: string): Promise<CoreResponse<Uint8Array>> {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(filename) || filename.includes('..'))
+      throw errors.invalidParameter('filename', `"${filename.slice(0, 60)}" is not an image file name (letters, digits, ".", "_" and "-"; no "/" or "..").`);
+    const job = this.core.require(jobId) as JobRecord<ExtractJobData>;
+    if (job.kind !== this.kind || job.status !== 'completed') throw errors.fileNotFound(jobId, filename);
+    const [{ buildDocumentModel }, { renderFigurePng }] = await Promise.all([import('../../core/document-model.js'), import('../../core/figure-png.js')]);
+    const seed = this.#resultSeed(job.data.request);
+    const figure = buildDocumentModel(job.data.document, seed).blocks.find((b) => b.figure?.filename === filename)?.figure;
+    if (!figure) throw errors.fileNotFound(jobId, filename);
+    return { status: 200, body: renderFigurePng(figure, seedFrom(seed, 'figure', filename)), headers: { 'content-type': 'image/png' } };
+  }
+
+  /**
    * A finished job's body is a pure function of the job, so it is generated on first read and
    * kept in a small LRU: clients poll a completed job many times, and memory stays bounded.
    */
@@ -125,6 +146,7 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
       extractionId: job.data.extractionId,
       extractionUrl: `${baseUrl}/job/${job.id}`,
       jobId: job.id,
+      ...(job.data.request.figures?.showImages ? { imagesBase: `${baseUrl}/results/${job.id}/images/` } : {}),
     });
     this.#results.set(key, result);
     if (this.#results.size > RESULT_CACHE_SIZE) this.#results.delete(this.#results.keys().next().value as string);
@@ -212,6 +234,19 @@ const extractRoutes: OperationRoute<ExtractOperation>[] = [
       response: { 200: ExtractResponse },
     },
     handle: (c, op) => op.largeResult(c.params.jobId as string, c.baseUrl),
+  },
+  {
+    method: 'GET',
+    path: '/results/:jobId/images/:filename',
+    route: 'images',
+    readsBody: false,
+    schema: {
+      summary: "Download a figure of an extraction as a PNG (bounding_boxes.Images[].image_url, with figureProcessing.showImages)",
+      tags: ['extract'],
+      params: Type.Object({ jobId: Type.String({ minLength: 1, maxLength: 200 }), filename: Type.String({ minLength: 1, maxLength: 200 }) }),
+      response: { 200: Type.String({ contentMediaType: 'image/png', description: 'PNG bytes' }) },
+    },
+    handle: (c, op) => op.image(c.params.jobId as string, c.params.filename as string),
   },
 ];
 

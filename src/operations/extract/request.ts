@@ -29,6 +29,8 @@ export interface ExtractRequest {
   structured?: SchemaRequest;
   chunking?: { request: ChunkingRequest; legacy: boolean };
   returnHtml?: { legacy: boolean };
+  /** `figureProcessing` (and the deprecated top-level `showImages`): image URLs and descriptions of figures. */
+  figures?: { showImages: boolean; description: boolean };
   storage: boolean;
   warnings: string[];
 }
@@ -115,6 +117,7 @@ export function normalizeExtractRequest(fields: Record<string, unknown>, upload?
   const structured = readSchema(pick, warnings);
   const chunking = readChunking(pick, extensions, warnings);
   const returnHtml = readReturnHtml(pick, extensions, warnings);
+  const figures = readFigures(pick, warnings);
   const storage = jsonOption(pick('storage'), 'storage');
   const storageEnabled = storage?.enabled === undefined ? true : parseBoolean(storage.enabled, 'storage.enabled');
 
@@ -128,6 +131,7 @@ export function normalizeExtractRequest(fields: Record<string, unknown>, upload?
     ...(structured ? { structured } : {}),
     ...(chunking ? { chunking } : {}),
     ...(returnHtml ? { returnHtml } : {}),
+    ...(figures ? { figures } : {}),
     storage: storageEnabled,
     warnings: warnings.length > 0 ? warnings : NO_WARNINGS,
   };
@@ -293,4 +297,18 @@ function decodeURIComponentSafe(s: string): string {
   } catch {
     return s;
   }
+}
+
+/** `figureProcessing: { showImages, description }`; the top-level `showImages` still works, with a warning. */
+function readFigures(pick: Pick, warnings: string[]): { showImages: boolean; description: boolean } | undefined {
+  const fp = jsonOption(pick('figureProcessing', 'figure_processing'), 'figureProcessing');
+  const legacy = pick('showImages', 'show_images');
+  if (fp === undefined && legacy === undefined) return undefined;
+  if (legacy !== undefined) warnings.push('"showImages" is deprecated; use figureProcessing.showImages.');
+  const show = fp?.showImages ?? fp?.show_images ?? legacy;
+  const figures = {
+    showImages: show === undefined ? false : parseBoolean(show, 'figureProcessing.showImages'),
+    description: fp?.description === undefined ? false : parseBoolean(fp.description, 'figureProcessing.description'),
+  };
+  return figures.showImages || figures.description ? figures : undefined;
 }

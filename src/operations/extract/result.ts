@@ -1,9 +1,9 @@
-import { Faker, en } from '@faker-js/faker';
 import { marked } from 'marked';
+import { buildDocumentModel, markdownOf, markdownWithIds, type DocumentModel, type Figure } from '../../core/document-model.js';
 import type { DocumentInfo } from '../../core/documents.js';
 import type { ChunkType, ExtractRequest } from './request.js';
 import { usageOf } from './large-results.js';
-import { generateStructuredOutput } from './structured-output.js';
+import { generateStructuredOutput, type Citations } from './structured-output.js';
 
 /**
  * Builds the body Pulse returns for an extraction (ExtractResponse): markdown that reads like
@@ -24,7 +24,7 @@ export interface ExtractResult {
   extensions?: { chunking?: Partial<Record<ChunkType, string[]>>; altOutputs?: { html: string } };
   chunks?: Partial<Record<ChunkType, string[]>>;
   html?: string;
-  structured_output?: { values: unknown; citations: Record<string, unknown> };
+  structured_output?: { values: unknown; citations: Citations };
   input_schema?: Record<string, unknown>;
   schema_error?: string;
 }
@@ -39,9 +39,12 @@ export interface PlanInfo {
 }
 
 export interface BoxItem {
+  /** The block's id: what citations and `markdown_with_ids` name. */
+  id: string;
   content: string;
   page_number: number;
   bounding_box: number[];
+  [extra: string]: unknown;
 }
 export interface BoundingBoxes {
   Text: BoxItem[];
@@ -49,22 +52,27 @@ export interface BoundingBoxes {
   Tables: BoxItem[];
   Images: BoxItem[];
   Footer: BoxItem[];
+  /** The markdown with each block preceded by its id (`<!-- txt-3 -->`). */
+  markdown_with_ids: string;
 }
-
 
 export interface GenerateContext {
   seed: number;
   extractionId?: string;
   extractionUrl?: string;
   jobId?: string;
+  /** Where the job's figures are served (`.../results/{jobId}/images/`), when showImages was asked. */
+  imagesBase?: string;
 }
 
-const faker = new Faker({ locale: [en] });
-
+/**
+ * The body of an extraction, every part derived from the one document model of `doc` and the
+ * seed: markdown, bounding boxes with ids, chunks, html, structured output and figures agree.
+ */
 export function generateExtraction(req: ExtractRequest, doc: DocumentInfo, ctx: GenerateContext): ExtractResult {
-  faker.seed(ctx.seed);
-  const pages = doc.pages.map((n) => renderPage(doc, n));
-  const markdown = pages.map((p) => p.markdown).join('\n\n');
+  const model = buildDocumentModel(doc, ctx.seed);
+  const pages = doc.pages.map((n) => model.blocks.filter((b) => b.page === n && b.type !== 'footer').map((b) => b.text).join('\n\n'));
+  const markdown = markdownOf(model);
   const { credits, planInfo } = usageOf(req, doc.pages.length);
   const result: ExtractResult = {
     markdown,
@@ -76,10 +84,10 @@ export function generateExtraction(req: ExtractRequest, doc: DocumentInfo, ctx: 
     warnings: [...req.warnings],
     credits_used: credits,
     plan_info: planInfo,
-    bounding_boxes: mergeBoxes(pages.map((p) => p.boxes)),
+    bounding_boxes: boxesOf(model, req, ctx),
   };
   if (req.chunking) {
-    const chunks = chunk(pages.map((p) => p.markdown), req.chunking.request.types, req.chunking.request.size ?? 1000);
+    const chunks = chunk(pages, req.chunking.request.types, req.chunking.request.size ?? 1000);
     if (req.chunking.legacy) result.chunks = chunks;
     else result.extensions = { ...result.extensions, chunking: chunks };
   }
@@ -92,7 +100,7 @@ export function generateExtraction(req: ExtractRequest, doc: DocumentInfo, ctx: 
     if (!req.structured.usable) result.schema_error = req.structured.reason;
     else {
       result.input_schema = req.structured.schema;
-      const so = generateStructuredOutput(req.structured.schema, ctx.seed, doc.pages.length);
+      const so = generateStructuredOutput(req.structured.schema, ctx.seed, model);
       if (so.ok) result.structured_output = { values: so.values, citations: so.citations };
       else result.schema_error = so.schema_error;
     }
@@ -100,129 +108,28 @@ export function generateExtraction(req: ExtractRequest, doc: DocumentInfo, ctx: 
   return result;
 }
 
+const CATEGORY = { title: 'Title', text: 'Text', table: 'Tables', image: 'Images', footer: 'Footer' } as const;
 
-
-interface RenderedPage {
-  markdown: string;
-  boxes: BoundingBoxes;
-}
-
-/** Renders one page as markdown blocks, recording a bounding box per block as it goes. */
-function renderPage(doc: DocumentInfo, page: number): RenderedPage {
-  const blocks: { kind: keyof BoundingBoxes; text: string }[] = [];
-  const title = (t: string, level = 1) => blocks.push({ kind: 'Title', text: `${'#'.repeat(level)} ${t}` });
-  const text = (t: string) => blocks.push({ kind: 'Text', text: t });
-  const table = (header: string[], rows: string[][]) =>
-    blocks.push({
-      kind: 'Tables',
-      text: [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n'),
-    });
-  const money = () => faker.finance.amount({ min: 10, max: 5000, dec: 2 });
-  const first = page === doc.pages[0];
-
-  switch (doc.kind) {
-    case 'invoice': {
-      if (first) {
-        title(doc.title ?? 'INVOICE');
-        text(`**${faker.company.name()}**  \n${faker.location.streetAddress()}, ${faker.location.city()} ${faker.location.zipCode()}`);
-        text(`**Invoice #:** INV-${faker.string.numeric(6)}  \n**Date:** ${faker.date.recent({ days: 60 }).toISOString().slice(0, 10)}  \n**Bill to:** ${faker.person.fullName()}, ${faker.company.name()}`);
-      }
-      const rows = Array.from({ length: faker.number.int({ min: 2, max: 6 }) }, () => {
-        const qty = faker.number.int({ min: 1, max: 20 });
-        const unit = faker.finance.amount({ min: 5, max: 400, dec: 2 });
-        return [faker.commerce.productName(), String(qty), `$${unit}`, `$${(qty * Number(unit)).toFixed(2)}`];
-      });
-      table(['Description', 'Qty', 'Unit price', 'Amount'], rows);
-      const total = rows.reduce((s, r) => s + Number((r[3] as string).slice(1)), 0);
-      text(`**Subtotal:** $${total.toFixed(2)}  \n**Tax (8%):** $${(total * 0.08).toFixed(2)}  \n**Total due:** $${(total * 1.08).toFixed(2)}`);
-      break;
+/** Every block in its category, with its id; tables with their shape, figures with their kind, description and URL when asked. */
+function boxesOf(model: DocumentModel, req: ExtractRequest, ctx: GenerateContext): BoundingBoxes {
+  const out: BoundingBoxes = { Text: [], Title: [], Tables: [], Images: [], Footer: [], markdown_with_ids: markdownWithIds(model) };
+  for (const b of model.blocks) {
+    const item: BoxItem = { id: b.id, content: b.text, page_number: b.page, bounding_box: b.box };
+    if (b.table) item.table_info = { id: b.id, rows: b.table.rows.length, columns: b.table.headers.length, headers: b.table.headers };
+    if (b.figure) {
+      item.visual_type = b.figure.visual;
+      if (req.figures?.description) item.description = figureDescription(b.figure);
+      if (req.figures?.showImages && ctx.imagesBase) item.image_url = `${ctx.imagesBase}${b.figure.filename}`;
     }
-    case 'bank-statement': {
-      if (first) {
-        title(doc.title ?? 'Account Statement');
-        text(`**${faker.company.name()} Bank**  \nAccount holder: ${faker.person.fullName()}  \nAccount number: ****${faker.finance.accountNumber(4)}  \nStatement period: ${faker.date.past().toISOString().slice(0, 10)} to ${faker.date.recent().toISOString().slice(0, 10)}`);
-      }
-      table(
-        ['Date', 'Description', 'Amount', 'Balance'],
-        Array.from({ length: faker.number.int({ min: 5, max: 12 }) }, () => [
-          faker.date.recent({ days: 30 }).toISOString().slice(0, 10),
-          faker.finance.transactionDescription().slice(0, 60),
-          `${faker.datatype.boolean() ? '-' : ''}$${money()}`,
-          `$${money()}`,
-        ]),
-      );
-      break;
-    }
-    case 'research-paper': {
-      if (first) {
-        title(doc.title ?? faker.lorem.sentence({ min: 4, max: 9 }).replace(/\.$/, ''));
-        text(Array.from({ length: faker.number.int({ min: 2, max: 5 }) }, () => faker.person.fullName()).join(', '));
-        title('Abstract', 2);
-        text(faker.lorem.paragraph({ min: 4, max: 7 }));
-      } else {
-        title(`${page}. ${faker.lorem.words({ min: 2, max: 4 }).replace(/^\w/, (c) => c.toUpperCase())}`, 2);
-        text(faker.lorem.paragraphs(2, '\n\n'));
-        if (page % 3 === 0)
-          table(['Model', 'BLEU', 'Params'], Array.from({ length: 3 }, () => [faker.word.noun(), faker.number.float({ min: 20, max: 45, fractionDigits: 1 }).toString(), `${faker.number.int({ min: 10, max: 400 })}M`]));
-      }
-      break;
-    }
-    case 'contract': {
-      if (first) {
-        title(doc.title ?? `${faker.helpers.arrayElement(['Master Services', 'Non-Disclosure', 'Supply', 'Lease'])} Agreement`);
-        text(`This Agreement is entered into on ${faker.date.past().toISOString().slice(0, 10)} between **${faker.company.name()}** ("Provider") and **${faker.company.name()}** ("Client").`);
-      }
-      title(`Section ${page}. ${faker.helpers.arrayElement(['Definitions', 'Term', 'Payment', 'Confidentiality', 'Termination', 'Indemnification', 'Governing Law'])}`, 2);
-      text(faker.lorem.paragraphs(2, '\n\n'));
-      break;
-    }
-    case 'slide-deck': {
-      title(`Slide ${page}: ${faker.company.catchPhrase()}`, 2);
-      text(Array.from({ length: 3 }, () => `- ${faker.company.buzzPhrase()}`).join('\n'));
-      break;
-    }
-    case 'spreadsheet': {
-      title(`Sheet ${page}`, 2);
-      table(
-        ['Region', 'Q1', 'Q2', 'Q3', 'Q4'],
-        Array.from({ length: 6 }, () => [faker.location.state(), money(), money(), money(), money()]),
-      );
-      break;
-    }
-    case 'image': {
-      text(faker.lorem.sentences(2));
-      blocks.push({ kind: 'Images', text: `![figure](page-${page}-image-1.png)` });
-      break;
-    }
-    default: {
-      if (first) title(doc.title ?? `${faker.company.name()} ${faker.helpers.arrayElement(['Annual Report', 'Quarterly Review', 'Project Summary'])}`);
-      title(faker.company.catchPhrase(), 2);
-      text(faker.lorem.paragraphs(2, '\n\n'));
-    }
+    out[CATEGORY[b.type]].push(item);
   }
-  const footer = `Page ${page} of ${doc.totalPages}`;
-  blocks.push({ kind: 'Footer', text: footer });
-
-  const boxes: BoundingBoxes = { Text: [], Title: [], Tables: [], Images: [], Footer: [] };
-  let y = 0.06;
-  for (const b of blocks) {
-    const lines = Math.max(1, Math.ceil(b.text.length / 90));
-    const h = b.kind === 'Footer' ? 0.02 : Math.min(0.5, 0.018 * lines + 0.01);
-    const top = b.kind === 'Footer' ? 0.95 : Math.min(y, 0.9);
-    boxes[b.kind].push({ content: b.text, page_number: page, bounding_box: box(0.08, top, 0.92, top + h) });
-    if (b.kind !== 'Footer') y = top + h + 0.015;
-  }
-  return { markdown: blocks.filter((b) => b.kind !== 'Footer').map((b) => b.text).join('\n\n'), boxes };
-}
-
-function box(x1: number, y1: number, x2: number, y2: number): number[] {
-  return [x1, y1, x2, y1, x2, y2, x1, y2].map((n) => Math.round(n * 10000) / 10000);
-}
-
-function mergeBoxes(all: BoundingBoxes[]): BoundingBoxes {
-  const out: BoundingBoxes = { Text: [], Title: [], Tables: [], Images: [], Footer: [] };
-  for (const b of all) for (const k of Object.keys(out) as (keyof BoundingBoxes)[]) out[k].push(...b[k]);
   return out;
+}
+
+/** What a figure shows, in words (`figureProcessing.description`). */
+export function figureDescription(f: Figure): string {
+  if (f.visual === 'image') return `A picture: ${f.title}`;
+  return `A bar chart, "${f.title}": ${f.bars.map((b) => `${b.label} ${b.value}`).join(', ')}.`;
 }
 
 function chunk(pages: string[], types: ChunkType[], size: number): Partial<Record<ChunkType, string[]>> {

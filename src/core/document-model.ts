@@ -1,0 +1,442 @@
+import { Faker, en } from '@faker-js/faker';
+import type { DocumentInfo, DocumentKind } from './documents.js';
+import { seedFrom } from './random.js';
+
+/**
+ * One seeded document per extraction: its facts (a statement's bank, holder, balances and
+ * transactions; an invoice's parties, number, dates, lines and totals; ...), its pages, and
+ * blocks with stable ids (`ttl-1`, `txt-1`, `tbl-1`, `img-1`, `ftr-1`), text and boxes. Markdown,
+ * bounding boxes, chunks, html, structured output and figures are all derived from it, so every
+ * output agrees with every other. Nothing is stored: the same info and seed make the same model.
+ *
+ * Facts are printed verbatim in the block that holds them (amounts as plain decimals, dates as
+ * ISO dates), so "the value is in the document" holds for every fact a result reports.
+ */
+export type BlockType = 'title' | 'text' | 'table' | 'image' | 'footer';
+export type FactValue = string | number;
+
+export interface Figure {
+  visual: 'chart' | 'image';
+  title: string;
+  /** A chart's bars (label, value); a picture has none. */
+  bars: { label: string; value: number }[];
+  filename: string;
+}
+
+export interface Block {
+  id: string;
+  type: BlockType;
+  page: number;
+  /** What the block says, as markdown (what `bounding_boxes` entries carry as `content`). */
+  text: string;
+  box: number[];
+  table?: { headers: string[]; rows: string[][] };
+  figure?: Figure;
+}
+
+export interface Fact {
+  name: string;
+  value: FactValue;
+  /** Ids of the blocks that print it. */
+  blocks: string[];
+}
+
+/** A repeated structure of the document (a statement's transactions, an invoice's lines), from its tables. */
+export interface Structure {
+  name: string;
+  columns: string[];
+  items: Record<string, FactValue>[];
+  blocks: string[];
+}
+
+/** A list of values printed in one block (a paper's authors). */
+export interface FactList {
+  name: string;
+  values: string[];
+  blocks: string[];
+}
+
+export interface DocumentModel {
+  info: DocumentInfo;
+  /** The processed pages' blocks, in reading order. */
+  blocks: Block[];
+  /** Facts printed on the processed pages. */
+  facts: Fact[];
+  structures: Structure[];
+  lists: FactList[];
+}
+
+const faker = new Faker({ locale: [en] });
+const money = (n: number) => Math.round(n * 100) / 100;
+const amount = (n: number) => n.toFixed(2);
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+const cap = (s: string) => s.replace(/^\w/, (c) => c.toUpperCase());
+
+/** Builds what one document kind prints, page by page; `Page` collects its blocks. */
+class Page {
+  readonly blocks: { type: BlockType; text: string; table?: Block['table']; figure?: Figure; facts?: string[]; structure?: string }[] = [];
+  constructor(readonly n: number) {}
+  title(text: string, level = 1, facts?: string[]) {
+    this.blocks.push({ type: 'title', text: `${'#'.repeat(level)} ${text}`, ...(facts ? { facts } : {}) });
+  }
+  text(text: string, facts?: string[]) {
+    this.blocks.push({ type: 'text', text, ...(facts ? { facts } : {}) });
+  }
+  table(headers: string[], rows: string[][], structure?: string) {
+    const md = [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+    this.blocks.push({ type: 'table', text: md, table: { headers, rows }, ...(structure ? { structure } : {}) });
+  }
+  figure(figure: Figure) {
+    this.blocks.push({ type: 'image', text: `![${figure.title}](${figure.filename})`, figure });
+  }
+}
+
+interface KindPlan {
+  /** The facts, decided once for the whole document. */
+  facts: Record<string, FactValue>;
+  lists?: Record<string, string[]>;
+  structures?: Record<string, { columns: string[]; perPage: (page: number) => Record<string, FactValue>[]; headers: string[]; row: (item: Record<string, FactValue>) => string[] }>;
+  /** What page `n` prints (facts by name in the text they appear in); `tables()` puts the page's structure tables there. */
+  page(p: Page, first: boolean, last: boolean, tables: () => void): void;
+}
+
+export function buildDocumentModel(info: DocumentInfo, seed: number): DocumentModel {
+  faker.seed(seedFrom(seed, 'document', info.kind));
+  const plan = PLANS[info.kind](info, seed);
+  const total = info.totalPages;
+  const counters: Record<string, number> = {};
+  const prefix: Record<BlockType, string> = { title: 'ttl', text: 'txt', table: 'tbl', image: 'img', footer: 'ftr' };
+  const blocks: Block[] = [];
+  const factBlocks = new Map<string, string[]>();
+  const structureItems = new Map<string, { items: Record<string, FactValue>[]; blocks: string[] }>();
+  for (const n of info.pages) {
+    // Each page from its own seed: page 3 is the same whether or not page 2 was asked for.
+    faker.seed(seedFrom(seed, 'page', info.kind, n));
+    const page = new Page(n);
+    const items = new Map<string, Record<string, FactValue>[]>();
+    const tables = () => {
+      for (const [name, s] of Object.entries(plan.structures ?? {})) {
+        const rows = s.perPage(n);
+        items.set(name, rows);
+        if (rows.length) page.table(s.headers, rows.map(s.row), name);
+      }
+    };
+    plan.page(page, n === 1, n === total, tables);
+    page.blocks.push({ type: 'footer', text: `Page ${n} of ${total}` });
+    let y = 0.06;
+    for (const b of page.blocks) {
+      const id = `${prefix[b.type]}-${(counters[b.type] = (counters[b.type] ?? 0) + 1)}`;
+      const lines = Math.max(1, Math.ceil(b.text.length / 90)) + (b.table ? b.table.rows.length : 0);
+      const h = b.type === 'footer' ? 0.02 : b.type === 'image' ? 0.3 : Math.min(0.5, 0.018 * lines + 0.01);
+      const top = b.type === 'footer' ? 0.95 : Math.min(y, 0.9);
+      blocks.push({ id, type: b.type, page: n, text: b.text, box: box(0.08, top, 0.92, Math.min(0.99, top + h)), ...(b.table ? { table: b.table } : {}), ...(b.figure ? { figure: b.figure } : {}) });
+      if (b.type !== 'footer') y = top + h + 0.015;
+      for (const f of b.facts ?? []) factBlocks.set(f, [...(factBlocks.get(f) ?? []), id]);
+      if (b.structure) {
+        const s = structureItems.get(b.structure) ?? { items: [], blocks: [] };
+        s.items.push(...(items.get(b.structure) ?? []));
+        s.blocks.push(id);
+        structureItems.set(b.structure, s);
+      }
+    }
+  }
+  const facts: Fact[] = [];
+  for (const [name, value] of Object.entries(plan.facts)) {
+    const ids = factBlocks.get(name);
+    if (ids?.length) facts.push({ name, value, blocks: ids });
+  }
+  const structures: Structure[] = [...structureItems].map(([name, s]) => ({ name, columns: plan.structures?.[name]?.columns ?? [], items: s.items, blocks: s.blocks }));
+  const lists: FactList[] = Object.entries(plan.lists ?? {}).flatMap(([name, values]) => {
+    const ids = factBlocks.get(name);
+    return ids ? [{ name, values, blocks: ids }] : [];
+  });
+  return { info, blocks, facts, structures, lists };
+}
+
+function box(x1: number, y1: number, x2: number, y2: number): number[] {
+  return [x1, y1, x2, y1, x2, y2, x1, y2].map((n) => Math.round(n * 10000) / 10000);
+}
+
+const dateBetween = (from: Date, to: Date) => isoDay(faker.date.between({ from, to }));
+
+const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan> = {
+  'bank-statement': (info, seed) => {
+    const end = faker.date.recent({ days: 200, refDate: '2026-06-30' });
+    const start = new Date(end.getTime() - 30 * 86_400_000);
+    const opening = money(faker.number.float({ min: 200, max: 9000 }));
+    // Every page's transactions are drawn from the page's own seed, so the balances run over all pages.
+    const perPage = new Map<number, Record<string, FactValue>[]>();
+    let balance = opening;
+    let deposits = 0;
+    let withdrawals = 0;
+    for (let n = 1; n <= info.totalPages; n++) {
+      const f = new Faker({ locale: [en] });
+      f.seed(seedFrom(seed, 'transactions', n));
+      // A page covers its share of the period, in date order; the balance runs over that order.
+      const from = new Date(start.getTime() + ((n - 1) / info.totalPages) * (end.getTime() - start.getTime()));
+      const to = new Date(start.getTime() + (n / info.totalPages) * (end.getTime() - start.getTime()));
+      const drawn = Array.from({ length: f.number.int({ min: 4, max: 10 }) }, () => {
+        const credit = f.datatype.boolean({ probability: 0.3 });
+        const who = f.company.name().replace(/[,-].*$/, '').trim();
+        return {
+          date: isoDay(f.date.between({ from, to })),
+          description: credit ? `${f.helpers.arrayElement(['Deposit from', 'Transfer from', 'Refund from'])} ${who}` : `${f.helpers.arrayElement(['Card payment to', 'Direct debit to', 'Transfer to'])} ${who}`,
+          value: money((credit ? 1 : -1) * f.number.float({ min: 3, max: credit ? 2500 : 600 })),
+        };
+      });
+      drawn.sort((a, b) => a.date.localeCompare(b.date));
+      const rows = drawn.map(({ date, description, value }) => {
+        balance = money(balance + value);
+        if (value > 0) deposits = money(deposits + value);
+        else withdrawals = money(withdrawals - value);
+        return { date, description, amount: value, balance };
+      });
+      perPage.set(n, rows);
+    }
+    const facts = {
+      bank_name: `${faker.company.name().replace(/[,-].*$/, '').trim()} Bank`,
+      account_holder: faker.person.fullName(),
+      account_number: `****${faker.string.numeric(4)}`,
+      period_start: isoDay(start),
+      period_end: isoDay(end),
+      statement_period: `${isoDay(start)} to ${isoDay(end)}`,
+      opening_balance: opening,
+      closing_balance: balance,
+      total_deposits: deposits,
+      total_withdrawals: withdrawals,
+      currency: 'USD',
+    };
+    return {
+      facts,
+      structures: {
+        transactions: {
+          columns: ['date', 'description', 'amount', 'balance'],
+          headers: ['Date', 'Description', 'Amount (USD)', 'Balance (USD)'],
+          perPage: (n) => perPage.get(n) ?? [],
+          row: (t) => [String(t.date), String(t.description), amount(t.amount as number), amount(t.balance as number)],
+        },
+      },
+      page(p, first, last, tables) {
+        if (first) {
+          p.title(info.title ?? 'Account Statement');
+          p.text(`**${facts.bank_name}**`, ['bank_name']);
+          p.text(`Account holder: ${facts.account_holder}`, ['account_holder']);
+          p.text(`Account number: ${facts.account_number}`, ['account_number']);
+          p.text(`Statement period: ${facts.statement_period}`, ['statement_period', 'period_start', 'period_end']);
+          p.text(`Opening balance: $${amount(facts.opening_balance)} ${facts.currency}`, ['opening_balance', 'currency']);
+        }
+        tables();
+        if (last) {
+          p.text(`Total deposits: $${amount(facts.total_deposits)}`, ['total_deposits']);
+          p.text(`Total withdrawals: $${amount(facts.total_withdrawals)}`, ['total_withdrawals']);
+          p.text(`Closing balance: $${amount(facts.closing_balance)} ${facts.currency}`, ['closing_balance', 'currency']);
+        }
+      },
+    };
+  },
+
+  invoice: (info, seed) => {
+    const issued = faker.date.recent({ days: 90, refDate: '2026-06-30' });
+    const perPage = new Map<number, Record<string, FactValue>[]>();
+    let subtotal = 0;
+    for (let n = 1; n <= info.totalPages; n++) {
+      const f = new Faker({ locale: [en] });
+      f.seed(seedFrom(seed, 'lines', n));
+      perPage.set(
+        n,
+        Array.from({ length: f.number.int({ min: 2, max: 6 }) }, () => {
+          const quantity = f.number.int({ min: 1, max: 20 });
+          const unit = money(f.number.float({ min: 5, max: 400 }));
+          const line = money(quantity * unit);
+          subtotal = money(subtotal + line);
+          return { description: f.commerce.productName(), quantity, unit_price: unit, amount: line };
+        }),
+      );
+    }
+    const tax = money(subtotal * 0.08);
+    const facts = {
+      vendor_name: faker.company.name(),
+      vendor_address: `${faker.location.streetAddress()}, ${faker.location.city()} ${faker.location.zipCode('#####')}`,
+      invoice_number: `INV-${faker.string.numeric(6)}`,
+      invoice_date: isoDay(issued),
+      due_date: isoDay(new Date(issued.getTime() + 30 * 86_400_000)),
+      customer_name: faker.person.fullName(),
+      customer_company: faker.company.name(),
+      subtotal,
+      tax,
+      total: money(subtotal + tax),
+      currency: 'USD',
+    };
+    return {
+      facts,
+      structures: {
+        line_items: {
+          columns: ['description', 'quantity', 'unit_price', 'amount'],
+          headers: ['Description', 'Qty', 'Unit price (USD)', 'Amount (USD)'],
+          perPage: (n) => perPage.get(n) ?? [],
+          row: (l) => [String(l.description), String(l.quantity), amount(l.unit_price as number), amount(l.amount as number)],
+        },
+      },
+      page(p, first, last, tables) {
+        if (first) {
+          p.title(info.title ?? 'INVOICE');
+          p.text(`**${facts.vendor_name}**`, ['vendor_name']);
+          p.text(facts.vendor_address, ['vendor_address']);
+          p.text(`Invoice number: ${facts.invoice_number}`, ['invoice_number']);
+          p.text(`Invoice date: ${facts.invoice_date}`, ['invoice_date']);
+          p.text(`Due date: ${facts.due_date}`, ['due_date']);
+          p.text(`Bill to: ${facts.customer_name}, ${facts.customer_company}`, ['customer_name', 'customer_company']);
+        }
+        tables();
+        if (last) {
+          p.text(`Subtotal: $${amount(facts.subtotal)}`, ['subtotal']);
+          p.text(`Tax (8%): $${amount(facts.tax)}`, ['tax']);
+          p.text(`Total due: $${amount(facts.total)} ${facts.currency}`, ['total', 'currency']);
+        }
+      },
+    };
+  },
+
+  'research-paper': (info) => {
+    const authors = Array.from({ length: faker.number.int({ min: 2, max: 5 }) }, () => faker.person.fullName());
+    const facts = {
+      title: info.title ?? cap(faker.lorem.sentence({ min: 4, max: 9 }).replace(/\.$/, '')),
+      abstract: faker.lorem.paragraph({ min: 4, max: 7 }),
+      publication_date: isoDay(faker.date.past({ years: 3, refDate: '2026-06-30' })),
+      doi: `10.${faker.string.numeric(4)}/${faker.string.alphanumeric(8).toLowerCase()}`,
+      journal: `Journal of ${cap(faker.word.noun())} ${cap(faker.word.noun())}`,
+    };
+    return {
+      facts,
+      lists: { authors },
+      page(p, first) {
+        if (first) {
+          p.title(facts.title, 1, ['title']);
+          p.text(authors.join(', '), ['authors']);
+          p.text(`${facts.journal}, published ${facts.publication_date}, DOI ${facts.doi}`, ['journal', 'publication_date', 'doi']);
+          p.title('Abstract', 2);
+          p.text(facts.abstract, ['abstract']);
+          return;
+        }
+        p.title(`${p.n}. ${cap(faker.lorem.words({ min: 2, max: 4 }))}`, 2);
+        p.text(faker.lorem.paragraphs(2, '\n\n'));
+        if (p.n % 3 === 0) p.table(['Model', 'BLEU', 'Params'], Array.from({ length: 3 }, () => [faker.word.noun(), faker.number.float({ min: 20, max: 45, fractionDigits: 1 }).toFixed(1), `${faker.number.int({ min: 10, max: 400 })}M`]));
+        if (p.n % 4 === 2) p.figure(chart(`Figure ${p.n}: ${cap(faker.lorem.words(3))}`, p.n));
+      },
+    };
+  },
+
+  contract: (info) => {
+    const facts = {
+      title: info.title ?? `${faker.helpers.arrayElement(['Master Services', 'Non-Disclosure', 'Supply', 'Lease'])} Agreement`,
+      effective_date: isoDay(faker.date.past({ years: 2, refDate: '2026-06-30' })),
+      provider: faker.company.name(),
+      client: faker.company.name(),
+      term_months: faker.helpers.arrayElement([6, 12, 24, 36]),
+      contract_value: money(faker.number.float({ min: 5000, max: 500000 })),
+      governing_law: faker.location.state(),
+    };
+    return {
+      facts,
+      page(p, first) {
+        if (first) {
+          p.title(facts.title, 1, ['title']);
+          p.text(`This Agreement is entered into on ${facts.effective_date} between **${facts.provider}** ("Provider") and **${facts.client}** ("Client").`, ['effective_date', 'provider', 'client']);
+          p.text(`Term: ${facts.term_months} months`, ['term_months']);
+          p.text(`Contract value: $${amount(facts.contract_value)}`, ['contract_value']);
+          p.text(`Governing law: the State of ${facts.governing_law}`, ['governing_law']);
+        }
+        p.title(`Section ${p.n}. ${faker.helpers.arrayElement(['Definitions', 'Term', 'Payment', 'Confidentiality', 'Termination', 'Indemnification', 'Governing Law'])}`, 2);
+        p.text(faker.lorem.paragraphs(2, '\n\n'));
+      },
+    };
+  },
+
+  report: (info) => {
+    const company = faker.company.name();
+    const facts = {
+      title: info.title ?? `${company} ${faker.helpers.arrayElement(['Annual Report', 'Quarterly Review', 'Project Summary'])}`,
+      company,
+      author: faker.person.fullName(),
+      report_date: isoDay(faker.date.past({ years: 1, refDate: '2026-06-30' })),
+      fiscal_year: faker.number.int({ min: 2019, max: 2025 }),
+      revenue: money(faker.number.float({ min: 1e5, max: 5e7 })),
+      net_income: money(faker.number.float({ min: -1e6, max: 5e6 })),
+    };
+    return {
+      facts,
+      page(p, first) {
+        if (first) {
+          p.title(facts.title, 1, ['title']);
+          p.text(`Prepared by ${facts.author} for ${facts.company}, ${facts.report_date}`, ['author', 'company', 'report_date']);
+          p.text(`Fiscal year ${facts.fiscal_year}: revenue $${amount(facts.revenue)}, net income $${amount(facts.net_income)}`, ['fiscal_year', 'revenue', 'net_income']);
+          p.figure(chart(`Revenue by quarter, ${facts.fiscal_year}`, p.n));
+        }
+        p.title(cap(faker.company.catchPhrase()), 2);
+        p.text(faker.lorem.paragraphs(2, '\n\n'));
+      },
+    };
+  },
+
+  'slide-deck': (info) => {
+    const facts = { title: info.title ?? cap(faker.company.catchPhrase()), presenter: faker.person.fullName(), company: faker.company.name(), presentation_date: isoDay(faker.date.past({ years: 1, refDate: '2026-06-30' })) };
+    return {
+      facts,
+      page(p, first) {
+        if (first) {
+          p.title(facts.title, 1, ['title']);
+          p.text(`${facts.presenter}, ${facts.company}, ${facts.presentation_date}`, ['presenter', 'company', 'presentation_date']);
+          return;
+        }
+        p.title(`Slide ${p.n}: ${cap(faker.company.catchPhrase())}`, 2);
+        p.text(Array.from({ length: 3 }, () => `- ${faker.company.buzzPhrase()}`).join('\n'));
+        if (p.n % 3 === 0) p.figure(chart(`Slide ${p.n} chart`, p.n));
+      },
+    };
+  },
+
+  spreadsheet: (info) => {
+    const facts = { title: info.title ?? `${faker.company.name()} regional figures` };
+    return {
+      facts,
+      page(p, first) {
+        if (first) p.title(facts.title, 1, ['title']);
+        p.title(`Sheet ${p.n}`, 2);
+        p.table(['Region', 'Q1', 'Q2', 'Q3', 'Q4'], Array.from({ length: 6 }, () => [faker.location.state(), ...Array.from({ length: 4 }, () => amount(faker.number.float({ min: 10, max: 5000 })))]));
+      },
+    };
+  },
+
+  image: (info) => {
+    const facts = { caption: info.title ?? cap(faker.lorem.sentence({ min: 4, max: 8 })) };
+    return {
+      facts,
+      page(p) {
+        p.text(facts.caption, ['caption']);
+        p.figure({ visual: 'image', title: facts.caption, bars: [], filename: `page-${p.n}-image-1.png` });
+      },
+    };
+  },
+};
+
+/** A bar chart whose bars the PNG draws and the description reads. */
+function chart(title: string, page: number): Figure {
+  const labels = ['Q1', 'Q2', 'Q3', 'Q4'];
+  return { visual: 'chart', title, bars: labels.map((label) => ({ label, value: faker.number.int({ min: 10, max: 100 }) })), filename: `page-${page}-chart-1.png` };
+}
+
+/** Markdown of the processed pages: blocks in order (footers left out), pages separated by a blank line. */
+export function markdownOf(model: DocumentModel): string {
+  return model.blocks
+    .filter((b) => b.type !== 'footer')
+    .map((b) => b.text)
+    .join('\n\n');
+}
+
+/** The same markdown with each block preceded by its id as an HTML comment (`<!-- txt-3 -->`), invisible when rendered. */
+export function markdownWithIds(model: DocumentModel): string {
+  return model.blocks
+    .filter((b) => b.type !== 'footer')
+    .map((b) => `<!-- ${b.id} -->\n${b.text}`)
+    .join('\n\n');
+}
