@@ -67,6 +67,12 @@ export interface DocumentModel {
 }
 
 const faker = new Faker({ locale: [en] });
+/** A second generator for a table's rows, reseeded per page, so the facts' draws stay apart from them. */
+const rowFaker = new Faker({ locale: [en] });
+const pageFaker = (seed: number) => {
+  rowFaker.seed(seed);
+  return rowFaker;
+};
 const money = (n: number) => Math.round(n * 100) / 100;
 const amount = (n: number) => n.toFixed(2);
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
@@ -170,8 +176,7 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
     let deposits = 0;
     let withdrawals = 0;
     for (let n = 1; n <= info.totalPages; n++) {
-      const f = new Faker({ locale: [en] });
-      f.seed(seedFrom(seed, 'transactions', n));
+      const f = pageFaker(seedFrom(seed, 'transactions', n));
       // A page covers its share of the period, in date order; the balance runs over that order.
       const from = new Date(start.getTime() + ((n - 1) / info.totalPages) * (end.getTime() - start.getTime()));
       const to = new Date(start.getTime() + (n / info.totalPages) * (end.getTime() - start.getTime()));
@@ -240,8 +245,7 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
     const perPage = new Map<number, Record<string, FactValue>[]>();
     let subtotal = 0;
     for (let n = 1; n <= info.totalPages; n++) {
-      const f = new Faker({ locale: [en] });
-      f.seed(seedFrom(seed, 'lines', n));
+      const f = pageFaker(seedFrom(seed, 'lines', n));
       perPage.set(
         n,
         Array.from({ length: f.number.int({ min: 2, max: 6 }) }, () => {

@@ -123,3 +123,12 @@ describe('one coherent document behind every result', () => {
     expect(r.bounding_boxes.markdown_with_ids.replace(/<!-- [a-z]+-\d+ -->\n/g, '')).toBe(r.markdown);
   });
 });
+
+describe('the README', () => {
+  it("prints the synonym table as fact-names.ts has it", async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const [kind, facts] of Object.entries(FACT_NAMES))
+      for (const [fact, names] of Object.entries(facts)) expect(readme).toContain(`| ${kind} | \`${fact}\` | ${names.filter((n) => n !== fact).map((n) => `\`${n}\``).join(', ')} |`);
+  });
+});

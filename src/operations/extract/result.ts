@@ -1,4 +1,3 @@
-import { marked } from 'marked';
 import { buildDocumentModel, markdownOf, markdownWithIds, type DocumentModel, type Figure } from '../../core/document-model.js';
 import type { DocumentInfo } from '../../core/documents.js';
 import type { ChunkType, ExtractRequest } from './request.js';
@@ -63,6 +62,8 @@ export interface GenerateContext {
   jobId?: string;
   /** Where the job's figures are served (`.../results/{jobId}/images/`), when showImages was asked. */
   imagesBase?: string;
+  /** Markdown to HTML (marked), given when the request asks for HTML: loaded only then. */
+  toHtml?: (markdown: string) => string;
 }
 
 /**
@@ -92,7 +93,8 @@ export function generateExtraction(req: ExtractRequest, doc: DocumentInfo, ctx: 
     else result.extensions = { ...result.extensions, chunking: chunks };
   }
   if (req.returnHtml) {
-    const html = marked.parse(markdown, { async: false });
+    if (!ctx.toHtml) throw new Error('generateExtraction: the request asks for HTML but no toHtml was given');
+    const html = ctx.toHtml(markdown);
     if (req.returnHtml.legacy) result.html = html;
     else result.extensions = { ...result.extensions, altOutputs: { html } };
   }

@@ -233,6 +233,13 @@ function convert(value: unknown, schema: Record<string, unknown>): unknown {
 
 /** Whether a value satisfies one property's schema (enum, bounds, format, pattern, ...). */
 function subValid(schema: Record<string, unknown>, value: unknown): boolean {
+  // Most properties say only their type: checked here, without compiling a validator for each.
+  if (Object.keys(schema).every((k) => k === 'type' || k === 'description' || k === 'title') && typeof schema.type === 'string') {
+    const t = schema.type;
+    if (t === 'string') return typeof value === 'string';
+    if (t === 'number') return typeof value === 'number' && Number.isFinite(value);
+    if (t === 'integer') return Number.isInteger(value);
+  }
   try {
     return validatorFor(schema)(value);
   } catch {
