@@ -64,6 +64,13 @@ export const errors = {
       `No job with id "${jobId}".${retention && retention.evicted > 0 ? ` pulse-mock keeps the last ${retention.kept} jobs and has evicted ${retention.evicted} older ones; raise --max-jobs to keep more.` : ''}`,
       { job_id: jobId },
     ),
+  extractionNotFound: (id: string) =>
+    new PulseMockError(404, 'EXTRACTION_NOT_FOUND', `No stored extraction with id "${id}". Use the extraction_id of an extract made with storage enabled (the default).`, { extraction_id: id }),
+  extractionNotReady: (id: string, jobId: string, status: string) =>
+    new PulseMockError(404, 'EXTRACTION_NOT_READY', `Extraction "${id}" belongs to job ${jobId}, which is ${status}; use it once the job has completed.`, { extraction_id: id, job_id: jobId, status }),
+  /** An id a request names (split_id, schema_id, a saved config) that the mock does not have. */
+  notFoundById: (field: string, id: string) =>
+    new PulseMockError(404, 'NOT_FOUND', `No ${field.replace(/_id$/, '').replace(/_/g, ' ')} with id "${id}" (${field}).`, { [field]: id }),
   largeResultNotFound: (id: string) =>
     new PulseMockError(404, 'RESULT_NOT_FOUND', `No large result with id "${id}".`, { job_id: id }),
   fileNotFound: (jobId: string, name: string) =>

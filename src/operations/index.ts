@@ -1,6 +1,9 @@
 import type { ApiRouteSpec } from '../api/routes.js';
 import type { JobKind, PulseCore } from '../core/pulse-core.js';
 import { extractOperation } from './extract/index.js';
+import { schemaOperation } from './schema.js';
+import { splitOperation } from './split.js';
+import { tablesOperation } from './tables.js';
 import { boundRoutes, type OperationInstances, type OperationModule } from './operation.js';
 
 /**
@@ -8,7 +11,7 @@ import { boundRoutes, type OperationInstances, type OperationModule } from './op
  * fault route names, jobs and results are picked up by everything else. Internal, not public
  * API (a test may push a test-only module here and take it out after).
  */
-export const BUILT_IN_OPERATIONS: OperationModule[] = [extractOperation];
+export const BUILT_IN_OPERATIONS: OperationModule[] = [extractOperation, splitOperation, schemaOperation, tablesOperation];
 
 /** The built-in operations' routes, served by both adapters through the one pipeline. */
 export function operationRoutes(): ApiRouteSpec[] {

@@ -25,6 +25,15 @@ let html: Promise<(markdown: string) => string> | undefined;
 const loadHtml = () => (html ??= import('marked').then(({ marked }) => (markdown: string) => marked.parse(markdown, { async: false })));
 const RESULT_CACHE_SIZE = 256;
 
+/** A stored extraction as the operations that read one see it. */
+export interface StoredExtraction {
+  extractionId: string;
+  jobId: string;
+  document: DocumentInfo;
+  /** The seed its body (and its document model) were made with. */
+  seed: number;
+}
+
 /** What an adapter hands over for one extract call. */
 export interface ExtractInput {
   fields: Record<string, unknown>;
@@ -56,6 +65,8 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
   /** Large results of synchronous extracts, by id: generated once, served once. */
   readonly #syncLarge = new Map<string, { fetched: boolean; produce: () => ExtractResult }>();
   readonly #results = new Map<string, ExtractResult>();
+  /** extraction_id -> the job that holds it. */
+  readonly #byExtraction = new Map<string, string>();
 
   constructor(private readonly core: PulseCore) {
     this.#documents = new DocumentCatalog(core.options.documents);
@@ -65,7 +76,7 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
     const req = normalizeExtractRequest(input.fields, input.upload);
     const seed = this.core.options.seed;
     if (input.forceAsync || req.async) {
-      return this.core.submit<ExtractJobData>(this.kind, {
+      const accepted = await this.core.submit<ExtractJobData>(this.kind, {
         candidates: [req.fileName, req.source.kind === 'url' ? req.source.url : req.fileName],
         ...(input.overrides ? { overrides: input.overrides } : {}),
         build: (plan) => {
@@ -73,15 +84,20 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
           return { data: { request: req, document, extractionId: this.core.newId(), largeResultFetched: false }, pages: document.pages.length };
         },
       });
+      const job = this.core.jobs.get(accepted.body.job_id) as JobRecord<ExtractJobData> | undefined;
+      if (job) this.#index(job);
+      return accepted;
     }
     const { generateExtraction } = await loadGenerator();
     const toHtml = req.returnHtml ? await loadHtml() : undefined;
     const doc = this.#documents.describe(req, seed, input.overrides?.pages);
     const id = this.core.newId();
-    // A synchronous call whose figures are served gets a job id: its image URLs name it.
-    const job = req.figures?.showImages
+    // A synchronous call gets a job id when something will name it later: its image URLs, or
+    // its extraction_id (split, schema and tables read the stored extraction through it).
+    const job = req.figures?.showImages || req.storage
       ? this.core.recordSync<ExtractJobData>(this.kind, { data: { request: req, document: doc, extractionId: id, largeResultFetched: false }, pages: doc.pages.length })
       : undefined;
+    if (job) this.#index(job);
     const produce = () =>
       generateExtraction(req, doc, { seed: this.#resultSeed(req), extractionId: id, ...(toHtml ? { toHtml } : {}), ...(job ? { imagesBase: `${input.baseUrl}/results/${job.id}/images/` } : {}) });
     if (doc.pages.length >= LARGE_DOCUMENT_PAGES) {
@@ -90,6 +106,33 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
       return { status: 200, body: largeResultPointer(req, doc, id, `${input.baseUrl}/large_results/${id}`) };
     }
     return { status: 200, body: produce() };
+  }
+
+  /**
+   * The stored extraction an `extraction_id` names, for the operations that read one (split,
+   * schema, tables): its document and the seed of its body, so they read the same document.
+   * 404 naming the id when there is none (never stored, `storage.enabled: false`, evicted), or
+   * when its job has not completed.
+   */
+  extraction(extractionId: string): StoredExtraction {
+    let jobId = this.#byExtraction.get(extractionId);
+    if (jobId === undefined || !this.core.jobs.get(jobId)) {
+      // Not indexed yet (restored from --state): looked up once among the jobs.
+      const found = this.core.jobs.list().find((j) => j.kind === this.kind && (j.data as ExtractJobData).extractionId === extractionId && (j.data as ExtractJobData).request.storage);
+      jobId = found?.id;
+      if (jobId !== undefined) this.#byExtraction.set(extractionId, jobId);
+    }
+    const job = jobId === undefined ? undefined : (this.core.jobs.get(jobId) as JobRecord<ExtractJobData> | undefined);
+    if (!job || !job.data.request.storage) throw errors.extractionNotFound(extractionId);
+    if (job.status !== 'completed') throw errors.extractionNotReady(extractionId, job.id, job.status);
+    return { extractionId, jobId: job.id, document: job.data.document, seed: this.#resultSeed(job.data.request) };
+  }
+
+  /** Remembers which job holds an extraction (its id is not the job's). */
+  #index(job: JobRecord<ExtractJobData>): void {
+    if (!job.data.request.storage) return;
+    this.#byExtraction.set(job.data.extractionId, job.id);
+    if (this.#byExtraction.size > this.core.options.maxJobs * 2) this.#byExtraction.delete(this.#byExtraction.keys().next().value as string);
   }
 
   /** A completed extract job's `result`: the body, or for a large document the one-time URL. */

@@ -1,0 +1,188 @@
+import { Type } from '../api/json-schema.js';
+import { LIMITS } from '../api/limits.js';
+import { AsyncSubmissionResponse } from '../api/schemas.js';
+import type { DocumentModel } from '../core/document-model.js';
+import { errors } from '../core/errors.js';
+import type { JobRecord } from '../core/job-store.js';
+import type { JobKind, PulseCore } from '../core/pulse-core.js';
+import type { ApiCall } from '../api/routes.js';
+import { defineOperation } from './operation.js';
+import type { SplitOperation } from './split.js';
+import { modelOf, runOrSubmit, storedExtraction, usage, type ExtractionRef } from './stored.js';
+
+/**
+ * `POST /schema`: a JSON Schema applied to stored content, read from the same document model as
+ * the extraction (values, and citations to its blocks). Single mode (one extraction), multi mode
+ * (several, merged; citations read `extraction_id-blockid`) and split mode (per topic, reading
+ * only the topic's pages). Each run is kept under `schema_id`, with a version counted per
+ * extraction.
+ */
+type Mode =
+  | { mode: 'single'; extraction: ExtractionRef; schema: Record<string, unknown> }
+  | { mode: 'multi'; extractions: ExtractionRef[]; schema: Record<string, unknown> }
+  | { mode: 'split'; splitId: string; extraction: ExtractionRef; topics: Record<string, { schema: Record<string, unknown>; pages: number[] }> };
+
+export type SchemaJobData = Mode & { version: number; effort: boolean };
+
+const loadStructured = () => import('./extract/structured-output.js');
+
+/** Several extractions' models as one: blocks and facts of each, ids prefixed with their extraction's. */
+function merged(models: { id: string; model: DocumentModel }[]): DocumentModel {
+  const first = models[0]?.model as DocumentModel;
+  const p = (id: string, b: string) => `${id}-${b}`;
+  return {
+    info: first.info,
+    blocks: models.flatMap(({ id, model }) => model.blocks.map((b) => ({ ...b, id: p(id, b.id) }))),
+    facts: models.flatMap(({ id, model }) => model.facts.map((f) => ({ ...f, blocks: f.blocks.map((b) => p(id, b)) }))),
+    structures: models.flatMap(({ id, model }) => model.structures.map((s) => ({ ...s, blocks: s.blocks.map((b) => p(id, b)) }))),
+    lists: models.flatMap(({ id, model }) => model.lists.map((l) => ({ ...l, blocks: l.blocks.map((b) => p(id, b)) }))),
+  };
+}
+
+export class SchemaOperation implements JobKind<SchemaJobData> {
+  readonly kind = 'schema';
+  constructor(readonly core: PulseCore) {}
+
+  async result(job: JobRecord<SchemaJobData>) {
+    const d = job.data;
+    const { generateStructuredOutput } = await loadStructured();
+    const perPage = d.effort ? 4 : 1;
+    if (d.mode === 'split') {
+      const results: Record<string, { values: unknown; citations: unknown }> = {};
+      const errorsByTopic: Record<string, string> = {};
+      let pages = 0;
+      for (const [topic, t] of Object.entries(d.topics)) {
+        pages += t.pages.length;
+        const out = generateStructuredOutput(t.schema, d.extraction.seed, await modelOf(d.extraction, t.pages));
+        if (out.ok) results[topic] = { values: out.values, citations: out.citations };
+        else errorsByTopic[topic] = out.schema_error;
+      }
+      return {
+        schema_id: job.id,
+        split_id: d.splitId,
+        results,
+        input_schemas: Object.fromEntries(Object.entries(d.topics).map(([k, t]) => [k, t.schema])),
+        ...(Object.keys(errorsByTopic).length ? { errors: errorsByTopic } : {}),
+        ...usage(pages * perPage, pages),
+      };
+    }
+    const refs = d.mode === 'single' ? [d.extraction] : d.extractions;
+    const model = d.mode === 'single' ? await modelOf(d.extraction) : merged(await Promise.all(refs.map(async (r) => ({ id: r.extractionId, model: await modelOf(r) }))));
+    const out = generateStructuredOutput(d.schema, refs[0]?.seed ?? 0, model);
+    if (!out.ok) throw errors.invalidParameter('schema_config.input_schema', out.schema_error);
+    const pages = refs.reduce((n, r) => n + r.document.pages.length, 0);
+    return {
+      schema_id: job.id,
+      version: d.version,
+      schema_output: { values: out.values, citations: out.citations },
+      ...(d.mode === 'multi' ? { extraction_ids: refs.map((r) => r.extractionId) } : {}),
+      ...usage(pages * perPage, pages),
+    };
+  }
+
+  /** The next version for a schema run over this extraction: 1, 2, ... (counted over the runs kept). */
+  nextVersion(extractionId: string): number {
+    let max = 0;
+    for (const j of this.core.jobs.list()) {
+      if (j.kind !== this.kind) continue;
+      const data = j.data as SchemaJobData;
+      const ids = data.mode === 'multi' ? data.extractions.map((e) => e.extractionId) : [data.extraction.extractionId];
+      if (ids[0] === extractionId) max = Math.max(max, data.version);
+    }
+    return max + 1;
+  }
+}
+
+type SchemaConfig = { input_schema?: Record<string, unknown>; excel_template?: string; schema_prompt?: string; effort?: boolean };
+
+function schemaFrom(config: SchemaConfig | undefined, field: string): Record<string, unknown> {
+  if (!config) throw errors.invalidParameter(field, `${field} is required: give an input_schema.`);
+  if (config.excel_template !== undefined && config.input_schema !== undefined) throw errors.invalidParameter(field, `Give one of ${field}.input_schema and ${field}.excel_template, not both.`);
+  if (config.excel_template !== undefined) throw errors.invalidParameter(`${field}.excel_template`, 'Excel template mode is not supported by this version of pulse-mock yet; send an input_schema.');
+  if (!config.input_schema) throw errors.invalidParameter(field, `${field}.input_schema is required.`);
+  return config.input_schema;
+}
+
+async function modeOf(call: ApiCall): Promise<Mode> {
+  const f = call.fields as { extraction_id?: string; extraction_ids?: string[]; split_id?: string; schema_config?: SchemaConfig; schema_config_id?: string; split_schema_config?: Record<string, { schema?: Record<string, unknown>; schema_config_id?: string }> };
+  const given = [f.extraction_id !== undefined, f.extraction_ids !== undefined, f.split_id !== undefined].filter(Boolean).length;
+  if (given !== 1) throw errors.invalidParameter('extraction_id', 'Give exactly one of extraction_id, extraction_ids and split_id.');
+  if (f.schema_config_id !== undefined) throw errors.notFoundById('schema_config_id', f.schema_config_id);
+  if (f.split_id !== undefined) {
+    if (!f.split_schema_config) throw errors.invalidParameter('split_schema_config', 'Split mode (split_id) needs split_schema_config: a schema per topic.');
+    const split = await (call.operations.get('split') as unknown as SplitOperation).split(f.split_id);
+    const topics: Record<string, { schema: Record<string, unknown>; pages: number[] }> = {};
+    for (const [topic, config] of Object.entries(f.split_schema_config)) {
+      if (!(topic in split.splits)) throw errors.invalidParameter('split_schema_config', `"${topic}" is not a topic of split ${f.split_id}; its topics are ${Object.keys(split.splits).map((t) => `"${t}"`).join(', ')}.`);
+      if (config.schema_config_id !== undefined) throw errors.notFoundById('schema_config_id', config.schema_config_id);
+      if (!config.schema) throw errors.invalidParameter(`split_schema_config.${topic}.schema`, `Topic "${topic}" needs a schema.`);
+      topics[topic] = { schema: config.schema, pages: split.splits[topic] as number[] };
+    }
+    const { topics: _t, ...extraction } = split.data;
+    return { mode: 'split', splitId: f.split_id, extraction, topics };
+  }
+  if (f.split_schema_config !== undefined) throw errors.invalidParameter('split_schema_config', 'split_schema_config goes with split_id.');
+  const schema = schemaFrom(f.schema_config, 'schema_config');
+  if (f.extraction_ids !== undefined) return { mode: 'multi', extractions: f.extraction_ids.map((id) => storedExtraction(call, id)), schema };
+  return { mode: 'single', extraction: storedExtraction(call, f.extraction_id), schema };
+}
+
+const ConfigSchema = Type.Object(
+  { input_schema: Type.Optional(Type.Object({}, { additionalProperties: true })), excel_template: Type.Optional(Type.String()), schema_prompt: Type.Optional(Type.String({ maxLength: LIMITS.textLength })), effort: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
+
+export const schemaOperation = defineOperation({
+  kind: 'schema',
+  create: (core) => new SchemaOperation(core),
+  routes: [
+    {
+      method: 'POST',
+      path: '/schema',
+      route: 'schema',
+      readsBody: true,
+      // schema_config.excel_template carries an .xlsx as base64.
+      jsonCarriesFiles: true,
+      schema: {
+        summary: 'Apply a JSON Schema to stored extractions or a split (sync, or async with async=true)',
+        tags: ['schema'],
+        body: {
+          content: {
+            'application/json': {
+              schema: Type.Object(
+                {
+                  extraction_id: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.idLength })),
+                  extraction_ids: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: LIMITS.idLength }), { minItems: 1, maxItems: 100 })),
+                  split_id: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.idLength })),
+                  schema_config: Type.Optional(ConfigSchema),
+                  schema_config_id: Type.Optional(Type.String({ maxLength: LIMITS.idLength })),
+                  split_schema_config: Type.Optional(
+                    Type.Record(Type.String(), Type.Object({ schema: Type.Optional(Type.Object({}, { additionalProperties: true })), schema_prompt: Type.Optional(Type.String({ maxLength: LIMITS.textLength })), effort: Type.Optional(Type.Boolean()), schema_config_id: Type.Optional(Type.String()) }, { additionalProperties: false }), { maxProperties: 100 }),
+                  ),
+                  async: Type.Optional(Type.Boolean()),
+                },
+                { additionalProperties: false },
+              ),
+            },
+          },
+        },
+        response: { 200: Type.Union([AsyncSubmissionResponse, Type.Object({ schema_id: Type.String() }, { additionalProperties: true })]) },
+      },
+      handle: async (call, op) => {
+        const mode = await modeOf(call);
+        const first = mode.mode === 'multi' ? mode.extractions[0] : mode.extraction;
+        const version = mode.mode === 'split' ? 1 : op.nextVersion(first?.extractionId ?? '');
+        const effort = (call.fields.schema_config as SchemaConfig | undefined)?.effort === true;
+        // An unusable schema is a 400 now, not a failed job later.
+        if (mode.mode !== 'split') {
+          const { generateStructuredOutput } = await loadStructured();
+          const probe = generateStructuredOutput(mode.schema, 1);
+          if (!probe.ok) throw errors.invalidParameter('schema_config.input_schema', probe.schema_error);
+        }
+        return runOrSubmit<SchemaJobData>(op.core, 'schema', call, { candidates: [first?.document.name ?? 'schema'], data: { ...mode, version, effort }, pages: first?.document.pages.length ?? 0 }, (id, data) =>
+          op.result({ id, data } as JobRecord<SchemaJobData>),
+        );
+      },
+    },
+  ],
+});

@@ -1,0 +1,155 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { setupServer } from 'msw/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import { resolveConfig } from '../../src/config.js';
+import { createPulseMsw } from '../../src/msw/index.js';
+import { startServer, type RunningServer } from '../../src/server/start.js';
+
+/**
+ * Issue 19 (split, schema, tables) as a user's code reads them, with the request shapes of
+ * ../shared/pulse-api-surface.md sections 4.1-4.4, through the server and through msw, sync and
+ * async, and chained: every id returned is accepted by the next call.
+ */
+const KEY = 'sk_ops';
+type Call = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: Record<string, any> }>;
+const ajv = new Ajv2020({ strict: false });
+
+const SCHEMA = { type: 'object', properties: { account_holder: { type: 'string' }, closing_balance: { type: 'number' } }, required: ['account_holder', 'closing_balance'] };
+const TOPICS = [{ name: 'Account summary', description: 'Holder, period, balances' }, { name: 'Transactions' }];
+
+/** Runs the chain extract -> split -> schema (single, then split mode) -> tables, sync or async, and checks what a user reads. */
+async function chain(call: Call, settle: () => Promise<void>, async: boolean) {
+  /** A sync answer, or the result of the job an async call started. */
+  const run = async (path: string, body: Record<string, unknown>) => {
+    const res = await call('POST', path, { ...body, ...(async ? { async: true } : {}) });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    if (!async) return res.body;
+    expect(res.body).toMatchObject({ job_id: expect.any(String), status: 'pending' });
+    await settle();
+    const job = await call('GET', `/job/${res.body.job_id}`);
+    expect(job.body).toMatchObject({ status: 'completed' });
+    return job.body.result as Record<string, any>;
+  };
+  const extract = await run('/extract', { file_url: 'https://e.com/statement-3p.pdf' });
+  const extractionId = extract.extraction_id as string;
+  const content = new Map<string, string>();
+  for (const k of ['Title', 'Text', 'Tables', 'Images'] as const) for (const b of extract.bounding_boxes[k]) content.set(b.id, b.content);
+
+  const split = await run('/split', { extraction_id: extractionId, split_config: { split_input: TOPICS } });
+  expect(split.split_id).toEqual(expect.any(String));
+  for (const t of TOPICS) {
+    const pages = split.split_output.splits[t.name] as number[];
+    expect(pages.length).toBeGreaterThan(0);
+    for (const p of pages) expect(p).toBeGreaterThanOrEqual(1), expect(p).toBeLessThanOrEqual(extract.page_count);
+  }
+  expect(split.split_output.splits['Account summary']).toEqual([1]);
+
+  const first = await run('/schema', { extraction_id: extractionId, schema_config: { input_schema: SCHEMA, schema_prompt: 'Use the summary box' } });
+  const second = await run('/schema', { extraction_id: extractionId, schema_config: { input_schema: SCHEMA } });
+  expect([first.version, second.version]).toEqual([1, 2]);
+  expect(first.schema_id).not.toBe(second.schema_id);
+  expect(ajv.validate(SCHEMA, first.schema_output.values)).toBe(true);
+  for (const [path, ids] of Object.entries(first.schema_output.citations as Record<string, string[]>)) {
+    expect(ids.length).toBeGreaterThan(0);
+    for (const id of ids) expect(content.get(id)).toContain(String(first.schema_output.values[path]));
+  }
+
+  const bySplit = await run('/schema', { split_id: split.split_id, split_schema_config: { 'Account summary': { schema: SCHEMA } } });
+  // Split mode reads only the topic's pages: the holder is on page 1, the closing balance is not.
+  expect(bySplit).toMatchObject({
+    schema_id: expect.any(String),
+    split_id: split.split_id,
+    results: { 'Account summary': { values: { account_holder: first.schema_output.values.account_holder }, citations: { account_holder: first.schema_output.citations.account_holder, closing_balance: [] } } },
+  });
+
+  const tables = await run('/tables', { extraction_id: extractionId, tables_config: { table_format: 'json', merge: true } });
+  expect(tables.tables_id).toEqual(expect.any(String));
+  const [merged] = tables.tables_output.tables as { table_content: { headers: string[]; rows: Record<string, string>[] }; citations: string[]; from_chart: boolean }[];
+  expect(merged?.citations.length).toBe(3); // one transactions table per page, merged
+  for (const row of merged?.table_content.rows ?? []) expect(Object.keys(row)).toEqual(merged?.table_content.headers);
+  const html = await run('/tables', { extraction_id: extractionId });
+  expect(html.tables_output.tables).toHaveLength(3);
+  expect(html.tables_output.tables[0].table_content).toMatch(/^<table><thead><tr><th>Date<\/th>/);
+  return { extract, split, first, bySplit, tables };
+}
+
+function expectRefusals(call: Call) {
+  return async (extractionId: string, splitId: string) => {
+    const notFound = await call('POST', '/split', { extraction_id: 'nope', split_config: { split_input: TOPICS } });
+    expect(notFound).toMatchObject({ status: 404, body: { error: { code: 'EXTRACTION_NOT_FOUND', details: { extraction_id: 'nope' } } } });
+    expect((await call('POST', '/split', { extraction_id: extractionId })).status).toBe(400);
+    expect((await call('POST', '/split', { extraction_id: extractionId, split_config: { split_input: TOPICS }, split_config_id: 'x' })).status).toBe(400);
+    const notTopic = await call('POST', '/schema', { split_id: splitId, split_schema_config: { Weather: { schema: SCHEMA } } });
+    expect([notTopic.status, notTopic.body.error.message]).toEqual([400, expect.stringContaining('"Weather" is not a topic')]);
+    expect((await call('POST', '/schema', { extraction_id: extractionId, schema_config: { input_schema: SCHEMA, excel_template: 'UEs=' } })).status).toBe(400);
+    expect((await call('POST', '/schema', { split_id: 'nope', split_schema_config: {} })).status).toBe(404);
+    expect((await call('POST', '/tables', { extraction_id: 'nope' })).status).toBe(404);
+  };
+}
+
+describe('split, schema and tables through the server', () => {
+  const clock = new ManualClock();
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer(resolveConfig({ env: {}, options: { seed: 8, apiKey: KEY, port: 0, host: '127.0.0.1', queueMs: 10, processingMs: 100 } }), { clock });
+  });
+  afterAll(() => server.mock.close());
+  const call: Call = async (method, path, body) => {
+    const res = await fetch(`${server.mock.url}${path}`, { method, headers: { 'x-api-key': KEY, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
+  const settle = () => clock.advance(200);
+
+  it('sync: the whole chain, and refusals that say why', async () => {
+    const { extract, split } = await chain(call, settle, false);
+    await expectRefusals(call)(extract.extraction_id, split.split_id);
+  });
+
+  it('async: every call a job, polled by GET /job, with job.* events, and cancellable', async () => {
+    const types: string[] = [];
+    server.runtime.core.onEvent((e) => types.push(`${server.runtime.core.jobs.get(e.jobId)?.kind} ${e.type}`));
+    await chain(call, settle, true);
+    for (const kind of ['split', 'schema', 'tables']) expect(types).toEqual(expect.arrayContaining([`${kind} job.created`, `${kind} job.processing`, `${kind} job.completed`]));
+    const { extraction_id } = (await call('POST', '/extract', { file_url: 'https://e.com/invoice.pdf' })).body;
+    const started = await call('POST', '/tables', { extraction_id, async: true });
+    expect(started.body.tables_id).toBe(started.body.job_id);
+    expect((await call('DELETE', `/job/${started.body.job_id}`)).status).toBe(200);
+    expect((await call('GET', `/job/${started.body.job_id}`)).body.status).toBe('canceled');
+  });
+
+  it('the same seed gives the same ids and bodies', async () => {
+    const again = await startServer(resolveConfig({ env: {}, options: { seed: 77, apiKey: KEY, port: 0, host: '127.0.0.1' } }), { clock: new ManualClock() });
+    const once = await startServer(resolveConfig({ env: {}, options: { seed: 77, apiKey: KEY, port: 0, host: '127.0.0.1' } }), { clock: new ManualClock() });
+    const callOn = (s: RunningServer): Call => async (method, path, body) => {
+      const res = await fetch(`${s.mock.url}${path}`, { method, headers: { 'x-api-key': KEY, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    };
+    const a = await chain(callOn(again), async () => {}, false);
+    const b = await chain(callOn(once), async () => {}, false);
+    expect(JSON.parse(JSON.stringify(b).replaceAll(once.mock.url, ''))).toEqual(JSON.parse(JSON.stringify(a).replaceAll(again.mock.url, '')));
+    await again.mock.close();
+    await once.mock.close();
+  });
+});
+
+describe('split, schema and tables through msw', () => {
+  const clock = new ManualClock();
+  const pulse = createPulseMsw({ apiKey: KEY, seed: 8, queueMs: 10, processingMs: 100, clock });
+  const msw = setupServer(...pulse.handlers);
+  beforeAll(() => msw.listen({ onUnhandledRequest: 'error' }));
+  afterAll(() => {
+    msw.close();
+    pulse.close();
+  });
+  const call: Call = async (method, path, body) => {
+    const res = await fetch(`https://api.runpulse.com${path}`, { method, headers: { 'x-api-key': KEY, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
+
+  it('sync and async, the same chain as the server', async () => {
+    const sync = await chain(call, () => clock.advance(200), false);
+    await chain(call, () => clock.advance(200), true);
+    await expectRefusals(call)(sync.extract.extraction_id, sync.split.split_id);
+  });
+});
