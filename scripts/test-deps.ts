@@ -84,6 +84,14 @@ export const PREREQUISITES: Prerequisite[] = [
     elsewhere: 'TEST_PYTHON=/a/python/with/flask',
   },
   {
+    name: 'openpyxl',
+    neededBy: 'the Excel template tests: workbooks go in and come out through a reader the mock does not use',
+    present: () => pythonCan('import openpyxl'),
+    apt: ['python3-openpyxl'],
+    mac: 'python3 -m pip install openpyxl',
+    elsewhere: 'TEST_PYTHON=/a/python/with/openpyxl',
+  },
+  {
     name: 'Chromium',
     neededBy: "the portal's browser tests (playwright-core drives it; it never downloads a browser)",
     present: () => isExecutable(chromiumPath()),

@@ -4,7 +4,7 @@ import { AsyncSubmissionResponse } from '../api/schemas.js';
 import type { DocumentModel } from '../core/document-model.js';
 import { errors } from '../core/errors.js';
 import type { JobRecord } from '../core/job-store.js';
-import type { JobKind, PulseCore } from '../core/pulse-core.js';
+import type { CoreResponse, JobKind, PulseCore } from '../core/pulse-core.js';
 import type { ApiCall } from '../api/routes.js';
 import { defineOperation } from './operation.js';
 import type { SplitOperation } from './split.js';
@@ -18,7 +18,7 @@ import { modelOf, runOrSubmit, storedExtraction, usage, type ExtractionRef } fro
  * extraction.
  */
 type Mode =
-  | { mode: 'single'; extraction: ExtractionRef; schema: Record<string, unknown> }
+  | { mode: 'single'; extraction: ExtractionRef; schema: Record<string, unknown>; excel?: { headers: string[] } }
   | { mode: 'multi'; extractions: ExtractionRef[]; schema: Record<string, unknown> }
   | { mode: 'split'; splitId: string; extraction: ExtractionRef; topics: Record<string, { schema: Record<string, unknown>; pages: number[] }> };
 
@@ -76,7 +76,29 @@ export class SchemaOperation implements JobKind<SchemaJobData> {
       version: d.version,
       schema_output: { values: out.values, citations: out.citations },
       ...(d.mode === 'multi' ? { extraction_ids: refs.map((r) => r.extractionId) } : {}),
+      ...(d.mode === 'single' && d.excel ? { excel_output_url: `/schema/${job.id}/excel` } : {}),
       ...usage(pages * perPage, pages),
+    };
+  }
+
+  /**
+   * `GET /schema/{schemaId}/excel`: the template's header row and a row of the run's values, as
+   * a real .xlsx (write-excel-file, loaded on first use). 404 for another id or a run without a template.
+   */
+  async excel(schemaId: string): Promise<CoreResponse<Uint8Array>> {
+    const job = this.core.jobs.get(schemaId) as JobRecord<SchemaJobData> | undefined;
+    if (!job || job.kind !== this.kind || job.data.mode !== 'single' || !job.data.excel) throw errors.notFoundById('schema_id', schemaId);
+    if (job.status !== 'completed') throw errors.extractionNotReady(schemaId, job.id, job.status);
+    const { headers } = job.data.excel;
+    const out = await this.result(job);
+    const values = ('schema_output' in out ? out.schema_output.values : {}) as Record<string, unknown>;
+    const { default: writeXlsxFile } = await import('write-excel-file/node');
+    const cell = (v: unknown) => ({ value: typeof v === 'number' ? v : v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v) });
+    const bytes = await writeXlsxFile([headers.map((h) => ({ value: h, fontWeight: 'bold' as const })), headers.map((h) => cell(values[h]))]).toBuffer();
+    return {
+      status: 200,
+      body: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      headers: { 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'content-disposition': `attachment; filename="${schemaId}.xlsx"` },
     };
   }
 
@@ -95,12 +117,34 @@ export class SchemaOperation implements JobKind<SchemaJobData> {
 
 type SchemaConfig = { input_schema?: Record<string, unknown>; excel_template?: string; schema_prompt?: string; effort?: boolean };
 
-function schemaFrom(config: SchemaConfig | undefined, field: string): Record<string, unknown> {
-  if (!config) throw errors.invalidParameter(field, `${field} is required: give an input_schema.`);
+async function schemaFrom(config: SchemaConfig | undefined, field: string): Promise<{ schema: Record<string, unknown>; excel?: { headers: string[] } }> {
+  if (!config) throw errors.invalidParameter(field, `${field} is required: give an input_schema or an excel_template.`);
   if (config.excel_template !== undefined && config.input_schema !== undefined) throw errors.invalidParameter(field, `Give one of ${field}.input_schema and ${field}.excel_template, not both.`);
-  if (config.excel_template !== undefined) throw errors.invalidParameter(`${field}.excel_template`, 'Excel template mode is not supported by this version of pulse-mock yet; send an input_schema.');
+  if (config.excel_template !== undefined) return excelTemplate(config.excel_template, `${field}.excel_template`);
   if (!config.input_schema) throw errors.invalidParameter(field, `${field}.input_schema is required.`);
-  return config.input_schema;
+  return { schema: config.input_schema };
+}
+
+/**
+ * Excel template mode: the template's first row names the columns, each a property of the schema
+ * (a number where the second row holds one, else a string). Read with read-excel-file, loaded on
+ * first use.
+ */
+async function excelTemplate(base64: string, field: string): Promise<{ schema: Record<string, unknown>; excel: { headers: string[] } }> {
+  const bytes = Buffer.from(base64, 'base64');
+  const { readSheet } = await import('read-excel-file/node');
+  let rows: unknown[][];
+  try {
+    rows = (await readSheet(bytes)) as unknown[][];
+  } catch (e) {
+    throw errors.invalidParameter(field, `${field} is not a readable .xlsx file (base64): ${(e as Error).message}`);
+  }
+  const headers = (rows[0] ?? []).map((h) => (h === null || h === undefined ? '' : String(h).trim())).filter(Boolean);
+  if (headers.length === 0) throw errors.invalidParameter(field, `${field} has no header row: its first row should name the columns to fill.`);
+  if (headers.length > 200) throw errors.invalidParameter(field, `${field} has ${headers.length} columns; at most 200.`);
+  const sample = rows[1] ?? [];
+  const properties = Object.fromEntries(headers.map((h, i) => [h, { type: typeof sample[i] === 'number' ? 'number' : 'string' }]));
+  return { schema: { type: 'object', properties, required: headers }, excel: { headers } };
 }
 
 async function modeOf(call: ApiCall): Promise<Mode> {
@@ -122,9 +166,12 @@ async function modeOf(call: ApiCall): Promise<Mode> {
     return { mode: 'split', splitId: f.split_id, extraction, topics };
   }
   if (f.split_schema_config !== undefined) throw errors.invalidParameter('split_schema_config', 'split_schema_config goes with split_id.');
-  const schema = schemaFrom(f.schema_config, 'schema_config');
-  if (f.extraction_ids !== undefined) return { mode: 'multi', extractions: f.extraction_ids.map((id) => storedExtraction(call, id)), schema };
-  return { mode: 'single', extraction: storedExtraction(call, f.extraction_id), schema };
+  const { schema, excel } = await schemaFrom(f.schema_config, 'schema_config');
+  if (f.extraction_ids !== undefined) {
+    if (excel) throw errors.invalidParameter('schema_config.excel_template', 'Excel template mode takes one extraction_id.');
+    return { mode: 'multi', extractions: f.extraction_ids.map((id) => storedExtraction(call, id)), schema };
+  }
+  return { mode: 'single', extraction: storedExtraction(call, f.extraction_id), schema, ...(excel ? { excel } : {}) };
 }
 
 const ConfigSchema = Type.Object(
@@ -183,6 +230,19 @@ export const schemaOperation = defineOperation({
           op.result({ id, data } as JobRecord<SchemaJobData>),
         );
       },
+    },
+    {
+      method: 'GET',
+      path: '/schema/:schemaId/excel',
+      route: 'schema-excel',
+      readsBody: false,
+      schema: {
+        summary: 'Download the filled workbook of a schema run made with an Excel template (.xlsx)',
+        tags: ['schema'],
+        params: Type.Object({ schemaId: Type.String({ minLength: 1, maxLength: LIMITS.idLength }) }),
+        response: { 200: Type.String({ contentMediaType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', description: '.xlsx bytes' }) },
+      },
+      handle: (call, op) => op.excel(call.params.schemaId as string),
     },
   ],
 });

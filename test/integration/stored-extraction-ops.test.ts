@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { pythonPath } from '../../scripts/test-deps.js';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
@@ -83,6 +88,7 @@ function expectRefusals(call: Call) {
     const notTopic = await call('POST', '/schema', { split_id: splitId, split_schema_config: { Weather: { schema: SCHEMA } } });
     expect([notTopic.status, notTopic.body.error.message]).toEqual([400, expect.stringContaining('"Weather" is not a topic')]);
     expect((await call('POST', '/schema', { extraction_id: extractionId, schema_config: { input_schema: SCHEMA, excel_template: 'UEs=' } })).status).toBe(400);
+    expect((await call('POST', '/schema', { extraction_id: extractionId, schema_config_id: 'preset-that-does-not-exist' })).status).toBe(404);
     expect((await call('POST', '/schema', { split_id: 'nope', split_schema_config: {} })).status).toBe(404);
     expect((await call('POST', '/tables', { extraction_id: 'nope' })).status).toBe(404);
   };
@@ -130,6 +136,52 @@ describe('split, schema and tables through the server', () => {
     expect(JSON.parse(JSON.stringify(b).replaceAll(once.mock.url, ''))).toEqual(JSON.parse(JSON.stringify(a).replaceAll(again.mock.url, '')));
     await again.mock.close();
     await once.mock.close();
+  });
+});
+
+/** openpyxl (Debian's python3-openpyxl): writes the template, reads what the mock returns. */
+const openpyxl = (code: string, ...args: string[]) => execFileSync(pythonPath(), ['-c', `import sys, json, openpyxl\n${code}`, ...args], { encoding: 'utf8' });
+
+describe('schema in Excel template mode', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer(resolveConfig({ env: {}, options: { seed: 5, apiKey: KEY, port: 0, host: '127.0.0.1' } }), { clock: new ManualClock() });
+  });
+  afterAll(() => server.mock.close());
+  const call: Call = async (method, path, body) => {
+    const res = await fetch(`${server.mock.url}${path}`, { method, headers: { 'x-api-key': KEY, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    return { status: res.status, body: (res.headers.get('content-type')?.includes('json') ? await res.json() : { bytes: new Uint8Array(await res.arrayBuffer()), type: res.headers.get('content-type') }) as Record<string, any> };
+  };
+
+  it("reads the template's header row, fills the values from the document, and GET /schema/{id}/excel returns a workbook openpyxl reads", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pm-xlsx-'));
+    const template = join(dir, 'template.xlsx');
+    openpyxl('wb = openpyxl.Workbook(); ws = wb.active; ws.append(["Account holder", "Closing balance", "Bank name", "Favourite colour"]); ws.append(["", 0.0, "", ""]); wb.save(sys.argv[1])', template);
+    const { extraction_id } = (await call('POST', '/extract', { file_url: 'https://e.com/statement.pdf' })).body;
+    const run = await call('POST', '/schema', { extraction_id, schema_config: { excel_template: readFileSync(template).toString('base64') } });
+    expect(run.status, JSON.stringify(run.body)).toBe(200);
+    expect(run.body).toMatchObject({ version: 1, excel_output_url: `/schema/${run.body.schema_id}/excel` });
+    const values = run.body.schema_output.values as Record<string, unknown>;
+    expect(Object.keys(values)).toEqual(['Account holder', 'Closing balance', 'Bank name', 'Favourite colour']);
+    expect(typeof values['Closing balance']).toBe('number');
+    expect(run.body.schema_output.citations).toMatchObject({ 'Account holder': [expect.stringMatching(/^txt-/)], 'Favourite colour': [] });
+
+    const xlsx = await call('GET', run.body.excel_output_url as string);
+    expect([xlsx.status, xlsx.body.type]).toEqual([200, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet']);
+    const out = join(dir, 'filled.xlsx');
+    writeFileSync(out, xlsx.body.bytes);
+    const rows = JSON.parse(openpyxl('ws = openpyxl.load_workbook(sys.argv[1]).active; print(json.dumps([[c for c in r] for r in ws.iter_rows(values_only=True)]))', out)) as unknown[][];
+    expect(rows[0]).toEqual(Object.keys(values));
+    expect(rows[1]).toEqual(Object.values(values));
+
+    const bad = await call('POST', '/schema', { extraction_id, schema_config: { excel_template: Buffer.from('not a workbook').toString('base64') } });
+    expect([bad.status, bad.body.error.details.field]).toEqual([400, 'schema_config.excel_template']);
+    const both = await call('POST', '/schema', { extraction_id, schema_config: { excel_template: 'UEs=', input_schema: SCHEMA } });
+    expect(both.status).toBe(400);
+    const plain = (await call('POST', '/schema', { extraction_id, schema_config: { input_schema: SCHEMA } })).body;
+    expect(plain.version).toBe(2);
+    expect((await call('GET', `/schema/${plain.schema_id}/excel`)).status).toBe(404);
+    expect((await call('GET', '/schema/nope/excel')).status).toBe(404);
   });
 });
 
