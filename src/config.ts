@@ -64,6 +64,8 @@ export interface MockConfig {
   outcomes: OutcomeRuleConfig[];
   documents: DocumentRuleConfig[];
   endpoints: EndpointConfig[];
+  /** Saved configurations Pulse keeps in its platform, named by id in requests (`split_config_id`, ...). */
+  presets: PresetConfig[];
   /** Every fault rule in force at start: the config file's, then the shorthands'. */
   faults: FaultRule[];
   /** The config file that was read, if any. */
@@ -71,6 +73,12 @@ export interface MockConfig {
   /** `--state FILE`: keep jobs, endpoints and pending deliveries across restarts. */
   state?: string;
 }
+
+/** A saved configuration: `extractionConfigId` (extract options), `split_config_id` (topics), `schema_config_id` (a schema config). */
+export type PresetConfig =
+  | { id: string; kind: 'extraction'; options: Record<string, unknown> }
+  | { id: string; kind: 'split'; split_input: { name: string; description?: string }[] }
+  | { id: string; kind: 'schema'; input_schema: Record<string, unknown>; schema_prompt?: string; effort?: boolean };
 
 export interface OutcomeRuleConfig {
   match: string;
@@ -250,10 +258,19 @@ const endpointRule = obj(
   },
   ['url'],
 );
+const presetId: JsonSchema = { type: 'string', minLength: 1, maxLength: 200 };
+const presetRule: JsonSchema = {
+  anyOf: [
+    obj({ id: presetId, kind: { const: 'extraction' }, options: { type: 'object' } }, ['id', 'kind', 'options']),
+    obj({ id: presetId, kind: { const: 'split' }, split_input: { type: 'array', minItems: 1, items: obj({ name: { type: 'string', minLength: 1 }, description: { type: 'string' } }, ['name']) } }, ['id', 'kind', 'split_input']),
+    obj({ id: presetId, kind: { const: 'schema' }, input_schema: { type: 'object' }, schema_prompt: { type: 'string' }, effort: { type: 'boolean' } }, ['id', 'kind', 'input_schema']),
+  ],
+};
 const LISTS = {
   outcomes: settingsChecker({ type: 'array', items: outcomeRule }, { coerce: true }),
   documents: settingsChecker({ type: 'array', items: documentRule }, { coerce: true }),
   endpoints: settingsChecker({ type: 'array', items: endpointRule }, { coerce: true }),
+  presets: settingsChecker({ type: 'array', items: presetRule }),
 } as const;
 
 /** The JSON Schema of `pulse-mock.config.json`, for editors; shipped as `pulse-mock.config.schema.json`. */
@@ -269,6 +286,7 @@ export function configFileSchema(): JsonSchema {
   properties.outcomes = { type: 'array', items: outcomeRule, description: 'Which jobs fail or take longer, by file name or URL (glob or /regex/); first match wins' };
   properties.documents = { type: 'array', items: documentRule, description: 'Page counts, kinds and titles of documents, by file name or URL (glob or /regex/)' };
   properties.endpoints = { type: 'array', items: endpointRule, description: 'Webhook endpoints registered at start' };
+  properties.presets = { type: 'array', items: presetRule, description: 'Saved configurations named by id in requests: extractionConfigId (kind extraction), split_config_id (kind split), schema_config_id (kind schema)' };
   properties.faults = { type: 'array', items: faultRuleSchema(), description: 'Fault rules in force from the start (the admin API can change them)' };
   return { $schema: 'http://json-schema.org/draft-07/schema#', title: 'pulse-mock config file', type: 'object', properties, additionalProperties: false };
 }

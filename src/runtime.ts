@@ -68,6 +68,7 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
       asyncStatusCode: config.asyncStatusCode,
       outcomes: config.outcomes,
       documents: config.documents,
+      presets: config.presets,
     },
     clock,
     restored?.starts ?? 0,

@@ -74,6 +74,8 @@ export interface CoreOptions {
   asyncStatusCode: 200 | 202;
   outcomes: OutcomeRule[];
   documents: DocumentRule[];
+  /** Saved configurations requests name by id (from the config file). */
+  presets?: readonly { id: string; kind: string; [k: string]: unknown }[];
 }
 
 export interface CoreResponse<T = unknown> {
@@ -296,6 +298,13 @@ export class PulseCore {
     this.#closed = true;
     for (const live of this.#live.values()) live.timer?.cancel();
     this.#live.clear();
+  }
+
+  /** A saved configuration of `kind` named by a request's `field`, or a 404 naming the id. */
+  preset<P>(kind: string, field: string, id: string): P {
+    const found = this.options.presets?.find((p) => p.kind === kind && p.id === id);
+    if (!found) throw errors.notFoundById(field, id);
+    return found as unknown as P;
   }
 
   /** The job, or JOB_NOT_FOUND (saying so when it was evicted). */

@@ -147,26 +147,27 @@ async function excelTemplate(base64: string, field: string): Promise<{ schema: R
   return { schema: { type: 'object', properties, required: headers }, excel: { headers } };
 }
 
-async function modeOf(call: ApiCall): Promise<Mode> {
+async function modeOf(call: ApiCall, core: PulseCore): Promise<Mode> {
   const f = call.fields as { extraction_id?: string; extraction_ids?: string[]; split_id?: string; schema_config?: SchemaConfig; schema_config_id?: string; split_schema_config?: Record<string, { schema?: Record<string, unknown>; schema_config_id?: string }> };
   const given = [f.extraction_id !== undefined, f.extraction_ids !== undefined, f.split_id !== undefined].filter(Boolean).length;
   if (given !== 1) throw errors.invalidParameter('extraction_id', 'Give exactly one of extraction_id, extraction_ids and split_id.');
-  if (f.schema_config_id !== undefined) throw errors.notFoundById('schema_config_id', f.schema_config_id);
+  if (f.schema_config_id !== undefined && f.schema_config !== undefined) throw errors.invalidParameter('schema_config', 'Give one of schema_config and schema_config_id, not both.');
+  const config = f.schema_config_id !== undefined ? core.preset<SchemaConfig>('schema', 'schema_config_id', f.schema_config_id) : f.schema_config;
   if (f.split_id !== undefined) {
     if (!f.split_schema_config) throw errors.invalidParameter('split_schema_config', 'Split mode (split_id) needs split_schema_config: a schema per topic.');
     const split = await (call.operations.get('split') as unknown as SplitOperation).split(f.split_id);
     const topics: Record<string, { schema: Record<string, unknown>; pages: number[] }> = {};
     for (const [topic, config] of Object.entries(f.split_schema_config)) {
       if (!(topic in split.splits)) throw errors.invalidParameter('split_schema_config', `"${topic}" is not a topic of split ${f.split_id}; its topics are ${Object.keys(split.splits).map((t) => `"${t}"`).join(', ')}.`);
-      if (config.schema_config_id !== undefined) throw errors.notFoundById('schema_config_id', config.schema_config_id);
-      if (!config.schema) throw errors.invalidParameter(`split_schema_config.${topic}.schema`, `Topic "${topic}" needs a schema.`);
-      topics[topic] = { schema: config.schema, pages: split.splits[topic] as number[] };
+      const schema = config.schema_config_id !== undefined ? core.preset<SchemaConfig>('schema', 'schema_config_id', config.schema_config_id).input_schema : config.schema;
+      if (!schema) throw errors.invalidParameter(`split_schema_config.${topic}.schema`, `Topic "${topic}" needs a schema or a schema_config_id.`);
+      topics[topic] = { schema, pages: split.splits[topic] as number[] };
     }
     const { topics: _t, ...extraction } = split.data;
     return { mode: 'split', splitId: f.split_id, extraction, topics };
   }
   if (f.split_schema_config !== undefined) throw errors.invalidParameter('split_schema_config', 'split_schema_config goes with split_id.');
-  const { schema, excel } = await schemaFrom(f.schema_config, 'schema_config');
+  const { schema, excel } = await schemaFrom(config, 'schema_config');
   if (f.extraction_ids !== undefined) {
     if (excel) throw errors.invalidParameter('schema_config.excel_template', 'Excel template mode takes one extraction_id.');
     return { mode: 'multi', extractions: f.extraction_ids.map((id) => storedExtraction(call, id)), schema };
@@ -216,7 +217,7 @@ export const schemaOperation = defineOperation({
         response: { 200: Type.Union([AsyncSubmissionResponse, Type.Object({ schema_id: Type.String() }, { additionalProperties: true })]) },
       },
       handle: async (call, op) => {
-        const mode = await modeOf(call);
+        const mode = await modeOf(call, op.core);
         const first = mode.mode === 'multi' ? mode.extractions[0] : mode.extraction;
         const version = mode.mode === 'split' ? 1 : op.nextVersion(first?.extractionId ?? '');
         const effort = (call.fields.schema_config as SchemaConfig | undefined)?.effort === true;

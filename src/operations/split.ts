@@ -117,8 +117,7 @@ export const splitOperation = defineOperation({
         const f = call.fields as { extraction_id: string; split_config?: { split_input: Topic[] }; split_config_id?: string };
         if ((f.split_config === undefined) === (f.split_config_id === undefined))
           throw errors.invalidParameter('split_config', 'Give exactly one of split_config and split_config_id.');
-        if (f.split_config_id !== undefined) throw errors.notFoundById('split_config_id', f.split_config_id);
-        const topics = f.split_config?.split_input ?? [];
+        const topics = f.split_config_id !== undefined ? op.core.preset<{ split_input: Topic[] }>('split', 'split_config_id', f.split_config_id).split_input : (f.split_config?.split_input ?? []);
         const names = new Set<string>();
         for (const t of topics) {
           if (names.has(t.name)) throw errors.invalidParameter('split_config.split_input', `Topic "${t.name}" is given twice; topic names are the keys of the output.`);

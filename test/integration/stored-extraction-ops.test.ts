@@ -185,6 +185,38 @@ describe('schema in Excel template mode', () => {
   });
 });
 
+describe('saved presets from the config file', () => {
+  it('extractionConfigId, split_config_id and schema_config_id name them (inline fields win); an unknown id is a 404 naming it; a bad preset stops the start', async () => {
+    const presets = [
+      { id: 'first-page', kind: 'extraction', options: { pages: '1', model: 'pulse-ultra-2' } },
+      { id: 'statement-topics', kind: 'split', split_input: TOPICS },
+      { id: 'holder', kind: 'schema', input_schema: SCHEMA },
+    ];
+    const server = await startServer(resolveConfig({ env: {}, options: { seed: 6, apiKey: KEY, port: 0, host: '127.0.0.1', presets } }), { clock: new ManualClock() });
+    const call: Call = async (method, path, body) => {
+      const res = await fetch(`${server.mock.url}${path}`, { method, headers: { 'x-api-key': KEY, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    };
+    try {
+      const extract = (await call('POST', '/extract', { file_url: 'https://e.com/statement-3p.pdf', extractionConfigId: 'first-page' })).body;
+      expect(extract.page_count).toBe(1);
+      expect((await call('POST', '/extract', { file_url: 'https://e.com/statement-3p.pdf', extractionConfigId: 'first-page', pages: '1-2' })).body.page_count).toBe(2);
+      const split = (await call('POST', '/split', { extraction_id: extract.extraction_id, split_config_id: 'statement-topics' })).body;
+      expect(Object.keys(split.split_output.splits)).toEqual(TOPICS.map((t) => t.name));
+      const schema = (await call('POST', '/schema', { extraction_id: extract.extraction_id, schema_config_id: 'holder' })).body;
+      expect(ajv.validate(SCHEMA, schema.schema_output.values)).toBe(true);
+      const bySplit = await call('POST', '/schema', { split_id: split.split_id, split_schema_config: { 'Account summary': { schema_config_id: 'holder' } } });
+      expect(bySplit.status).toBe(200);
+      const unknown = await call('POST', '/split', { extraction_id: extract.extraction_id, split_config_id: 'nope' });
+      expect(unknown).toMatchObject({ status: 404, body: { error: { details: { split_config_id: 'nope' } } } });
+      expect((await call('POST', '/extract', { file_url: 'https://e.com/a.pdf', extractionConfigId: 'nope' })).status).toBe(404);
+    } finally {
+      await server.mock.close();
+    }
+    expect(() => resolveConfig({ env: {}, options: { presets: [{ id: 'x', kind: 'split' }] } })).toThrow(/presets/);
+  });
+});
+
 describe('split, schema and tables through msw', () => {
   const clock = new ManualClock();
   const pulse = createPulseMsw({ apiKey: KEY, seed: 8, queueMs: 10, processingMs: 100, clock });

@@ -169,6 +169,33 @@ describe('fuzzing the API', () => {
     );
   });
 
+  it('split, schema and tables with random bodies, around a real extraction and split', async () => {
+    const extraction = (await t.app.inject({ method: 'POST', url: '/extract', headers: { 'x-api-key': KEY, 'content-type': 'application/json' }, payload: JSON.stringify({ file_url: 'https://e.com/statement.pdf' }) })).json() as { extraction_id: string };
+    const split = (
+      await t.app.inject({ method: 'POST', url: '/split', headers: { 'x-api-key': KEY, 'content-type': 'application/json' }, payload: JSON.stringify({ extraction_id: extraction.extraction_id, split_config: { split_input: [{ name: 'Transactions' }] } }) })
+    ).json() as { split_id: string };
+    const ids = fc.constantFrom(extraction.extraction_id, split.split_id, 'nope', '', '../x');
+    const body = fc.oneof(
+      jsonValue,
+      fc.record({ extraction_id: ids, split_config: fc.option(fc.record({ split_input: fc.array(fc.record({ name: fc.string(), description: fc.option(fc.string(), { nil: undefined }) }), { maxLength: 4 }) }), { nil: undefined }), async: fc.option(fc.boolean(), { nil: undefined }) }),
+      fc.record({ extraction_id: ids, schema_config: fc.record({ input_schema: jsonValue, excel_template: fc.option(fc.base64String({ maxLength: 64 }), { nil: undefined }) }) }),
+      fc.record({ split_id: ids, split_schema_config: fc.dictionary(fc.constantFrom('Transactions', 'x'), fc.record({ schema: jsonValue })) }),
+      fc.record({ extraction_ids: fc.array(ids, { maxLength: 3 }), schema_config: fc.record({ input_schema: jsonValue }) }),
+      fc.record({ extraction_id: ids, tables_config: fc.record({ merge: fc.boolean(), table_format: fc.constantFrom('html', 'json', 'xml'), charts_to_tables: fc.boolean() }) }),
+    );
+    const routes = fc.constantFrom('/split', '/schema', '/tables');
+    await fc.assert(
+      fc.asyncProperty(routes, body, async (url, b) => {
+        const res = await t.app.inject({ method: 'POST', url, headers: { 'x-api-key': KEY, 'content-type': 'application/json' }, payload: JSON.stringify(b) });
+        expectSane(res, `POST ${url} ${JSON.stringify(b).slice(0, 200)}`);
+      }),
+      { numRuns: RUNS * 2, seed: SEED },
+    );
+    for (const url of ['/schema/nope/excel', `/schema/${split.split_id}/excel`, '/results/nope/images/x.png', `/results/${split.split_id}/images/..`]) {
+      expectSane(await t.app.inject({ method: 'GET', url, headers: { 'x-api-key': KEY } }), url);
+    }
+  });
+
   it('is still healthy afterwards', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/health' });
     expect(res.statusCode).toBe(200);

@@ -73,7 +73,7 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
   }
 
   async extract(input: ExtractInput): Promise<CoreResponse<ExtractResult | LargeResultPointer | AsyncSubmissionResponse>> {
-    const req = normalizeExtractRequest(input.fields, input.upload);
+    const req = normalizeExtractRequest(this.#withPreset(input.fields), input.upload);
     const seed = this.core.options.seed;
     if (input.forceAsync || req.async) {
       const accepted = await this.core.submit<ExtractJobData>(this.kind, {
@@ -133,6 +133,14 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
     if (!job.data.request.storage) return;
     this.#byExtraction.set(job.data.extractionId, job.id);
     if (this.#byExtraction.size > this.core.options.maxJobs * 2) this.#byExtraction.delete(this.#byExtraction.keys().next().value as string);
+  }
+
+  /** `extractionConfigId`: a saved set of options (config file `presets`), under the request's own fields (inline fields win). */
+  #withPreset(fields: Record<string, unknown>): Record<string, unknown> {
+    const id = fields.extractionConfigId ?? fields.extraction_config_id;
+    if (id === undefined) return fields;
+    const { extractionConfigId: _a, extraction_config_id: _b, ...own } = fields;
+    return { ...this.core.preset<{ options: Record<string, unknown> }>('extraction', 'extractionConfigId', String(id)).options, ...own };
   }
 
   /** A completed extract job's `result`: the body, or for a large document the one-time URL. */
