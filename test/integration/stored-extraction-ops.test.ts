@@ -17,7 +17,7 @@ import { startServer, type RunningServer } from '../../src/server/start.js';
  * async, and chained: every id returned is accepted by the next call.
  */
 const KEY = 'sk_ops';
-type Call = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: Record<string, any> }>;
+type Call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; body: Record<string, any> }>;
 const ajv = new Ajv2020({ strict: false });
 
 const SCHEMA = { type: 'object', properties: { account_holder: { type: 'string' }, closing_balance: { type: 'number' } }, required: ['account_holder', 'closing_balance'] };
@@ -182,6 +182,41 @@ describe('schema in Excel template mode', () => {
     expect(plain.version).toBe(2);
     expect((await call('GET', `/schema/${plain.schema_id}/excel`)).status).toBe(404);
     expect((await call('GET', '/schema/nope/excel')).status).toBe(404);
+  });
+});
+
+describe('runs that chain across a --state restart, with faults and outcome rules', () => {
+  it('an extraction and a split made before a restart are read after it; a fault on /tables and x-pulse-mock-outcome apply', async () => {
+    const state = join(mkdtempSync(join(tmpdir(), 'pm-ops-state-')), 'state');
+    const clock = new ManualClock();
+    const config = resolveConfig({ env: {}, options: { seed: 12, apiKey: KEY, port: 0, host: '127.0.0.1', state, queueMs: 10, processingMs: 100 } });
+    let server = await startServer(config, { clock });
+    const call: Call = async (method, path, body, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${server.mock.url}${path}`, { method, headers: { 'x-api-key': KEY, 'content-type': 'application/json', ...headers }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    };
+    const { extraction_id } = (await call('POST', '/extract', { file_url: 'https://e.com/statement-2p.pdf' })).body;
+    const split = (await call('POST', '/split', { extraction_id, split_config: { split_input: TOPICS } })).body;
+    await server.mock.close();
+
+    server = await startServer(config, { clock });
+    try {
+      const again = (await call('POST', '/split', { extraction_id, split_config: { split_input: TOPICS } })).body;
+      expect(again.split_output).toEqual(split.split_output);
+      expect((await call('POST', '/schema', { split_id: split.split_id, split_schema_config: { Transactions: { schema: SCHEMA } } })).status).toBe(200);
+      expect((await call('GET', `/job/${split.split_id}`)).body).toMatchObject({ status: 'completed', result: { split_id: split.split_id } });
+
+      server.mock.faults.add({ fault: { kind: 'api-error', status: 503 }, scope: { routes: ['tables'] }, when: { nth: [1] } });
+      expect((await call('POST', '/tables', { extraction_id })).status).toBe(503);
+      expect((await call('POST', '/tables', { extraction_id })).status).toBe(200);
+      expect(server.mock.requests({ route: 'tables' }).map((r) => r.status)).toEqual([503, 200]);
+
+      const failing = (await call('POST', '/split', { extraction_id, split_config: { split_input: TOPICS }, async: true }, { 'x-pulse-mock-outcome': 'failed', 'x-pulse-mock-error': 'Split engine down' })).body;
+      await clock.advance(200);
+      expect((await call('GET', `/job/${failing.job_id}`)).body).toMatchObject({ status: 'failed', error: 'Split engine down' });
+    } finally {
+      await server.mock.close();
+    }
   });
 });
 
