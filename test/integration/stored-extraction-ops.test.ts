@@ -20,6 +20,15 @@ const KEY = 'sk_ops';
 type Call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; body: Record<string, any> }>;
 const ajv = new Ajv2020({ strict: false });
 
+/** Calls on a base URL (a server's, or Pulse's under msw) with the key, JSON in and out; other answers as bytes. */
+const caller =
+  (base: () => string): Call =>
+  async (method, path, body, headers = {}) => {
+    const res = await fetch(`${base()}${path}`, { method, headers: { 'x-api-key': KEY, 'content-type': 'application/json', ...headers }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const json = res.headers.get('content-type')?.includes('json');
+    return { status: res.status, body: (json ? await res.json() : { bytes: new Uint8Array(await res.arrayBuffer()), type: res.headers.get('content-type') }) as Record<string, any> };
+  };
+
 const SCHEMA = { type: 'object', properties: { account_holder: { type: 'string' }, closing_balance: { type: 'number' } }, required: ['account_holder', 'closing_balance'] };
 const TOPICS = [{ name: 'Account summary', description: 'Holder, period, balances' }, { name: 'Transactions' }];
 
@@ -101,10 +110,7 @@ describe('split, schema and tables through the server', () => {
     server = await startServer(resolveConfig({ env: {}, options: { seed: 8, apiKey: KEY, port: 0, host: '127.0.0.1', queueMs: 10, processingMs: 100 } }), { clock });
   });
   afterAll(() => server.mock.close());
-  const call: Call = async (method, path, body) => {
-    const res = await fetch(`${server.mock.url}${path}`, { method, headers: { 'x-api-key': KEY, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  };
+  const call = caller(() => server.mock.url);
   const settle = () => clock.advance(200);
 
   it('sync: the whole chain, and refusals that say why', async () => {
@@ -127,10 +133,7 @@ describe('split, schema and tables through the server', () => {
   it('the same seed gives the same ids and bodies', async () => {
     const again = await startServer(resolveConfig({ env: {}, options: { seed: 77, apiKey: KEY, port: 0, host: '127.0.0.1' } }), { clock: new ManualClock() });
     const once = await startServer(resolveConfig({ env: {}, options: { seed: 77, apiKey: KEY, port: 0, host: '127.0.0.1' } }), { clock: new ManualClock() });
-    const callOn = (s: RunningServer): Call => async (method, path, body) => {
-      const res = await fetch(`${s.mock.url}${path}`, { method, headers: { 'x-api-key': KEY, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-      return { status: res.status, body: (await res.json()) as Record<string, any> };
-    };
+    const callOn = (s: RunningServer) => caller(() => s.mock.url);
     const a = await chain(callOn(again), async () => {}, false);
     const b = await chain(callOn(once), async () => {}, false);
     expect(JSON.parse(JSON.stringify(b).replaceAll(once.mock.url, ''))).toEqual(JSON.parse(JSON.stringify(a).replaceAll(again.mock.url, '')));
@@ -148,10 +151,7 @@ describe('schema in Excel template mode', () => {
     server = await startServer(resolveConfig({ env: {}, options: { seed: 5, apiKey: KEY, port: 0, host: '127.0.0.1' } }), { clock: new ManualClock() });
   });
   afterAll(() => server.mock.close());
-  const call: Call = async (method, path, body) => {
-    const res = await fetch(`${server.mock.url}${path}`, { method, headers: { 'x-api-key': KEY, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    return { status: res.status, body: (res.headers.get('content-type')?.includes('json') ? await res.json() : { bytes: new Uint8Array(await res.arrayBuffer()), type: res.headers.get('content-type') }) as Record<string, any> };
-  };
+  const call = caller(() => server.mock.url);
 
   it("reads the template's header row, fills the values from the document, and GET /schema/{id}/excel returns a workbook openpyxl reads", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pm-xlsx-'));
@@ -191,10 +191,7 @@ describe('runs that chain across a --state restart, with faults and outcome rule
     const clock = new ManualClock();
     const config = resolveConfig({ env: {}, options: { seed: 12, apiKey: KEY, port: 0, host: '127.0.0.1', state, queueMs: 10, processingMs: 100 } });
     let server = await startServer(config, { clock });
-    const call: Call = async (method, path, body, headers: Record<string, string> = {}) => {
-      const res = await fetch(`${server.mock.url}${path}`, { method, headers: { 'x-api-key': KEY, 'content-type': 'application/json', ...headers }, ...(body ? { body: JSON.stringify(body) } : {}) });
-      return { status: res.status, body: (await res.json()) as Record<string, any> };
-    };
+    const call = caller(() => server.mock.url);
     const { extraction_id } = (await call('POST', '/extract', { file_url: 'https://e.com/statement-2p.pdf' })).body;
     const split = (await call('POST', '/split', { extraction_id, split_config: { split_input: TOPICS } })).body;
     await server.mock.close();
@@ -228,10 +225,7 @@ describe('saved presets from the config file', () => {
       { id: 'holder', kind: 'schema', input_schema: SCHEMA },
     ];
     const server = await startServer(resolveConfig({ env: {}, options: { seed: 6, apiKey: KEY, port: 0, host: '127.0.0.1', presets } }), { clock: new ManualClock() });
-    const call: Call = async (method, path, body) => {
-      const res = await fetch(`${server.mock.url}${path}`, { method, headers: { 'x-api-key': KEY, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-      return { status: res.status, body: (await res.json()) as Record<string, any> };
-    };
+    const call = caller(() => server.mock.url);
     try {
       const extract = (await call('POST', '/extract', { file_url: 'https://e.com/statement-3p.pdf', extractionConfigId: 'first-page' })).body;
       expect(extract.page_count).toBe(1);
@@ -261,10 +255,7 @@ describe('split, schema and tables through msw', () => {
     msw.close();
     pulse.close();
   });
-  const call: Call = async (method, path, body) => {
-    const res = await fetch(`https://api.runpulse.com${path}`, { method, headers: { 'x-api-key': KEY, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  };
+  const call = caller(() => 'https://api.runpulse.com');
 
   it('sync and async, the same chain as the server', async () => {
     const sync = await chain(call, () => clock.advance(200), false);
