@@ -7,6 +7,7 @@ import type { JobRecord } from '../core/job-store.js';
 import type { CoreResponse, JobKind, PulseCore } from '../core/pulse-core.js';
 import type { ApiCall } from '../api/routes.js';
 import { defineOperation } from './operation.js';
+import type { BatchOperation } from './batch.js';
 import type { SplitOperation } from './split.js';
 import { modelOf, runOrSubmit, storedExtraction, usage, type ExtractionRef } from './stored.js';
 
@@ -171,6 +172,12 @@ async function modeOf(call: ApiCall, core: PulseCore): Promise<Mode> {
   if (f.extraction_ids !== undefined) {
     if (excel) throw errors.invalidParameter('schema_config.excel_template', 'Excel template mode takes one extraction_id.');
     return { mode: 'multi', extractions: f.extraction_ids.map((id) => storedExtraction(call, id)), schema };
+  }
+  // A batch extract's id stands for its extractions (multi mode), as Pulse's docs say.
+  if (core.jobs.get(String(f.extraction_id))?.kind === 'batch' && !excel) {
+    const ids = (call.operations.get('batch') as unknown as BatchOperation).extractionsOf(String(f.extraction_id));
+    if (ids.length === 0) throw errors.extractionNotFound(String(f.extraction_id));
+    return { mode: 'multi', extractions: ids.map((id) => storedExtraction(call, id)), schema };
   }
   return { mode: 'single', extraction: storedExtraction(call, f.extraction_id), schema, ...(excel ? { excel } : {}) };
 }

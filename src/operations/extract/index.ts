@@ -4,7 +4,7 @@ import { normalizeExtractRequest, type ExtractRequest, type UploadedFile } from 
 import type { JobRecord } from '../../core/job-store.js';
 import { LARGE_DOCUMENT_PAGES, largeResultPointer } from './large-results.js';
 import type { OutcomeOverrides } from '../../core/outcomes.js';
-import type { AsyncSubmissionResponse, CoreResponse, JobKind, PulseCore } from '../../core/pulse-core.js';
+import type { AsyncSubmissionResponse, CoreResponse, JobKind, JobSubmission, PulseCore } from '../../core/pulse-core.js';
 import { seedFrom } from '../../core/random.js';
 import type { ExtractResult, LargeResultPointer } from './result.js';
 import type { DocumentInfo } from '../../core/documents.js';
@@ -76,14 +76,7 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
     const req = normalizeExtractRequest(this.#withPreset(input.fields), input.upload);
     const seed = this.core.options.seed;
     if (input.forceAsync || req.async) {
-      const accepted = await this.core.submit<ExtractJobData>(this.kind, {
-        candidates: [req.fileName, req.source.kind === 'url' ? req.source.url : req.fileName],
-        ...(input.overrides ? { overrides: input.overrides } : {}),
-        build: (plan) => {
-          const document = this.#documents.describe(req, seed, input.overrides?.pages ?? plan.pages);
-          return { data: { request: req, document, extractionId: this.core.newId(), largeResultFetched: false }, pages: document.pages.length };
-        },
-      });
+      const accepted = await this.core.submit<ExtractJobData>(this.kind, this.submission(req, input.overrides));
       const job = this.core.jobs.get(accepted.body.job_id) as JobRecord<ExtractJobData> | undefined;
       if (job) this.#index(job);
       return accepted;
@@ -106,6 +99,23 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
       return { status: 200, body: largeResultPointer(req, doc, id, `${input.baseUrl}/large_results/${id}`) };
     }
     return { status: 200, body: produce() };
+  }
+
+  /** An async extract job of a normalised request: alone, or as a batch's child. */
+  submission(req: ExtractRequest, overrides?: ExtractInput['overrides']): JobSubmission<ExtractJobData> {
+    return {
+      candidates: [req.fileName, req.source.kind === 'url' ? req.source.url : req.fileName],
+      ...(overrides ? { overrides } : {}),
+      build: (plan) => {
+        const document = this.#documents.describe(req, this.core.options.seed, overrides?.pages ?? plan.pages);
+        return { data: { request: req, document, extractionId: this.core.newId(), largeResultFetched: false }, pages: document.pages.length };
+      },
+    };
+  }
+
+  /** Indexes the extractions of jobs accepted outside `extract()` (a batch's children). */
+  indexJobs(jobs: readonly JobRecord[]): void {
+    for (const j of jobs) if (j.kind === this.kind) this.#index(j as JobRecord<ExtractJobData>);
   }
 
   /**
