@@ -72,6 +72,8 @@ export interface MockConfig {
   configFile?: string;
   /** `--state FILE`: keep jobs, endpoints and pending deliveries across restarts. */
   state?: string;
+  /** The only directory a batch's `output.local_path` may write into. */
+  outputDir: string;
 }
 
 /** A saved configuration: `extractionConfigId` (extract options), `split_config_id` (topics), `schema_config_id` (a schema config). */
@@ -223,6 +225,7 @@ const SCALARS = {
   apiErrorStatus: { flag: 'api-error-status', expect: '429, 500 or 503', schema: oneOf('integer', [429, 500, 503]), default: 503 },
   apiLatencyMs: { flag: 'api-latency-ms', expect: 'milliseconds up to 60000, or a range MIN-MAX such as 50-300', schema: check({}, rangeUpTo(60_000), RANGE_IN_FILE), default: undefined },
   state: { flag: 'state', expect: 'a file path', schema: nonEmpty, default: undefined },
+  outputDir: { flag: 'output-dir', expect: 'a directory path', schema: nonEmpty, default: 'pulse-mock-output' },
   json: { flag: 'json', expect: 'true or false', schema: boolish, default: false },
   quiet: { flag: 'quiet', expect: 'true or false', schema: boolish, default: false },
 } as const;

@@ -69,6 +69,7 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
       outcomes: config.outcomes,
       documents: config.documents,
       presets: config.presets,
+      outputDir: config.outputDir,
     },
     clock,
     restored?.starts ?? 0,

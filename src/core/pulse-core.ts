@@ -74,6 +74,8 @@ export interface CoreOptions {
   asyncStatusCode: 200 | 202;
   outcomes: OutcomeRule[];
   documents: DocumentRule[];
+  /** Where a batch's `output.local_path` may write (`--output-dir`). */
+  outputDir?: string;
   /** Saved configurations requests name by id (from the config file). */
   presets?: readonly { id: string; kind: string; [k: string]: unknown }[];
 }

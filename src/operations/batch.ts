@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Type } from '../api/json-schema.js';
 import { LIMITS } from '../api/limits.js';
 import type { ApiCall } from '../api/routes.js';
@@ -27,6 +29,22 @@ export interface BatchJobData {
   /** What each child was made from, by child index: a file URL or name, an extraction or split id. */
   inputs: string[];
   output: { s3_prefix?: string; local_path?: string };
+  /** `output.local_path` resolved inside `--output-dir`: one result JSON per item is written there. */
+  writeTo?: string;
+}
+
+/**
+ * Where `output.local_path` may write: inside `--output-dir` only. Any client of the API could
+ * otherwise write files anywhere on the user's disk, so an absolute path elsewhere, or one that
+ * climbs out, is a 400.
+ */
+export function outputDirFor(localPath: string, outputDir: string): string {
+  const root = resolve(outputDir);
+  const target = isAbsolute(localPath) ? resolve(localPath) : resolve(root, localPath);
+  const rel = relative(root, target);
+  if (rel.startsWith('..') || isAbsolute(rel))
+    throw errors.invalidParameter('output.local_path', `output.local_path must be inside the output directory ${root} (--output-dir); "${localPath.slice(0, 200)}" is not.`);
+  return target;
 }
 
 /** How many items an `input.s3_prefix` stands for (the bucket is never contacted). */
@@ -43,7 +61,27 @@ function resultId(child: JobRecord): Record<string, string> {
 
 export class BatchOperation implements JobKind<BatchJobData> {
   readonly kind = 'batch';
-  constructor(readonly core: PulseCore) {}
+  constructor(
+    readonly core: PulseCore,
+    /** A child's result, as GET /job shows it (its kind's). */
+    private readonly resultOf: (job: JobRecord) => Promise<unknown>,
+  ) {
+    // A completed child of a batch with output.local_path: its result JSON goes to the directory.
+    core.onEvent((e) => {
+      if (e.type !== 'job.completed') return;
+      const child = core.jobs.get(e.jobId);
+      const parent = child?.parentId !== undefined ? (core.jobs.get(child.parentId) as JobRecord<BatchJobData> | undefined) : undefined;
+      if (!child || !parent || parent.kind !== this.kind || !parent.data.writeTo) return;
+      const dir = parent.data.writeTo;
+      const index = core.childrenOf(parent.id).indexOf(child);
+      void this.resultOf(child).then((result) => {
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, `${String(index + 1).padStart(4, '0')}-${child.id}.json`), `${JSON.stringify(result, null, 2)}\n`);
+      }).catch(() => {
+        // The item stays completed and readable through GET /job; the file is a convenience.
+      });
+    });
+  }
 
   /** Progress, the same shape while running and once done: counts that add up, and every item. */
   progress(job: JobRecord<BatchJobData>) {
@@ -84,14 +122,14 @@ export class BatchOperation implements JobKind<BatchJobData> {
     const f = call.fields as { output?: { s3_prefix?: string; local_path?: string }; workers?: number };
     const output = f.output ?? {};
     if (output.s3_prefix === undefined && output.local_path === undefined) throw errors.invalidParameter('output', 'output needs an s3_prefix or a local_path.');
-    if (output.local_path !== undefined) throw errors.invalidParameter('output.local_path', 'output.local_path is not supported by this version of pulse-mock yet; use output.s3_prefix (recorded, never contacted).');
+    const writeTo = output.local_path !== undefined ? outputDirFor(output.local_path, this.core.options.outputDir ?? 'pulse-mock-output') : undefined;
     if (children.length === 0) throw errors.invalidParameter('input', 'The batch has no items.');
     const parent = await this.core.accept<BatchJobData>(this.kind, {
       candidates: [`batch/${step}`],
       startAs: 'processing',
       workers: f.workers ?? 4,
       children,
-      build: () => ({ data: { step, inputs, output }, pages: 0 }),
+      build: () => ({ data: { step, inputs, output, ...(writeTo ? { writeTo } : {}) }, pages: 0 }),
     });
     (call.operations.get('extract') as unknown as ExtractOperation).indexJobs(this.core.childrenOf(parent.id));
     return { status: 202, body: { batch_job_id: parent.id, status: 'processing', [totalKey]: inputs.length } };
@@ -149,7 +187,7 @@ const route = (step: BatchStep, total: string, body: Record<string, Record<strin
 
 export const batchOperation = defineOperation({
   kind: 'batch',
-  create: (core) => new BatchOperation(core),
+  create: (core) => new BatchOperation(core, async (job) => (await core.getJob(job.id, '')).body.result),
   routes: [
     route(
       'extract',

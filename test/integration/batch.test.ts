@@ -1,5 +1,8 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setupServer } from 'msw/node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { resolveConfig } from '../../src/config.js';
 import { createPulseMsw } from '../../src/msw/index.js';
@@ -28,9 +31,10 @@ const addsUp = (p: Progress) => expect(p.completed + p.failed + p.canceled + p.r
 describe('batch through the server', () => {
   const clock = new ManualClock();
   let server: RunningServer;
+  const outputDir = mkdtempSync(join(tmpdir(), 'pm-batch-out-'));
   beforeAll(async () => {
     const outcomes = [{ match: '*broken*', outcome: 'failed', error: 'The PDF is corrupt.' }];
-    server = await startServer(resolveConfig({ env: {}, options: { seed: 14, apiKey: KEY, port: 0, host: '127.0.0.1', queueMs: 10, processingMs: 100, outcomes } }), { clock });
+    server = await startServer(resolveConfig({ env: {}, options: { seed: 14, apiKey: KEY, port: 0, host: '127.0.0.1', queueMs: 10, processingMs: 100, outcomes, outputDir } }), { clock });
   });
   afterAll(() => server.mock.close());
   const call = caller(() => server.mock.url);
@@ -91,6 +95,21 @@ describe('batch through the server', () => {
     expect(after.result ?? server.runtime.core.childrenOf(id).map((c) => c.status)).toBeDefined();
     expect(server.runtime.core.childrenOf(id).map((c) => c.status)).toEqual(['canceled', 'canceled', 'canceled']);
     expect(events.filter((e) => e.endsWith('job.cancelled'))).toHaveLength(4);
+  });
+
+  it('output.local_path writes one result JSON per item inside --output-dir, and nowhere else', async () => {
+    const started = await call('POST', '/batch/extract', { input: { file_urls: ['https://e.com/a.pdf', 'https://e.com/b.pdf'] }, output: { local_path: 'nightly/run-1' } });
+    expect(started.status).toBe(202);
+    await clock.advance(500);
+    const dir = join(outputDir, 'nightly/run-1');
+    await vi.waitFor(() => expect(readdirSync(dir)).toHaveLength(2));
+    const first = JSON.parse(readFileSync(join(dir, readdirSync(dir).sort()[0] as string), 'utf8')) as { markdown: string; extraction_id: string };
+    expect(first.markdown.length).toBeGreaterThan(0);
+    for (const local_path of ['../escape', '/etc/pulse', `${outputDir}/../x`]) {
+      const refused = await call('POST', '/batch/extract', { input: { file_urls: ['https://e.com/a.pdf'] }, output: { local_path } });
+      expect([refused.status, refused.body.error.details.field]).toEqual([400, 'output.local_path']);
+    }
+    expect((await call('POST', '/batch/extract', { input: { file_urls: ['https://e.com/a.pdf'] }, output: { local_path: join(outputDir, 'absolute-inside') } })).status).toBe(202);
   });
 
   it('refuses what it cannot do, saying why', async () => {
