@@ -25,10 +25,12 @@ describe('scripts/test-deps.ts (npm test runs it first)', () => {
     const r = await testDeps({ CHROMIUM_PATH: '/nonexistent/chromium', TEST_PYTHON: '/nonexistent/python3', TEST_DEPS_INSTALL: '0' });
     expect(r.code).toBe(1);
     const lines = r.err.trim().split('\n');
-    expect(lines.filter((l) => l.includes('missing '))).toHaveLength(3);
+    // Python 3, Flask and openpyxl (the Python is missing), and Chromium; pngcheck is there.
+    expect(lines.filter((l) => l.includes('missing '))).toHaveLength(4);
     expect(r.err).toMatch(/missing Chromium, .*apt-get install -y chromium.*brew install --cask chromium.*CHROMIUM_PATH=/);
     expect(r.err).toMatch(/missing Flask, .*apt-get install -y python3-flask.*pip install flask.*TEST_PYTHON=/);
-    expect(lines.at(-1)).toMatch(/apt-get update && (sudo )?apt-get install -y python3 python3-flask chromium(-browser)?$/);
+    expect(r.err).toMatch(/missing openpyxl, .*apt-get install -y python3-openpyxl.*pip install openpyxl/);
+    expect(lines.at(-1)).toMatch(/apt-get update && (sudo )?apt-get install -y python3 python3-flask python3-openpyxl chromium(-browser)?$/);
     expect(r.out).toBe('');
   });
 });
