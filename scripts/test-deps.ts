@@ -84,6 +84,14 @@ export const PREREQUISITES: Prerequisite[] = [
     elsewhere: 'TEST_PYTHON=/a/python/with/flask',
   },
   {
+    name: 'poppler-utils',
+    neededBy: 'the form tests: filled PDFs are opened with pdfinfo and read with pdftotext',
+    present: () => onPath('pdfinfo') && onPath('pdftotext'),
+    apt: ['poppler-utils'],
+    mac: 'brew install poppler',
+    elsewhere: 'pdfinfo and pdftotext on PATH',
+  },
+  {
     name: 'openpyxl',
     neededBy: 'the Excel template tests: workbooks go in and come out through a reader the mock does not use',
     present: () => pythonCan('import openpyxl'),

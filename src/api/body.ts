@@ -17,6 +17,8 @@ export interface UploadedFile {
   mimetype: string;
   size: number;
   sha256: string;
+  /** For a PDF, its page count as its page objects say (counted while it streams through). */
+  pdfPages?: number;
 }
 
 /** A request body as either adapter has it: chunks, read at most once; null when there is none. */
@@ -132,12 +134,14 @@ async function readMultipart(contentType: string, body: BodySource, limit: numbe
     // Streams the file through a hash instead of buffering it: only its name, type, size and
     // digest matter to the mock (the digest seeds the result, so the same file gives the same body).
     const hash = createHash('sha256');
+    const pages = /\.pdf$/i.test(filename) || mimetype === 'application/pdf' ? new PdfPageCounter() : undefined;
     files.push(
       pipeline(
         stream,
         new Writable({
           write(chunk: Buffer, _enc, done) {
             hash.update(chunk);
+            pages?.add(chunk);
             file.size += chunk.length;
             done();
           },
@@ -145,6 +149,7 @@ async function readMultipart(contentType: string, body: BodySource, limit: numbe
       ).then(() => {
         if (stream.truncated) throw errors.fileTooLarge(limit);
         file.sha256 = hash.digest('hex');
+        if (pages && pages.count > 0) file.pdfPages = pages.count;
       }),
     );
   });
@@ -158,4 +163,17 @@ async function readMultipart(contentType: string, body: BodySource, limit: numbe
     throw errors.invalidBody(`Malformed multipart body: ${(e as Error).message}`);
   }
   return { contentType: 'multipart/form-data', value: upload ? { ...fields, file: upload.filename } : fields, ...(upload ? { upload } : {}) };
+}
+
+/** Counts a PDF's page objects (`/Type /Page`, not `/Pages`) as its bytes stream by, across chunk edges. */
+class PdfPageCounter {
+  count = 0;
+  #tail = '';
+  add(chunk: Buffer): void {
+    const text = this.#tail + chunk.toString('latin1');
+    this.count += text.match(/\/Type\s*\/Page(?![a-zA-Z])/g)?.length ?? 0;
+    // Keep the end that could hold the start of a match cut by the chunk edge (never a whole match).
+    const cut = text.lastIndexOf('/Type');
+    this.#tail = cut >= 0 && text.length - cut < 16 && !/\/Type\s*\/Page(?![a-zA-Z])/.test(text.slice(cut)) ? text.slice(cut) : '';
+  }
 }

@@ -68,11 +68,13 @@ export class DocumentCatalog {
 
   #lookup(req: ExtractRequest, seed: number) {
     const url = req.source.kind === 'url' ? req.source.url : req.fileName;
-    return this.#seen.get(`${seed}\u0000${req.fileName}\u0000${url}\u0000${req.fileType}`, () => {
+    // An uploaded PDF says how many pages it has.
+    const ownPages = req.source.kind === 'upload' ? req.source.file.pdfPages : undefined;
+    return this.#seen.get(`${seed}\u0000${req.fileName}\u0000${url}\u0000${req.fileType}\u0000${ownPages ?? ''}`, () => {
       const rule = this.#rules.find((r) => r.test([req.fileName, url]));
       const kind = rule?.kind ?? kindFromName(req.fileName, req.fileType);
       const fromName = /[-_.](\d{1,4})-?p(?:ages?)?\.[a-z0-9]+$/i.exec(req.fileName)?.[1];
-      const pages = rule?.pages ?? (fromName ? Number(fromName) : undefined) ?? defaultPages(kind, seedFrom(seed, 'pages', req.fileName));
+      const pages = rule?.pages ?? ownPages ?? (fromName ? Number(fromName) : undefined) ?? defaultPages(kind, seedFrom(seed, 'pages', req.fileName));
       return { rule, kind, pages };
     });
   }

@@ -2,6 +2,7 @@ import type { ApiRouteSpec } from '../api/routes.js';
 import type { JobKind, PulseCore } from '../core/pulse-core.js';
 import { batchOperation } from './batch.js';
 import { extractOperation } from './extract/index.js';
+import { formOperation } from './form.js';
 import { pipelineOperation } from './pipeline.js';
 import { schemaOperation } from './schema.js';
 import { splitOperation } from './split.js';
@@ -13,7 +14,7 @@ import { boundRoutes, type OperationInstances, type OperationModule } from './op
  * fault route names, jobs and results are picked up by everything else. Internal, not public
  * API (a test may push a test-only module here and take it out after).
  */
-export const BUILT_IN_OPERATIONS: OperationModule[] = [extractOperation, splitOperation, schemaOperation, tablesOperation, batchOperation, pipelineOperation];
+export const BUILT_IN_OPERATIONS: OperationModule[] = [extractOperation, splitOperation, schemaOperation, tablesOperation, batchOperation, pipelineOperation, formOperation];
 
 /** The built-in operations' routes, served by both adapters through the one pipeline. */
 export function operationRoutes(): ApiRouteSpec[] {

@@ -350,11 +350,11 @@ describe('OpenAPI', () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(doc.openapi).toBe('3.1.0');
     const paths = Object.keys(doc.paths);
-    for (const p of ['/cancel/{jobId}', '/extract', '/extract_async', '/health', '/job/{jobId}', '/large_results/{jobId}', '/results/{jobId}/images/{filename}', '/split', '/schema', '/schema/{schemaId}/excel', '/tables', '/batch/extract', '/batch/split', '/batch/schema', '/batch/tables', '/pipeline/execute', '/webhook'])
+    for (const p of ['/cancel/{jobId}', '/extract', '/extract_async', '/health', '/job/{jobId}', '/large_results/{jobId}', '/results/{jobId}/images/{filename}', '/split', '/schema', '/schema/{schemaId}/excel', '/tables', '/batch/extract', '/batch/split', '/batch/schema', '/batch/tables', '/pipeline/execute', '/form/detect', '/form/fill', '/form/clear', '/results/{jobId}/pdf', '/webhook'])
       expect(paths).toContain(p);
     // Besides Pulse's routes, only the mock's own admin API, documented as needing no key.
     for (const p of paths.filter((p) => p.startsWith('/_mock/'))) for (const op of Object.values(doc.paths[p]) as { security?: unknown }[]) expect(op.security).toEqual([]);
-    expect(paths.filter((p) => !p.startsWith('/_mock/'))).toHaveLength(17);
+    expect(paths.filter((p) => !p.startsWith('/_mock/'))).toHaveLength(21);
     expect(paths).toContain('/_mock/endpoints');
     expect(paths).toContain('/_mock/messages');
     expect(doc.paths['/job/{jobId}'].delete).toBeDefined();
