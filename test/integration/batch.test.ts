@@ -1,22 +1,16 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { resolveConfig } from '../../src/config.js';
-import { createPulseMsw } from '../../src/msw/index.js';
+import { jsonCaller, mswPulseFor, PULSE, type JsonCall } from '../adapters.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 
 /** Issue 20, batch: a parent job with a child per item, `workers` honoured, progress that adds up, chains. */
 const KEY = 'sk_batch';
-type Call = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: Record<string, any> }>;
-const caller =
-  (base: () => string): Call =>
-  async (method, path, body) => {
-    const res = await fetch(`${base()}${path}`, { method, headers: { 'x-api-key': KEY, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  };
+type Call = JsonCall;
+const caller = (base: () => string): Call => jsonCaller(base, KEY);
 
 interface Progress {
   total: number;
@@ -122,15 +116,8 @@ describe('batch through the server', () => {
 });
 
 describe('batch through msw', () => {
-  const clock = new ManualClock();
-  const pulse = createPulseMsw({ apiKey: KEY, seed: 14, queueMs: 10, processingMs: 100, clock });
-  const msw = setupServer(...pulse.handlers);
-  beforeAll(() => msw.listen({ onUnhandledRequest: 'error' }));
-  afterAll(() => {
-    msw.close();
-    pulse.close();
-  });
-  const call = caller(() => 'https://api.runpulse.com');
+  const { clock } = mswPulseFor({ apiKey: KEY, seed: 14, queueMs: 10, processingMs: 100 });
+  const call = caller(() => PULSE);
 
   it('a batch extract of base64 files runs its children and chains into /batch/tables', async () => {
     const files = ['a.pdf', 'b.pdf'].map((filename) => ({ filename, content: Buffer.from(`%PDF-1.4 ${filename}`).toString('base64') }));

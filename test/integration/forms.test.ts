@@ -2,11 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { resolveConfig } from '../../src/config.js';
-import { createPulseMsw } from '../../src/msw/index.js';
+import { mswPulseFor, PULSE } from '../adapters.js';
 import { parseInstructions } from '../../src/operations/form.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 
@@ -108,17 +107,10 @@ describe('forms through the server', () => {
 });
 
 describe('forms through msw', () => {
-  const clock = new ManualClock();
-  const pulse = createPulseMsw({ apiKey: KEY, seed: 3, queueMs: 10, processingMs: 100, clock });
-  const msw = setupServer(...pulse.handlers);
-  beforeAll(() => msw.listen({ onUnhandledRequest: 'error' }));
-  afterAll(() => {
-    msw.close();
-    pulse.close();
-  });
+  const { clock } = mswPulseFor({ apiKey: KEY, seed: 3, queueMs: 10, processingMs: 100 });
 
   it('the same', async () => {
-    const base = 'https://api.runpulse.com';
+    const base = PULSE;
     const get = (url: string) => fetch(url.startsWith('http') ? url : `${base}${url}`, { headers: { 'x-api-key': KEY } });
     await formsFlow(sender(() => base), get, () => clock.advance(200), false);
   });

@@ -1,19 +1,10 @@
-import { setupServer } from 'msw/node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
-import { resolveConfig } from '../../src/config.js';
-import { createPulseMsw } from '../../src/msw/index.js';
-import { startServer, type RunningServer } from '../../src/server/start.js';
+import { describe, expect, it } from 'vitest';
+import { jsonCaller, mswPulseFor, PULSE, serverFor, type JsonCall } from '../adapters.js';
 
 /** Issue 20, pipeline: every supported chain, sync and async, through both adapters; each step's id works with the single endpoints. */
 const KEY = 'sk_pipe';
-type Call = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: Record<string, any> }>;
-const caller =
-  (base: () => string): Call =>
-  async (method, path, body) => {
-    const res = await fetch(`${base()}${path}`, { method, headers: { 'x-api-key': KEY, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  };
+type Call = JsonCall;
+const caller = (base: () => string) => jsonCaller(base, KEY);
 const SCHEMA = { type: 'object', properties: { account_holder: { type: 'string' } }, required: ['account_holder'] };
 
 async function everyChain(call: Call, settle: () => Promise<void>) {
@@ -60,34 +51,22 @@ async function everyChain(call: Call, settle: () => Promise<void>) {
 }
 
 describe('pipeline through the server', () => {
-  const clock = new ManualClock();
-  let server: RunningServer;
-  beforeAll(async () => {
-    server = await startServer(resolveConfig({ env: {}, options: { seed: 31, apiKey: KEY, port: 0, host: '127.0.0.1', queueMs: 10, processingMs: 100 } }), { clock });
-  });
-  afterAll(() => server.mock.close());
+  const { clock, server } = serverFor({ seed: 31, apiKey: KEY, queueMs: 10, processingMs: 100 });
 
   it('runs every supported chain sync and async, and names the rule an unsupported one breaks', async () => {
     await everyChain(
-      caller(() => server.mock.url),
+      caller(() => server().mock.url),
       () => clock.advance(200),
     );
   });
 });
 
 describe('pipeline through msw', () => {
-  const clock = new ManualClock();
-  const pulse = createPulseMsw({ apiKey: KEY, seed: 31, queueMs: 10, processingMs: 100, clock });
-  const msw = setupServer(...pulse.handlers);
-  beforeAll(() => msw.listen({ onUnhandledRequest: 'error' }));
-  afterAll(() => {
-    msw.close();
-    pulse.close();
-  });
+  const { clock } = mswPulseFor({ apiKey: KEY, seed: 31, queueMs: 10, processingMs: 100 });
 
   it('the same', async () => {
     await everyChain(
-      caller(() => 'https://api.runpulse.com'),
+      caller(() => PULSE),
       () => clock.advance(200),
     );
   });

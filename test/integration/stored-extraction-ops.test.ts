@@ -4,11 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { pythonPath } from '../../scripts/test-deps.js';
-import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { resolveConfig } from '../../src/config.js';
-import { createPulseMsw } from '../../src/msw/index.js';
+import { jsonCaller, mswPulseFor, PULSE, type JsonCall } from '../adapters.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 
 /**
@@ -17,17 +16,10 @@ import { startServer, type RunningServer } from '../../src/server/start.js';
  * async, and chained: every id returned is accepted by the next call.
  */
 const KEY = 'sk_ops';
-type Call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; body: Record<string, any> }>;
+type Call = JsonCall;
 const ajv = new Ajv2020({ strict: false });
 
-/** Calls on a base URL (a server's, or Pulse's under msw) with the key, JSON in and out; other answers as bytes. */
-const caller =
-  (base: () => string): Call =>
-  async (method, path, body, headers = {}) => {
-    const res = await fetch(`${base()}${path}`, { method, headers: { 'x-api-key': KEY, 'content-type': 'application/json', ...headers }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    const json = res.headers.get('content-type')?.includes('json');
-    return { status: res.status, body: (json ? await res.json() : { bytes: new Uint8Array(await res.arrayBuffer()), type: res.headers.get('content-type') }) as Record<string, any> };
-  };
+const caller = (base: () => string): Call => jsonCaller(base, KEY);
 
 const SCHEMA = { type: 'object', properties: { account_holder: { type: 'string' }, closing_balance: { type: 'number' } }, required: ['account_holder', 'closing_balance'] };
 const TOPICS = [{ name: 'Account summary', description: 'Holder, period, balances' }, { name: 'Transactions' }];
@@ -247,15 +239,8 @@ describe('saved presets from the config file', () => {
 });
 
 describe('split, schema and tables through msw', () => {
-  const clock = new ManualClock();
-  const pulse = createPulseMsw({ apiKey: KEY, seed: 8, queueMs: 10, processingMs: 100, clock });
-  const msw = setupServer(...pulse.handlers);
-  beforeAll(() => msw.listen({ onUnhandledRequest: 'error' }));
-  afterAll(() => {
-    msw.close();
-    pulse.close();
-  });
-  const call = caller(() => 'https://api.runpulse.com');
+  const { clock } = mswPulseFor({ apiKey: KEY, seed: 8, queueMs: 10, processingMs: 100 });
+  const call = caller(() => PULSE);
 
   it('sync and async, the same chain as the server', async () => {
     const sync = await chain(call, () => clock.advance(200), false);
