@@ -74,6 +74,8 @@ export interface MockConfig {
   state?: string;
   /** The only directory a batch's `output.local_path` may write into. */
   outputDir: string;
+  /** How many files a batch's `input.s3_prefix` stands for. */
+  s3PrefixItems: number;
 }
 
 /** A saved configuration: `extractionConfigId` (extract options), `split_config_id` (topics), `schema_config_id` (a schema config). */
@@ -226,6 +228,7 @@ const SCALARS = {
   apiLatencyMs: { flag: 'api-latency-ms', expect: 'milliseconds up to 60000, or a range MIN-MAX such as 50-300', schema: check({}, rangeUpTo(60_000), RANGE_IN_FILE), default: undefined },
   state: { flag: 'state', expect: 'a file path', schema: nonEmpty, default: undefined },
   outputDir: { flag: 'output-dir', expect: 'a directory path', schema: nonEmpty, default: 'pulse-mock-output' },
+  s3PrefixItems: { flag: 's3-prefix-items', expect: 'an integer from 1 to 1000', schema: intIn(1, 1000), default: 3 },
   json: { flag: 'json', expect: 'true or false', schema: boolish, default: false },
   quiet: { flag: 'quiet', expect: 'true or false', schema: boolish, default: false },
 } as const;

@@ -70,6 +70,7 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
       documents: config.documents,
       presets: config.presets,
       outputDir: config.outputDir,
+      s3PrefixItems: config.s3PrefixItems,
     },
     clock,
     restored?.starts ?? 0,

@@ -41,6 +41,7 @@ const DESCRIBE: Record<string, string> = {
   timeScale: 'Multiply every mock delay (retries, job timing); 0.001 turns 5 min into 300 ms',
   deliveryConcurrency: 'Deliveries in flight per endpoint',
   rotationGraceMs: 'How long a rotated-out secret keeps signing (ms of mock time)',
+  s3PrefixItems: "How many files a batch's input.s3_prefix stands for (named after the prefix; S3 is never contacted)",
   outputDir: "The only directory a batch's output.local_path may write result files into (relative paths: from the working directory)",
   state: 'Keep jobs, endpoints and pending deliveries in this file across restarts (even kill -9)',
   json: 'Machine-readable output: one JSON object per line, starting with a ready line',

@@ -76,6 +76,8 @@ export interface CoreOptions {
   documents: DocumentRule[];
   /** Where a batch's `output.local_path` may write (`--output-dir`). */
   outputDir?: string;
+  /** How many files a batch's `input.s3_prefix` stands for (`--s3-prefix-items`). */
+  s3PrefixItems?: number;
   /** Saved configurations requests name by id (from the config file). */
   presets?: readonly { id: string; kind: string; [k: string]: unknown }[];
 }

@@ -47,8 +47,6 @@ export function outputDirFor(localPath: string, outputDir: string): string {
   return target;
 }
 
-/** How many items an `input.s3_prefix` stands for (the bucket is never contacted). */
-export const S3_PREFIX_ITEMS = 3;
 
 /** The id a child's result is known by, per step (`extraction_id`, `split_id`, ...). */
 function resultId(child: JobRecord): Record<string, string> {
@@ -139,7 +137,7 @@ export class BatchOperation implements JobKind<BatchJobData> {
 const MIME: Record<string, string> = { pdf: 'application/pdf', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' };
 
 /** The items of a batch extract: file URLs, base64 files, or an S3 prefix standing for a few files. */
-function extractItems(call: ApiCall): { fields: Record<string, unknown>; upload?: { filename: string; mimetype: string; size: number; sha256: string }; input: string }[] {
+function extractItems(call: ApiCall, s3Items: number): { fields: Record<string, unknown>; upload?: { filename: string; mimetype: string; size: number; sha256: string }; input: string }[] {
   const input = (call.fields.input ?? {}) as { s3_prefix?: string; file_urls?: string[]; files?: { filename: string; content: string }[] };
   const given = [input.s3_prefix, input.file_urls, input.files].filter((x) => x !== undefined).length;
   if (given !== 1) throw errors.invalidParameter('input', 'input needs exactly one of s3_prefix, file_urls and files.');
@@ -154,7 +152,7 @@ function extractItems(call: ApiCall): { fields: Record<string, unknown>; upload?
   const prefix = input.s3_prefix as string;
   if (!/^s3:\/\/[^/]+\/?/.test(prefix)) throw errors.invalidParameter('input.s3_prefix', 'input.s3_prefix must look like s3://bucket/folder/.');
   const base = `https://${prefix.replace(/^s3:\/\//, '').replace(/\/?$/, '/')}`;
-  return Array.from({ length: S3_PREFIX_ITEMS }, (_, i) => ({ fields: { ...options, file_url: `${base}document-${i + 1}.pdf` }, input: `${prefix.replace(/\/?$/, '/')}document-${i + 1}.pdf` }));
+  return Array.from({ length: s3Items }, (_, i) => ({ fields: { ...options, file_url: `${base}document-${i + 1}.pdf` }, input: `${prefix.replace(/\/?$/, '/')}document-${i + 1}.pdf` }));
 }
 
 /** The extractions a batch step reads: `batch_extract_id` (its completed children) or `extraction_ids`, exactly one. */
@@ -207,7 +205,7 @@ export const batchOperation = defineOperation({
       },
       async (call, op) => {
         const extract = call.operations.get('extract') as unknown as ExtractOperation;
-        const items = extractItems(call);
+        const items = extractItems(call, op.core.options.s3PrefixItems ?? 3);
         const children = items.map((item) => ({ kind: 'extract', submission: extract.submission(normalizeExtractRequest(item.fields, item.upload)) as JobSubmission<unknown> }));
         return op.start(call, 'extract', children, items.map((i) => i.input), 'total_files');
       },

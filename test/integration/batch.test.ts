@@ -28,7 +28,7 @@ describe('batch through the server', () => {
   const outputDir = mkdtempSync(join(tmpdir(), 'pm-batch-out-'));
   beforeAll(async () => {
     const outcomes = [{ match: '*broken*', outcome: 'failed', error: 'The PDF is corrupt.' }];
-    server = await startServer(resolveConfig({ env: {}, options: { seed: 14, apiKey: KEY, port: 0, host: '127.0.0.1', queueMs: 10, processingMs: 100, outcomes, outputDir } }), { clock });
+    server = await startServer(resolveConfig({ env: {}, options: { seed: 14, apiKey: KEY, port: 0, host: '127.0.0.1', queueMs: 10, processingMs: 100, outcomes, outputDir, s3PrefixItems: 3 } }), { clock });
   });
   afterAll(() => server.mock.close());
   const call = caller(() => server.mock.url);
@@ -116,8 +116,13 @@ describe('batch through the server', () => {
 });
 
 describe('batch through msw', () => {
-  const { clock } = mswPulseFor({ apiKey: KEY, seed: 14, queueMs: 10, processingMs: 100 });
+  const { clock } = mswPulseFor({ apiKey: KEY, seed: 14, queueMs: 10, processingMs: 100, s3PrefixItems: 5 });
   const call = caller(() => PULSE);
+
+  it('an s3_prefix stands for --s3-prefix-items files', async () => {
+    const started = await call('POST', '/batch/extract', { input: { s3_prefix: 's3://bucket/in' }, output: { s3_prefix: 's3://o/' } });
+    expect(started.body.total_files).toBe(5);
+  });
 
   it('a batch extract of base64 files runs its children and chains into /batch/tables', async () => {
     const files = ['a.pdf', 'b.pdf'].map((filename) => ({ filename, content: Buffer.from(`%PDF-1.4 ${filename}`).toString('base64') }));
