@@ -1,4 +1,4 @@
-import { Faker, en } from '@faker-js/faker';
+import { faker } from '../../core/fake.js';
 import { generateSync } from 'json-schema-faker';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import AjvDraft7 from 'ajv';
@@ -36,7 +36,6 @@ const ajv7 = new Ajv7({ strict: false, allErrors: true, validateFormats: true })
 addFormats(ajv2020);
 addFormats(ajv7);
 
-const faker = new Faker({ locale: [en] });
 const compiled = new WeakMap<object, (v: unknown) => boolean>();
 
 /** Realistic faker methods by property name, tried first; kept only if the result validates. */
