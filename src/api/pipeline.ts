@@ -3,7 +3,7 @@ import { errors, PulseMockError } from '../core/errors.js';
 import type { Runtime } from '../runtime.js';
 import { readBody, type BodySource } from './body.js';
 import type { ApiRouteSpec } from './routes.js';
-import { lazyValidator, validationMessage, type Validator } from './validator.js';
+import { validationMessage, validatorFor } from './validator.js';
 
 /** A request to Pulse's API as an adapter hands it over, whichever way it arrived. */
 export interface ApiRequest {
@@ -33,8 +33,6 @@ export interface PipelineOptions {
   onInternalError?: (err: unknown) => void;
 }
 
-/** Compiled validators by schema object, shared by every pipeline (msw's reset() makes a new one). */
-const validators = new WeakMap<object, Validator>();
 
 /**
  * The one way a request to Pulse's API is served, by the fastify server and by the msw
@@ -83,8 +81,7 @@ export class RequestPipeline {
   }
 
   #validate(schema: object, value: unknown, context: 'body' | 'params'): void {
-    let validate = validators.get(schema);
-    if (!validate) validators.set(schema, (validate = lazyValidator(schema)));
+    const validate = validatorFor(schema);
     if (!validate(value)) {
       const message = validationMessage(context, validate.errors);
       throw errors.invalidBody(`Invalid request ${context}: ${message}`, { errors: validate.errors });

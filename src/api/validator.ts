@@ -33,6 +33,16 @@ export function lazyValidator(schema: Schema | object): Validator {
   return validate;
 }
 
+/** Compiled validators by schema object, shared by every caller (the request pipeline, pipeline steps). */
+const validators = new WeakMap<object, Validator>();
+
+/** The one (lazily compiled) validator of `schema`. */
+export function validatorFor(schema: object): Validator {
+  let validate = validators.get(schema);
+  if (!validate) validators.set(schema, (validate = lazyValidator(schema)));
+  return validate;
+}
+
 /** `body/pages must be string`: where the input is wrong and how, as fastify words it. */
 export function validationMessage(context: string, errs: ErrorObject[] | null | undefined): string {
   const e = errs?.[0];

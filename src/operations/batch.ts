@@ -9,7 +9,7 @@ import type { JobRecord } from '../core/job-store.js';
 import type { JobKind, JobSubmission, PulseCore } from '../core/pulse-core.js';
 import type { ExtractJobData, ExtractOperation } from './extract/index.js';
 import { normalizeExtractRequest } from './extract/request.js';
-import { defineOperation, type OperationRoute } from './operation.js';
+import { defineOperation, operationOf, type OperationRoute } from './operation.js';
 import type { SchemaJobData } from './schema.js';
 import type { SplitJobData, SplitOperation, Topic } from './split.js';
 import { storedExtraction, type ExtractionRef } from './stored.js';
@@ -129,7 +129,7 @@ export class BatchOperation implements JobKind<BatchJobData> {
       children,
       build: () => ({ data: { step, inputs, output, ...(writeTo ? { writeTo } : {}) }, pages: 0 }),
     });
-    (call.operations.get('extract') as unknown as ExtractOperation).indexJobs(this.core.childrenOf(parent.id));
+    operationOf<ExtractOperation>(call, 'extract').indexJobs(this.core.childrenOf(parent.id));
     return { status: 202, body: { batch_job_id: parent.id, status: 'processing', [totalKey]: inputs.length } };
   }
 }
@@ -204,7 +204,7 @@ export const batchOperation = defineOperation({
         workers: Type.Optional(Workers),
       },
       async (call, op) => {
-        const extract = call.operations.get('extract') as unknown as ExtractOperation;
+        const extract = operationOf<ExtractOperation>(call, 'extract');
         const items = extractItems(call, op.core.options.s3PrefixItems ?? 3);
         const children = items.map((item) => ({ kind: 'extract', submission: extract.submission(normalizeExtractRequest(item.fields, item.upload)) as JobSubmission<unknown> }));
         return op.start(call, 'extract', children, items.map((i) => i.input), 'total_files');
@@ -240,7 +240,7 @@ export const batchOperation = defineOperation({
         if (f.batch_split_id !== undefined || f.split_ids !== undefined) {
           if ((f.batch_split_id === undefined) === (f.split_ids === undefined)) throw errors.invalidParameter('batch_split_id', 'Give exactly one of batch_split_id and split_ids.');
           if (!f.split_schema_config) throw errors.invalidParameter('split_schema_config', 'Split mode needs split_schema_config: a schema per topic.');
-          const splitOp = call.operations.get('split') as unknown as SplitOperation;
+          const splitOp = operationOf<SplitOperation>(call, 'split');
           const ids = f.split_ids ?? op.splitsOf(f.batch_split_id as string);
           const children = [];
           for (const id of ids) {

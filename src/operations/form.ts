@@ -220,7 +220,6 @@ const formRoute = (op: FormOp, summary: string): OperationRoute<FormOperation> =
       'form',
       { ...call, fields: { ...call.fields, async } },
       { candidates: [data.name], data, pages: data.pages.length },
-      (id, d) => formOp.result({ id, data: d }, call.baseUrl),
       // Forms answer an async submission with 202, as Pulse's form pages say.
       (accepted) => ({ ...accepted, status: 202 }),
     );

@@ -38,14 +38,17 @@ export function defineOperation<Op extends JobKind<never>>(module: OperationModu
 /** The operations' instances for one runtime, by kind. */
 export type OperationInstances = ReadonlyMap<string, JobKind<never>>;
 
+/** Another operation's instance, for one that reads its runs (split reads extractions, ...). */
+export function operationOf<Op>(call: ApiCall, kind: string): Op {
+  const op = call.operations.get(kind);
+  if (!op) throw new Error(`operation ${kind} is not registered with this runtime`);
+  return op as unknown as Op;
+}
+
 /** An operation's routes as plain API routes: each handler is given the instance of its module from the call. */
 export function boundRoutes(module: OperationModule): ApiRouteSpec[] {
   return module.routes.map(({ handle, ...route }) => ({
     ...route,
-    handle: (call: ApiCall) => {
-      const op = call.operations.get(module.kind);
-      if (!op) throw new Error(`operation ${module.kind} is not registered with this runtime`);
-      return handle(call, op);
-    },
+    handle: (call: ApiCall) => handle(call, operationOf(call, module.kind)),
   }));
 }

@@ -1,11 +1,12 @@
 import { Type } from '../api/json-schema.js';
 import { LIMITS } from '../api/limits.js';
 import type { ApiCall, ApiRouteSpec } from '../api/routes.js';
-import { lazyValidator, validationMessage, type Validator } from '../api/validator.js';
+import { validationMessage, validatorFor } from '../api/validator.js';
 import { errors } from '../core/errors.js';
 import type { JobRecord } from '../core/job-store.js';
 import type { JobKind, PulseCore } from '../core/pulse-core.js';
-import { defineOperation } from './operation.js';
+import type { ExtractOperation } from './extract/index.js';
+import { defineOperation, operationOf } from './operation.js';
 
 /**
  * `POST /pipeline/execute`: several steps in one request, each run by the single operation's own
@@ -35,14 +36,12 @@ async function routeFor(path: string): Promise<ApiRouteSpec> {
   return routes.get(`POST ${path}`) as ApiRouteSpec;
 }
 
-const validators = new WeakMap<object, Validator>();
 /** Runs one step through its route: its body schema first (as the request pipeline would), then the operation. */
 async function runStep(call: ApiCall, path: string, step: string, fields: Record<string, unknown>): Promise<Record<string, any>> {
   const spec = await routeFor(path);
   const schema = spec.schema.body?.content['application/json']?.schema;
   if (schema) {
-    let validate = validators.get(schema);
-    if (!validate) validators.set(schema, (validate = lazyValidator(schema)));
+    const validate = validatorFor(schema);
     if (!validate(fields)) throw errors.invalidBody(`Invalid steps.${step}: ${validationMessage('body', validate.errors)}`, { step });
   }
   const out = await spec.handle({ ...call, fields });
@@ -80,7 +79,7 @@ export class PipelineOperation implements JobKind<PipelineJobData> {
         const fileUrl = f.file_url ?? f.fileUrl;
         const body = await runStep(call, '/extract', name, { ...config, ...(fileUrl !== undefined && config.file_url === undefined ? { file_url: fileUrl } : {}), storage: { enabled: true }, async: false });
         extractionId = body.extraction_id as string;
-        done.push({ name, jobId: (call.operations.get('extract') as unknown as { extraction(id: string): { jobId: string } }).extraction(extractionId).jobId });
+        done.push({ name, jobId: operationOf<ExtractOperation>(call, 'extract').extraction(extractionId).jobId });
       } else if (name === 'batch_extract') {
         const { file_urls, fileUrls, files, workers: _w, ...options } = config as { file_urls?: string[]; fileUrls?: string[]; files?: { filename: string; content: string }[]; workers?: number };
         const urls = file_urls ?? fileUrls ?? [];

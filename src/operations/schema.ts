@@ -6,7 +6,7 @@ import { errors } from '../core/errors.js';
 import type { JobRecord } from '../core/job-store.js';
 import type { CoreResponse, JobKind, PulseCore } from '../core/pulse-core.js';
 import type { ApiCall } from '../api/routes.js';
-import { defineOperation } from './operation.js';
+import { defineOperation, operationOf } from './operation.js';
 import type { BatchOperation } from './batch.js';
 import type { SplitOperation } from './split.js';
 import { modelOf, runOrSubmit, storedExtraction, usage, type ExtractionRef } from './stored.js';
@@ -156,7 +156,7 @@ async function modeOf(call: ApiCall, core: PulseCore): Promise<Mode> {
   const config = f.schema_config_id !== undefined ? core.preset<SchemaConfig>('schema', 'schema_config_id', f.schema_config_id) : f.schema_config;
   if (f.split_id !== undefined) {
     if (!f.split_schema_config) throw errors.invalidParameter('split_schema_config', 'Split mode (split_id) needs split_schema_config: a schema per topic.');
-    const split = await (call.operations.get('split') as unknown as SplitOperation).split(f.split_id);
+    const split = await operationOf<SplitOperation>(call, 'split').split(f.split_id);
     const topics: Record<string, { schema: Record<string, unknown>; pages: number[] }> = {};
     for (const [topic, config] of Object.entries(f.split_schema_config)) {
       if (!(topic in split.splits)) throw errors.invalidParameter('split_schema_config', `"${topic}" is not a topic of split ${f.split_id}; its topics are ${Object.keys(split.splits).map((t) => `"${t}"`).join(', ')}.`);
@@ -175,7 +175,7 @@ async function modeOf(call: ApiCall, core: PulseCore): Promise<Mode> {
   }
   // A batch extract's id stands for its extractions (multi mode), as Pulse's docs say.
   if (core.jobs.get(String(f.extraction_id))?.kind === 'batch' && !excel) {
-    const ids = (call.operations.get('batch') as unknown as BatchOperation).extractionsOf(String(f.extraction_id));
+    const ids = operationOf<BatchOperation>(call, 'batch').extractionsOf(String(f.extraction_id));
     if (ids.length === 0) throw errors.extractionNotFound(String(f.extraction_id));
     return { mode: 'multi', extractions: ids.map((id) => storedExtraction(call, id)), schema };
   }
@@ -234,9 +234,7 @@ export const schemaOperation = defineOperation({
           const probe = generateStructuredOutput(mode.schema, 1);
           if (!probe.ok) throw errors.invalidParameter('schema_config.input_schema', probe.schema_error);
         }
-        return runOrSubmit<SchemaJobData>(op.core, 'schema', call, { candidates: [first?.document.name ?? 'schema'], data: { ...mode, version, effort }, pages: first?.document.pages.length ?? 0 }, (id, data) =>
-          op.result({ id, data } as JobRecord<SchemaJobData>),
-        );
+        return runOrSubmit<SchemaJobData>(op.core, 'schema', call, { candidates: [first?.document.name ?? 'schema'], data: { ...mode, version, effort }, pages: first?.document.pages.length ?? 0 });
       },
     },
     {

@@ -38,9 +38,9 @@ export function splitPages(model: DocumentModel, topics: Topic[]): { splits: Rec
     for (const w of words(text)) set.add(w);
     pageWords.set(page, set);
   };
+  const pageOf = new Map(model.blocks.map((b) => [b.id, b.page]));
   for (const b of model.blocks) if (b.type !== 'footer') add(b.page, b.table ? b.table.headers.join(' ') : b.text);
-  for (const f of model.facts) for (const id of f.blocks) add(model.blocks.find((b) => b.id === id)?.page ?? 0, f.name.replace(/_/g, ' '));
-  for (const s of model.structures) for (const id of s.blocks) add(model.blocks.find((b) => b.id === id)?.page ?? 0, s.name.replace(/_/g, ' '));
+  for (const named of [...model.facts, ...model.structures]) for (const id of named.blocks) add(pageOf.get(id) ?? 0, named.name.replace(/_/g, ' '));
   const splits: Record<string, number[]> = {};
   const unmatched: string[] = [];
   for (const t of topics) {
@@ -124,9 +124,7 @@ export const splitOperation = defineOperation({
           names.add(t.name);
         }
         const ref = storedExtraction(call, f.extraction_id);
-        return runOrSubmit<SplitJobData>(op.core, 'split', call, { candidates: [ref.document.name], data: { ...ref, topics }, pages: ref.document.pages.length }, (id, data) =>
-          op.result({ id, data } as JobRecord<SplitJobData>),
-        );
+        return runOrSubmit<SplitJobData>(op.core, 'split', call, { candidates: [ref.document.name], data: { ...ref, topics }, pages: ref.document.pages.length });
       },
     },
   ],

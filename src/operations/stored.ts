@@ -5,6 +5,7 @@ import type { OutcomeOverrides } from '../core/outcomes.js';
 import { overridesFrom } from '../core/overrides.js';
 import type { AsyncSubmissionResponse, CoreResponse, JobContents, PulseCore } from '../core/pulse-core.js';
 import type { ExtractOperation, StoredExtraction } from './extract/index.js';
+import { operationOf } from './operation.js';
 import type { PlanInfo } from './extract/result.js';
 
 /**
@@ -21,7 +22,7 @@ export interface ExtractionRef {
 }
 
 export function storedExtraction(call: ApiCall, extractionId: unknown): ExtractionRef {
-  const extract = call.operations.get('extract') as unknown as ExtractOperation;
+  const extract = operationOf<ExtractOperation>(call, 'extract');
   const stored: StoredExtraction = extract.extraction(String(extractionId));
   return { extractionId: stored.extractionId, document: stored.document, seed: stored.seed };
 }
@@ -39,15 +40,14 @@ export function usage(credits: number, pages: number): { credits_used: number; p
 
 /**
  * Runs an operation: with `async: true` a job (polled and cancelled like any, with its webhooks),
- * otherwise now, stored as a completed job whose id is the run's id. Either way the body is made
- * from the recipe by `result`, on read.
+ * otherwise now, stored as a completed job whose id is the run's id. Either way the body is the
+ * kind's `result` of that job, made from the recipe on read (what `GET /job` shows too).
  */
 export async function runOrSubmit<D>(
   core: PulseCore,
   kind: string,
   call: ApiCall,
   contents: JobContents<D> & { candidates: string[] },
-  result: (id: string, data: D) => Promise<unknown> | unknown,
   asyncReply: (accepted: CoreResponse<AsyncSubmissionResponse>) => CoreResponse<unknown> = (a) => a,
 ): Promise<CoreResponse<unknown>> {
   const { candidates, ...job } = contents;
@@ -56,5 +56,5 @@ export async function runOrSubmit<D>(
     return asyncReply(await core.submit<D>(kind, { candidates, overrides, build: () => job }));
   }
   const record = core.recordSync<D>(kind, job);
-  return { status: 200, body: await result(record.id, record.data) };
+  return { status: 200, body: (await core.getJob(record.id, call.baseUrl)).body.result };
 }

@@ -104,7 +104,6 @@ export const tablesOperation = defineOperation({
           'tables',
           call,
           { candidates: [ref.document.name], data, pages: ref.document.pages.length },
-          (id, d) => op.result({ id, data: d } as JobRecord<TablesJobData>),
           // Documented as returning a tables_id to poll: the job id is both.
           (accepted) => ({ ...accepted, body: { ...accepted.body, tables_id: accepted.body.job_id } }),
         );
