@@ -68,6 +68,9 @@ export const errors = {
     new PulseMockError(404, 'EXTRACTION_NOT_FOUND', `No stored extraction with id "${id}". Use the extraction_id of an extract made with storage enabled (the default).`, { extraction_id: id }),
   extractionNotReady: (id: string, jobId: string, status: string) =>
     new PulseMockError(404, 'EXTRACTION_NOT_READY', `Extraction "${id}" belongs to job ${jobId}, which is ${status}; use it once the job has completed.`, { extraction_id: id, job_id: jobId, status }),
+  /** A run a request names (a split, a form, a schema run) whose job has not completed yet. */
+  runNotReady: (field: string, id: string, status: string) =>
+    new PulseMockError(404, 'NOT_READY', `The ${field.replace(/_id$/, '').replace(/_/g, ' ')} "${id}" is ${status}; use it once its job has completed (GET /job/${id}).`, { [field]: id, status }),
   /** An id a request names (split_id, schema_id, a saved config) that the mock does not have. */
   notFoundById: (field: string, id: string) =>
     new PulseMockError(404, 'NOT_FOUND', `No ${field.replace(/_id$/, '').replace(/_/g, ' ')} with id "${id}" (${field}).`, { [field]: id }),

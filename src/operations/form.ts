@@ -151,7 +151,7 @@ export class FormOperation implements JobKind<FormJobData> {
     if (f.form_id !== undefined) {
       const prev = this.core.jobs.get(String(f.form_id)) as JobRecord<FormJobData> | undefined;
       if (!prev || prev.kind !== this.kind) throw errors.notFoundById('form_id', String(f.form_id));
-      if (prev.status !== 'completed') throw errors.extractionNotReady(String(f.form_id), prev.id, prev.status);
+      if (prev.status !== 'completed') throw errors.runNotReady('form_id', String(f.form_id), prev.status);
       base = { name: prev.data.name, formType: prev.data.formType, pageCount: prev.data.pageCount, values: { ...prev.data.values } };
     } else {
       const name = call.upload?.filename ?? decodeURIComponent(new URL(String(f.file_url)).pathname.split('/').pop() || 'form.pdf');

@@ -89,7 +89,7 @@ export class SchemaOperation implements JobKind<SchemaJobData> {
   async excel(schemaId: string): Promise<CoreResponse<Uint8Array>> {
     const job = this.core.jobs.get(schemaId) as JobRecord<SchemaJobData> | undefined;
     if (!job || job.kind !== this.kind || job.data.mode !== 'single' || !job.data.excel) throw errors.notFoundById('schema_id', schemaId);
-    if (job.status !== 'completed') throw errors.extractionNotReady(schemaId, job.id, job.status);
+    if (job.status !== 'completed') throw errors.runNotReady('schema_id', schemaId, job.status);
     const { headers } = job.data.excel;
     const out = await this.result(job);
     const values = ('schema_output' in out ? out.schema_output.values : {}) as Record<string, unknown>;

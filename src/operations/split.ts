@@ -77,7 +77,7 @@ export class SplitOperation implements JobKind<SplitJobData> {
   async split(splitId: string): Promise<{ data: SplitJobData; splits: Record<string, number[]> }> {
     const job = this.core.jobs.get(splitId) as JobRecord<SplitJobData> | undefined;
     if (!job || job.kind !== this.kind) throw errors.notFoundById('split_id', splitId);
-    if (job.status !== 'completed') throw errors.extractionNotReady(splitId, job.id, job.status);
+    if (job.status !== 'completed') throw errors.runNotReady('split_id', splitId, job.status);
     return { data: job.data, splits: splitPages(await modelOf(job.data), job.data.topics).splits };
   }
 }

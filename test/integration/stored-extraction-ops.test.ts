@@ -122,6 +122,16 @@ describe('split, schema and tables through the server', () => {
     expect((await call('GET', `/job/${started.body.job_id}`)).body.status).toBe('canceled');
   });
 
+  it('a split still running is named as such, not as a missing one', async () => {
+    const { extraction_id } = (await call('POST', '/extract', { file_url: 'https://e.com/statement.pdf' })).body;
+    const pending = (await call('POST', '/split', { extraction_id, split_config: { split_input: TOPICS }, async: true })).body.job_id as string;
+    const early = await call('POST', '/schema', { split_id: pending, split_schema_config: { Transactions: { schema: SCHEMA } } });
+    expect(early).toMatchObject({ status: 404, body: { error: { code: 'NOT_READY', details: { split_id: pending, status: 'pending' } } } });
+    expect(early.body.error.message).toBe(`The split "${pending}" is pending; use it once its job has completed (GET /job/${pending}).`);
+    await settle();
+    expect((await call('POST', '/schema', { split_id: pending, split_schema_config: { Transactions: { schema: SCHEMA } } })).status).toBe(200);
+  });
+
   it('the same seed gives the same ids and bodies', async () => {
     const again = await startServer(resolveConfig({ env: {}, options: { seed: 77, apiKey: KEY, port: 0, host: '127.0.0.1' } }), { clock: new ManualClock() });
     const once = await startServer(resolveConfig({ env: {}, options: { seed: 77, apiKey: KEY, port: 0, host: '127.0.0.1' } }), { clock: new ManualClock() });
