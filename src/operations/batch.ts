@@ -10,7 +10,7 @@ import type { JobKind, JobSubmission, PulseCore } from '../core/pulse-core.js';
 import type { ExtractJobData, ExtractOperation } from './extract/index.js';
 import { normalizeExtractRequest } from './extract/request.js';
 import { defineOperation, operationOf, type OperationRoute } from './operation.js';
-import type { SchemaJobData } from './schema.js';
+import type { SchemaJobData, SchemaOperation } from './schema.js';
 import type { SplitJobData, SplitOperation, Topic } from './split.js';
 import { storedExtraction, type ExtractionRef } from './stored.js';
 import type { TablesJobData } from './tables.js';
@@ -259,7 +259,15 @@ export const batchOperation = defineOperation({
         if (!f.schema_config) throw errors.invalidParameter('schema_config', 'Give schema_config (or split_schema_config with batch_split_id or split_ids).');
         const schema = f.schema_config.input_schema;
         const refs = extractionsFor(call, op);
-        return op.start(call, 'schema', refs.map((r) => child<SchemaJobData>('schema', r.document.name, { mode: 'single', extraction: r, schema, version: 1, effort: f.schema_config?.effort === true }, r.document.pages.length)), refs.map((r) => r.extractionId), 'total_extractions');
+        // Each child is a schema run of its extraction: its version counts on from the runs before, as /schema's do.
+        const schemaOp = operationOf<SchemaOperation>(call, 'schema');
+        return op.start(
+          call,
+          'schema',
+          refs.map((r) => child<SchemaJobData>('schema', r.document.name, { mode: 'single', extraction: r, schema, version: schemaOp.nextVersion(r.extractionId), effort: f.schema_config?.effort === true }, r.document.pages.length)),
+          refs.map((r) => r.extractionId),
+          'total_extractions',
+        );
       },
     ),
     route(

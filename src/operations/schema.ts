@@ -227,7 +227,10 @@ export const schemaOperation = defineOperation({
         const mode = await modeOf(call, op.core);
         const first = mode.mode === 'multi' ? mode.extractions[0] : mode.extraction;
         const version = mode.mode === 'split' ? 1 : op.nextVersion(first?.extractionId ?? '');
-        const effort = (call.fields.schema_config as SchemaConfig | undefined)?.effort === true;
+        // effort comes with the config, inline or saved.
+        const presetId = call.fields.schema_config_id as string | undefined;
+        const config = presetId !== undefined ? op.core.preset<SchemaConfig>('schema', 'schema_config_id', presetId) : (call.fields.schema_config as SchemaConfig | undefined);
+        const effort = config?.effort === true;
         // An unusable schema is a 400 now, not a failed job later.
         if (mode.mode !== 'split') {
           const { generateStructuredOutput } = await loadStructured();

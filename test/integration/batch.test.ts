@@ -68,6 +68,13 @@ describe('batch through the server', () => {
     expect(tables).toMatchObject({ status: 202, body: { total_extractions: 2 } });
     await clock.advance(2000);
     for (const b of [schema, tables]) expect((await call('GET', `/job/${b.body.batch_job_id}`)).body).toMatchObject({ status: 'completed', result: { failed: 0 } });
+    // A batch schema's children are versioned per extraction, like /schema's runs.
+    const batchSchema = await call('POST', '/batch/schema', { extraction_ids: [done.result.items[0].extraction_id], output: { s3_prefix: 's3://r/' }, schema_config: { input_schema: { type: 'object' } } });
+    await clock.advance(500);
+    const child = (await call('GET', `/job/${batchSchema.body.batch_job_id}`)).body.result.items[0];
+    // (The batch schema in split mode above already ran once over this extraction.)
+    expect((await call('GET', `/job/${child.schema_id}`)).body.result.version).toBe(2);
+    expect((await call('POST', '/schema', { extraction_id: done.result.items[0].extraction_id, schema_config: { input_schema: { type: 'object' } } })).body.version).toBe(3);
     const multi = await call('POST', '/schema', { extraction_id: id, schema_config: { input_schema: { type: 'object', properties: { account_holder: { type: 'string' } } } } });
     expect(multi.status).toBe(200);
     expect(multi.body.extraction_ids).toHaveLength(17);
