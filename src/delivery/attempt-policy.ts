@@ -34,9 +34,11 @@ const RETRY_AFTER_STATUSES = new Set([429, 502, 503, 504]);
  * scheduled delay, or a `Retry-After` on 429/502/503/504 (capped at the schedule's longest
  * delay), until the schedule is exhausted.
  */
+const SUCCEEDED: AttemptDecision = Object.freeze({ outcome: 'succeeded' });
+
 export function decideAttempt(r: AttemptResult, c: AttemptContext): AttemptDecision {
   const status = r.status;
-  if (status !== undefined && status >= 200 && status < 300) return { outcome: 'succeeded' };
+  if (status !== undefined && status >= 200 && status < 300) return SUCCEEDED;
   if (status === 410) {
     return { outcome: 'failed', reason: 'endpoint answered 410 Gone; the endpoint is now disabled', disableEndpoint: 'the endpoint answered 410 Gone' };
   }

@@ -67,6 +67,7 @@ export class Dispatcher {
   readonly #held: ReorderHolds<Delivery>;
   readonly #lanes: EndpointLanes<{ d: Delivery; trigger: AttemptTrigger }>;
   readonly #timers = new Map<string, Timer>();
+  readonly #fixed = new WeakMap<Endpoint, Record<string, string>>();
   #waiters: Waiter[] = [];
   #closed = false;
   /** Numbers the messages that are not a job's event, for their ids. */
@@ -96,7 +97,7 @@ export class Dispatcher {
   }
 
   /** One message for the event, delivered to every endpoint that takes its type. */
-  publish(event: PublishedEvent, only?: Endpoint[]): Delivery[] {
+  publish(event: PublishedEvent, only?: readonly Endpoint[]): Delivery[] {
     const endpoints = only ?? this.#o.endpoints.matching(event.type);
     if (endpoints.length === 0) return [];
     // A job emits each event type once in its life, so (job, type) names the message.
@@ -276,17 +277,9 @@ export class Dispatcher {
     const secrets =
       only && only.expiresAt === undefined ? [only.secret] : ep.secrets.filter((s) => s.expiresAt === undefined || s.expiresAt > this.#o.clock.now()).map((s) => s.secret);
     const sigFault = this.#o.faults?.active ? this.#o.faults.forAttempt({ eventType: d.eventType, endpointId: d.endpointId, key: `${d.key}/${d.attempts.length + 1}` }) : undefined;
-    const signed = signDelivery(sigFault?.variant, { names, id: d.messageId, timestamp, body: d.body, secrets });
-    // Custom header names in lower case, so ours replace one that differs only in case instead of going out twice.
-    const custom: Record<string, string> = {};
-    for (const k in ep.headers) custom[k.toLowerCase()] = ep.headers[k] as string;
-    const headers: Record<string, string> = {
-      ...custom,
-      'content-type': 'application/json',
-      'user-agent': this.#o.userAgent,
-      ...signed.headers,
-    };
-    if (ep.basicAuth) headers.authorization = `Basic ${Buffer.from(`${ep.basicAuth.username}:${ep.basicAuth.password}`).toString('base64')}`;
+    // A copy of the endpoint's fixed headers, then the signature's (which win over a custom one).
+    const headers = Object.assign({}, this.#fixedHeaders(ep));
+    const signed = signDelivery(sigFault?.variant, { names, id: d.messageId, timestamp, body: d.body, secrets }, headers);
 
     const started = wall.now();
     const attempt: Attempt = {
@@ -317,7 +310,7 @@ export class Dispatcher {
     // Exact-size arrays: `push` (or a spread) reserves room for 17 elements, and the log holds
     // hundreds of thousands of deliveries with one attempt each.
     d.attempts = d.attempts.length === 0 ? [attempt] : d.attempts.concat(attempt);
-    if (d.attempts.length === 1 && d.jobId !== undefined) this.#held.overtakenBy(`${d.jobId}/${d.endpointId}`, d);
+    if (d.attempts.length === 1 && d.jobId !== undefined && this.#held.size > 0) this.#held.overtakenBy(`${d.jobId}/${d.endpointId}`, d);
 
     const decision = decideAttempt(response ?? { error: attempt.error }, {
       scheduledAttempts: d.scheduledAttempts,
@@ -341,6 +334,23 @@ export class Dispatcher {
   #conclude(d: Delivery, a: Attempt, status: 'succeeded' | 'failed', reason?: string): void {
     this.#finish(d, status, reason);
     this.#report(d, a);
+  }
+
+  /**
+   * What every attempt to `ep` sends besides its signature: its custom headers (in lower case, so
+   * ours replace one that differs only in case instead of going out twice), the content type,
+   * the user agent and its basic auth. Built once per endpoint: a change replaces the object.
+   */
+  #fixedHeaders(ep: Endpoint): Record<string, string> {
+    let h = this.#fixed.get(ep);
+    if (h) return h;
+    h = {};
+    for (const k in ep.headers) h[k.toLowerCase()] = ep.headers[k] as string;
+    h['content-type'] = 'application/json';
+    h['user-agent'] = this.#o.userAgent;
+    if (ep.basicAuth) h.authorization = `Basic ${Buffer.from(`${ep.basicAuth.username}:${ep.basicAuth.password}`).toString('base64')}`;
+    this.#fixed.set(ep, h);
+    return h;
   }
 
   #report(d: Delivery, a: Attempt): void {

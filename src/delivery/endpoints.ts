@@ -41,6 +41,8 @@ const UNSENDABLE_HEADERS = /^(content-length|host|transfer-encoding|connection|k
 export class EndpointRegistry {
   readonly #endpoints = new Map<string, Endpoint>();
   readonly #rotationTimers = new Map<string, Timer>();
+  /** `matching(type)`'s answers, asked once per published event; emptied by every change. */
+  readonly #matching = new Map<string, Endpoint[]>();
   /**
    * Told of every change (the state journal listens); `undefined` endpoint = deleted. For a
    * change a request makes (`byRequest`) it is told before the change is applied, and may throw
@@ -83,7 +85,7 @@ export class EndpointRegistry {
       updatedAt: now,
     };
     this.onChange?.(ep.id, ep, true);
-    this.#endpoints.set(ep.id, ep);
+    this.#put(ep);
     return ep;
   }
 
@@ -97,7 +99,7 @@ export class EndpointRegistry {
   /** Puts back an endpoint read from the state file, as it was. */
   restore(ep: Endpoint): void {
     ep.secrets = ep.secrets.filter((s) => s.expiresAt === undefined || s.expiresAt > this.clock.now());
-    this.#endpoints.set(ep.id, ep);
+    this.#put(ep);
   }
 
   update(id: string, input: Partial<EndpointInput>): Endpoint {
@@ -118,7 +120,7 @@ export class EndpointRegistry {
     }
     ep.updatedAt = this.clock.now();
     this.onChange?.(ep.id, ep, true);
-    this.#endpoints.set(id, ep);
+    this.#put(ep);
     return ep;
   }
 
@@ -126,6 +128,7 @@ export class EndpointRegistry {
     this.require(id);
     this.onChange?.(id, undefined, true);
     this.#endpoints.delete(id);
+    this.#matching.clear();
     this.#rotationTimers.get(id)?.cancel();
   }
 
@@ -144,7 +147,7 @@ export class EndpointRegistry {
     if (graceMs > 0) ep.secrets.push({ secret: previous.secret, expiresAt: this.clock.now() + graceMs });
     ep.updatedAt = this.clock.now();
     this.onChange?.(id, ep, true);
-    this.#endpoints.set(id, ep);
+    this.#put(ep);
     this.#rotationTimers.get(id)?.cancel();
     if (graceMs > 0) {
       this.#rotationTimers.set(
@@ -170,9 +173,17 @@ export class EndpointRegistry {
     this.onChange?.(id, ep, false);
   }
 
-  /** Endpoints that take this event type. */
-  matching(type: string): Endpoint[] {
-    return this.list().filter((ep) => ep.eventTypes.length === 0 || ep.eventTypes.includes(type as JobEventType));
+  /** Endpoints that take this event type (the same array until an endpoint changes: do not modify it). */
+  matching(type: string): readonly Endpoint[] {
+    let found = this.#matching.get(type);
+    if (!found) this.#matching.set(type, (found = this.list().filter((ep) => ep.eventTypes.length === 0 || ep.eventTypes.includes(type as JobEventType))));
+    return found;
+  }
+
+  /** Every change of an endpoint replaces its object (or mutates only `disabled`), through here. */
+  #put(ep: Endpoint): void {
+    this.#endpoints.set(ep.id, ep);
+    this.#matching.clear();
   }
 
   close(): void {

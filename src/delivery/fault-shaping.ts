@@ -38,12 +38,17 @@ export class ReorderHolds<T extends { messageId: string }> {
     private readonly release: (item: T, early: boolean) => void,
   ) {}
 
+  /** How many job/endpoint pairs hold something (0 without reorder faults: nothing to check). */
+  get size(): number {
+    return this.#held.size;
+  }
+
   hold(key: string, item: T, maxMs: number): void {
     const list = this.#held.get(key) ?? [];
     const entry = {
       item,
       timer: this.clock.setTimeout(() => {
-        this.#held.set(key, (this.#held.get(key) ?? []).filter((e) => e !== entry));
+        this.#keep(key, (this.#held.get(key) ?? []).filter((e) => e !== entry));
         this.release(item, false);
       }, maxMs),
     };
@@ -57,11 +62,16 @@ export class ReorderHolds<T extends { messageId: string }> {
     if (!list?.length) return;
     const overtaken = list.filter((e) => e.item.messageId !== sent.messageId);
     if (overtaken.length === 0) return;
-    this.#held.set(key, list.filter((e) => e.item.messageId === sent.messageId));
+    this.#keep(key, list.filter((e) => e.item.messageId === sent.messageId));
     for (const e of overtaken) {
       e.timer.cancel();
       this.release(e.item, true);
     }
+  }
+
+  #keep(key: string, list: { item: T; timer: Timer }[]): void {
+    if (list.length) this.#held.set(key, list);
+    else this.#held.delete(key);
   }
 
   close(): void {

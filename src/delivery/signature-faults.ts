@@ -16,8 +16,11 @@ export interface SignatureInput {
 
 const TEN_MINUTES = 600;
 
-/** The signature headers and body of one delivery: valid, or broken the `variant` way. */
-export function signDelivery(variant: SignatureFault | undefined, input: SignatureInput): { headers: Record<string, string>; body: string } {
+/**
+ * The signature headers and body of one delivery: valid, or broken the `variant` way. The headers
+ * are set on `headers` (a new object unless given), which is returned.
+ */
+export function signDelivery(variant: SignatureFault | undefined, input: SignatureInput, headers: Record<string, string> = {}): { headers: Record<string, string>; body: string } {
   const { names, id, body, secrets } = input;
   let ts = input.timestamp;
   let sendBody = body;
@@ -52,10 +55,9 @@ export function signDelivery(variant: SignatureFault | undefined, input: Signatu
     default:
       signature = sign(secrets, id, ts, body);
   }
-  const headers: Record<string, string> = { [names.id]: id, [names.timestamp]: String(ts), [names.signature]: signature };
-  if (variant === 'missing-id') delete headers[names.id];
-  if (variant === 'missing-timestamp') delete headers[names.timestamp];
-  if (variant === 'missing-signature') delete headers[names.signature];
+  if (variant !== 'missing-id') headers[names.id] = id;
+  if (variant !== 'missing-timestamp') headers[names.timestamp] = String(ts);
+  if (variant !== 'missing-signature') headers[names.signature] = signature;
   return { headers, body: sendBody };
 }
 

@@ -58,7 +58,9 @@ export function checkSecret(secret: string): string | undefined {
 /** One `v1,<sig>` per secret, joined with spaces, newest first. */
 export function sign(secrets: readonly string[], id: string, timestampSeconds: number, body: string): string {
   const content = `${id}.${timestampSeconds}.${body}`;
-  return secrets.map((s) => `v1,${createHmac('sha256', keyOf(s)).update(content).digest('base64')}`).join(' ');
+  const v1 = (s: string) => `v1,${createHmac('sha256', keyOf(s)).update(content).digest('base64')}`;
+  // One secret outside a rotation: no array to map and join on every delivery.
+  return secrets.length === 1 ? v1(secrets[0] as string) : secrets.map(v1).join(' ');
 }
 
 const HEADER_NAMES = {

@@ -1,7 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { ReorderHolds, shapeDelivery } from '../../src/delivery/fault-shaping.js';
 import { EndpointLanes } from '../../src/delivery/lanes.js';
+import { Dispatcher } from '../../src/delivery/dispatcher.js';
+import { EndpointRegistry } from '../../src/delivery/endpoints.js';
+import { RetrySchedule } from '../../src/delivery/retry-schedule.js';
+import type { OutgoingDelivery } from '../../src/delivery/transport.js';
+import { IdSequence } from '../../src/core/random.js';
 
 /** The dispatcher's parts on their own, without sockets: fault shaping and the endpoint lanes. */
 describe('shapeDelivery: how faults shape one delivery', () => {
@@ -46,6 +51,16 @@ describe('ReorderHolds', () => {
     expect(released).toEqual(['created early', 'other']);
     await clock.advance(1000);
     expect(released).toHaveLength(2); // the early one's timer was cancelled
+  });
+
+  it('forgets a job and endpoint once nothing is held for them (a long run with reorder faults does not grow)', async () => {
+    const clock = new ManualClock();
+    const holds = new ReorderHolds<{ messageId: string }>(clock, () => {});
+    for (let i = 0; i < 100; i++) holds.hold(`job${i}/ep`, { messageId: `m${i}` }, 100);
+    holds.overtakenBy('job0/ep', { messageId: 'later' });
+    expect(holds.size).toBe(99);
+    await clock.advance(100);
+    expect(holds.size).toBe(0);
   });
 });
 
@@ -100,5 +115,36 @@ describe('EndpointLanes', () => {
     await waiting;
     expect(room).toBe(true);
     expect(lanes.backlog).toBeLessThan(2);
+  });
+});
+
+describe('Dispatcher: what it caches per endpoint follows the endpoint', () => {
+  it('an updated endpoint gets the next event by its new event types, URL and headers', async () => {
+    const clock = new ManualClock();
+    const endpoints = new EndpointRegistry(clock, new IdSequence('parts'));
+    const sent: OutgoingDelivery[] = [];
+    const dispatcher = new Dispatcher({
+      clock,
+      wallClock: clock,
+      endpoints,
+      schedule: new RetrySchedule(),
+      timeoutMs: 1000,
+      headerPrefix: 'webhook',
+      concurrency: 1,
+      userAgent: 'pulse-mock/test',
+      transport: async (req) => (sent.push(req), { status: 200, header: () => undefined, body: '' }),
+    });
+    const ep = endpoints.add({ url: 'http://127.0.0.1:9/a', eventTypes: ['job.created'], headers: { 'X-Team': 'one' } });
+    expect(dispatcher.publish({ type: 'job.failed', payload: {} })).toHaveLength(0);
+    dispatcher.publish({ type: 'job.created', payload: {} });
+    await vi.waitFor(() => expect(sent).toHaveLength(1));
+    expect(sent[0]).toMatchObject({ url: 'http://127.0.0.1:9/a', headers: { 'x-team': 'one', 'content-type': 'application/json' } });
+
+    endpoints.update(ep.id, { url: 'http://127.0.0.1:9/b', eventTypes: [], headers: { 'X-Team': 'two' }, basicAuth: { username: 'u', password: 'p' } });
+    expect(dispatcher.publish({ type: 'job.failed', payload: {} })).toHaveLength(1);
+    await vi.waitFor(() => expect(sent).toHaveLength(2));
+    expect(sent[1]).toMatchObject({ url: 'http://127.0.0.1:9/b', headers: { 'x-team': 'two', authorization: `Basic ${Buffer.from('u:p').toString('base64')}` } });
+    expect(sent[1]?.headers['webhook-signature']).toMatch(/^v1,/);
+    dispatcher.close();
   });
 });
