@@ -11,7 +11,7 @@ export default defineConfig([
     target: 'node20',
     shims: true,
     // json-schema-faker ships ESM only (import condition); bundling it lets require('pulse-mock') work.
-    noExternal: ['json-schema-faker'],
+    noExternal: ['json-schema-faker', /^ajv(-formats)?(\/|$)/, 'fast-uri', 'json-schema-traverse', 'fast-deep-equal', 'secure-json-parse', 'bytes', 'ms', 'denque'],
     external: ['msw', 'vitest'],
   },
   {

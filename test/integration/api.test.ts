@@ -1,4 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Ajv } from 'ajv';
+import { REQUEST_SCHEMAS } from '../../src/api/validator.js';
+import { apiRouteSpecs } from '../../src/api/routes.js';
 import { expectPulseError, json, KEY, multipart, testApp, type TestApp } from '../helpers.js';
 
 let t: TestApp;
@@ -360,5 +363,20 @@ describe('OpenAPI', () => {
     expect(doc.paths['/job/{jobId}'].delete).toBeDefined();
     expect(Object.keys(doc.paths['/extract'].post.requestBody.content)).toContain('multipart/form-data');
     expect(doc.components.securitySchemes.ApiKeyAuth).toMatchObject({ in: 'header', name: 'x-api-key' });
+  });
+});
+
+describe('request schemas', () => {
+  it('are valid JSON Schemas, every one (the meta-schema check is off at run time)', () => {
+    // t (beforeEach) built the app, so every admin route's schema has had its validator made.
+    const schemas = [...REQUEST_SCHEMAS];
+    for (const spec of apiRouteSpecs()) {
+      if (spec.schema.params) schemas.push(spec.schema.params);
+      for (const { schema } of Object.values(spec.schema.body?.content ?? {})) schemas.push(schema);
+    }
+    expect(schemas.length).toBeGreaterThan(30);
+    const ajv = new Ajv({ strict: false });
+    expect(ajv.validateSchema({ type: 'strin' })).toBe(false); // the check does catch a bad one
+    for (const schema of schemas) expect(ajv.validateSchema(schema), `${JSON.stringify(ajv.errors)} in ${JSON.stringify(schema).slice(0, 200)}`).toBe(true);
   });
 });

@@ -4,6 +4,8 @@ import AjvDraft7 from 'ajv';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { generateStructuredOutput } from '../../src/operations/extract/structured-output.js';
+import validateMeta2020 from '../../src/operations/extract/meta-2020.generated.js';
+import { GENERATED_FILE, metaValidatorSource } from '../../scripts/meta-validator.js';
 
 const dir = new URL('../../fixtures/schemas/', import.meta.url);
 const schemas = readdirSync(dir).map((f) => [f, JSON.parse(readFileSync(new URL(f, dir), 'utf8'))] as const);
@@ -70,5 +72,34 @@ describe('structured output', () => {
     const r = generateStructuredOutput(schema as Record<string, unknown>, 1);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.schema_error).toMatch(/schema/i);
+  });
+});
+
+describe("the 2020-12 meta-schema check compiled ahead of time", () => {
+  // Schemas ajv's own meta-schema check refuses, and ones it takes: the generated check must agree.
+  const refused: unknown[] = [
+    { type: 'bogus' },
+    { type: 'object', properties: 5 },
+    { type: 'object', required: 'name' },
+    { type: 'array', items: 'string' },
+    { type: 'string', minLength: -1 },
+    { type: 'object', properties: { a: { type: ['string', 'nope'] } } },
+    { $defs: { x: { enum: 'a' } } },
+    { type: 'object', additionalProperties: 'no' },
+  ];
+  const taken: unknown[] = [{}, true, { type: 'object', properties: { a: { type: 'string', pattern: '^a' } }, required: ['a'] }, { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'array', prefixItems: [{ type: 'number' }] }];
+
+  it('refuses and takes what ajv does, with ajv\'s message', () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    for (const schema of [...refused, ...taken]) {
+      expect(validateMeta2020(schema), JSON.stringify(schema)).toBe(ajv.validateSchema(schema as object) as boolean);
+      if (typeof schema !== 'object') continue;
+      const r = generateStructuredOutput({ ...(schema as object) } as Record<string, unknown>, 1);
+      if (refused.includes(schema)) expect(r.ok ? '' : r.schema_error, JSON.stringify(schema)).toContain('schema is invalid');
+    }
+  });
+
+  it('is current (regenerate with `npm run schema` after an ajv update)', () => {
+    expect(readFileSync(GENERATED_FILE, 'utf8')).toBe(metaValidatorSource());
   });
 });

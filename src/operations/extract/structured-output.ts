@@ -1,8 +1,9 @@
 import { faker } from '../../core/fake.js';
 import { generateSync } from 'json-schema-faker';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import AjvDraft7 from 'ajv';
+import AjvDraft7, { type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import generatedMeta2020 from './meta-2020.generated.js';
 import type { DocumentModel } from '../../core/document-model.js';
 import { columnFor, matchFact, matchList, matchStructure } from './fact-names.js';
 
@@ -31,10 +32,21 @@ export type Citations = Record<string, string[]>;
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: unknown) => void;
 const Ajv7 = ((AjvDraft7 as unknown as { default?: unknown }).default ?? AjvDraft7) as typeof Ajv2020;
 
-const ajv2020 = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
-const ajv7 = new Ajv7({ strict: false, allErrors: true, validateFormats: true });
-addFormats(ajv2020);
-addFormats(ajv7);
+const META_2020_ID = 'https://json-schema.org/draft/2020-12/schema';
+const validateMeta2020 = generatedMeta2020 as unknown as ((schema: unknown) => boolean) & { errors?: ErrorObject[] | null };
+
+/** One ajv per JSON Schema draft, made when a schema of that draft first comes (each costs tens of ms). */
+const ajvs = new Map<'2020' | '7', InstanceType<typeof Ajv2020>>();
+function ajvFor(draft: '2020' | '7'): InstanceType<typeof Ajv2020> {
+  let ajv = ajvs.get(draft);
+  if (!ajv) {
+    // 2020-12 schemas are checked against the meta-schema by the validator compiled ahead of time.
+    ajv = new (draft === '7' ? Ajv7 : Ajv2020)({ strict: false, allErrors: true, validateFormats: true, validateSchema: draft === '7' });
+    addFormats(ajv);
+    ajvs.set(draft, ajv);
+  }
+  return ajv;
+}
 
 const compiled = new WeakMap<object, (v: unknown) => boolean>();
 
@@ -95,14 +107,29 @@ export function generateStructuredOutput(schema: Record<string, unknown>, seed: 
 function validatorFor(schema: Record<string, unknown>): (v: unknown) => boolean {
   const hit = compiled.get(schema);
   if (hit) return hit;
-  const draft = typeof schema.$schema === 'string' && /draft-0[467]/.test(schema.$schema) ? ajv7 : ajv2020;
+  const draft = ajvFor(typeof schema.$schema === 'string' && /draft-0[467]/.test(schema.$schema) ? '7' : '2020');
   const copy = { ...schema };
   delete copy.$id; // a user's $id must not collide across requests in the shared ajv instance
   if (typeof copy.$schema === 'string' && !/json-schema\.org/.test(copy.$schema)) delete copy.$schema;
+  checkAgainstMetaSchema(draft, copy);
   const fn = draft.compile(copy);
   const v = (value: unknown) => fn(value) as boolean;
   compiled.set(schema, v);
   return v;
+}
+
+/**
+ * Throws what ajv's own check throws (`schema is invalid: ...`) for a schema its meta-schema
+ * refuses. The 2020-12 meta-schema (the default) is the validator generated ahead of time; any
+ * other `$schema` goes through ajv, which compiles that meta-schema on first use.
+ */
+function checkAgainstMetaSchema(ajv: InstanceType<typeof Ajv2020>, schema: Record<string, unknown>): void {
+  if (ajv.opts.validateSchema) return; // ajv checks it in compile
+  if (schema.$schema !== undefined && schema.$schema !== META_2020_ID) {
+    ajv.validateSchema(schema, true);
+    return;
+  }
+  if (!validateMeta2020(schema)) throw new Error(`schema is invalid: ${ajv.errorsText(validateMeta2020.errors)}`);
 }
 
 /** A copy of the schema with `faker` hints on plain string/number leaves named like real fields. */
