@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
 import { reportInternalError, RequestPipeline } from '../api/pipeline.js';
 import { apiRouteSpecs } from '../api/routes.js';
 import { lazyValidator } from '../api/validator.js';
@@ -36,12 +36,17 @@ export interface AppOptions {
   /** One line per request, e.g. for the CLI's console. */
   onRequestLog?: (line: { method: string; url: string; status: number; ms: number }) => void;
   onInternalError?: (err: unknown) => void;
+  /** Internal: the app built only to have @fastify/swagger document its routes (see `openApiDocument`). */
+  forDocument?: boolean;
 }
 
 /**
  * The fastify adapter over the core. Returns the app without listening: tests call
  * `app.inject()`, the CLI and `createPulseMock` call `listen()`.
  */
+/** Fastify's default serializer factory; the app registers no shared schemas. */
+const buildSerializer = SerializerSelector()({}, {});
+
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { runtime } = opts;
   const { core } = runtime;
@@ -77,25 +82,46 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // The mock's own routes (admin, portal) are validated with the request pipeline's ajv settings,
   // each schema compiled on the route's first request (compiling all up front slowed start-up).
   app.setValidatorCompiler(({ schema }) => lazyValidator(schema));
+  // Response serializers likewise: fastify's own (fast-json-stringify), each built on the route's
+  // first answer. Built up front, they were a good part of an in-process start (bench/RESULTS.md).
+  app.setSerializerCompiler((route) => {
+    let serialize: ((doc: unknown) => string) | undefined;
+    return (doc) => (serialize ??= buildSerializer({ ...route, httpStatus: route.httpStatus ?? '200' }))(doc);
+  });
   app.removeContentTypeParser('text/plain');
   const onInternalError = opts.onInternalError ?? reportInternalError;
   registerErrorHandling(app, { bodyLimit, onInternalError });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Pulse API (pulse-mock)',
-        version: VERSION,
-        description: 'The Pulse document-extraction API as served by pulse-mock. Every route but /health needs x-api-key.',
+  if (opts.forDocument) {
+    const { default: swagger } = await import('@fastify/swagger');
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'Pulse API (pulse-mock)',
+          version: VERSION,
+          description: 'The Pulse document-extraction API as served by pulse-mock. Every route but /health needs x-api-key.',
+        },
+        components: { securitySchemes: { ApiKeyAuth: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
+        security: [{ ApiKeyAuth: [] }],
       },
-      components: { securitySchemes: { ApiKeyAuth: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
-      security: [{ ApiKeyAuth: [] }],
-    },
-    // Error bodies are documented here rather than declared on each route: a response schema
-    // per status per route was hundreds of serializers compiled at start-up for one shape.
-    transform: ({ schema, url }) => ({ schema: withErrorResponses(schema as Record<string, unknown>, url) as typeof schema, url }),
-  });
+      // Error bodies are documented here rather than declared on each route: a response schema
+      // per status per route was hundreds of serializers compiled at start-up for one shape.
+      transform: ({ schema, url }) => ({ schema: withErrorResponses(schema as Record<string, unknown>, url) as typeof schema, url }),
+    });
+  }
+  // /openapi.json is made on its first request by a second app, built the same way with
+  // @fastify/swagger in: loading swagger (and its YAML and resolver dependencies) at start-up was
+  // a good part of an in-process start (bench/RESULTS.md), for a page few runs ask for.
+  let document: Promise<unknown> | undefined;
+  const openApiDocument = () =>
+    (document ??= buildApp({ ...opts, forDocument: true, onRequestLog: undefined }).then(async (docApp) => {
+      await docApp.ready();
+      return (docApp as unknown as { swagger(): unknown }).swagger();
+    }).catch((e: unknown) => {
+      document = undefined; // the next request tries again
+      throw e;
+    }));
   if (opts.onRequestLog) {
     const log = opts.onRequestLog;
     app.addHook('onResponse', (request, reply, done) => {
@@ -104,7 +130,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     });
   }
 
-  await app.register(metaRoutes, { core, version: VERSION, journalHealth: runtime.journalHealth });
+  await app.register(metaRoutes, { core, version: VERSION, journalHealth: runtime.journalHealth, openApiDocument });
   await app.register(portalRoutes, { portalToken, adminSession: access.adminSession });
   await app.register(adminRoutes, { runtime, access });
   // Pulse's API: fastify routes the request and hands it, body unread, to the one pipeline the
@@ -139,8 +165,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     }
   });
 
-  app.addHook('onClose', async () => {
-    runtime.close();
-  });
+  // The document's app shares the runtime: only the app that serves closes it.
+  if (!opts.forDocument)
+    app.addHook('onClose', async () => {
+      runtime.close();
+    });
   return app;
 }

@@ -4,7 +4,10 @@ import type { PulseCore } from '../../core/pulse-core.js';
 import type { JournalHealth } from '../../state-journal.js';
 
 /** Unauthenticated: liveness for CI wait loops, and the OpenAPI document of every route. */
-export const metaRoutes: FastifyPluginAsync<{ core: PulseCore; version: string; journalHealth?: (() => JournalHealth) | undefined }> = async (app, { core, version, journalHealth }) => {
+export const metaRoutes: FastifyPluginAsync<{ core: PulseCore; version: string; journalHealth?: (() => JournalHealth) | undefined; openApiDocument: () => Promise<unknown> }> = async (
+  app,
+  { core, version, journalHealth, openApiDocument },
+) => {
   app.get(
     '/health',
     {
@@ -34,5 +37,5 @@ export const metaRoutes: FastifyPluginAsync<{ core: PulseCore; version: string; 
       };
     },
   );
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true } }, () => openApiDocument());
 };
