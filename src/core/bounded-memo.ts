@@ -17,4 +17,16 @@ export class BoundedMemo<V> {
     }
     return v;
   }
+
+  /** Forgets one key (a value that turned out unusable, such as a rejected promise). */
+  delete(key: string): void {
+    this.#values.delete(key);
+  }
+}
+
+/** Freezes `value` and everything under it: for values a memo hands to many readers. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value) || ArrayBuffer.isView(value)) return value;
+  for (const v of Object.values(value)) deepFreeze(v);
+  return Object.freeze(value);
 }

@@ -1,6 +1,7 @@
 import { faker } from './fake.js';
 import type { DocumentInfo, DocumentKind } from './documents.js';
 import { seedFrom } from './random.js';
+import { BoundedMemo, deepFreeze } from './bounded-memo.js';
 
 /**
  * One seeded document per extraction: its facts (a statement's bank, holder, balances and
@@ -104,7 +105,20 @@ interface KindPlan {
   page(p: Page, first: boolean, last: boolean, tables: () => void): void;
 }
 
+/**
+ * Models already built, by seed and info: a sync extract, a schema run on it and its figures all
+ * read the same model, and building one (faker reseeded per page) was most of their cost. Frozen,
+ * so no reader can change what the next one reads. Few: a model of a long document is large.
+ */
+const models = new BoundedMemo<DocumentModel>(64);
+
 export function buildDocumentModel(info: DocumentInfo, seed: number): DocumentModel {
+  const key = `${seed}\u0000${info.kind}\u0000${info.name}\u0000${info.title ?? ''}\u0000${info.totalPages}\u0000${info.pages.join(',')}`;
+  // Built from a copy of `info`: what is frozen is the model's own, never the caller's.
+  return models.get(key, () => deepFreeze(generateModel({ ...info, pages: [...info.pages] }, seed)));
+}
+
+function generateModel(info: DocumentInfo, seed: number): DocumentModel {
   faker.seed(seedFrom(seed, 'document', info.kind));
   const plan = PLANS[info.kind](info, seed);
   const total = info.totalPages;

@@ -1,3 +1,4 @@
+import { BoundedMemo, deepFreeze } from './bounded-memo.js';
 import type { Clock, Timer } from '../clock.js';
 import type { DocumentRule } from './documents.js';
 import { errors } from './errors.js';
@@ -115,6 +116,8 @@ export class PulseCore {
   readonly #outcomes: OutcomePlanner;
   readonly #ids: IdSequence;
   readonly #kinds = new Map<string, JobKind>();
+  /** Recently read results of completed jobs (see `#resultOf`); few, since one can be large. */
+  readonly #results = new BoundedMemo<Promise<object | undefined>>(64);
   readonly #listeners = new Set<JobEventListener>();
   readonly #recordListeners = new Set<JobRecordListener>();
   readonly #live = new Map<string, LiveJob>();
@@ -244,10 +247,25 @@ export class PulseCore {
       updated_at: iso(job.updatedAt),
     };
     const kind = this.#kinds.get(job.kind);
-    if (job.status === 'completed') body.result = await kind?.result(job, baseUrl);
+    if (job.status === 'completed' && kind) body.result = await this.#resultOf(kind, job, baseUrl);
     else if (!TERMINAL_STATUSES.has(job.status) && kind?.progress) body.result = await kind.progress(job, baseUrl);
     if (job.status === 'failed') body.error = job.error ?? 'Job failed.';
     return { status: 200, body };
+  }
+
+  /**
+   * A completed job's result, made from its recipe on first read and kept for the next few:
+   * clients poll a finished job again and again, and a result (a document's markdown and boxes,
+   * a schema's values) was made anew for each poll. Frozen: every reader gets the same object.
+   */
+  #resultOf(kind: JobKind, job: JobRecord, baseUrl: string): Promise<object | undefined> {
+    const key = `${job.id}\u0000${job.updatedAt}\u0000${baseUrl}`;
+    return this.#results.get(key, () =>
+      Promise.resolve(kind.result(job, baseUrl)).then(deepFreeze, (e: unknown) => {
+        this.#results.delete(key);
+        throw e;
+      }),
+    );
   }
 
   cancelJob(jobId: string): CoreResponse<{ job_id: string; message: string }> {

@@ -251,7 +251,8 @@ export const batchOperation = defineOperation({
               topics[topic] = { schema: config.schema, pages: split.splits[topic] as number[] };
             }
             const { topics: _t, ...extraction } = split.data;
-            children.push(child<SchemaJobData>('schema', extraction.document.name, { mode: 'split', splitId: id, extraction, topics, version: 1, effort: false }, extraction.document.pages.length));
+            const version = operationOf<SchemaOperation>(call, 'schema').recordVersion(extraction.extractionId, 1);
+            children.push(child<SchemaJobData>('schema', extraction.document.name, { mode: 'split', splitId: id, extraction, topics, version, effort: false }, extraction.document.pages.length));
           }
           const started = await op.start(call, 'schema', children, ids, 'total_splits');
           return started;

@@ -105,14 +105,37 @@ export class SchemaOperation implements JobKind<SchemaJobData> {
 
   /** The next version for a schema run over this extraction: 1, 2, ... (counted over the runs kept). */
   nextVersion(extractionId: string): number {
-    let max = 0;
+    return this.recordVersion(extractionId, ((this.#versions ??= this.#keptVersions()).get(extractionId) ?? 0) + 1);
+  }
+
+  /** Notes a run of `version` over this extraction (a split-mode run is version 1 and counts too). */
+  recordVersion(extractionId: string, version: number): number {
+    const versions = (this.#versions ??= this.#keptVersions());
+    const last = Math.max(version, versions.get(extractionId) ?? 0);
+    versions.delete(extractionId); // re-inserted last: the oldest entries are the ones dropped
+    versions.set(extractionId, last);
+    if (versions.size > this.core.options.maxJobs * 2) versions.delete(versions.keys().next().value as string);
+    return version;
+  }
+
+
+  /**
+   * The last version of each extraction's schema runs, counted here from the first run on: one
+   * scan of the kept jobs (those restored from --state) when first asked, then a map lookup
+   * (the scan on every run cost as much as the rest of the run in a long session). Bounded as
+   * the extraction index is: past twice --max-jobs extractions, the least recently run is
+   * forgotten, and its next run counts from the jobs still kept.
+   */
+  #versions: Map<string, number> | undefined;
+  #keptVersions(): Map<string, number> {
+    const out = new Map<string, number>();
     for (const j of this.core.jobs.list()) {
       if (j.kind !== this.kind) continue;
       const data = j.data as SchemaJobData;
-      const ids = data.mode === 'multi' ? data.extractions.map((e) => e.extractionId) : [data.extraction.extractionId];
-      if (ids[0] === extractionId) max = Math.max(max, data.version);
+      const id = data.mode === 'multi' ? data.extractions[0]?.extractionId : data.extraction.extractionId;
+      if (id !== undefined) out.set(id, Math.max(out.get(id) ?? 0, data.version));
     }
-    return max + 1;
+    return out;
   }
 }
 
@@ -226,7 +249,6 @@ export const schemaOperation = defineOperation({
       handle: async (call, op) => {
         const mode = await modeOf(call, op.core);
         const first = mode.mode === 'multi' ? mode.extractions[0] : mode.extraction;
-        const version = mode.mode === 'split' ? 1 : op.nextVersion(first?.extractionId ?? '');
         // effort comes with the config, inline or saved.
         const presetId = call.fields.schema_config_id as string | undefined;
         const config = presetId !== undefined ? op.core.preset<SchemaConfig>('schema', 'schema_config_id', presetId) : (call.fields.schema_config as SchemaConfig | undefined);
@@ -237,6 +259,8 @@ export const schemaOperation = defineOperation({
           const probe = generateStructuredOutput(mode.schema, 1);
           if (!probe.ok) throw errors.invalidParameter('schema_config.input_schema', probe.schema_error);
         }
+        // Counted once the run is accepted: a refused request takes no version.
+        const version = mode.mode === 'split' ? op.recordVersion(first?.extractionId ?? '', 1) : op.nextVersion(first?.extractionId ?? '');
         return runOrSubmit<SchemaJobData>(op.core, 'schema', call, { candidates: [first?.document.name ?? 'schema'], data: { ...mode, version, effort }, pages: first?.document.pages.length ?? 0 });
       },
     },

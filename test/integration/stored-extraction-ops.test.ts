@@ -219,6 +219,30 @@ describe('runs that chain across a --state restart, with faults and outcome rule
   });
 });
 
+describe('schema versions', () => {
+  it('count on per extraction across a --state restart; a refused run takes none; an unknown id is a 404 each time', async () => {
+    const state = join(mkdtempSync(join(tmpdir(), 'pm-versions-')), 'state');
+    const config = resolveConfig({ env: {}, options: { seed: 13, apiKey: KEY, port: 0, host: '127.0.0.1', state } });
+    let server = await startServer(config, { clock: new ManualClock() });
+    const call = caller(() => server.mock.url);
+    const run = async (extraction_id: string) => (await call('POST', '/schema', { extraction_id, schema_config: { input_schema: SCHEMA } })).body.version as number;
+    const a = (await call('POST', '/extract', { file_url: 'https://e.com/statement-2p.pdf' })).body.extraction_id as string;
+    const b = (await call('POST', '/extract', { file_url: 'https://e.com/invoice.pdf' })).body.extraction_id as string;
+    expect([await run(a), await run(a), await run(b)]).toEqual([1, 2, 1]);
+    await server.mock.close();
+
+    server = await startServer(config, { clock: new ManualClock() });
+    try {
+      const refused = await call('POST', '/schema', { extraction_id: a, schema_config: { input_schema: { type: 'bogus' } } });
+      expect(refused.status).toBe(400);
+      expect([await run(a), await run(b), await run(a)]).toEqual([3, 2, 4]);
+      for (let i = 0; i < 2; i++) expect((await call('POST', '/schema', { extraction_id: 'no-such-extraction', schema_config: { input_schema: SCHEMA } })).status).toBe(404);
+    } finally {
+      await server.mock.close();
+    }
+  });
+});
+
 describe('saved presets from the config file', () => {
   it('extractionConfigId, split_config_id and schema_config_id name them (inline fields win); an unknown id is a 404 naming it; a bad preset stops the start', async () => {
     const presets = [

@@ -113,6 +113,9 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
     };
   }
 
+  /** Whether the kept jobs have been indexed (they are once, on the first unknown id). */
+  #indexedKept = false;
+
   /** Indexes the extractions of jobs accepted outside `extract()` (a batch's children). */
   indexJobs(jobs: readonly JobRecord[]): void {
     for (const j of jobs) if (j.kind === this.kind) this.#index(j as JobRecord<ExtractJobData>);
@@ -126,11 +129,12 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
    */
   extraction(extractionId: string): StoredExtraction {
     let jobId = this.#byExtraction.get(extractionId);
-    if (jobId === undefined || !this.core.jobs.get(jobId)) {
-      // Not indexed yet (restored from --state): looked up once among the jobs.
-      const found = this.core.jobs.list().find((j) => j.kind === this.kind && (j.data as ExtractJobData).extractionId === extractionId && (j.data as ExtractJobData).request.storage);
-      jobId = found?.id;
-      if (jobId !== undefined) this.#byExtraction.set(extractionId, jobId);
+    if (jobId === undefined && !this.#indexedKept) {
+      // Jobs restored from --state were never indexed: index every kept one, once (an unknown
+      // id looked up by a scan each time made every miss cost the whole store).
+      this.#indexedKept = true;
+      this.indexJobs(this.core.jobs.list());
+      jobId = this.#byExtraction.get(extractionId);
     }
     const job = jobId === undefined ? undefined : (this.core.jobs.get(jobId) as JobRecord<ExtractJobData> | undefined);
     if (!job || !job.data.request.storage) throw errors.extractionNotFound(extractionId);

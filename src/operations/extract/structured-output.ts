@@ -5,6 +5,7 @@ import AjvDraft7, { type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import generatedMeta2020 from './meta-2020.generated.js';
 import type { DocumentModel } from '../../core/document-model.js';
+import { BoundedMemo } from '../../core/bounded-memo.js';
 import { columnFor, matchFact, matchList, matchStructure } from './fact-names.js';
 
 /**
@@ -49,6 +50,7 @@ function ajvFor(draft: '2020' | '7'): InstanceType<typeof Ajv2020> {
 }
 
 const compiled = new WeakMap<object, (v: unknown) => boolean>();
+const byContent = new BoundedMemo<(v: unknown) => boolean>(500);
 
 /** Realistic faker methods by property name, tried first; kept only if the result validates. */
 const HINTS: [RegExp, string, 'string' | 'number' | 'integer'][] = [
@@ -104,18 +106,28 @@ export function generateStructuredOutput(schema: Record<string, unknown>, seed: 
   return { ok: false, schema_error: `Could not produce values for this schema: ${lastError}` };
 }
 
+/**
+ * The validator of `schema`, compiled once per distinct schema: requests carry the same schema
+ * as new objects, and compiling it each time was most of a schema run's cost.
+ */
 function validatorFor(schema: Record<string, unknown>): (v: unknown) => boolean {
   const hit = compiled.get(schema);
   if (hit) return hit;
+  const v = byContent.get(JSON.stringify(schema), () => compile(schema));
+  compiled.set(schema, v);
+  return v;
+}
+
+function compile(schema: Record<string, unknown>): (v: unknown) => boolean {
   const draft = ajvFor(typeof schema.$schema === 'string' && /draft-0[467]/.test(schema.$schema) ? '7' : '2020');
   const copy = { ...schema };
   delete copy.$id; // a user's $id must not collide across requests in the shared ajv instance
   if (typeof copy.$schema === 'string' && !/json-schema\.org/.test(copy.$schema)) delete copy.$schema;
   checkAgainstMetaSchema(draft, copy);
   const fn = draft.compile(copy);
-  const v = (value: unknown) => fn(value) as boolean;
-  compiled.set(schema, v);
-  return v;
+  // ajv keeps every schema it compiled (by object) for reuse; this memo is what reuses them here.
+  draft.removeSchema(copy);
+  return (value: unknown) => fn(value) as boolean;
 }
 
 /**
