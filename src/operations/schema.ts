@@ -255,9 +255,8 @@ export const schemaOperation = defineOperation({
         const effort = config?.effort === true;
         // An unusable schema is a 400 now, not a failed job later.
         if (mode.mode !== 'split') {
-          const { generateStructuredOutput } = await loadStructured();
-          const probe = generateStructuredOutput(mode.schema, 1);
-          if (!probe.ok) throw errors.invalidParameter('schema_config.input_schema', probe.schema_error);
+          const problem = (await loadStructured()).schemaProblem(mode.schema);
+          if (problem !== undefined) throw errors.invalidParameter('schema_config.input_schema', problem);
         }
         // Counted once the run is accepted: a refused request takes no version.
         const version = mode.mode === 'split' ? op.recordVersion(first?.extractionId ?? '', 1) : op.nextVersion(first?.extractionId ?? '');

@@ -107,6 +107,18 @@ export function generateStructuredOutput(schema: Record<string, unknown>, seed: 
 }
 
 /**
+ * Why `schema` cannot be used (the `schema_error` a run would report), or undefined: the check a
+ * schema run makes when it is submitted, made once per distinct schema (it generates values).
+ */
+export function schemaProblem(schema: Record<string, unknown>): string | undefined {
+  return problems.get(JSON.stringify(schema), () => {
+    const probe = generateStructuredOutput(schema, 1);
+    return { problem: probe.ok ? undefined : probe.schema_error };
+  }).problem;
+}
+const problems = new BoundedMemo<{ problem: string | undefined }>(500);
+
+/**
  * The validator of `schema`, compiled once per distinct schema: requests carry the same schema
  * as new objects, and compiling it each time was most of a schema run's cost.
  */
