@@ -136,37 +136,42 @@ async function startupMs(...starters: (() => Promise<Proc>)[]): Promise<number[]
   return samples.map(median);
 }
 
+/** The medians of `a` and `b` measured in alternating pairs (a, b, a, b, ...), 7 pairs (1 in a smoke run). */
+async function alternatingPairs(a: () => Promise<number>, b: () => Promise<number>): Promise<{ a: number; b: number; pairs: number }> {
+  const as: number[] = [];
+  const bs: number[] = [];
+  const pairs = mode === 'smoke' ? 1 : 7;
+  for (let i = 0; i < pairs; i++) {
+    as.push(await a());
+    bs.push(await b());
+  }
+  return { a: median(as), b: median(bs), pairs };
+}
+
 // ---------------------------------------------------------------- API load
-/** The realistic mix: submit an async job, then poll it four times. */
-async function apiRps(url: string, key = 'bench'): Promise<number> {
-  const submit = JSON.stringify({ file_url: 'https://example.com/invoice.pdf', async: true });
-  const poll = { method: 'GET' as const, setupRequest: (req: Record<string, unknown>, ctx: Record<string, unknown>) => ({ ...req, path: `/job/${String(ctx.jobId)}` }) };
-  const result = await autocannon({
-    url,
-    connections: 10,
-    duration: size.seconds,
-    headers: { 'x-api-key': key, 'content-type': 'application/json' },
-    requests: [
-      {
-        method: 'POST',
-        path: '/extract',
-        body: submit,
-        onResponse: (_status: number, body: string, ctx: Record<string, unknown>) => {
-          try {
-            ctx.jobId = (JSON.parse(body) as { job_id?: string }).job_id ?? 'x';
-          } catch {
-            ctx.jobId = 'x';
-          }
-        },
-      },
-      poll,
-      poll,
-      poll,
-      poll,
-    ] as never,
-  });
+type Ctx = Record<string, unknown>;
+/** `field` of a JSON answer, for the next request of the sequence ('x' when absent). */
+const idFrom = (body: string, field: string) => {
+  try {
+    return String((JSON.parse(body) as Record<string, unknown>)[field] ?? 'x');
+  } catch {
+    return 'x';
+  }
+};
+/** A poll of the job whose id the sequence holds. */
+const poll = { method: 'GET' as const, setupRequest: (req: Ctx, ctx: Ctx) => ({ ...req, path: `/job/${String(ctx.jobId)}` }) };
+
+/** Requests/s of `requests` run as a sequence by 10 connections for the section's duration. */
+async function sequenceRps(url: string, requests: unknown[], key = 'bench'): Promise<number> {
+  const result = await autocannon({ url, connections: 10, duration: size.seconds, headers: { 'x-api-key': key, 'content-type': 'application/json' }, requests: requests as never });
   if (result.non2xx > result.requests.total * 0.01) log(`warning: ${result.non2xx} non-2xx answers from ${url}`);
   return result.requests.average;
+}
+
+/** The realistic mix: submit an async job, then poll it four times. */
+function apiRps(url: string, key = 'bench'): Promise<number> {
+  const submit = JSON.stringify({ file_url: 'https://example.com/invoice.pdf', async: true });
+  return sequenceRps(url, [{ method: 'POST', path: '/extract', body: submit, onResponse: (_s: number, body: string, ctx: Ctx) => (ctx.jobId = idFrom(body, 'job_id')) }, poll, poll, poll, poll], key);
 }
 
 /** The second mix's requests: a sync extract, a schema run on its extraction, its job polled. */
@@ -178,35 +183,19 @@ const mix2Schema = (extractionId: string) =>
  * The chained mix: a sync extract, then `/schema` on its `extraction_id` (async), then three polls
  * of that job: ids flow from one answer to the next request, as in a real integration.
  */
-async function apiRpsChained(url: string, key = 'bench'): Promise<number> {
-  const idFrom = (body: string, field: string) => {
-    try {
-      return String((JSON.parse(body) as Record<string, unknown>)[field] ?? 'x');
-    } catch {
-      return 'x';
-    }
-  };
-  const poll = { method: 'GET' as const, setupRequest: (req: Record<string, unknown>, ctx: Record<string, unknown>) => ({ ...req, path: `/job/${String(ctx.jobId)}` }) };
-  const result = await autocannon({
-    url,
-    connections: 10,
-    duration: size.seconds,
-    headers: { 'x-api-key': key, 'content-type': 'application/json' },
-    requests: [
-      { method: 'POST', path: '/extract', body: MIX2_EXTRACT, onResponse: (_s: number, body: string, ctx: Record<string, unknown>) => (ctx.extractionId = idFrom(body, 'extraction_id')) },
-      {
-        method: 'POST',
-        path: '/schema',
-        setupRequest: (req: Record<string, unknown>, ctx: Record<string, unknown>) => ({ ...req, body: mix2Schema(String(ctx.extractionId)) }),
-        onResponse: (_s: number, body: string, ctx: Record<string, unknown>) => (ctx.jobId = idFrom(body, 'job_id')),
-      },
-      poll,
-      poll,
-      poll,
-    ] as never,
-  });
-  if (result.non2xx > result.requests.total * 0.01) log(`warning: ${result.non2xx} non-2xx answers from ${url}`);
-  return result.requests.average;
+function apiRpsChained(url: string): Promise<number> {
+  return sequenceRps(url, [
+    { method: 'POST', path: '/extract', body: MIX2_EXTRACT, onResponse: (_s: number, body: string, ctx: Ctx) => (ctx.extractionId = idFrom(body, 'extraction_id')) },
+    {
+      method: 'POST',
+      path: '/schema',
+      setupRequest: (req: Ctx, ctx: Ctx) => ({ ...req, body: mix2Schema(String(ctx.extractionId)) }),
+      onResponse: (_s: number, body: string, ctx: Ctx) => (ctx.jobId = idFrom(body, 'job_id')),
+    },
+    poll,
+    poll,
+    poll,
+  ]);
 }
 
 // ---------------------------------------------------------------- deliveries
@@ -294,14 +283,7 @@ async function measure() {
       return JSON.parse(stdout.trim()) as { ms: number; body?: unknown };
     };
     const staticBody = JSON.stringify((await cold('mock')).body);
-    const mockMs: number[] = [];
-    const staticMs: number[] = [];
-    const pairs = mode === 'smoke' ? 1 : 7;
-    for (let i = 0; i < pairs; i++) {
-      mockMs.push((await cold('mock')).ms);
-      staticMs.push((await cold('static', staticBody)).ms);
-    }
-    const [m, b] = [median(mockMs), median(staticMs)];
+    const { a: m, b, pairs } = await alternatingPairs(async () => (await cold('mock')).ms, async () => (await cold('static', staticBody)).ms);
     metrics.unit_cold_vs_msw_static = {
       value: round(m / b),
       unit: 'ratio',
@@ -321,14 +303,7 @@ async function measure() {
       const { stdout } = await promisify(execFile)(process.execPath, argv, { cwd: root, env: { ...process.env, ...env }, timeout: 60_000 });
       return (JSON.parse(stdout.trim()) as { ms: number }).ms;
     };
-    const mockMs: number[] = [];
-    const fastifyMs: number[] = [];
-    const pairs = mode === 'smoke' ? 1 : 7;
-    for (let i = 0; i < pairs; i++) {
-      mockMs.push(await start('mock'));
-      fastifyMs.push(await start('fastify'));
-    }
-    const [m, b] = [median(mockMs), median(fastifyMs)];
+    const { a: m, b, pairs } = await alternatingPairs(() => start('mock'), () => start('fastify'));
     metrics.inprocess_start_vs_fastify = {
       value: round(m / b),
       unit: 'ratio',
