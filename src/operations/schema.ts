@@ -118,7 +118,6 @@ export class SchemaOperation implements JobKind<SchemaJobData> {
     return version;
   }
 
-
   /**
    * The last version of each extraction's schema runs, counted here from the first run on: one
    * scan of the kept jobs (those restored from --state) when first asked, then a map lookup

@@ -40,13 +40,13 @@ export interface AppOptions {
   forDocument?: boolean;
 }
 
+/** Fastify's default serializer factory; the app registers no shared schemas. */
+const buildSerializer = SerializerSelector()({}, {});
+
 /**
  * The fastify adapter over the core. Returns the app without listening: tests call
  * `app.inject()`, the CLI and `createPulseMock` call `listen()`.
  */
-/** Fastify's default serializer factory; the app registers no shared schemas. */
-const buildSerializer = SerializerSelector()({}, {});
-
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { runtime } = opts;
   const { core } = runtime;
