@@ -94,13 +94,12 @@ await engineRound(Math.min(n, 1000));
 await loopRound(Math.min(n, 1000), correctOne);
 const engine: number[] = [];
 const client: number[] = [];
-const bare: number[] = [];
 for (let r = 0; r < rounds; r++) {
   engine.push(await engineRound(n));
   client.push(await loopRound(n, correctOne));
 }
-bare.push(await loopRound(n, bareOne));
+const bare = await loopRound(n, bareOne);
 runtime.close();
 await agent.close();
-process.stdout.write(`${JSON.stringify({ engine: median(engine), client: median(client), bare: median(bare), engineRounds: engine, clientRounds: client })}\n`);
+process.stdout.write(`${JSON.stringify({ engine: median(engine), client: median(client), bare, engineRounds: engine, clientRounds: client })}\n`);
 process.exit(0);
