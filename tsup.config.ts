@@ -11,7 +11,17 @@ export default defineConfig([
     target: 'node20',
     shims: true,
     // json-schema-faker ships ESM only (import condition); bundling it lets require('pulse-mock') work.
-    noExternal: ['json-schema-faker', /^ajv(-formats)?(\/|$)/, 'fast-uri', 'json-schema-traverse', 'fast-deep-equal', 'secure-json-parse', 'bytes', 'ms', 'denque'],
+    noExternal: [
+      'json-schema-faker',
+      /^ajv(-formats)?(\/|$)/,
+      'fast-uri',
+      'json-schema-traverse',
+      'fast-deep-equal',
+      'secure-json-parse',
+      'bytes',
+      'ms',
+      'denque',
+    ],
     external: ['msw', 'vitest'],
   },
   {
@@ -28,6 +38,8 @@ export default defineConfig([
     splitting: true,
     noExternal: [/^(?!tsx(\/|$)|@faker-js\/faker(\/|$)|undici(\/|$))/],
     // Bundled CommonJS dependencies call require() for Node's built-ins.
-    banner: { js: "import { createRequire as __pulseMockCreateRequire } from 'node:module'; const require = __pulseMockCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __pulseMockCreateRequire } from 'node:module'; const require = __pulseMockCreateRequire(import.meta.url);",
+    },
   },
 ]);

@@ -4,7 +4,13 @@
 // async submission); BASELINE_SCHEMA_BODY: POST /schema's.
 import Fastify from 'fastify';
 
-const submit = { job_id: '6f2c1e0a-3b7d-4c55-9a41-2d8e7f1b0c93', status: 'pending', message: 'Job queued for processing', queuedAt: new Date().toISOString(), credits_used: 0 };
+const submit = {
+  job_id: '6f2c1e0a-3b7d-4c55-9a41-2d8e7f1b0c93',
+  status: 'pending',
+  message: 'Job queued for processing',
+  queuedAt: new Date().toISOString(),
+  credits_used: 0,
+};
 const job = JSON.parse(process.env.BASELINE_JOB_BODY ?? '{"job_id":"x","status":"completed"}');
 const extract = process.env.BASELINE_EXTRACT_BODY ? JSON.parse(process.env.BASELINE_EXTRACT_BODY) : submit;
 const schema = process.env.BASELINE_SCHEMA_BODY ? JSON.parse(process.env.BASELINE_SCHEMA_BODY) : submit;

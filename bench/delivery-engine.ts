@@ -22,10 +22,16 @@ import { createRuntime } from '../src/runtime.js';
 const [sinkUrl = '', nArg = '3000', roundsArg = '5'] = process.argv.slice(2);
 const n = Number(nArg);
 const rounds = Number(roundsArg);
-const body = JSON.stringify({ type: 'job.completed', timestamp: new Date().toISOString(), data: { job_id: 'jb_bench', status: 'completed', pages_processed: 1, processing_time: 1.1 } });
+const body = JSON.stringify({
+  type: 'job.completed',
+  timestamp: new Date().toISOString(),
+  data: { job_id: 'jb_bench', status: 'completed', pages_processed: 1, processing_time: 1.1 },
+});
 
 const payload = JSON.parse(body) as unknown;
-const runtime = createRuntime(resolveConfig({ options: { webhookUrl: [sinkUrl], port: 0 }, optionsAre: 'code', env: {} }));
+const runtime = createRuntime(
+  resolveConfig({ options: { webhookUrl: [sinkUrl], port: 0 }, optionsAre: 'code', env: {} }),
+);
 const { dispatcher } = runtime;
 let round = 0;
 
@@ -63,7 +69,7 @@ function post(headers: Record<string, string>, timeout: boolean): Promise<void> 
         onResponseData() {},
         onResponseEnd: () => (clearTimeout(timer), resolve()),
         onResponseError: (_c: unknown, e: Error) => (clearTimeout(timer), reject(e)),
-      } as never,
+      },
     );
   });
 }
@@ -73,7 +79,16 @@ function correctOne(i: number): Promise<void> {
   const id = `msg_bench_${i}`;
   const timestamp = String(Math.floor(Date.now() / 1000));
   const signature = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
-  return post({ 'content-type': 'application/json', 'user-agent': 'pulse-mock/bench', 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': `v1,${signature}` }, true);
+  return post(
+    {
+      'content-type': 'application/json',
+      'user-agent': 'pulse-mock/bench',
+      'webhook-id': id,
+      'webhook-timestamp': timestamp,
+      'webhook-signature': `v1,${signature}`,
+    },
+    true,
+  );
 }
 const bareOne = () => post({ 'content-type': 'application/json' }, false);
 
@@ -101,5 +116,7 @@ for (let r = 0; r < rounds; r++) {
 const bare = await loopRound(n, bareOne);
 runtime.close();
 await agent.close();
-process.stdout.write(`${JSON.stringify({ engine: median(engine), client: median(client), bare, engineRounds: engine, clientRounds: client })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ engine: median(engine), client: median(client), bare, engineRounds: engine, clientRounds: client })}\n`,
+);
 process.exit(0);

@@ -21,11 +21,17 @@ const mode = args.includes('--smoke') ? 'smoke' : args.includes('--quick') ? 'qu
 /** `--only startup,api`: just those sections (startup, unit-cold, inprocess, first-extract, api, prism, delivery, memory, timing), e.g. to compare two commits. */
 const only = args.includes('--only') ? new Set((args[args.indexOf('--only') + 1] ?? '').split(',')) : undefined;
 const want = (section: string) => !only || only.has(section);
-const outDir = args.includes('--out') ? (args[args.indexOf('--out') + 1] as string) : fileURLToPath(new URL('.', import.meta.url));
+const outDir = args.includes('--out')
+  ? (args[args.indexOf('--out') + 1] as string)
+  : fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('..', import.meta.url));
 const useDist = existsSync(join(root, 'dist/cli.js')) && mode !== 'smoke';
 const BIN = join(root, 'bin/pulse-mock.js');
-const size = { smoke: { runs: 1, seconds: 1, jobs: 300, lateness: 500 }, quick: { runs: 3, seconds: 3, jobs: 10_000, lateness: 10_000 }, full: { runs: 7, seconds: 10, jobs: 100_000, lateness: 10_000 } }[mode];
+const size = {
+  smoke: { runs: 1, seconds: 1, jobs: 300, lateness: 500 },
+  quick: { runs: 3, seconds: 3, jobs: 10_000, lateness: 10_000 },
+  full: { runs: 7, seconds: 10, jobs: 100_000, lateness: 10_000 },
+}[mode];
 
 interface Metric {
   value: number;
@@ -36,7 +42,8 @@ interface Metric {
 }
 const metrics: Record<string, Metric> = {};
 const benchStart = performance.now();
-const log = (s: string) => process.stderr.write(`[bench +${((performance.now() - benchStart) / 1000).toFixed(0)}s] ${s}\n`);
+const log = (s: string) =>
+  process.stderr.write(`[bench +${((performance.now() - benchStart) / 1000).toFixed(0)}s] ${s}\n`);
 
 // ---------------------------------------------------------------- processes
 interface Proc {
@@ -45,7 +52,12 @@ interface Proc {
   stop(): Promise<void>;
 }
 
-function spawnReady(cmd: string, argv: string[], env: Record<string, string> = {}, ready = (line: string) => (JSON.parse(line) as { url?: string }).url): Promise<Proc> {
+function spawnReady(
+  cmd: string,
+  argv: string[],
+  env: Record<string, string> = {},
+  ready = (line: string) => (JSON.parse(line) as { url?: string }).url,
+): Promise<Proc> {
   const child = spawn(cmd, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let buf = '';
@@ -70,7 +82,7 @@ function spawnReady(cmd: string, argv: string[], env: Record<string, string> = {
       });
     };
     const feed = (d: Buffer) => {
-      buf += d;
+      buf += d.toString();
       let i: number;
       while ((i = buf.indexOf('\n')) >= 0) {
         onLine(buf.slice(0, i));
@@ -84,8 +96,13 @@ function spawnReady(cmd: string, argv: string[], env: Record<string, string> = {
 }
 
 const pulseMock = (flags: string[] = []) =>
-  spawnReady(process.execPath, [BIN, 'start', '--port', '0', '--json', '--quiet', ...flags], useDist ? { PULSE_MOCK_USE_DIST: '1' } : {});
-const fastifyBaseline = (jobBody: string, more: Record<string, string> = {}) => spawnReady(process.execPath, [join(root, 'bench/baseline-fastify.mjs')], { BASELINE_JOB_BODY: jobBody, ...more });
+  spawnReady(
+    process.execPath,
+    [BIN, 'start', '--port', '0', '--json', '--quiet', ...flags],
+    useDist ? { PULSE_MOCK_USE_DIST: '1' } : {},
+  );
+const fastifyBaseline = (jobBody: string, more: Record<string, string> = {}) =>
+  spawnReady(process.execPath, [join(root, 'bench/baseline-fastify.mjs')], { BASELINE_JOB_BODY: jobBody, ...more });
 const sink = () => spawnReady(process.execPath, [join(root, 'bench/sink.mjs')]);
 const prism = (spec: string, port: number) =>
   spawnReady(join(root, 'node_modules/.bin/prism'), ['mock', '-p', String(port), '-h', '127.0.0.1', spec], {}, (line) =>
@@ -103,9 +120,10 @@ async function freePort(): Promise<number> {
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
-  return (s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
-const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] as number;
+const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] as number;
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -117,7 +135,10 @@ async function startupOnceMs(start: () => Promise<Proc>): Promise<number> {
   const t0 = performance.now();
   const p = await start();
   for (let k = 0; k < 2000; k++) {
-    const ok = await fetch(`${p.url}/health`).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`${p.url}/health`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) break;
     await new Promise((r) => setTimeout(r, 2));
   }
@@ -132,12 +153,16 @@ async function startupOnceMs(start: () => Promise<Proc>): Promise<number> {
  */
 async function startupMs(...starters: (() => Promise<Proc>)[]): Promise<number[]> {
   const samples = starters.map(() => [] as number[]);
-  for (let i = 0; i < size.runs; i++) for (const [k, start] of starters.entries()) samples[k]?.push(await startupOnceMs(start));
+  for (let i = 0; i < size.runs; i++)
+    for (const [k, start] of starters.entries()) samples[k]?.push(await startupOnceMs(start));
   return samples.map(median);
 }
 
 /** The medians of `a` and `b` measured in alternating pairs (a, b, a, b, ...), 7 pairs (1 in a smoke run). */
-async function alternatingPairs(a: () => Promise<number>, b: () => Promise<number>): Promise<{ a: number; b: number; pairs: number }> {
+async function alternatingPairs(
+  a: () => Promise<number>,
+  b: () => Promise<number>,
+): Promise<{ a: number; b: number; pairs: number }> {
   const as: number[] = [];
   const bs: number[] = [];
   const pairs = mode === 'smoke' ? 1 : 7;
@@ -153,17 +178,27 @@ type Ctx = Record<string, unknown>;
 /** `field` of a JSON answer, for the next request of the sequence ('x' when absent). */
 const idFrom = (body: string, field: string) => {
   try {
-    return String((JSON.parse(body) as Record<string, unknown>)[field] ?? 'x');
+    const id = (JSON.parse(body) as Record<string, unknown>)[field];
+    return typeof id === 'string' ? id : 'x';
   } catch {
     return 'x';
   }
 };
 /** A poll of the job whose id the sequence holds. */
-const poll = { method: 'GET' as const, setupRequest: (req: Ctx, ctx: Ctx) => ({ ...req, path: `/job/${String(ctx.jobId)}` }) };
+const poll = {
+  method: 'GET' as const,
+  setupRequest: (req: Ctx, ctx: Ctx) => ({ ...req, path: `/job/${String(ctx.jobId)}` }),
+};
 
 /** Requests/s of `requests` run as a sequence by 10 connections for the section's duration. */
 async function sequenceRps(url: string, requests: unknown[], key = 'bench'): Promise<number> {
-  const result = await autocannon({ url, connections: 10, duration: size.seconds, headers: { 'x-api-key': key, 'content-type': 'application/json' }, requests: requests as never });
+  const result = await autocannon({
+    url,
+    connections: 10,
+    duration: size.seconds,
+    headers: { 'x-api-key': key, 'content-type': 'application/json' },
+    requests: requests as never,
+  });
   if (result.non2xx > result.requests.total * 0.01) log(`warning: ${result.non2xx} non-2xx answers from ${url}`);
   return result.requests.average;
 }
@@ -171,13 +206,34 @@ async function sequenceRps(url: string, requests: unknown[], key = 'bench'): Pro
 /** The realistic mix: submit an async job, then poll it four times. */
 function apiRps(url: string, key = 'bench'): Promise<number> {
   const submit = JSON.stringify({ file_url: 'https://example.com/invoice.pdf', async: true });
-  return sequenceRps(url, [{ method: 'POST', path: '/extract', body: submit, onResponse: (_s: number, body: string, ctx: Ctx) => (ctx.jobId = idFrom(body, 'job_id')) }, poll, poll, poll, poll], key);
+  return sequenceRps(
+    url,
+    [
+      {
+        method: 'POST',
+        path: '/extract',
+        body: submit,
+        onResponse: (_s: number, body: string, ctx: Ctx) => (ctx.jobId = idFrom(body, 'job_id')),
+      },
+      poll,
+      poll,
+      poll,
+      poll,
+    ],
+    key,
+  );
 }
 
 /** The second mix's requests: a sync extract, a schema run on its extraction, its job polled. */
 const MIX2_EXTRACT = JSON.stringify({ file_url: 'https://example.com/invoice.pdf' });
 const mix2Schema = (extractionId: string) =>
-  JSON.stringify({ extraction_id: extractionId, schema_config: { input_schema: { type: 'object', properties: { invoice_number: { type: 'string' }, total: { type: 'number' } } } }, async: true });
+  JSON.stringify({
+    extraction_id: extractionId,
+    schema_config: {
+      input_schema: { type: 'object', properties: { invoice_number: { type: 'string' }, total: { type: 'number' } } },
+    },
+    async: true,
+  });
 
 /**
  * The chained mix: a sync extract, then `/schema` on its `extraction_id` (async), then three polls
@@ -185,7 +241,12 @@ const mix2Schema = (extractionId: string) =>
  */
 function apiRpsChained(url: string): Promise<number> {
   return sequenceRps(url, [
-    { method: 'POST', path: '/extract', body: MIX2_EXTRACT, onResponse: (_s: number, body: string, ctx: Ctx) => (ctx.extractionId = idFrom(body, 'extraction_id')) },
+    {
+      method: 'POST',
+      path: '/extract',
+      body: MIX2_EXTRACT,
+      onResponse: (_s: number, body: string, ctx: Ctx) => (ctx.extractionId = idFrom(body, 'extraction_id')),
+    },
     {
       method: 'POST',
       path: '/schema',
@@ -205,7 +266,7 @@ async function sinkCount(url: string): Promise<number> {
 
 async function waitForSink(url: string, n: number, timeoutMs: number): Promise<number> {
   const end = Date.now() + timeoutMs;
-  let c = 0;
+  let c: number;
   while ((c = await sinkCount(url)) < n && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
   return c;
 }
@@ -246,21 +307,46 @@ async function compiledDeliveryEngine(): Promise<string> {
 
 // ---------------------------------------------------------------- run
 async function measure() {
-  log(`mode ${mode}, ${useDist ? 'compiled dist' : 'sources through tsx'}, node ${process.version}, ${cpus().length} cores`);
+  log(
+    `mode ${mode}, ${useDist ? 'compiled dist' : 'sources through tsx'}, node ${process.version}, ${cpus().length} cores`,
+  );
 
   // One real job body so the fastify baseline answers the same bytes.
   const probe = await pulseMock(['--processing-ms', '0', '--queue-ms', '0']);
-  const { job_id } = (await (await fetch(`${probe.url}/extract`, { method: 'POST', headers: { 'x-api-key': 'b', 'content-type': 'application/json' }, body: JSON.stringify({ file_url: 'https://example.com/invoice.pdf', async: true }) })).json()) as { job_id: string };
+  const { job_id } = (await (
+    await fetch(`${probe.url}/extract`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'b', 'content-type': 'application/json' },
+      body: JSON.stringify({ file_url: 'https://example.com/invoice.pdf', async: true }),
+    })
+  ).json()) as { job_id: string };
   await new Promise((r) => setTimeout(r, 50));
   const jobBody = await (await fetch(`${probe.url}/job/${job_id}`, { headers: { 'x-api-key': 'b' } })).text();
   // The chained mix's answers, for the baseline: a sync extract, a schema run on it, its job.
   const probeHeaders = { 'x-api-key': 'b', 'content-type': 'application/json' };
-  const extractBody = await (await fetch(`${probe.url}/extract`, { method: 'POST', headers: probeHeaders, body: MIX2_EXTRACT })).text();
-  const schemaBody = await (await fetch(`${probe.url}/schema`, { method: 'POST', headers: probeHeaders, body: mix2Schema((JSON.parse(extractBody) as { extraction_id: string }).extraction_id) })).text();
+  const extractBody = await (
+    await fetch(`${probe.url}/extract`, { method: 'POST', headers: probeHeaders, body: MIX2_EXTRACT })
+  ).text();
+  const schemaBody = await (
+    await fetch(`${probe.url}/schema`, {
+      method: 'POST',
+      headers: probeHeaders,
+      body: mix2Schema((JSON.parse(extractBody) as { extraction_id: string }).extraction_id),
+    })
+  ).text();
   await new Promise((r) => setTimeout(r, 50));
-  const schemaJobBody = await (await fetch(`${probe.url}/job/${(JSON.parse(schemaBody) as { job_id: string }).job_id}`, { headers: { 'x-api-key': 'b' } })).text();
-  if (!schemaJobBody.includes('"schema_output"')) throw new Error(`the schema run did not complete: ${schemaJobBody.slice(0, 200)}`);
-  const chainedBodies = { BASELINE_EXTRACT_BODY: extractBody, BASELINE_SCHEMA_BODY: schemaBody, BASELINE_JOB_BODY: schemaJobBody };
+  const schemaJobBody = await (
+    await fetch(`${probe.url}/job/${(JSON.parse(schemaBody) as { job_id: string }).job_id}`, {
+      headers: { 'x-api-key': 'b' },
+    })
+  ).text();
+  if (!schemaJobBody.includes('"schema_output"'))
+    throw new Error(`the schema run did not complete: ${schemaJobBody.slice(0, 200)}`);
+  const chainedBodies = {
+    BASELINE_EXTRACT_BODY: extractBody,
+    BASELINE_SCHEMA_BODY: schemaBody,
+    BASELINE_JOB_BODY: schemaJobBody,
+  };
   const spec = join(mkdtempDir(), 'openapi.json');
   writeFileSync(spec, await (await fetch(`${probe.url}/openapi.json`)).text());
   await probe.stop();
@@ -268,9 +354,18 @@ async function measure() {
   // Startup.
   let startMock = 0;
   if (want('startup')) {
-    const [mockMs, startFastify] = (await startupMs(() => pulseMock(), () => fastifyBaseline(jobBody))) as [number, number];
+    const [mockMs, startFastify] = (await startupMs(
+      () => pulseMock(),
+      () => fastifyBaseline(jobBody),
+    )) as [number, number];
     startMock = mockMs;
-    metrics.startup_vs_fastify = { value: round(startMock / startFastify), unit: 'ratio', target: '<= 1.5', pass: startMock / startFastify <= 1.5, detail: `pulse-mock ${round(startMock, 0)} ms, bare fastify ${round(startFastify, 0)} ms to a 200 on /health (median of ${size.runs})` };
+    metrics.startup_vs_fastify = {
+      value: round(startMock / startFastify),
+      unit: 'ratio',
+      target: '<= 1.5',
+      pass: startMock / startFastify <= 1.5,
+      detail: `pulse-mock ${round(startMock, 0)} ms, bare fastify ${round(startFastify, 0)} ms to a 200 on /health (median of ${size.runs})`,
+    };
     log(`startup: ${metrics.startup_vs_fastify.detail}`);
   }
 
@@ -278,12 +373,28 @@ async function measure() {
   if (want('unit-cold')) {
     const env = useDist ? {} : { PULSE_MOCK_MSW_ENTRY: join(root, 'src/msw/index.ts') };
     const cold = async (which: 'mock' | 'static', body = ''): Promise<{ ms: number; body?: unknown }> => {
-      const argv = [...(useDist ? [] : ['--import', 'tsx']), join(root, 'bench/unit-cold.mjs'), which, ...(body ? [body] : [])];
-      const { stdout } = await promisify(execFile)(process.execPath, argv, { cwd: root, env: { ...process.env, ...env }, timeout: 60_000 });
+      const argv = [
+        ...(useDist ? [] : ['--import', 'tsx']),
+        join(root, 'bench/unit-cold.mjs'),
+        which,
+        ...(body ? [body] : []),
+      ];
+      const { stdout } = await promisify(execFile)(process.execPath, argv, {
+        cwd: root,
+        env: { ...process.env, ...env },
+        timeout: 60_000,
+      });
       return JSON.parse(stdout.trim()) as { ms: number; body?: unknown };
     };
     const staticBody = JSON.stringify((await cold('mock')).body);
-    const { a: m, b, pairs } = await alternatingPairs(async () => (await cold('mock')).ms, async () => (await cold('static', staticBody)).ms);
+    const {
+      a: m,
+      b,
+      pairs,
+    } = await alternatingPairs(
+      async () => (await cold('mock')).ms,
+      async () => (await cold('static', staticBody)).ms,
+    );
     metrics.unit_cold_vs_msw_static = {
       value: round(m / b),
       unit: 'ratio',
@@ -300,10 +411,21 @@ async function measure() {
     const env = useDist ? {} : { PULSE_MOCK_TESTING_ENTRY: join(root, 'src/testing/index.ts') };
     const start = async (which: 'mock' | 'fastify'): Promise<number> => {
       const argv = [...(useDist ? [] : ['--import', 'tsx']), join(root, 'bench/inprocess-start.mjs'), which];
-      const { stdout } = await promisify(execFile)(process.execPath, argv, { cwd: root, env: { ...process.env, ...env }, timeout: 60_000 });
+      const { stdout } = await promisify(execFile)(process.execPath, argv, {
+        cwd: root,
+        env: { ...process.env, ...env },
+        timeout: 60_000,
+      });
       return (JSON.parse(stdout.trim()) as { ms: number }).ms;
     };
-    const { a: m, b, pairs } = await alternatingPairs(() => start('mock'), () => start('fastify'));
+    const {
+      a: m,
+      b,
+      pairs,
+    } = await alternatingPairs(
+      () => start('mock'),
+      () => start('fastify'),
+    );
     metrics.inprocess_start_vs_fastify = {
       value: round(m / b),
       unit: 'ratio',
@@ -319,7 +441,13 @@ async function measure() {
   if (want('first-extract')) {
     const body = JSON.stringify({
       file_url: 'https://example.com/dummy_statement.pdf',
-      structured_output: { schema: { type: 'object', properties: { account_holder: { type: 'string' }, closing_balance: { type: 'number' } }, required: ['account_holder'] } },
+      structured_output: {
+        schema: {
+          type: 'object',
+          properties: { account_holder: { type: 'string' }, closing_balance: { type: 'number' } },
+          required: ['account_holder'],
+        },
+      },
     });
     const firsts: number[] = [];
     const seconds: number[] = [];
@@ -358,7 +486,12 @@ async function measure() {
   if (want('api')) {
     const rounds = { smoke: 1, quick: 2, full: 5 }[mode];
     const mockFlags = ['--processing-ms', '50', '--queue-ms', '10', '--max-jobs', '20000'];
-    const mix = async (name: string, what: string, load: (url: string) => Promise<number>, baselineEnv: Record<string, string>) => {
+    const mix = async (
+      name: string,
+      what: string,
+      load: (url: string) => Promise<number>,
+      baselineEnv: Record<string, string>,
+    ) => {
       const mockRuns: number[] = [];
       const fastifyRuns: number[] = [];
       for (let i = 0; i < rounds; i++) {
@@ -381,25 +514,53 @@ async function measure() {
       return m;
     };
     rpsMock = await mix('api_vs_fastify', 'submit + 4 polls', (url) => apiRps(url), {});
-    await mix('api_chained_vs_fastify', 'sync extract, /schema on its extraction_id, 3 polls of that job', (url) => apiRpsChained(url), chainedBodies);
+    await mix(
+      'api_chained_vs_fastify',
+      'sync extract, /schema on its extraction_id, 3 polls of that job',
+      (url) => apiRpsChained(url),
+      chainedBodies,
+    );
   }
 
   if (mode !== 'smoke' && want('prism') && startMock > 0 && rpsMock > 0) {
     const prismPort = await freePort();
     const [startPrism] = (await startupMs(() => prism(spec, prismPort))) as [number];
-    metrics.startup_vs_prism = { value: round(startMock / startPrism), unit: 'ratio', target: 'report', pass: null, detail: `pulse-mock ${round(startMock, 0)} ms, Prism ${round(startPrism, 0)} ms (same OpenAPI document)` };
+    metrics.startup_vs_prism = {
+      value: round(startMock / startPrism),
+      unit: 'ratio',
+      target: 'report',
+      pass: null,
+      detail: `pulse-mock ${round(startMock, 0)} ms, Prism ${round(startPrism, 0)} ms (same OpenAPI document)`,
+    };
     const pr = await prism(spec, prismPort);
     const rpsPrism = await apiRps(pr.url);
     await pr.stop();
-    metrics.api_vs_prism = { value: round(rpsMock / rpsPrism), unit: 'ratio', target: 'report', pass: null, detail: `pulse-mock ${round(rpsMock, 0)} req/s, Prism ${round(rpsPrism, 0)} req/s (static examples from /openapi.json)` };
+    metrics.api_vs_prism = {
+      value: round(rpsMock / rpsPrism),
+      unit: 'ratio',
+      target: 'report',
+      pass: null,
+      detail: `pulse-mock ${round(rpsMock, 0)} req/s, Prism ${round(rpsPrism, 0)} req/s (static examples from /openapi.json)`,
+    };
     log(`prism: ${metrics.startup_vs_prism.detail}; ${metrics.api_vs_prism.detail}`);
   }
 
   // Deliveries vs raw POSTs to the same sink.
   if (want('delivery')) {
     const s = await sink();
-    const body = JSON.stringify({ type: 'job.completed', timestamp: new Date().toISOString(), data: { job_id, status: 'completed', pages_processed: 1, processing_time: 1.1 } });
-    const raw = await autocannon({ url: s.url, method: 'POST', connections: 10, duration: size.seconds, body, headers: { 'content-type': 'application/json' } });
+    const body = JSON.stringify({
+      type: 'job.completed',
+      timestamp: new Date().toISOString(),
+      data: { job_id, status: 'completed', pages_processed: 1, processing_time: 1.1 },
+    });
+    const raw = await autocannon({
+      url: s.url,
+      method: 'POST',
+      connections: 10,
+      duration: size.seconds,
+      body,
+      headers: { 'content-type': 'application/json' },
+    });
     const rawRps = raw.requests.average;
     const n = Math.max(300, size.jobs * 0.3);
 
@@ -407,8 +568,17 @@ async function measure() {
     // bare undici alone, in one fresh process, rounds alternating (bench/delivery-engine.ts).
     const rounds = { smoke: 1, quick: 3, full: 5 }[mode];
     const engineFile = await compiledDeliveryEngine();
-    const { stdout } = await promisify(execFile)(process.execPath, [engineFile, s.url, String(n), String(rounds)], { cwd: root, timeout: 600_000 });
-    const de = JSON.parse(stdout.trim()) as { engine: number; client: number; bare: number; engineRounds: number[]; clientRounds: number[] };
+    const { stdout } = await promisify(execFile)(process.execPath, [engineFile, s.url, String(n), String(rounds)], {
+      cwd: root,
+      timeout: 600_000,
+    });
+    const de = JSON.parse(stdout.trim()) as {
+      engine: number;
+      client: number;
+      bare: number;
+      engineRounds: number[];
+      clientRounds: number[];
+    };
     const [rate, correct, ceiling] = [de.engine, de.client, de.bare];
     const got = n;
 
@@ -437,7 +607,13 @@ async function measure() {
       pass: null,
       detail: `${round(rate, 0)} signed deliveries/s (${got} published at once, 10 in flight) vs ${round(rawRps, 0)} raw POSTs/s from autocannon; bare undici in the same process: ${round(ceiling, 0)}/s (${round(ceiling / rawRps)}); end to end through the API (submit ${jobs} jobs, deliver their ${jobs * 3} events): ${round(e2e, 0)}/s`,
     };
-    metrics.delivery_client_ceiling = { value: round(ceiling / rawRps), unit: 'ratio', target: 'report', pass: null, detail: `bare undici dispatch, 10 in flight, no signing or bookkeeping: ${round(ceiling, 0)} POSTs/s vs autocannon's ${round(rawRps, 0)}` };
+    metrics.delivery_client_ceiling = {
+      value: round(ceiling / rawRps),
+      unit: 'ratio',
+      target: 'report',
+      pass: null,
+      detail: `bare undici dispatch, 10 in flight, no signing or bookkeeping: ${round(ceiling, 0)} POSTs/s vs autocannon's ${round(rawRps, 0)}`,
+    };
     log(`delivery: ${metrics.delivery_vs_raw.detail}`);
   }
 
@@ -477,7 +653,13 @@ async function measure() {
     }
     await m.stop();
     const ratio = round((samples[3] as number) / (samples[0] as number));
-    metrics.rss_flat_1m_jobs = { value: ratio, unit: 'ratio', target: '<= 1.2', pass: ratio <= 1.2, detail: `RSS at 250k/500k/750k/1M jobs with --max-jobs 10000: ${samples.join(' / ')} MB` };
+    metrics.rss_flat_1m_jobs = {
+      value: ratio,
+      unit: 'ratio',
+      target: '<= 1.2',
+      pass: ratio <= 1.2,
+      detail: `RSS at 250k/500k/750k/1M jobs with --max-jobs 10000: ${samples.join(' / ')} MB`,
+    };
     log(`flat: ${metrics.rss_flat_1m_jobs.detail}`);
   }
 
@@ -487,10 +669,17 @@ async function measure() {
   if (want('timing')) {
     const s = await sink();
     const lateness = async (concurrency: number) => {
-      const m = await startFromOptions({ port: 0, webhookUrl: [s.url], deliveryConcurrency: concurrency, faults: [{ fault: { kind: 'delay', ms: [500, 3500] } }] });
-      for (let i = 0; i < size.lateness; i++) m.runtime.dispatcher.publish({ type: 'job.completed', payload: { type: 'job.completed', data: { i } } });
+      const m = await startFromOptions({
+        port: 0,
+        webhookUrl: [s.url],
+        deliveryConcurrency: concurrency,
+        faults: [{ fault: { kind: 'delay', ms: [500, 3500] } }],
+      });
+      for (let i = 0; i < size.lateness; i++)
+        m.runtime.dispatcher.publish({ type: 'job.completed', payload: { type: 'job.completed', data: { i } } });
       const log2 = m.runtime.dispatcher.log;
-      for (let k = 0; k < 3000 && log2.counts().succeeded + log2.counts().failed < size.lateness; k++) await new Promise((r) => setTimeout(r, 10));
+      for (let k = 0; k < 3000 && log2.counts().succeeded + log2.counts().failed < size.lateness; k++)
+        await new Promise((r) => setTimeout(r, 10));
       const attempts = log2.list().flatMap((d) => (d.attempts[0] ? [d.attempts[0]] : []));
       await m.mock.close();
       return { late: attempts.map((a) => a.queuedAt - a.dueAt), started: attempts.map((a) => a.at - a.dueAt) };
@@ -517,17 +706,26 @@ async function measure() {
     });
     await new Promise<void>((r) => failing.listen(0, '127.0.0.1', r));
     const scale = 0.000005;
-    const m = await startFromOptions({ port: 0, webhookUrl: [`http://127.0.0.1:${(failing.address() as AddressInfo).port}/`], timeScale: scale });
+    const m = await startFromOptions({
+      port: 0,
+      webhookUrl: [`http://127.0.0.1:${(failing.address() as AddressInfo).port}/`],
+      timeScale: scale,
+    });
     const t0 = performance.now();
     const [d] = m.runtime.dispatcher.publish({ type: 'job.completed', payload: { type: 'job.completed', data: {} } });
     await m.runtime.dispatcher.waitFor((x) => x === d, 30_000);
     const wall = performance.now() - t0;
     await m.mock.close();
     failing.close();
-    metrics.retry_schedule_wall_ms = { value: round(wall, 0), unit: 'ms', target: '< 1000', pass: wall < 1000 && d?.attempts.length === 8, detail: `${d?.attempts.length} attempts (Svix schedule, 27.6 h of delays) at --time-scale ${scale}; delays alone are ${round(99_365 * 1000 * scale, 0)} ms` };
+    metrics.retry_schedule_wall_ms = {
+      value: round(wall, 0),
+      unit: 'ms',
+      target: '< 1000',
+      pass: wall < 1000 && d?.attempts.length === 8,
+      detail: `${d?.attempts.length} attempts (Svix schedule, 27.6 h of delays) at --time-scale ${scale}; delays alone are ${round(99_365 * 1000 * scale, 0)} ms`,
+    };
     log(`retries: ${metrics.retry_schedule_wall_ms.value} ms, ${metrics.retry_schedule_wall_ms.detail}`);
   }
-
 }
 
 /** Where a target string (`<= 1.5`, `>= 0.8`, `< 1000`) puts `value`; null for a report. */
@@ -571,9 +769,22 @@ async function main() {
   const final = runs === 1 ? (all[0] as Record<string, Metric>) : combine(all);
 
   mkdirSync(outDir, { recursive: true });
-  const results = { date: new Date().toISOString(), mode, runs, node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? '', build: useDist ? 'dist' : 'source', metrics: final, ...(runs > 1 ? { eachRun: all } : {}) };
+  const results = {
+    date: new Date().toISOString(),
+    mode,
+    runs,
+    node: process.version,
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model ?? '',
+    build: useDist ? 'dist' : 'source',
+    metrics: final,
+    ...(runs > 1 ? { eachRun: all } : {}),
+  };
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  const rows = Object.entries(final).map(([k, v]) => `| \`${k}\` | ${v.value} ${v.unit === 'ratio' ? '' : v.unit} | ${v.target} | ${v.pass === null ? '—' : v.pass ? 'pass' : '**miss**'} | ${v.detail} |`);
+  const rows = Object.entries(final).map(
+    ([k, v]) =>
+      `| \`${k}\` | ${v.value} ${v.unit === 'ratio' ? '' : v.unit} | ${v.target} | ${v.pass === null ? '—' : v.pass ? 'pass' : '**miss**'} | ${v.detail} |`,
+  );
   const command = `npm run bench${mode === 'full' && runs === 1 ? '' : ` --${mode === 'full' ? '' : ` --${mode}`}${runs > 1 ? ` --runs ${runs}` : ''}`}`;
   const md = `# Benchmark results\n\nGenerated by \`${command}\` on ${results.date} (${mode}${runs > 1 ? `, ${runs} runs: each figure is their median` : ''}; node ${process.version}; ${results.cpus} × ${results.cpu}; ${results.build}).\nEvery figure is a ratio against a baseline measured in the same run, or an absolute with its target.\n\n| metric | value | target | | how |\n|---|---|---|---|---|\n${rows.join('\n')}\n`;
   const notes = existsSync(join(outDir, 'NOTES.md')) ? `\n${readFileSync(join(outDir, 'NOTES.md'), 'utf8')}` : '';

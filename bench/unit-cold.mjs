@@ -7,7 +7,13 @@ const which = process.argv[2];
 const { setupServer } = await import('msw/node');
 const request = {
   file_url: 'https://example.com/dummy_statement.pdf',
-  structured_output: { schema: { type: 'object', properties: { account_holder: { type: 'string' }, closing_balance: { type: 'number' } }, required: ['account_holder'] } },
+  structured_output: {
+    schema: {
+      type: 'object',
+      properties: { account_holder: { type: 'string' }, closing_balance: { type: 'number' } },
+      required: ['account_holder'],
+    },
+  },
 };
 let handlers;
 if (which === 'mock') {
@@ -20,9 +26,14 @@ if (which === 'mock') {
 }
 const server = setupServer(...handlers);
 server.listen({ onUnhandledRequest: 'error' });
-const res = await fetch('https://api.runpulse.com/extract', { method: 'POST', headers: { 'x-api-key': 'sk_unit', 'content-type': 'application/json' }, body: JSON.stringify(request) });
+const res = await fetch('https://api.runpulse.com/extract', {
+  method: 'POST',
+  headers: { 'x-api-key': 'sk_unit', 'content-type': 'application/json' },
+  body: JSON.stringify(request),
+});
 const json = await res.json();
 const ms = performance.now();
 server.close();
-if (res.status !== 200 || !json.structured_output) throw new Error(`unexpected answer ${res.status}: ${JSON.stringify(json).slice(0, 200)}`);
+if (res.status !== 200 || !json.structured_output)
+  throw new Error(`unexpected answer ${res.status}: ${JSON.stringify(json).slice(0, 200)}`);
 process.stdout.write(`${JSON.stringify({ ms, status: res.status, body: which === 'mock' ? json : undefined })}\n`);

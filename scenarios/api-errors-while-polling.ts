@@ -12,9 +12,16 @@ export default {
   async run(ctx) {
     const jobId = await ctx.submitJob();
     const ds = await ctx.waitForDeliveries({ jobId, count: 3 });
-    ctx.expect(ds.every((d) => d.status === 'succeeded'), 'every event acknowledged with a 2xx, API errors or not');
+    ctx.expect(
+      ds.every((d) => d.status === 'succeeded'),
+      'every event acknowledged with a 2xx, API errors or not',
+    );
     const ok = await ctx.waitForRequest((r) => r.route === 'poll' && r.jobId === jobId && r.status === 200, 10_000);
     const seen = ctx.requests({ route: 'poll' }).map((r) => r.status);
-    ctx.expect(ok !== undefined, 'the consumer retried GET /job past the 429 and the 503', `polls answered: ${seen.join(', ') || 'none'}`);
+    ctx.expect(
+      ok !== undefined,
+      'the consumer retried GET /job past the 429 and the 503',
+      `polls answered: ${seen.join(', ') || 'none'}`,
+    );
   },
 } satisfies Scenario;

@@ -9,9 +9,17 @@ export default {
     for (const fault of ctx.badSignatures) {
       const r = await ctx.send('job.completed', data, { fault });
       const ok = r.status !== undefined && r.status >= 400 && r.status < 500;
-      ctx.expect(ok, `${fault}: rejected with a 4xx`, r.status === undefined ? `no answer: ${r.error}` : `answered ${r.status}`);
+      ctx.expect(
+        ok,
+        `${fault}: rejected with a 4xx`,
+        r.status === undefined ? `no answer: ${r.error}` : `answered ${r.status}`,
+      );
     }
     const r = await ctx.send('job.completed', data, { fault: 'valid-after-invalid' });
-    ctx.expect(r.status !== undefined && r.status < 300 && r.status >= 200, 'a valid signature after invalid ones is accepted', `answered ${r.status ?? r.error}`);
+    ctx.expect(
+      r.status !== undefined && r.status < 300 && r.status >= 200,
+      'a valid signature after invalid ones is accepted',
+      `answered ${r.status ?? r.error}`,
+    );
   },
 } satisfies Scenario;

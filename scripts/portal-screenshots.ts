@@ -14,18 +14,40 @@ const out = (name: string) => fileURLToPath(new URL(`../docs/${name}`, import.me
 
 const consumer = createServer((req, res) => {
   req.resume();
-  req.on('end', () => res.writeHead(req.url?.includes('flaky') ? 503 : 200).end(req.url?.includes('flaky') ? 'maintenance' : 'ok'));
+  req.on('end', () =>
+    res.writeHead(req.url?.includes('flaky') ? 503 : 200).end(req.url?.includes('flaky') ? 'maintenance' : 'ok'),
+  );
 });
 await new Promise<void>((r) => consumer.listen(0, '127.0.0.1', r));
 const port = (consumer.address() as AddressInfo).port;
 
 const mock = await createPulseMock({ port: 0, seed: 2026, processingMs: 50, queueMs: 10, retrySchedule: [] });
 const admin = (path: string, body: unknown) =>
-  fetch(`${mock.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
-await admin('/_mock/endpoints', { url: `http://127.0.0.1:${port}/webhooks/pulse`, description: 'orders service', headers: { 'x-tenant': 'acme' } });
-await admin('/_mock/endpoints', { url: `http://127.0.0.1:${port}/flaky/webhook`, description: 'billing (staging)', eventTypes: ['job.completed', 'job.failed'] });
-await admin('/_mock/faults', { fault: { kind: 'signature', variant: 'stale-timestamp' }, scope: { eventTypes: ['job.processing'] }, when: { nth: [1] } });
-for (const [file, outcome] of [['invoice.pdf', 'completed'], ['scan-corrupt.pdf', 'failed'], ['dummy_statement.pdf', 'completed']] as const) {
+  fetch(`${mock.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  }).then((r) => r.json());
+await admin('/_mock/endpoints', {
+  url: `http://127.0.0.1:${port}/webhooks/pulse`,
+  description: 'orders service',
+  headers: { 'x-tenant': 'acme' },
+});
+await admin('/_mock/endpoints', {
+  url: `http://127.0.0.1:${port}/flaky/webhook`,
+  description: 'billing (staging)',
+  eventTypes: ['job.completed', 'job.failed'],
+});
+await admin('/_mock/faults', {
+  fault: { kind: 'signature', variant: 'stale-timestamp' },
+  scope: { eventTypes: ['job.processing'] },
+  when: { nth: [1] },
+});
+for (const [file, outcome] of [
+  ['invoice.pdf', 'completed'],
+  ['scan-corrupt.pdf', 'failed'],
+  ['dummy_statement.pdf', 'completed'],
+] as const) {
   await fetch(`${mock.url}/extract`, {
     method: 'POST',
     headers: { 'x-api-key': 'demo', 'content-type': 'application/json', 'x-pulse-mock-outcome': outcome },
@@ -33,7 +55,9 @@ for (const [file, outcome] of [['invoice.pdf', 'completed'], ['scan-corrupt.pdf'
   });
 }
 await new Promise((r) => setTimeout(r, 500));
-const { link } = (await (await fetch(`${mock.url}/webhook`, { method: 'POST', headers: { 'x-api-key': 'demo' } })).json()) as { link: string };
+const { link } = (await (
+  await fetch(`${mock.url}/webhook`, { method: 'POST', headers: { 'x-api-key': 'demo' } })
+).json()) as { link: string };
 
 const browser = await launchChromium();
 try {

@@ -12,10 +12,33 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const reportFile = join(tmpdir(), `pulse-mock-soak-${process.pid}.jsonl`);
 if (existsSync(reportFile)) rmSync(reportFile);
-const env = { ...process.env, RELIABILITY_REPORT: reportFile, FUZZ_RUNS: '2000', RELIABILITY_JOBS: '370', RELIABILITY_LOAD_JOBS: '1000' };
+const env = {
+  ...process.env,
+  RELIABILITY_REPORT: reportFile,
+  FUZZ_RUNS: '2000',
+  RELIABILITY_JOBS: '370',
+  RELIABILITY_LOAD_JOBS: '1000',
+};
 const started = Date.now();
-const run = spawnSync(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', 'test/reliability', 'test/unit/clock.test.ts', '--testTimeout', '900000'], { cwd: root, env, stdio: 'inherit' });
-const rows = existsSync(reportFile) ? readFileSync(reportFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) : [];
+const run = spawnSync(
+  process.execPath,
+  [
+    join(root, 'node_modules/vitest/vitest.mjs'),
+    'run',
+    'test/reliability',
+    'test/unit/clock.test.ts',
+    '--testTimeout',
+    '900000',
+  ],
+  { cwd: root, env, stdio: 'inherit' },
+);
+const rows = existsSync(reportFile)
+  ? readFileSync(reportFile, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, string | number | undefined>)
+  : [];
 const by = (n: string) => rows.find((r) => r.name === n) ?? {};
 const fuzz = by('fuzz');
 const faults = by('consumer-faults');

@@ -132,7 +132,9 @@ function onPath(cmd: string): boolean {
 
 /** Ubuntu's `chromium` is called `chromium-browser` (a snap underneath). */
 function aptPackages(missing: Prerequisite[], os: string): string[] {
-  const names = missing.flatMap((p) => p.apt).map((n) => (n === 'chromium' && os === 'ubuntu' ? 'chromium-browser' : n));
+  const names = missing
+    .flatMap((p) => p.apt)
+    .map((n) => (n === 'chromium' && os === 'ubuntu' ? 'chromium-browser' : n));
   return [...new Set(names)];
 }
 
@@ -152,15 +154,21 @@ export function ensureTestDeps(): number {
   const root = process.getuid?.() === 0;
   const packages = aptPackages(missing, os);
   if (apt && root && process.env.TEST_DEPS_INSTALL !== '0') {
-    console.log(`[test-deps] installing with apt-get what the tests need: ${packages.join(' ')} (for ${missing.map((p) => p.name).join(', ')})`);
-    const ok = run('apt-get', ['update', '-qq']) && run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages]);
+    console.log(
+      `[test-deps] installing with apt-get what the tests need: ${packages.join(' ')} (for ${missing.map((p) => p.name).join(', ')})`,
+    );
+    const ok =
+      run('apt-get', ['update', '-qq']) &&
+      run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages]);
     if (!ok) console.error('[test-deps] apt-get failed; see its output above');
     missing = missing.filter((p) => !p.present());
     if (missing.length === 0) return 0;
   }
 
   const sudo = root ? '' : 'sudo ';
-  console.error(`[test-deps] the test suite needs ${missing.length === 1 ? 'a program' : 'programs'} this machine does not have; no test was run:`);
+  console.error(
+    `[test-deps] the test suite needs ${missing.length === 1 ? 'a program' : 'programs'} this machine does not have; no test was run:`,
+  );
   for (const p of missing) {
     console.error(
       `[test-deps] missing ${p.name}, for ${p.neededBy}. Debian/Ubuntu: ${sudo}apt-get install -y ${aptPackages([p], os).join(' ')} · macOS: ${p.mac} · installed elsewhere: ${p.elsewhere} npm test`,

@@ -95,7 +95,8 @@ export interface OutcomeRuleConfig {
 export interface DocumentRuleConfig {
   match: string;
   pages?: number;
-  kind?: 'invoice' | 'bank-statement' | 'research-paper' | 'contract' | 'report' | 'slide-deck' | 'spreadsheet' | 'image';
+  kind?:
+    'invoice' | 'bank-statement' | 'research-paper' | 'contract' | 'report' | 'slide-deck' | 'spreadsheet' | 'image';
   title?: string;
 }
 
@@ -142,7 +143,9 @@ const int = (minimum: number, maximum: number): JsonSchema => ({ type: 'integer'
 const intIn = (min: number, max: number) => check(int(min, max));
 const probability = check({ type: 'number', minimum: 0, maximum: 1 });
 const nonEmpty = check({ type: 'string', minLength: 1 });
-const boolish = check({ type: 'boolean' }, (v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' || v === '' ? false : v));
+const boolish = check({ type: 'boolean' }, (v) =>
+  v === 'true' || v === '1' ? true : v === 'false' || v === '0' || v === '' ? false : v,
+);
 const oneOf = (type: 'string' | 'integer', values: readonly (string | number)[]) => check({ type, enum: [...values] });
 
 /** "5s,5m,30m" or [5000, "5m"] -> delays in ms. */
@@ -154,21 +157,45 @@ function scheduleOf(v: unknown): number[] | typeof INVALID {
     return INVALID;
   }
 }
-const RANGE_IN_FILE: JsonSchema = { anyOf: [int(0, 86_400_000), { type: 'string', pattern: '^\\s*\\d+\\s*(-\\s*\\d+\\s*)?$' }] };
+const RANGE_IN_FILE: JsonSchema = {
+  anyOf: [int(0, 86_400_000), { type: 'string', pattern: '^\\s*\\d+\\s*(-\\s*\\d+\\s*)?$' }],
+};
 
 /** A size in bytes: an integer, or a string such as 10mb or 512kb. */
-const SIZE = check({ type: 'integer', minimum: 1 }, (v) => (typeof v === 'string' && !/^\s*\d+\s*$/.test(v) ? (bytes.parse(v) ?? INVALID) : v), {
-      anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*([kKmMgGtTpP]?[bB])?\\s*$' }],
-    });
+const SIZE = check(
+  { type: 'integer', minimum: 1 },
+  (v) => (typeof v === 'string' && !/^\s*\d+\s*$/.test(v) ? (bytes.parse(v) ?? INVALID) : v),
+  {
+    anyOf: [
+      { type: 'integer', minimum: 1 },
+      { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*([kKmMgGtTpP]?[bB])?\\s*$' },
+    ],
+  },
+);
 
 /** The scalar settings: how each is spelled as a flag and an env var, and what it accepts. */
 const SCALARS = {
-  port: { flag: 'port', expect: 'an integer from 0 to 65535 (0 picks a free port)', schema: intIn(0, 65535), default: 4050 },
+  port: {
+    flag: 'port',
+    expect: 'an integer from 0 to 65535 (0 picks a free port)',
+    schema: intIn(0, 65535),
+    default: 4050,
+  },
   host: { flag: 'host', expect: 'a host name or IP address', schema: nonEmpty, default: '127.0.0.1' },
   apiKey: { flag: 'api-key', expect: 'a non-empty string', schema: nonEmpty, default: undefined },
   seed: { flag: 'seed', expect: 'an integer from 0 to 4294967295', schema: intIn(0, 4294967295), default: undefined },
-  processingMs: { flag: 'processing-ms', expect: 'an integer number of milliseconds from 0 to 86400000', schema: intIn(0, 86_400_000), default: 1000 },
-  queueMs: { flag: 'queue-ms', expect: 'an integer number of milliseconds from 0 to 86400000', schema: intIn(0, 86_400_000), default: 100 },
+  processingMs: {
+    flag: 'processing-ms',
+    expect: 'an integer number of milliseconds from 0 to 86400000',
+    schema: intIn(0, 86_400_000),
+    default: 1000,
+  },
+  queueMs: {
+    flag: 'queue-ms',
+    expect: 'an integer number of milliseconds from 0 to 86400000',
+    schema: intIn(0, 86_400_000),
+    default: 100,
+  },
   failureRate: { flag: 'failure-rate', expect: 'a number from 0 to 1', schema: probability, default: 0 },
   bodyLimit: {
     flag: 'body-limit',
@@ -176,9 +203,24 @@ const SCALARS = {
     schema: SIZE,
     default: 50 * 1024 * 1024,
   },
-  jsonBodyLimit: { flag: 'json-body-limit', expect: 'a size such as 1048576, 1mb or 512kb', schema: SIZE, default: 1024 * 1024 },
-  requestTimeoutMs: { flag: 'request-timeout-ms', expect: 'an integer number of milliseconds from 1000 to 3600000', schema: intIn(1000, 3_600_000), default: 120_000 },
-  maxBacklog: { flag: 'max-backlog', expect: 'an integer from 0 to 10000000 (0: no limit)', schema: intIn(0, 10_000_000), default: 20_000 },
+  jsonBodyLimit: {
+    flag: 'json-body-limit',
+    expect: 'a size such as 1048576, 1mb or 512kb',
+    schema: SIZE,
+    default: 1024 * 1024,
+  },
+  requestTimeoutMs: {
+    flag: 'request-timeout-ms',
+    expect: 'an integer number of milliseconds from 1000 to 3600000',
+    schema: intIn(1000, 3_600_000),
+    default: 120_000,
+  },
+  maxBacklog: {
+    flag: 'max-backlog',
+    expect: 'an integer from 0 to 10000000 (0: no limit)',
+    schema: intIn(0, 10_000_000),
+    default: 20_000,
+  },
   maxJobs: { flag: 'max-jobs', expect: 'an integer from 1 to 10000000', schema: intIn(1, 10_000_000), default: 10_000 },
   asyncStatusCode: {
     flag: 'async-status-code',
@@ -189,9 +231,13 @@ const SCALARS = {
   webhookUrl: {
     flag: 'webhook-url',
     expect: 'one or more http(s) URLs (repeat the flag, or separate with commas)',
-    schema: check({ type: 'array', items: { type: 'string', format: 'http-url' } }, (v) => (typeof v === 'string' ? v.split(/[,\s]+/).filter(Boolean) : v), {
-      anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string', format: 'http-url' } }],
-    }),
+    schema: check(
+      { type: 'array', items: { type: 'string', format: 'http-url' } },
+      (v) => (typeof v === 'string' ? v.split(/[,\s]+/).filter(Boolean) : v),
+      {
+        anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string', format: 'http-url' } }],
+      },
+    ),
     default: [],
   },
   allowedHosts: {
@@ -200,32 +246,94 @@ const SCALARS = {
     schema: check(
       { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9.-]{1,253}$' }, maxItems: 100 },
       (v) => (typeof v === 'string' ? v.split(/[,\s]+/).filter(Boolean) : v),
-      { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9.-]{1,253}$' }, maxItems: 100 }] },
+      {
+        anyOf: [
+          { type: 'string' },
+          { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9.-]{1,253}$' }, maxItems: 100 },
+        ],
+      },
     ),
     default: [],
   },
-  webhookSecret: { flag: 'webhook-secret', expect: 'a whsec_ secret (whsec_ + base64 of 24..64 bytes)', schema: check({ type: 'string', format: 'whsec' }), default: undefined },
-  headerPrefix: { flag: 'header-prefix', expect: 'webhook or svix', schema: oneOf('string', ['webhook', 'svix']), default: 'webhook' },
-  deliveryTimeoutMs: { flag: 'delivery-timeout-ms', expect: 'an integer number of milliseconds from 1 to 600000', schema: intIn(1, 600_000), default: 15_000 },
+  webhookSecret: {
+    flag: 'webhook-secret',
+    expect: 'a whsec_ secret (whsec_ + base64 of 24..64 bytes)',
+    schema: check({ type: 'string', format: 'whsec' }),
+    default: undefined,
+  },
+  headerPrefix: {
+    flag: 'header-prefix',
+    expect: 'webhook or svix',
+    schema: oneOf('string', ['webhook', 'svix']),
+    default: 'webhook',
+  },
+  deliveryTimeoutMs: {
+    flag: 'delivery-timeout-ms',
+    expect: 'an integer number of milliseconds from 1 to 600000',
+    schema: intIn(1, 600_000),
+    default: 15_000,
+  },
   retrySchedule: {
     flag: 'retry-schedule',
     expect: 'comma-separated delays such as 5s,5m,30m (or milliseconds); empty for no retries',
-    schema: check({ type: 'array', items: { type: 'integer', minimum: 0 } }, scheduleOf, { anyOf: [{ type: 'string' }, { type: 'array', items: { type: ['integer', 'string'] } }] }),
+    schema: check({ type: 'array', items: { type: 'integer', minimum: 0 } }, scheduleOf, {
+      anyOf: [{ type: 'string' }, { type: 'array', items: { type: ['integer', 'string'] } }],
+    }),
     default: [...SVIX_RETRY_SCHEDULE_MS],
   },
-  timeScale: { flag: 'time-scale', expect: 'a number greater than 0 and at most 1000', schema: check({ type: 'number', exclusiveMinimum: 0, maximum: 1000 }), default: 1 },
-  deliveryConcurrency: { flag: 'delivery-concurrency', expect: 'an integer from 1 to 1000', schema: intIn(1, 1000), default: 10 },
-  rotationGraceMs: { flag: 'rotation-grace-ms', expect: 'an integer number of milliseconds from 0 to 604800000', schema: intIn(0, 604_800_000), default: 86_400_000 },
+  timeScale: {
+    flag: 'time-scale',
+    expect: 'a number greater than 0 and at most 1000',
+    schema: check({ type: 'number', exclusiveMinimum: 0, maximum: 1000 }),
+    default: 1,
+  },
+  deliveryConcurrency: {
+    flag: 'delivery-concurrency',
+    expect: 'an integer from 1 to 1000',
+    schema: intIn(1, 1000),
+    default: 10,
+  },
+  rotationGraceMs: {
+    flag: 'rotation-grace-ms',
+    expect: 'an integer number of milliseconds from 0 to 604800000',
+    schema: intIn(0, 604_800_000),
+    default: 86_400_000,
+  },
   duplicateRate: { flag: 'duplicate-rate', expect: 'a probability from 0 to 1', schema: probability, default: 0 },
   duplicateCount: { flag: 'duplicate-count', expect: 'an integer from 1 to 20', schema: intIn(1, 20), default: 1 },
-  delayMs: { flag: 'delay-ms', expect: 'milliseconds, or a range MIN-MAX such as 100-2000', schema: check({}, rangeOf, RANGE_IN_FILE), default: undefined },
-  badSignatureRate: { flag: 'bad-signature-rate', expect: 'a probability from 0 to 1', schema: probability, default: 0 },
-  badSignatureKind: { flag: 'bad-signature-kind', expect: `random or one of ${SIGNATURE_FAULTS.join(', ')}`, schema: oneOf('string', ['random', ...SIGNATURE_FAULTS]), default: 'random' },
+  delayMs: {
+    flag: 'delay-ms',
+    expect: 'milliseconds, or a range MIN-MAX such as 100-2000',
+    schema: check({}, rangeOf, RANGE_IN_FILE),
+    default: undefined,
+  },
+  badSignatureRate: {
+    flag: 'bad-signature-rate',
+    expect: 'a probability from 0 to 1',
+    schema: probability,
+    default: 0,
+  },
+  badSignatureKind: {
+    flag: 'bad-signature-kind',
+    expect: `random or one of ${SIGNATURE_FAULTS.join(', ')}`,
+    schema: oneOf('string', ['random', ...SIGNATURE_FAULTS]),
+    default: 'random',
+  },
   reorderRate: { flag: 'reorder-rate', expect: 'a probability from 0 to 1', schema: probability, default: 0 },
   dropRate: { flag: 'drop-rate', expect: 'a probability from 0 to 1', schema: probability, default: 0 },
   apiErrorRate: { flag: 'api-error-rate', expect: 'a probability from 0 to 1', schema: probability, default: 0 },
-  apiErrorStatus: { flag: 'api-error-status', expect: '429, 500 or 503', schema: oneOf('integer', [429, 500, 503]), default: 503 },
-  apiLatencyMs: { flag: 'api-latency-ms', expect: 'milliseconds up to 60000, or a range MIN-MAX such as 50-300', schema: check({}, rangeUpTo(60_000), RANGE_IN_FILE), default: undefined },
+  apiErrorStatus: {
+    flag: 'api-error-status',
+    expect: '429, 500 or 503',
+    schema: oneOf('integer', [429, 500, 503]),
+    default: 503,
+  },
+  apiLatencyMs: {
+    flag: 'api-latency-ms',
+    expect: 'milliseconds up to 60000, or a range MIN-MAX such as 50-300',
+    schema: check({}, rangeUpTo(60_000), RANGE_IN_FILE),
+    default: undefined,
+  },
   state: { flag: 'state', expect: 'a file path', schema: nonEmpty, default: undefined },
   outputDir: { flag: 'output-dir', expect: 'a directory path', schema: nonEmpty, default: 'pulse-mock-output' },
   s3PrefixItems: { flag: 's3-prefix-items', expect: 'an integer from 1 to 1000', schema: intIn(1, 1000), default: 3 },
@@ -238,17 +346,30 @@ export const CONFIG_FLAGS: readonly { key: ScalarKey; flag: string; env: string;
   Object.keys(SCALARS) as ScalarKey[]
 ).map((key) => ({ key, flag: SCALARS[key].flag, env: envName(SCALARS[key].flag), expect: SCALARS[key].expect }));
 
-const obj = (properties: Record<string, JsonSchema>, required: string[] = []): JsonSchema => ({ type: 'object', properties, required, additionalProperties: false });
+const obj = (properties: Record<string, JsonSchema>, required: string[] = []): JsonSchema => ({
+  type: 'object',
+  properties,
+  required,
+  additionalProperties: false,
+});
 const match: JsonSchema = { type: 'string', minLength: 1, format: 'match-pattern' };
 const outcomeRule = obj(
-  { match, outcome: { enum: ['completed', 'failed'] }, error: { type: 'string', minLength: 1 }, processingMs: int(0, 86_400_000), pages: int(1, 5000) },
+  {
+    match,
+    outcome: { enum: ['completed', 'failed'] },
+    error: { type: 'string', minLength: 1 },
+    processingMs: int(0, 86_400_000),
+    pages: int(1, 5000),
+  },
   ['match'],
 );
 const documentRule = obj(
   {
     match,
     pages: int(1, 5000),
-    kind: { enum: ['invoice', 'bank-statement', 'research-paper', 'contract', 'report', 'slide-deck', 'spreadsheet', 'image'] },
+    kind: {
+      enum: ['invoice', 'bank-statement', 'research-paper', 'contract', 'report', 'slide-deck', 'spreadsheet', 'image'],
+    },
     title: { type: 'string' },
   },
   ['match'],
@@ -260,7 +381,10 @@ const endpointRule = obj(
     secret: { type: 'string', format: 'whsec' },
     eventTypes: { type: 'array', items: { enum: [...JOB_EVENT_TYPES] } },
     headers: { type: 'object', additionalProperties: { type: 'string' } },
-    basicAuth: obj({ username: { type: 'string', minLength: 1 }, password: { type: 'string' } }, ['username', 'password']),
+    basicAuth: obj({ username: { type: 'string', minLength: 1 }, password: { type: 'string' } }, [
+      'username',
+      'password',
+    ]),
   },
   ['url'],
 );
@@ -268,8 +392,28 @@ const presetId: JsonSchema = { type: 'string', minLength: 1, maxLength: 200 };
 const presetRule: JsonSchema = {
   anyOf: [
     obj({ id: presetId, kind: { const: 'extraction' }, options: { type: 'object' } }, ['id', 'kind', 'options']),
-    obj({ id: presetId, kind: { const: 'split' }, split_input: { type: 'array', minItems: 1, items: obj({ name: { type: 'string', minLength: 1 }, description: { type: 'string' } }, ['name']) } }, ['id', 'kind', 'split_input']),
-    obj({ id: presetId, kind: { const: 'schema' }, input_schema: { type: 'object' }, schema_prompt: { type: 'string' }, effort: { type: 'boolean' } }, ['id', 'kind', 'input_schema']),
+    obj(
+      {
+        id: presetId,
+        kind: { const: 'split' },
+        split_input: {
+          type: 'array',
+          minItems: 1,
+          items: obj({ name: { type: 'string', minLength: 1 }, description: { type: 'string' } }, ['name']),
+        },
+      },
+      ['id', 'kind', 'split_input'],
+    ),
+    obj(
+      {
+        id: presetId,
+        kind: { const: 'schema' },
+        input_schema: { type: 'object' },
+        schema_prompt: { type: 'string' },
+        effort: { type: 'boolean' },
+      },
+      ['id', 'kind', 'input_schema'],
+    ),
   ],
 };
 const LISTS = {
@@ -287,14 +431,40 @@ export function configFileSchema(): JsonSchema {
   };
   for (const key of Object.keys(SCALARS) as ScalarKey[]) {
     const spec = SCALARS[key];
-    properties[key] = { ...(spec.schema as Check).fileSchema, description: `${spec.expect[0]?.toUpperCase()}${spec.expect.slice(1)} (flag --${spec.flag}, env ${envName(spec.flag)})` };
+    properties[key] = {
+      ...spec.schema.fileSchema,
+      description: `${spec.expect[0]?.toUpperCase()}${spec.expect.slice(1)} (flag --${spec.flag}, env ${envName(spec.flag)})`,
+    };
   }
-  properties.outcomes = { type: 'array', items: outcomeRule, description: 'Which jobs fail or take longer, by file name or URL (glob or /regex/); first match wins' };
-  properties.documents = { type: 'array', items: documentRule, description: 'Page counts, kinds and titles of documents, by file name or URL (glob or /regex/)' };
+  properties.outcomes = {
+    type: 'array',
+    items: outcomeRule,
+    description: 'Which jobs fail or take longer, by file name or URL (glob or /regex/); first match wins',
+  };
+  properties.documents = {
+    type: 'array',
+    items: documentRule,
+    description: 'Page counts, kinds and titles of documents, by file name or URL (glob or /regex/)',
+  };
   properties.endpoints = { type: 'array', items: endpointRule, description: 'Webhook endpoints registered at start' };
-  properties.presets = { type: 'array', items: presetRule, description: 'Saved configurations named by id in requests: extractionConfigId (kind extraction), split_config_id (kind split), schema_config_id (kind schema)' };
-  properties.faults = { type: 'array', items: faultRuleSchema(), description: 'Fault rules in force from the start (the admin API can change them)' };
-  return { $schema: 'http://json-schema.org/draft-07/schema#', title: 'pulse-mock config file', type: 'object', properties, additionalProperties: false };
+  properties.presets = {
+    type: 'array',
+    items: presetRule,
+    description:
+      'Saved configurations named by id in requests: extractionConfigId (kind extraction), split_config_id (kind split), schema_config_id (kind schema)',
+  };
+  properties.faults = {
+    type: 'array',
+    items: faultRuleSchema(),
+    description: 'Fault rules in force from the start (the admin API can change them)',
+  };
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'pulse-mock config file',
+    type: 'object',
+    properties,
+    additionalProperties: false,
+  };
 }
 
 /** "250" or "100-2000" -> 250 or [100, 2000], each at most `max` ms. */
@@ -314,15 +484,34 @@ function rangeOf(v: unknown): Range | typeof INVALID {
 function shorthandFaults(c: Record<string, unknown>): FaultRule[] {
   const rules: FaultRule[] = [];
   const p = (x: unknown) => x as number;
-  if (p(c.duplicateRate) > 0) rules.push({ id: 'duplicate-rate', fault: { kind: 'duplicate', copies: p(c.duplicateCount), spacingMs: 0 }, when: { probability: p(c.duplicateRate) } });
+  if (p(c.duplicateRate) > 0)
+    rules.push({
+      id: 'duplicate-rate',
+      fault: { kind: 'duplicate', copies: p(c.duplicateCount), spacingMs: 0 },
+      when: { probability: p(c.duplicateRate) },
+    });
   if (c.delayMs !== undefined) rules.push({ id: 'delay-ms', fault: { kind: 'delay', ms: c.delayMs as Range } });
   if (p(c.badSignatureRate) > 0)
-    rules.push({ id: 'bad-signature-rate', fault: { kind: 'signature', variant: c.badSignatureKind as 'random' }, when: { probability: p(c.badSignatureRate) } });
-  if (p(c.reorderRate) > 0) rules.push({ id: 'reorder-rate', fault: { kind: 'reorder' }, when: { probability: p(c.reorderRate) } });
+    rules.push({
+      id: 'bad-signature-rate',
+      fault: { kind: 'signature', variant: c.badSignatureKind as 'random' },
+      when: { probability: p(c.badSignatureRate) },
+    });
+  if (p(c.reorderRate) > 0)
+    rules.push({ id: 'reorder-rate', fault: { kind: 'reorder' }, when: { probability: p(c.reorderRate) } });
   if (p(c.dropRate) > 0) rules.push({ id: 'drop-rate', fault: { kind: 'drop' }, when: { probability: p(c.dropRate) } });
   if (p(c.apiErrorRate) > 0)
-    rules.push({ id: 'api-error-rate', fault: { kind: 'api-error', status: c.apiErrorStatus as 503, ...(c.apiErrorStatus !== 500 ? { retryAfterS: 1 } : {}) }, when: { probability: p(c.apiErrorRate) } });
-  if (c.apiLatencyMs !== undefined) rules.push({ id: 'api-latency-ms', fault: { kind: 'api-latency', ms: c.apiLatencyMs as Range } });
+    rules.push({
+      id: 'api-error-rate',
+      fault: {
+        kind: 'api-error',
+        status: c.apiErrorStatus as 503,
+        ...(c.apiErrorStatus !== 500 ? { retryAfterS: 1 } : {}),
+      },
+      when: { probability: p(c.apiErrorRate) },
+    });
+  if (c.apiLatencyMs !== undefined)
+    rules.push({ id: 'api-latency-ms', fault: { kind: 'api-latency', ms: c.apiLatencyMs as Range } });
   return rules;
 }
 
@@ -349,7 +538,8 @@ export function resolveConfig(sources: ConfigSources = {}): MockConfig {
   const explicit = sources.configFile ?? env.PULSE_MOCK_CONFIG;
   let configFile: string | undefined;
   if (explicit) configFile = resolve(cwd, explicit);
-  else if (sources.discoverConfigFile && existsSync(resolve(cwd, DEFAULT_CONFIG_FILE))) configFile = resolve(cwd, DEFAULT_CONFIG_FILE);
+  else if (sources.discoverConfigFile && existsSync(resolve(cwd, DEFAULT_CONFIG_FILE)))
+    configFile = resolve(cwd, DEFAULT_CONFIG_FILE);
   const file = configFile ? readConfigFile(configFile) : {};
 
   const out: Record<string, unknown> = {};
@@ -371,7 +561,7 @@ export function resolveConfig(sources: ConfigSources = {}): MockConfig {
       out[key] = spec.default;
       continue;
     }
-    const parsed = (spec.schema as Check)(raw);
+    const parsed = spec.schema(raw);
     if (!parsed.ok) throw new ConfigError(`invalid ${from}: ${show(raw)}; expected ${spec.expect}`);
     out[key] = parsed.value;
   }
@@ -379,10 +569,13 @@ export function resolveConfig(sources: ConfigSources = {}): MockConfig {
     const raw = sources.options?.[key] ?? file[key] ?? [];
     // An empty list needs no check (and compiling its schema is most of the cost).
     const parsed = Array.isArray(raw) && raw.length === 0 ? { ok: true as const, value: [] } : LISTS[key](raw);
-    if (!parsed.ok) throw new ConfigError(`invalid ${pathLabel(key, parsed.problem.path)}${configFile ? ` in ${configFile}` : ''}: ${parsed.problem.message}`);
+    if (!parsed.ok)
+      throw new ConfigError(
+        `invalid ${pathLabel(key, parsed.problem.path)}${configFile ? ` in ${configFile}` : ''}: ${parsed.problem.message}`,
+      );
     out[key] = parsed.value;
   }
-  let fileFaults: FaultRule[] = [];
+  let fileFaults: FaultRule[];
   try {
     fileFaults = parseFaultRules(sources.options?.faults ?? file.faults ?? [], 'faults');
   } catch (e) {
@@ -401,7 +594,9 @@ function readConfigFile(path: string): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new ConfigError(`cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ConfigError(
+      `cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   let data: unknown;
   try {
@@ -409,7 +604,8 @@ function readConfigFile(path: string): Record<string, unknown> {
   } catch (e) {
     throw new ConfigError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new ConfigError(`config file ${path} must hold a JSON object`);
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw new ConfigError(`config file ${path} must hold a JSON object`);
   for (const key of Object.keys(data)) {
     if (!FILE_KEYS.has(key)) {
       const near = [...FILE_KEYS].find((k) => k.toLowerCase() === key.toLowerCase().replace(/[-_]/g, ''));

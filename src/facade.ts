@@ -126,10 +126,15 @@ export function controlsOver(rt: () => Runtime, apiKey: string): PulseMockContro
         });
         const timer = awaitedDeadline(() => {
           off();
-          reject(new Error(`[pulse-mock] job ${jobId} did not reach ${status ?? 'a final status'} within ${timeoutMs} ms; it is ${core.jobs.get(jobId)?.status ?? 'unknown to the mock'}`));
+          reject(
+            new Error(
+              `[pulse-mock] job ${jobId} did not reach ${status ?? 'a final status'} within ${timeoutMs} ms; it is ${core.jobs.get(jobId)?.status ?? 'unknown to the mock'}`,
+            ),
+          );
         }, timeoutMs);
       });
     },
-    waitForDelivery: (filter = {}, timeoutMs = 10_000) => rt().dispatcher.waitFor((d) => TERMINAL_DELIVERY_STATES.has(d.status) && matchesFilter(d, filter), timeoutMs),
+    waitForDelivery: (filter = {}, timeoutMs = 10_000) =>
+      rt().dispatcher.waitFor((d) => TERMINAL_DELIVERY_STATES.has(d.status) && matchesFilter(d, filter), timeoutMs),
   };
 }

@@ -15,7 +15,13 @@ export { ConfigError } from './config.js';
 export type { MockConfig, OutcomeRuleConfig, DocumentRuleConfig } from './config.js';
 export { ManualClock, type Clock, type Timer } from './clock.js';
 export { PulseMockError, type PulseErrorBody } from './core/errors.js';
-export { JOB_EVENT_TYPES, type JobEvent, type JobEventPayload, type JobEventType, type JobStatus } from './core/events.js';
+export {
+  JOB_EVENT_TYPES,
+  type JobEvent,
+  type JobEventPayload,
+  type JobEventType,
+  type JobStatus,
+} from './core/events.js';
 export type { JobRecord } from './core/job-store.js';
 export type { RequestRecord } from './core/request-log.js';
 export type { ExtractResult, LargeResultPointer } from './operations/extract/result.js';
@@ -23,8 +29,22 @@ export type { AsyncSubmissionResponse, JobStatusResponse } from './core/pulse-co
 export type { EndpointControls, FaultControls, MessageFilter, PulseMockControls } from './facade.js';
 export type { Endpoint, EndpointInput } from './delivery/endpoints.js';
 export { VERSION } from './version.js';
-export { defineScenario, type Scenario, type ScenarioContext, type SendOptions, type SentEvent } from './scenarios/define.js';
-export { SIGNATURE_FAULTS, explain as explainFault, type Fault, type FaultRule, type FaultScope, type SignatureFault, type ApiRoute } from './faults/fault-plan.js';
+export {
+  defineScenario,
+  type Scenario,
+  type ScenarioContext,
+  type SendOptions,
+  type SentEvent,
+} from './scenarios/define.js';
+export {
+  SIGNATURE_FAULTS,
+  explain as explainFault,
+  type Fault,
+  type FaultRule,
+  type FaultScope,
+  type SignatureFault,
+  type ApiRoute,
+} from './faults/fault-plan.js';
 export type { Delivery, Attempt, DeliveryStatus } from './delivery/types.js';
 
 /** Options for `createPulseMock`: any `MockConfig` field, plus a clock for tests. */

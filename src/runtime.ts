@@ -79,10 +79,15 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
   const endpoints = new EndpointRegistry(clock, new IdSequence(`${config.seed}/endpoints/${restored?.starts ?? 0}`));
   for (const ep of restored?.endpoints ?? []) endpoints.restore(ep);
   // A restart keeps the secret the consumer already has.
-  const webhookSecret = config.webhookSecret ?? restored?.endpoints.find((e) => e.description === 'from --webhook-url')?.secrets[0]?.secret ?? generateSecret();
+  const webhookSecret =
+    config.webhookSecret ??
+    restored?.endpoints.find((e) => e.description === 'from --webhook-url')?.secrets[0]?.secret ??
+    generateSecret();
   const known = new Set(endpoints.list().map((e) => e.url));
-  for (const url of config.webhookUrl) if (!known.has(url)) endpoints.add({ url, secret: webhookSecret, description: 'from --webhook-url' });
-  for (const ep of config.endpoints) if (!known.has(ep.url)) endpoints.add({ ...ep, secret: ep.secret ?? webhookSecret });
+  for (const url of config.webhookUrl)
+    if (!known.has(url)) endpoints.add({ url, secret: webhookSecret, description: 'from --webhook-url' });
+  for (const ep of config.endpoints)
+    if (!known.has(ep.url)) endpoints.add({ ...ep, secret: ep.secret ?? webhookSecret });
 
   const faults = new FaultEngine(seedFrom(config.seed, 'faults'), config.faults);
   const dispatcher = new Dispatcher({
@@ -111,11 +116,18 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
     restored.unknownKindJobs = unknownKind.length;
     // A change a request makes is written first and refused if it cannot be; any other is
     // applied, and a failed write is retried as a snapshot of all this.
-    journal.snapshot = () => ({ jobs: [...unknownKind, ...core.jobs.list()], endpoints: endpoints.list(), deliveries: dispatcher.log.list() });
+    journal.snapshot = () => ({
+      jobs: [...unknownKind, ...core.jobs.list()],
+      endpoints: endpoints.list(),
+      deliveries: dispatcher.log.list(),
+    });
     if (opts.onJournalProblem) journal.onProblem = opts.onJournalProblem;
-    endpoints.onChange = (id, ep, byRequest) => (byRequest ? journal.write([endpointEntry(id, ep)]) : journal.record([endpointEntry(id, ep)]));
+    endpoints.onChange = (id, ep, byRequest) =>
+      byRequest ? journal.write([endpointEntry(id, ep)]) : journal.record([endpointEntry(id, ep)]);
     dispatcher.log.onChange = (d) => journal.record([{ k: 'delivery', d }]);
-    core.onRecord((jobs, isNew, byRequest) => (byRequest ? journal.write(jobEntries(jobs, isNew)) : journal.record(jobEntries(jobs, isNew))));
+    core.onRecord((jobs, isNew, byRequest) =>
+      byRequest ? journal.write(jobEntries(jobs, isNew)) : journal.record(jobEntries(jobs, isNew)),
+    );
   }
   // The event itself, not a copy: its payload is built only if an endpoint takes it.
   core.onEvent((e) => dispatcher.publish(e));
@@ -126,7 +138,8 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
   // retry, not in the queue) never slows the API.
   if (config.maxBacklog > 0) {
     const below = Math.max(1, Math.floor(config.maxBacklog * 0.8));
-    core.beforeSubmit = () => (dispatcher.backlog >= config.maxBacklog ? dispatcher.roomFor(below, BACKLOG_WAIT_MS) : undefined);
+    core.beforeSubmit = () =>
+      dispatcher.backlog >= config.maxBacklog ? dispatcher.roomFor(below, BACKLOG_WAIT_MS) : undefined;
   }
 
   return {

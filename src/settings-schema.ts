@@ -12,7 +12,10 @@ export type JsonSchema = Record<string, unknown>;
 
 /** Formats for what JSON Schema cannot say, each with the message a user sees. */
 const FORMATS: Record<string, { valid: (s: string) => boolean; message: string }> = {
-  whsec: { valid: (s) => checkSecret(s) === undefined, message: 'not a whsec_ secret (whsec_ + base64 of 24..64 bytes)' },
+  whsec: {
+    valid: (s) => checkSecret(s) === undefined,
+    message: 'not a whsec_ secret (whsec_ + base64 of 24..64 bytes)',
+  },
   'http-url': { valid: (u) => /^https?:\/\/[^\s]+$/.test(u) && URL.canParse(u), message: 'not an http(s) URL' },
   'match-pattern': { valid: (p) => checkPattern(p) === undefined, message: 'not a valid glob or /regex/' },
 };
@@ -48,7 +51,10 @@ export interface SettingsProblem {
  * the schema's types when `coerce`: flags and env vars arrive as strings, "4050", "true"), or
  * the problem to report.
  */
-export function settingsChecker<T>(schema: JsonSchema, { coerce = false } = {}): (value: unknown) => { ok: true; value: T } | { ok: false; problem: SettingsProblem } {
+export function settingsChecker<T>(
+  schema: JsonSchema,
+  { coerce = false } = {},
+): (value: unknown) => { ok: true; value: T } | { ok: false; problem: SettingsProblem } {
   let validate: ValidateFunction | undefined;
   SETTINGS_SCHEMAS.push(schema);
   return (value) => {
@@ -62,7 +68,8 @@ export function settingsChecker<T>(schema: JsonSchema, { coerce = false } = {}):
 
 /** The deepest error is the most specific one (an anyOf reports every branch, then itself). */
 function describe(errors: ErrorObject[]): SettingsProblem {
-  const depth = (e: ErrorObject) => e.instancePath.split('/').length + (e.keyword === 'additionalProperties' || e.keyword === 'required' ? 0.5 : 0);
+  const depth = (e: ErrorObject) =>
+    e.instancePath.split('/').length + (e.keyword === 'additionalProperties' || e.keyword === 'required' ? 0.5 : 0);
   const e = errors.reduce((best, x) => (depth(x) > depth(best) ? x : best), errors[0] as ErrorObject);
   const path = e.instancePath
     .split('/')
@@ -76,13 +83,19 @@ function describe(errors: ErrorObject[]): SettingsProblem {
     case 'required':
       return { path, message: `missing "${String(params.missingProperty)}"` };
     case 'enum':
-      return { path, message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+      return {
+        path,
+        message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+      };
     case 'const':
       return { path, message: `must be ${JSON.stringify(params.allowedValue)}` };
     case 'format':
       return { path, message: FORMATS[String(params.format)]?.message ?? e.message ?? 'invalid' };
     case 'discriminator':
-      return { path: [...path, String(params.tag)], message: `unknown ${String(params.tag)} ${JSON.stringify(params.tagValue)}` };
+      return {
+        path: [...path, String(params.tag)],
+        message: `unknown ${String(params.tag)} ${JSON.stringify(params.tagValue)}`,
+      };
     default:
       return { path, message: e.message ?? 'invalid' };
   }

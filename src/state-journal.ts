@@ -1,4 +1,13 @@
-import { appendFileSync, chmodSync, copyFileSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { systemClock, type Clock, type Timer } from './clock.js';
 import { ConfigError } from './config.js';
@@ -54,9 +63,15 @@ export type JournalHealth = { ok: true } | { ok: false; error: string; since: nu
 /** Records from before jobs had kinds (0.1.x) were all extracts, with the recipe at the top level. */
 function withKind(job: JobRecord): JobRecord {
   if (job.kind !== undefined) return job;
-  const { request, document, extractionId, largeResultFetched, ...rest } = job as unknown as JobRecord & Record<string, unknown>;
+  const { request, document, extractionId, largeResultFetched, ...rest } = job as unknown as JobRecord &
+    Record<string, unknown>;
   const pages = (document as { pages?: unknown[] } | undefined)?.pages?.length ?? 0;
-  return { ...rest, kind: 'extract', pages, data: { request, document, extractionId, largeResultFetched } } as JobRecord;
+  return {
+    ...rest,
+    kind: 'extract',
+    pages,
+    data: { request, document, extractionId, largeResultFetched },
+  };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -70,15 +85,34 @@ function isEntry(e: unknown): e is JournalEntry {
     case 'start':
       return isNumber(e.n);
     case 'job':
-      return isObject(e.job) && isString(e.job.id) && isString(e.job.status) && isNumber(e.job.createdAt) && isNumber(e.job.updatedAt);
+      return (
+        isObject(e.job) &&
+        isString(e.job.id) &&
+        isString(e.job.status) &&
+        isNumber(e.job.createdAt) &&
+        isNumber(e.job.updatedAt)
+      );
     case 'job-status':
       return isString(e.id) && isString(e.status) && isNumber(e.updatedAt);
     case 'endpoint':
-      return isObject(e.ep) && isString(e.ep.id) && isString(e.ep.url) && Array.isArray(e.ep.secrets) && isObject(e.ep.headers);
+      return (
+        isObject(e.ep) &&
+        isString(e.ep.id) &&
+        isString(e.ep.url) &&
+        Array.isArray(e.ep.secrets) &&
+        isObject(e.ep.headers)
+      );
     case 'endpoint-del':
       return isString(e.id);
     case 'delivery':
-      return isObject(e.d) && isString(e.d.key) && isString(e.d.messageId) && isString(e.d.endpointId) && isString(e.d.body) && Array.isArray(e.d.attempts);
+      return (
+        isObject(e.d) &&
+        isString(e.d.key) &&
+        isString(e.d.messageId) &&
+        isString(e.d.endpointId) &&
+        isString(e.d.body) &&
+        Array.isArray(e.d.attempts)
+      );
     default:
       return false;
   }
@@ -91,10 +125,14 @@ function checkPath(path: string): string {
     stat = statSync(path);
   } catch {
     const folder = dirname(path);
-    if (!existsSync(folder)) throw new ConfigError(`--state ${path}: the folder ${folder} does not exist; create it or choose another path`);
+    if (!existsSync(folder))
+      throw new ConfigError(`--state ${path}: the folder ${folder} does not exist; create it or choose another path`);
     return '';
   }
-  if (stat.isDirectory()) throw new ConfigError(`--state ${path} is a folder; give a file path inside it (e.g. ${path.replace(/\/$/, '')}/pulse-mock.state)`);
+  if (stat.isDirectory())
+    throw new ConfigError(
+      `--state ${path} is a folder; give a file path inside it (e.g. ${path.replace(/\/$/, '')}/pulse-mock.state)`,
+    );
   const text = readFileSync(path, 'utf8');
   const first = text.slice(0, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n')).trim();
   if (text.trim() === '') return '';
@@ -104,7 +142,10 @@ function checkPath(path: string): string {
   } catch {
     head = undefined;
   }
-  if (!isObject(head) || head.k !== 'start') throw new ConfigError(`--state ${path} is not a pulse-mock state file, and would be overwritten; give another path, or empty the file first`);
+  if (!isObject(head) || head.k !== 'start')
+    throw new ConfigError(
+      `--state ${path} is not a pulse-mock state file, and would be overwritten; give another path, or empty the file first`,
+    );
   return text;
 }
 
@@ -151,12 +192,23 @@ export class StateJournal {
       else if (e.k === 'job') jobs.set(e.job.id, withKind(e.job));
       else if (e.k === 'job-status') {
         const j = jobs.get(e.id);
-        if (j) Object.assign(j, { status: e.status, updatedAt: e.updatedAt }, e.error !== undefined ? { error: e.error } : {});
+        if (j)
+          Object.assign(
+            j,
+            { status: e.status, updatedAt: e.updatedAt },
+            e.error !== undefined ? { error: e.error } : {},
+          );
       } else if (e.k === 'endpoint') endpoints.set(e.ep.id, e.ep);
       else if (e.k === 'endpoint-del') endpoints.delete(e.id);
       else if (e.k === 'delivery') deliveries.set(e.d.key, e.d);
     }
-    const restored: RestoredState = { starts, jobs: [...jobs.values()], endpoints: [...endpoints.values()], deliveries: [...deliveries.values()], skipped };
+    const restored: RestoredState = {
+      starts,
+      jobs: [...jobs.values()],
+      endpoints: [...endpoints.values()],
+      deliveries: [...deliveries.values()],
+      skipped,
+    };
     if (skipped > 0) {
       // Compaction drops what could not be read: the file as it was stays beside it.
       restored.damagedCopy = `${path}.damaged-${new Date(systemClock.now()).toISOString().replace(/[:.]/g, '-')}`;
@@ -183,7 +235,9 @@ export class StateJournal {
       this.#append(entries);
     } catch (e) {
       this.#failed(e);
-      this.onProblem?.(`[pulse-mock] a request was refused: its change could not be written to --state ${this.path} (${(e as Error).message})`);
+      this.onProblem?.(
+        `[pulse-mock] a request was refused: its change could not be written to --state ${this.path} (${(e as Error).message})`,
+      );
       throw errors.stateWriteFailed(this.path, (e as Error).message);
     }
   }
@@ -217,7 +271,9 @@ export class StateJournal {
   #failed(e: unknown): void {
     if (this.#health.ok) {
       this.#health = { ok: false, error: (e as Error).message, since: this.clock.now() };
-      this.onProblem?.(`[pulse-mock] cannot write --state ${this.path} (${(e as Error).message}); the mock goes on in memory and retries; GET /health shows it`);
+      this.onProblem?.(
+        `[pulse-mock] cannot write --state ${this.path} (${(e as Error).message}); the mock goes on in memory and retries; GET /health shows it`,
+      );
     }
     this.#scheduleRetry();
   }
@@ -243,7 +299,9 @@ export class StateJournal {
     this.#retryMs = 250;
     this.#retry?.cancel();
     this.#retry = undefined;
-    this.onProblem?.(`[pulse-mock] --state ${this.path} is written again (a snapshot of everything the mock holds replaced it)`);
+    this.onProblem?.(
+      `[pulse-mock] --state ${this.path} is written again (a snapshot of everything the mock holds replaced it)`,
+    );
   }
 
   /** The snapshot replaces the history: written aside, owner-only (it holds secrets), renamed into place. */
@@ -264,7 +322,16 @@ export class StateJournal {
 /** The entries of a job change. */
 export const jobEntries = (jobs: readonly JobRecord[], isNew: boolean): JournalEntry[] =>
   jobs.map((job) =>
-    isNew ? { k: 'job', job } : { k: 'job-status', id: job.id, status: job.status, updatedAt: job.updatedAt, ...(job.error !== undefined ? { error: job.error } : {}) },
+    isNew
+      ? { k: 'job', job }
+      : {
+          k: 'job-status',
+          id: job.id,
+          status: job.status,
+          updatedAt: job.updatedAt,
+          ...(job.error !== undefined ? { error: job.error } : {}),
+        },
   );
 
-export const endpointEntry = (id: string, ep: Endpoint | undefined): JournalEntry => (ep ? { k: 'endpoint', ep } : { k: 'endpoint-del', id });
+export const endpointEntry = (id: string, ep: Endpoint | undefined): JournalEntry =>
+  ep ? { k: 'endpoint', ep } : { k: 'endpoint-del', id };

@@ -16,7 +16,10 @@ export interface TestApp {
 }
 
 /** An app over a manual clock, not listening: drive it with `app.inject()` and `clock.advance()`. */
-export async function testApp(options: Record<string, unknown> = {}, runtimeOptions: RuntimeOptions = {}): Promise<TestApp> {
+export async function testApp(
+  options: Record<string, unknown> = {},
+  runtimeOptions: RuntimeOptions = {},
+): Promise<TestApp> {
   const config = resolveConfig({ options: { seed: 7, apiKey: KEY, ...options }, env: {} });
   const clock = new ManualClock();
   const runtime = createRuntime(config, { clock, ...runtimeOptions });
@@ -24,7 +27,13 @@ export async function testApp(options: Record<string, unknown> = {}, runtimeOpti
   return { app, core: runtime.core, runtime, clock, config };
 }
 
-export function json(app: FastifyInstance, method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown, headers: Record<string, string> = {}) {
+export function json(
+  app: FastifyInstance,
+  method: 'GET' | 'POST' | 'DELETE',
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   return app.inject({
     method,
     url,
@@ -36,11 +45,15 @@ export function json(app: FastifyInstance, method: 'GET' | 'POST' | 'DELETE', ur
 /** A multipart body built by the platform's FormData, as the official SDK builds it. */
 export async function multipart(form: FormData): Promise<{ payload: Buffer; headers: Record<string, string> }> {
   const req = new Request('http://x/', { method: 'POST', body: form });
-  return { payload: Buffer.from(await req.arrayBuffer()), headers: { 'content-type': req.headers.get('content-type') as string } };
+  return {
+    payload: Buffer.from(await req.arrayBuffer()),
+    headers: { 'content-type': req.headers.get('content-type') as string },
+  };
 }
 
 export function expectPulseError(res: { statusCode: number; json(): unknown }, status: number, code: string): void {
-  if (res.statusCode !== status) throw new Error(`expected ${status} ${code}, got ${res.statusCode}: ${JSON.stringify(res.json())}`);
+  if (res.statusCode !== status)
+    throw new Error(`expected ${status} ${code}, got ${res.statusCode}: ${JSON.stringify(res.json())}`);
   const body = res.json() as { error?: { code?: string; message?: string; details?: unknown } };
   if (body.error?.code !== code) throw new Error(`expected code ${code}, got ${JSON.stringify(body)}`);
   if (typeof body.error.message !== 'string' || !body.error.message) throw new Error('error.message missing');

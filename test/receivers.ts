@@ -57,7 +57,10 @@ export async function startReceiver(answer: Receiver['answer'] = () => ({ status
     waitFor(n, timeoutMs = 10_000) {
       if (received.length >= n) return Promise.resolve(received);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`receiver got ${received.length} of ${n} requests in ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`receiver got ${received.length} of ${n} requests in ${timeoutMs} ms`)),
+          timeoutMs,
+        );
         waiters.push({
           n,
           resolve: () => {
@@ -77,7 +80,12 @@ export async function startReceiver(answer: Receiver['answer'] = () => ({ status
 }
 
 /** Awaits `check`, tested on every change of the delivery log (no polling); fails naming `what` after `timeoutMs` of real time. */
-export async function whenLog(log: DeliveryLog, check: () => boolean, what = 'condition', timeoutMs = 10_000): Promise<void> {
+export async function whenLog(
+  log: DeliveryLog,
+  check: () => boolean,
+  what = 'condition',
+  timeoutMs = 10_000,
+): Promise<void> {
   if (!(await log.until(check, timeoutMs))) throw new Error(`timed out waiting for ${what}`);
 }
 

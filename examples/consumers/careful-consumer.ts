@@ -31,7 +31,9 @@ export async function startCarefulConsumer(o: ConsumerOptions): Promise<RunningC
 
   async function fetchJob(jobId: string): Promise<void> {
     for (let attempt = 1; attempt <= 6; attempt++) {
-      const res = await fetch(`${o.pulseBaseUrl}/job/${encodeURIComponent(jobId)}`, { headers: { 'x-api-key': o.apiKey ?? 'careful-consumer' } }).catch(() => undefined);
+      const res = await fetch(`${o.pulseBaseUrl}/job/${encodeURIComponent(jobId)}`, {
+        headers: { 'x-api-key': o.apiKey ?? 'careful-consumer' },
+      }).catch(() => undefined);
       if (!res) {
         await new Promise((r) => setTimeout(r, 100 * attempt)); // network error: try again
         continue;
@@ -66,7 +68,8 @@ export async function startCarefulConsumer(o: ConsumerOptions): Promise<RunningC
       seen.add(id);
       res.writeHead(200).end('ok'); // acknowledge first; the work happens after
       const jobId = event.data?.job_id;
-      if (jobId && (event.type === 'job.completed' || event.type === 'job.failed')) void fetchJob(jobId).catch(() => {});
+      if (jobId && (event.type === 'job.completed' || event.type === 'job.failed'))
+        void fetchJob(jobId).catch(() => {});
     });
   });
   await new Promise<void>((r) => server.listen(o.port ?? 0, '127.0.0.1', r));

@@ -7,7 +7,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export async function startNaiveConsumer(port = 0): Promise<{ url: string; received: unknown[]; close(): Promise<void> }> {
+export async function startNaiveConsumer(
+  port = 0,
+): Promise<{ url: string; received: unknown[]; close(): Promise<void> }> {
   const received: unknown[] = [];
   const server = createServer((req, res) => {
     let body = '';

@@ -27,7 +27,11 @@ const sleep = async (ms: number) => {
 const client = new PulseJobs({ apiKey: 'sk_test', pollMs: 20, sleep });
 
 test('happy path: submit, poll, get the structured result', async () => {
-  const jobId = await client.submit('https://example.com/invoice.pdf', { type: 'object', required: ['total'], properties: { total: { type: 'number' } } });
+  const jobId = await client.submit('https://example.com/invoice.pdf', {
+    type: 'object',
+    required: ['total'],
+    properties: { total: { type: 'number' } },
+  });
   const result = await client.waitForResult(jobId);
   expect(result.markdown).toMatch(/INVOICE/);
   expect(typeof (result.structured_output as { values: { total: number } }).values.total).toBe('number');
@@ -39,7 +43,9 @@ test('a failed job raises JobFailedError with the reason', async () => {
 });
 
 test('429 then success: the client honours Retry-After and gets through', async () => {
-  pulse.faults.set([{ fault: { kind: 'api-error', status: 429, retryAfterS: 2 }, scope: { routes: ['extract'] }, when: { nth: [1] } }]);
+  pulse.faults.set([
+    { fault: { kind: 'api-error', status: 429, retryAfterS: 2 }, scope: { routes: ['extract'] }, when: { nth: [1] } },
+  ]);
   slept.length = 0;
   const jobId = await client.submit('https://example.com/invoice.pdf');
   expect(slept[0]).toBe(2000);

@@ -23,11 +23,20 @@ export class PulseJobs {
   readonly #o: Required<PulseJobsOptions>;
 
   constructor(o: PulseJobsOptions) {
-    this.#o = { baseUrl: 'https://api.runpulse.com', pollMs: 250, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), ...o };
+    this.#o = {
+      baseUrl: 'https://api.runpulse.com',
+      pollMs: 250,
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      ...o,
+    };
   }
 
   async submit(fileUrl: string, schema?: object): Promise<string> {
-    const res = await this.#request('POST', '/extract', { file_url: fileUrl, async: true, ...(schema ? { structured_output: { schema } } : {}) });
+    const res = await this.#request('POST', '/extract', {
+      file_url: fileUrl,
+      async: true,
+      ...(schema ? { structured_output: { schema } } : {}),
+    });
     return res.job_id as string;
   }
 
@@ -60,7 +69,9 @@ export class PulseJobs {
         continue;
       }
       const error = json.error as { code?: string; message?: string } | undefined;
-      throw new Error(`Pulse ${method} ${path} failed: ${res.status} ${error?.code ?? ''} ${error?.message ?? ''}`.trim());
+      throw new Error(
+        `Pulse ${method} ${path} failed: ${res.status} ${error?.code ?? ''} ${error?.message ?? ''}`.trim(),
+      );
     }
   }
 }

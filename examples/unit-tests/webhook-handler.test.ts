@@ -4,7 +4,10 @@ import { signWebhook, webhookRequest } from 'pulse-mock/testing';
 import { createWebhookHandler } from './webhook-handler.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-const completed = { type: 'job.completed', data: { job_id: 'job_1', status: 'completed', pages_processed: 2, processing_time: 3.1 } };
+const completed = {
+  type: 'job.completed',
+  data: { job_id: 'job_1', status: 'completed', pages_processed: 2, processing_time: 3.1 },
+};
 
 test('a valid delivery is accepted and the job handed on', async () => {
   const onJobFinished = vi.fn();
@@ -14,12 +17,15 @@ test('a valid delivery is accepted and the job handed on', async () => {
   expect(onJobFinished).toHaveBeenCalledWith('job_1', 'completed');
 });
 
-test.each(['wrong-secret', 'tampered-body', 'stale-timestamp', 'missing-signature', 'unknown-version'] as const)('a bad signature (%s) is rejected with 401', async (fault) => {
-  const onJobFinished = vi.fn();
-  const handle = createWebhookHandler({ secret: SECRET, onJobFinished });
-  expect((await handle(webhookRequest(completed, SECRET, { fault }))).status).toBe(401);
-  expect(onJobFinished).not.toHaveBeenCalled();
-});
+test.each(['wrong-secret', 'tampered-body', 'stale-timestamp', 'missing-signature', 'unknown-version'] as const)(
+  'a bad signature (%s) is rejected with 401',
+  async (fault) => {
+    const onJobFinished = vi.fn();
+    const handle = createWebhookHandler({ secret: SECRET, onJobFinished });
+    expect((await handle(webhookRequest(completed, SECRET, { fault }))).status).toBe(401);
+    expect(onJobFinished).not.toHaveBeenCalled();
+  },
+);
 
 test('a duplicate (same webhook-id) is acknowledged but processed once', async () => {
   const onJobFinished = vi.fn();
@@ -28,6 +34,9 @@ test('a duplicate (same webhook-id) is acknowledged but processed once', async (
   expect((await handle(new Request('http://localhost/hook', { method: 'POST', headers, body }))).status).toBe(204);
   // Svix retries keep the id but sign a fresh timestamp.
   const again = signWebhook(completed, SECRET, { id, timestamp: Math.floor(Date.now() / 1000) + 1 });
-  expect((await handle(new Request('http://localhost/hook', { method: 'POST', headers: again.headers, body: again.body }))).status).toBe(200);
+  expect(
+    (await handle(new Request('http://localhost/hook', { method: 'POST', headers: again.headers, body: again.body })))
+      .status,
+  ).toBe(200);
   expect(onJobFinished).toHaveBeenCalledTimes(1);
 });

@@ -19,7 +19,8 @@ export function createWebhookHandler(o: { secret: string; onJobFinished: (jobId:
     const id = request.headers.get('webhook-id') as string;
     if (seen.has(id)) return new Response('duplicate', { status: 200 });
     seen.add(id);
-    if (event.type === 'job.completed' || event.type === 'job.failed') o.onJobFinished(event.data.job_id, event.data.status);
+    if (event.type === 'job.completed' || event.type === 'job.failed')
+      o.onJobFinished(event.data.job_id, event.data.status);
     return new Response(null, { status: 204 });
   };
 }

@@ -41,17 +41,27 @@ const MULTIPART = { files: 4, fields: 200, parts: 250, fieldSize: LIMITS.multipa
  * multipart, at most `limit` bytes. Every refusal is a PulseMockError: 413 past the limit, 415
  * for another type, 400 for malformed JSON, an empty JSON body, or a repeated field or file.
  */
-export async function readBody(contentTypeHeader: string | undefined, contentLength: string | undefined, body: BodySource, limits: BodyLimits): Promise<ParsedBody> {
+export async function readBody(
+  contentTypeHeader: string | undefined,
+  contentLength: string | undefined,
+  body: BodySource,
+  limits: BodyLimits,
+): Promise<ParsedBody> {
   const type = (contentTypeHeader ?? '').split(';')[0]!.trim().toLowerCase();
   const limit = type === 'multipart/form-data' ? limits.upload : limits.json;
   if (Number(contentLength ?? 0) > limit) throw tooLarge(type, limits);
   if (type === 'multipart/form-data') return readMultipart(contentTypeHeader!, body, limit);
   const text = body ? await readText(body, limit, () => tooLarge(type, limits)) : '';
-  if (type === 'application/x-www-form-urlencoded') return { contentType: type, value: formFields(new URLSearchParams(text)) };
+  if (type === 'application/x-www-form-urlencoded')
+    return { contentType: type, value: formFields(new URLSearchParams(text)) };
   if (type === 'application/json' || type.endsWith('+json')) {
-    if (text.trim() === '') throw errors.invalidBody('The body is empty but Content-Type is application/json; send a JSON object.');
+    if (text.trim() === '')
+      throw errors.invalidBody('The body is empty but Content-Type is application/json; send a JSON object.');
     try {
-      return { contentType: 'application/json', value: sjson.parse(text, { protoAction: 'error', constructorAction: 'error' }) };
+      return {
+        contentType: 'application/json',
+        value: sjson.parse(text, { protoAction: 'error', constructorAction: 'error' }),
+      };
     } catch (e) {
       throw errors.invalidBody(`Malformed JSON body: ${(e as Error).message}`);
     }
@@ -71,7 +81,9 @@ export interface BodyLimits {
 
 /** 413: an upload past --body-limit says FILE_002 as Pulse does; a JSON or form body names its limit and flag. */
 function tooLarge(type: string, limits: BodyLimits) {
-  return type === 'multipart/form-data' ? errors.fileTooLarge(limits.upload) : errors.bodyTooLarge(limits.json, limits.jsonFlag);
+  return type === 'multipart/form-data'
+    ? errors.fileTooLarge(limits.upload)
+    : errors.bodyTooLarge(limits.json, limits.jsonFlag);
 }
 
 async function readText(body: AsyncIterable<Uint8Array>, limit: number, tooBig: () => Error): Promise<string> {
@@ -108,7 +120,10 @@ async function readMultipart(contentType: string, body: BodySource, limit: numbe
   const files: Promise<void>[] = [];
   let parser: ReturnType<typeof Busboy>;
   try {
-    parser = Busboy({ headers: { 'content-type': contentType }, limits: { ...MULTIPART, fileSize: limit, fieldSize: Math.min(limit, MULTIPART.fieldSize) } });
+    parser = Busboy({
+      headers: { 'content-type': contentType },
+      limits: { ...MULTIPART, fileSize: limit, fieldSize: Math.min(limit, MULTIPART.fieldSize) },
+    });
   } catch (e) {
     throw errors.invalidBody(`Malformed multipart body: ${(e as Error).message}`);
   }
@@ -116,14 +131,22 @@ async function readMultipart(contentType: string, body: BodySource, limit: numbe
   const tooMany = (what: 'parts' | 'files' | 'fields') => () => fail(errors.multipartTooMany(what, MULTIPART));
   parser.on('partsLimit', tooMany('parts')).on('filesLimit', tooMany('files')).on('fieldsLimit', tooMany('fields'));
   parser.on('field', (name: string, value: string, _nameTruncated: boolean, valueTruncated: boolean) => {
-    if (valueTruncated) return fail(errors.invalidParameter(name, `The field "${name}" is longer than ${Math.min(limit, MULTIPART.fieldSize)} bytes; send a document as the file part.`));
+    if (valueTruncated)
+      return fail(
+        errors.invalidParameter(
+          name,
+          `The field "${name}" is longer than ${Math.min(limit, MULTIPART.fieldSize)} bytes; send a document as the file part.`,
+        ),
+      );
     if (Object.hasOwn(fields, name) || (name === 'file' && upload)) return fail(errors.repeatedField(name));
     fields[name] = value;
   });
   parser.on('file', (name: string, stream: BusboyFileStream, filename: string, _encoding: string, mimetype: string) => {
     if (name !== 'file') {
       stream.resume();
-      return fail(errors.invalidParameter(name, `Unexpected file part "${name}": upload the document as the "file" part.`));
+      return fail(
+        errors.invalidParameter(name, `Unexpected file part "${name}": upload the document as the "file" part.`),
+      );
     }
     if (upload || Object.hasOwn(fields, 'file')) {
       stream.resume();
@@ -162,7 +185,11 @@ async function readMultipart(contentType: string, body: BodySource, limit: numbe
     if (e instanceof PulseMockError) throw e;
     throw errors.invalidBody(`Malformed multipart body: ${(e as Error).message}`);
   }
-  return { contentType: 'multipart/form-data', value: upload ? { ...fields, file: upload.filename } : fields, ...(upload ? { upload } : {}) };
+  return {
+    contentType: 'multipart/form-data',
+    value: upload ? { ...fields, file: upload.filename } : fields,
+    ...(upload ? { upload } : {}),
+  };
 }
 
 /** Counts a PDF's page objects (`/Type /Page`, not `/Pages`) as its bytes stream by, across chunk edges. */
@@ -174,6 +201,7 @@ class PdfPageCounter {
     this.count += text.match(/\/Type\s*\/Page(?![a-zA-Z])/g)?.length ?? 0;
     // Keep the end that could hold the start of a match cut by the chunk edge (never a whole match).
     const cut = text.lastIndexOf('/Type');
-    this.#tail = cut >= 0 && text.length - cut < 16 && !/\/Type\s*\/Page(?![a-zA-Z])/.test(text.slice(cut)) ? text.slice(cut) : '';
+    this.#tail =
+      cut >= 0 && text.length - cut < 16 && !/\/Type\s*\/Page(?![a-zA-Z])/.test(text.slice(cut)) ? text.slice(cut) : '';
   }
 }

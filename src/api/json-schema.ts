@@ -14,10 +14,17 @@ export const Type = {
   Boolean: (o: Opts = {}): Schema => ({ type: 'boolean', ...o }),
   Null: (): Schema => ({ type: 'null' }),
   Unknown: (o: Opts = {}): Schema => ({ ...o }),
-  Literal: (value: string | number | boolean): Schema => ({ const: value, type: typeof value === 'number' ? 'number' : typeof value }),
+  Literal: (value: string | number | boolean): Schema => ({
+    const: value,
+    type: typeof value === 'number' ? 'number' : typeof value,
+  }),
   Array: (items: Schema, o: Opts = {}): Schema => ({ type: 'array', items, ...o }),
   Union: (anyOf: Schema[], o: Opts = {}): Schema => ({ anyOf, ...o }),
-  Record: (_key: Schema, value: Schema, o: Opts = {}): Schema => ({ type: 'object', additionalProperties: value, ...o }),
+  Record: (_key: Schema, value: Schema, o: Opts = {}): Schema => ({
+    type: 'object',
+    additionalProperties: value,
+    ...o,
+  }),
   /** Marks a property of `Type.Object` as not required. */
   Optional: (s: Schema): Schema => Object.assign({}, s, { [OPTIONAL]: true }),
   Object: (properties: Record<string, Schema>, o: Opts = {}): Schema => {

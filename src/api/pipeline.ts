@@ -13,7 +13,7 @@ export interface ApiRequest {
   /** Path parameters as the adapter's router matched them. */
   params: Record<string, string>;
   /** A request header by its lower-case name. */
-  header(name: string): string | undefined;
+  header: (name: string) => string | undefined;
   body: BodySource;
   /** The origin the caller used to reach us. */
   baseUrl: string;
@@ -32,7 +32,6 @@ export interface PipelineOptions {
   /** Called with anything unexpected that became a 500 (a bug in the mock). */
   onInternalError?: (err: unknown) => void;
 }
-
 
 /**
  * The one way a request to Pulse's API is served, by the fastify server and by the msw
@@ -63,20 +62,45 @@ export class RequestPipeline {
       let upload;
       if (spec.readsBody) {
         const { bodyLimit, jsonBodyLimit } = this.runtime.config;
-        const parsed = await readBody(req.header('content-type'), req.header('content-length'), req.body, spec.jsonCarriesFiles ? { upload: bodyLimit, json: bodyLimit, jsonFlag: '--body-limit' } : { upload: bodyLimit, json: jsonBodyLimit, jsonFlag: '--json-body-limit' });
+        const parsed = await readBody(
+          req.header('content-type'),
+          req.header('content-length'),
+          req.body,
+          spec.jsonCarriesFiles
+            ? { upload: bodyLimit, json: bodyLimit, jsonFlag: '--body-limit' }
+            : { upload: bodyLimit, json: jsonBodyLimit, jsonFlag: '--json-body-limit' },
+        );
         const schema = spec.schema.body?.content[parsed.contentType]?.schema;
         if (schema) this.#validate(schema, parsed.value, 'body');
         fields = parsed.value as Record<string, unknown>;
         upload = parsed.upload;
       }
-      const out = await spec.handle({ core, operations: this.runtime.operations, params: req.params, fields, ...(upload ? { upload } : {}), header: req.header, baseUrl: req.baseUrl, portalToken: this.options.portalToken });
+      const out = await spec.handle({
+        core,
+        operations: this.runtime.operations,
+        params: req.params,
+        fields,
+        ...(upload ? { upload } : {}),
+        header: req.header,
+        baseUrl: req.baseUrl,
+        portalToken: this.options.portalToken,
+      });
       res = { status: out.status, headers: out.headers ?? {}, body: out.body };
     } catch (e) {
       if (!(e instanceof PulseMockError)) (this.options.onInternalError ?? reportInternalError)(e);
       res = errorResponse(e instanceof PulseMockError ? e : errors.bug(e));
     }
     // One shape for every record (absent fields are undefined): this runs on every API call.
-    requests.add({ at: clock.now(), method: req.method, route: spec.route, path: req.path, status: res.status, ms: elapsed(), jobId: req.params.jobId || undefined, fault });
+    requests.add({
+      at: clock.now(),
+      method: req.method,
+      route: spec.route,
+      path: req.path,
+      status: res.status,
+      ms: elapsed(),
+      jobId: req.params.jobId || undefined,
+      fault,
+    });
     return res;
   }
 

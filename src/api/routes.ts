@@ -15,7 +15,7 @@ export interface ApiCall {
   fields: Record<string, unknown>;
   /** The `file` part of a multipart upload. */
   upload?: UploadedFile;
-  header(name: string): string | undefined;
+  header: (name: string) => string | undefined;
   /** The origin the caller used to reach us, for links put in bodies. */
   baseUrl: string;
   /** The token in the portal link `POST /webhook` returns. */
@@ -50,13 +50,18 @@ export interface ApiRouteSpec {
    * bodies get `--body-limit`, like uploads, instead of `--json-body-limit`.
    */
   jsonCarriesFiles?: boolean;
-  handle(call: ApiCall): Promise<CoreResponse<unknown>> | CoreResponse<unknown>;
+  handle: (call: ApiCall) => Promise<CoreResponse<unknown>> | CoreResponse<unknown>;
 }
 
 /** The `:jobId` path parameter (validated by the route's params schema). */
 const jobId = (c: ApiCall) => c.params.jobId as string;
 
-const cancel = { summary: 'Cancel a pending or processing job', tags: ['jobs'], params: JobIdParams, response: { 200: CancelResponse } };
+const cancel = {
+  summary: 'Cancel a pending or processing job',
+  tags: ['jobs'],
+  params: JobIdParams,
+  response: { 200: CancelResponse },
+};
 
 /** Polling and cancelling: the same for a job of any kind. */
 export const jobRoutes: ApiRouteSpec[] = [
@@ -68,7 +73,14 @@ export const jobRoutes: ApiRouteSpec[] = [
     schema: { summary: 'Poll a job', tags: ['jobs'], params: JobIdParams, response: { 200: JobStatusResponse } },
     handle: (c) => c.core.getJob(jobId(c), c.baseUrl),
   },
-  { method: 'DELETE', path: '/job/:jobId', route: 'cancel', readsBody: false, schema: cancel, handle: (c) => c.core.cancelJob(jobId(c)) },
+  {
+    method: 'DELETE',
+    path: '/job/:jobId',
+    route: 'cancel',
+    readsBody: false,
+    schema: cancel,
+    handle: (c) => c.core.cancelJob(jobId(c)),
+  },
   {
     method: 'POST',
     path: '/cancel/:jobId',
@@ -86,7 +98,11 @@ export const webhookRoutes: ApiRouteSpec[] = [
     path: '/webhook',
     route: 'webhook',
     readsBody: false,
-    schema: { summary: 'Create a link to the webhook portal', tags: ['webhooks'], response: { 200: WebhookLinkResponse } },
+    schema: {
+      summary: 'Create a link to the webhook portal',
+      tags: ['webhooks'],
+      response: { 200: WebhookLinkResponse },
+    },
     handle: (c) => c.core.webhookLink(c.baseUrl, c.portalToken),
   },
 ];

@@ -8,7 +8,10 @@ import { JOB_STATUSES } from '../core/events.js';
  * options as JSON strings); the core turns those into precise Pulse errors.
  */
 const Flag = Type.Union([Type.Boolean(), Type.String()], { description: 'A boolean, or "true"/"false" in multipart.' });
-const JsonOption = (description: string) => Type.Union([Type.Object({}, { additionalProperties: true }), Type.String({ maxLength: LIMITS.jsonOptionLength })], { description });
+const JsonOption = (description: string) =>
+  Type.Union([Type.Object({}, { additionalProperties: true }), Type.String({ maxLength: LIMITS.jsonOptionLength })], {
+    description,
+  });
 const Url = (description: string) => Type.String({ maxLength: LIMITS.urlLength, description });
 const Option = (o: Record<string, unknown> = {}) => Type.String({ maxLength: LIMITS.optionLength, ...o });
 
@@ -17,14 +20,18 @@ const extractFields = {
   fileUrl: Type.Optional(Url('SDK spelling of file_url.')),
   'file-url': Type.Optional(Url('Older spelling of file_url (deprecated).')),
   async: Type.Optional(Flag),
-  pages: Type.Optional(Type.Union([Option(), Type.Integer()], { description: '1-indexed page selection, e.g. "1-2,5".' })),
+  pages: Type.Optional(
+    Type.Union([Option(), Type.Integer()], { description: '1-indexed page selection, e.g. "1-2,5".' }),
+  ),
   model: Type.Optional(Option({ description: '"default" or "pulse-ultra-2".' })),
   structured_output: Type.Optional(JsonOption('{ schema, schema_prompt } (deprecated, still supported).')),
   structuredOutput: Type.Optional(JsonOption('SDK spelling of structured_output.')),
   schema: Type.Optional(JsonOption('Legacy JSON schema for structured output.')),
   schema_prompt: Type.Optional(Type.String({ maxLength: LIMITS.textLength })),
   schemaPrompt: Type.Optional(Type.String({ maxLength: LIMITS.textLength })),
-  extensions: Type.Optional(JsonOption('{ chunking: { chunk_types, chunk_size }, alt_outputs: { return_html, wlbb } }.')),
+  extensions: Type.Optional(
+    JsonOption('{ chunking: { chunk_types, chunk_size }, alt_outputs: { return_html, wlbb } }.'),
+  ),
   chunking: Type.Optional(Option({ description: 'Legacy comma-separated chunk types.' })),
   chunk_size: Type.Optional(Type.Union([Type.Integer(), Option()])),
   chunkSize: Type.Optional(Type.Union([Type.Integer(), Option()])),
@@ -37,7 +44,15 @@ const extractFields = {
 
 export const ExtractJsonBody = Type.Object(extractFields, { additionalProperties: true });
 export const ExtractMultipartBody = Type.Object(
-  { ...extractFields, file: Type.Optional(Type.String({ description: 'The document to upload (a file part).', contentMediaType: 'application/octet-stream' })) },
+  {
+    ...extractFields,
+    file: Type.Optional(
+      Type.String({
+        description: 'The document to upload (a file part).',
+        contentMediaType: 'application/octet-stream',
+      }),
+    ),
+  },
   { additionalProperties: true },
 );
 

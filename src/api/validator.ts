@@ -2,7 +2,9 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { Schema } from './json-schema.js';
 
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => void;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  a: Ajv,
+) => void;
 
 let ajv: Ajv | undefined;
 
@@ -17,7 +19,14 @@ let ajv: Ajv | undefined;
  */
 function requestAjv(): Ajv {
   if (!ajv) {
-    ajv = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false, strict: false, validateSchema: false });
+    ajv = new Ajv({
+      coerceTypes: 'array',
+      useDefaults: true,
+      removeAdditional: false,
+      allErrors: false,
+      strict: false,
+      validateSchema: false,
+    });
     addFormats(ajv);
   }
   return ajv;

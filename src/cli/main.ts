@@ -17,7 +17,8 @@ const DESCRIBE: Record<string, string> = {
   queueMs: 'How long a job stays pending before processing (ms)',
   failureRate: 'Share of async jobs that fail, 0..1, drawn from the seed',
   bodyLimit: 'Largest accepted upload, or JSON that carries files as base64 (bytes, or 10mb); larger gets 413 FILE_002',
-  jsonBodyLimit: 'Largest accepted JSON or form body on every other route, admin API included (bytes, or 2mb); larger gets 413',
+  jsonBodyLimit:
+    'Largest accepted JSON or form body on every other route, admin API included (bytes, or 2mb); larger gets 413',
   requestTimeoutMs: 'A request not received whole within this time gets 408 and is closed (ms, real time)',
   duplicateRate: 'Fault: share of deliveries sent again with the same webhook-id (0..1)',
   duplicateCount: 'Fault: extra copies per duplicated delivery',
@@ -29,11 +30,13 @@ const DESCRIBE: Record<string, string> = {
   apiErrorRate: 'Fault: share of API calls answered with --api-error-status',
   apiErrorStatus: 'Fault: 429, 500 or 503 (429 and 503 carry Retry-After: 1)',
   apiLatencyMs: 'Fault: add MIN[-MAX] ms of latency to every API call',
-  maxBacklog: 'Past this many webhook deliveries waiting to go out, async submissions wait (up to 10 s) for them to catch up; 0: no limit',
+  maxBacklog:
+    'Past this many webhook deliveries waiting to go out, async submissions wait (up to 10 s) for them to catch up; 0: no limit',
   maxJobs: 'Jobs kept in memory, with their deliveries; past it the oldest finished job is evicted',
   asyncStatusCode: 'HTTP status of an async submission: 200 or 202',
   webhookUrl: 'Deliver signed webhooks to this URL (repeatable)',
-  allowedHosts: 'Answer requests for this host name too, besides localhost and loopback addresses (repeatable; only matters on loopback)',
+  allowedHosts:
+    'Answer requests for this host name too, besides localhost and loopback addresses (repeatable; only matters on loopback)',
   webhookSecret: 'whsec_ secret to sign with (omitted: one is generated and printed)',
   headerPrefix: 'Signature headers: webhook-* (Standard Webhooks) or svix-*',
   deliveryTimeoutMs: 'A delivery fails without a 2xx within this time (ms, real time)',
@@ -42,7 +45,8 @@ const DESCRIBE: Record<string, string> = {
   deliveryConcurrency: 'Deliveries in flight per endpoint',
   rotationGraceMs: 'How long a rotated-out secret keeps signing (ms of mock time)',
   s3PrefixItems: "How many files a batch's input.s3_prefix stands for (named after the prefix; S3 is never contacted)",
-  outputDir: "The only directory a batch's output.local_path may write result files into (relative paths: from the working directory)",
+  outputDir:
+    "The only directory a batch's output.local_path may write result files into (relative paths: from the working directory)",
   state: 'Keep jobs, endpoints and pending deliveries in this file across restarts (even kill -9)',
   json: 'Machine-readable output: one JSON object per line, starting with a ready line',
   quiet: 'Print only the ready line/banner and errors',
@@ -59,12 +63,22 @@ function startOptions(y: Argv): Argv {
     });
   }
   return y
-    .option('config', { type: 'string', requiresArg: true, describe: 'JSON config file [env PULSE_MOCK_CONFIG] (default: ./pulse-mock.config.json if present)' })
+    .option('config', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'JSON config file [env PULSE_MOCK_CONFIG] (default: ./pulse-mock.config.json if present)',
+    })
     .example('$0 start', 'Start on http://127.0.0.1:4050')
     .example('$0 start --port 0 --json', 'Free port; print a JSON ready line for CI')
     .example('$0 start --api-key sk_test --seed 42 --failure-rate 0.2', 'Require a key, fixed seed, 20% of jobs fail')
-    .example('$0 start --webhook-url http://localhost:3000/webhook --webhook-secret whsec_...', 'Deliver signed job events to your consumer')
-    .example('$0 start --webhook-url http://localhost:3000/webhook --time-scale 0.001', "Walk Svix's whole retry schedule in about two minutes");
+    .example(
+      '$0 start --webhook-url http://localhost:3000/webhook --webhook-secret whsec_...',
+      'Deliver signed job events to your consumer',
+    )
+    .example(
+      '$0 start --webhook-url http://localhost:3000/webhook --time-scale 0.001',
+      "Walk Svix's whole retry schedule in about two minutes",
+    );
 }
 
 export async function main(argv = hideBin(process.argv)): Promise<void> {
@@ -93,13 +107,26 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
       }
       await start(config);
     })
-    .command('scenario <action> [names..]', 'List or run fault-injection scenarios against a webhook consumer', (y) =>
-      targetOptions(y)
-        .positional('action', { choices: ['list', 'run'] as const, describe: 'list the built-in scenarios, or run some' })
-        .positional('names', { type: 'string', array: true, describe: 'built-in scenario names or scenario files (.ts/.js)' })
-        .option('all', { type: 'boolean', describe: 'run every built-in scenario' })
-        .example('$0 scenario list', 'What scenarios there are')
-        .example('$0 scenario run happy-path bad-signatures --target http://localhost:3000/webhook --secret whsec_...', 'Run two'),
+    .command(
+      'scenario <action> [names..]',
+      'List or run fault-injection scenarios against a webhook consumer',
+      (y) =>
+        targetOptions(y)
+          .positional('action', {
+            choices: ['list', 'run'] as const,
+            describe: 'list the built-in scenarios, or run some',
+          })
+          .positional('names', {
+            type: 'string',
+            array: true,
+            describe: 'built-in scenario names or scenario files (.ts/.js)',
+          })
+          .option('all', { type: 'boolean', describe: 'run every built-in scenario' })
+          .example('$0 scenario list', 'What scenarios there are')
+          .example(
+            '$0 scenario run happy-path bad-signatures --target http://localhost:3000/webhook --secret whsec_...',
+            'Run two',
+          ),
       async (args) => {
         // Loaded per command, so `start` does not pay for the scenario runner.
         const { listBuiltInScenarios, loadScenario, runScenarios } = await import('../scenarios/runner.js');
@@ -111,7 +138,7 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
           }
           return;
         }
-        const names = args.all ? listBuiltInScenarios() : ((args.names as string[] | undefined) ?? []);
+        const names = args.all ? listBuiltInScenarios() : (args.names ?? []);
         if (names.length === 0) fail('name one or more scenarios (pulse-mock scenario list), or pass --all');
         const { target, secret } = requireTarget(args);
         const scenarios = [];
@@ -127,29 +154,42 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
           target,
           secret,
           reporter,
-          ...(args['api-port'] !== undefined ? { apiPort: args['api-port'] as number } : {}),
-          ...(args.seed !== undefined ? { seed: args.seed as number } : {}),
+          ...(args['api-port'] !== undefined ? { apiPort: args['api-port'] } : {}),
+          ...(args.seed !== undefined ? { seed: args.seed } : {}),
         });
         process.exit(results.every((r) => r.passed) ? 0 : 1);
       },
     )
-    .command('check', "Grade a webhook consumer against Pulse's Production Checklist", (y) => targetOptions(y).option('api-port', { default: 4050 }), async (args) => {
-      const { target, secret } = requireTarget(args);
-      const { formatCheckReport, runCheck } = await import('../scenarios/check.js');
-      const apiPort = args['api-port'] as number;
-      if (args.reporter === 'pretty')
-        process.stdout.write(`[pulse-mock] the consumer's Pulse API base URL must be http://127.0.0.1:${apiPort} (any x-api-key); checking ${target} ...\n`);
-      let report;
-      try {
-        report = await runCheck({ target, secret, apiPort, ...(args.seed !== undefined ? { seed: args.seed as number } : {}) });
-      } catch (e) {
-        const err = e as NodeJS.ErrnoException;
-        if (err.code === 'EADDRINUSE') fail(`--api-port ${apiPort} is in use; stop what uses it or pick another (and point the consumer at it)`);
-        throw e;
-      }
-      process.stdout.write(formatCheckReport(report, args.reporter as ReporterName));
-      process.exit(report.passed ? 0 : 1);
-    })
+    .command(
+      'check',
+      "Grade a webhook consumer against Pulse's Production Checklist",
+      (y) => targetOptions(y).option('api-port', { default: 4050 }),
+      async (args) => {
+        const { target, secret } = requireTarget(args);
+        const { formatCheckReport, runCheck } = await import('../scenarios/check.js');
+        const apiPort = args['api-port'];
+        if (args.reporter === 'pretty')
+          process.stdout.write(
+            `[pulse-mock] the consumer's Pulse API base URL must be http://127.0.0.1:${apiPort} (any x-api-key); checking ${target} ...\n`,
+          );
+        let report;
+        try {
+          report = await runCheck({
+            target,
+            secret,
+            apiPort,
+            ...(args.seed !== undefined ? { seed: args.seed } : {}),
+          });
+        } catch (e) {
+          const err = e as NodeJS.ErrnoException;
+          if (err.code === 'EADDRINUSE')
+            fail(`--api-port ${apiPort} is in use; stop what uses it or pick another (and point the consumer at it)`);
+          throw e;
+        }
+        process.stdout.write(formatCheckReport(report, args.reporter as ReporterName));
+        process.exit(report.passed ? 0 : 1);
+      },
+    )
     .demandCommand(1, 'Name a command: pulse-mock start')
     .strict()
     .version(VERSION)
@@ -168,17 +208,34 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
 
 function targetOptions(y: Argv) {
   return y
-    .option('target', { type: 'string', requiresArg: true, describe: "The consumer's webhook URL [env PULSE_MOCK_TARGET]" })
-    .option('secret', { type: 'string', requiresArg: true, describe: 'The whsec_ secret the consumer verifies with [env PULSE_MOCK_WEBHOOK_SECRET]' })
-    .option('api-port', { type: 'number', requiresArg: true, describe: "Port of the mock Pulse API the consumer calls (fix it so the consumer's config can name it)" })
+    .option('target', {
+      type: 'string',
+      requiresArg: true,
+      describe: "The consumer's webhook URL [env PULSE_MOCK_TARGET]",
+    })
+    .option('secret', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'The whsec_ secret the consumer verifies with [env PULSE_MOCK_WEBHOOK_SECRET]',
+    })
+    .option('api-port', {
+      type: 'number',
+      requiresArg: true,
+      describe: "Port of the mock Pulse API the consumer calls (fix it so the consumer's config can name it)",
+    })
     .option('reporter', { choices: ['pretty', 'json', 'junit'] as const, default: 'pretty', describe: 'Output format' })
-    .option('seed', { type: 'number', requiresArg: true, describe: 'Seed for every random choice (printed; replay a failure with it)' });
+    .option('seed', {
+      type: 'number',
+      requiresArg: true,
+      describe: 'Seed for every random choice (printed; replay a failure with it)',
+    });
 }
 
 function requireTarget(args: Record<string, unknown>): { target: string; secret: string } {
   const target = (args.target as string | undefined) ?? process.env.PULSE_MOCK_TARGET;
   const secret = (args.secret as string | undefined) ?? process.env.PULSE_MOCK_WEBHOOK_SECRET;
-  if (!target || !URL.canParse(target) || !/^https?:/.test(target)) fail(`--target must be the consumer's http(s) webhook URL${target ? `, got "${target}"` : ''}`);
+  if (!target || !URL.canParse(target) || !/^https?:/.test(target))
+    fail(`--target must be the consumer's http(s) webhook URL${target ? `, got "${target}"` : ''}`);
   if (!secret) fail('--secret is required: the whsec_ secret the consumer verifies with');
   const problem = checkSecret(secret);
   if (problem) fail(`invalid --secret: ${problem}`);
@@ -203,8 +260,10 @@ async function start(config: MockConfig): Promise<void> {
   } catch (e) {
     if (e instanceof ConfigError) fail(e.problem);
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'EADDRINUSE') fail(`port ${config.port} on ${config.host} is already in use; pick another with --port (0 picks a free one)`);
-    if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') fail(`cannot bind --host ${config.host}: ${err.code}`);
+    if (err.code === 'EADDRINUSE')
+      fail(`port ${config.port} on ${config.host} is already in use; pick another with --port (0 picks a free one)`);
+    if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND')
+      fail(`cannot bind --host ${config.host}: ${err.code}`);
     throw e;
   }
   const { mock, runtime } = server;
@@ -217,7 +276,12 @@ async function start(config: MockConfig): Promise<void> {
     stopping = true;
     const unfinished = mock.jobs().filter((j) => j.status === 'pending' || j.status === 'processing').length;
     const left = await mock.close();
-    out.shutdown(signal, { jobs: runtime.core.jobs.size, unfinished, deliveriesPending: left.pending, deliveriesSending: left.sending });
+    out.shutdown(signal, {
+      jobs: runtime.core.jobs.size,
+      unfinished,
+      deliveriesPending: left.pending,
+      deliveriesSending: left.sending,
+    });
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

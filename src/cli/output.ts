@@ -12,7 +12,10 @@ export interface Output {
   request?: (line: { method: string; url: string; status: number; ms: number }) => void;
   jobEvent(ev: JobEvent): void;
   attempt(d: Delivery, a: Attempt): void;
-  shutdown(signal: string, counts: { jobs: number; unfinished: number; deliveriesPending: number; deliveriesSending: number }): void;
+  shutdown(
+    signal: string,
+    counts: { jobs: number; unfinished: number; deliveriesPending: number; deliveriesSending: number },
+  ): void;
   internalError(err: unknown): void;
   /** A problem writing `--state`, or its end. */
   journalProblem(line: string): void;
@@ -74,9 +77,20 @@ export function createOutput(config: MockConfig): Output {
           fault: a.fault ?? null,
           faults: d.faults,
         }),
-      jobEvent: (e) => verbose && json({ event: 'job', type: e.type, jobId: e.jobId, status: e.payload.data.status, ...(e.payload.data.error ? { error: e.payload.data.error } : {}) }),
+      jobEvent: (e) =>
+        verbose &&
+        json({
+          event: 'job',
+          type: e.type,
+          jobId: e.jobId,
+          status: e.payload.data.status,
+          ...(e.payload.data.error ? { error: e.payload.data.error } : {}),
+        }),
       shutdown: (signal, c) => json({ event: 'shutdown', signal, ...c }),
-      internalError: (err) => process.stderr.write(`${JSON.stringify({ event: 'internal-error', message: String((err as Error)?.stack ?? err) })}\n`),
+      internalError: (err) =>
+        process.stderr.write(
+          `${JSON.stringify({ event: 'internal-error', message: String((err as Error)?.stack ?? err) })}\n`,
+        ),
       journalProblem: (message) => process.stderr.write(`${JSON.stringify({ event: 'state', message })}\n`),
     };
   }
@@ -89,11 +103,16 @@ export function createOutput(config: MockConfig): Output {
           : `  API key:  any non-empty x-api-key is accepted (e.g. ${m.apiKey}); --api-key requires one`,
       );
       line(`  seed:     ${m.seed}${config.seedGenerated ? ` (generated; replay with --seed ${m.seed})` : ''}`);
-      line(`  jobs:     pending ${config.queueMs} ms, processing ${config.processingMs} ms, failure rate ${config.failureRate}`);
+      line(
+        `  jobs:     pending ${config.queueMs} ms, processing ${config.processingMs} ms, failure rate ${config.failureRate}`,
+      );
       line(`  OpenAPI:  ${m.url}/openapi.json`);
-      line(`  webhooks: signed with ${m.webhookSecret}${config.webhookSecret ? '' : ' (generated; set --webhook-secret to fix it)'}`);
+      line(
+        `  webhooks: signed with ${m.webhookSecret}${config.webhookSecret ? '' : ' (generated; set --webhook-secret to fix it)'}`,
+      );
       const eps = rt.endpoints.list();
-      if (eps.length === 0) line('            no endpoint yet: add --webhook-url URL, or one through the portal / POST /_mock/endpoints');
+      if (eps.length === 0)
+        line('            no endpoint yet: add --webhook-url URL, or one through the portal / POST /_mock/endpoints');
       for (const e of eps) line(`            -> ${e.url}${e.eventTypes.length ? ` (${e.eventTypes.join(', ')})` : ''}`);
       line(`  portal:   ${m.url}/portal?token=${m.portalToken}`);
       line(
@@ -107,12 +126,16 @@ export function createOutput(config: MockConfig): Output {
         line(
           `  state:    ${config.state} (start #${r.starts + 1}; restored ${r.jobs.length - unknown} jobs, ${r.endpoints.length} endpoints, ${r.deliveries.length} deliveries${unknown ? `; ${unknown} jobs of a kind this version does not know were kept in the file, not run` : ''})`,
         );
-        if (r.skipped > 0) line(`  warning:  ${r.skipped} line${r.skipped === 1 ? '' : 's'} of the state file could not be read and were skipped; the file as it was is kept at ${r.damagedCopy}`);
+        if (r.skipped > 0)
+          line(
+            `  warning:  ${r.skipped} line${r.skipped === 1 ? '' : 's'} of the state file could not be read and were skipped; the file as it was is kept at ${r.damagedCopy}`,
+          );
       }
       if (config.timeScale !== 1) line(`  time:     scaled by ${config.timeScale} (retries and job timing)`);
       for (const f of rt.faults.list()) line(`  fault:    ${explainFault(f)}`);
       if (config.configFile) line(`  config:   ${config.configFile}`);
-      if (config.host === '0.0.0.0' || config.host === '::') line('  warning:  listening on every interface; anyone on your network can reach this mock');
+      if (config.host === '0.0.0.0' || config.host === '::')
+        line('  warning:  listening on every interface; anyone on your network can reach this mock');
       line('Press Ctrl+C to stop.');
     },
     ...(verbose ? { request: (l) => line(`${l.method} ${l.url} ${l.status} ${l.ms}ms`) } : {}),
@@ -120,16 +143,25 @@ export function createOutput(config: MockConfig): Output {
       if (!verbose) return;
       const got = a.status !== undefined ? `${a.status}` : (a.error ?? 'no response');
       const next =
-        d.status === 'succeeded' ? 'delivered' : d.status === 'pending' && a.retryInMs !== undefined ? `retry in ${formatMs(a.retryInMs)}` : `failed: ${d.reason ?? ''}`;
+        d.status === 'succeeded'
+          ? 'delivered'
+          : d.status === 'pending' && a.retryInMs !== undefined
+            ? `retry in ${formatMs(a.retryInMs)}`
+            : `failed: ${d.reason ?? ''}`;
       const faults = [...d.faults, ...(a.fault ? [a.fault] : [])];
-      line(`webhook ${d.eventType} ${d.messageId} -> ${d.url} attempt ${a.n}: ${got} in ${a.durationMs}ms, ${next}${faults.length ? ` [fault: ${faults.join('; ')}]` : ''}`);
+      line(
+        `webhook ${d.eventType} ${d.messageId} -> ${d.url} attempt ${a.n}: ${got} in ${a.durationMs}ms, ${next}${faults.length ? ` [fault: ${faults.join('; ')}]` : ''}`,
+      );
     },
     jobEvent: (e) => verbose && line(`${e.type} ${e.jobId}${e.payload.data.error ? `: ${e.payload.data.error}` : ''}`),
     shutdown: (signal, c) =>
       line(
         `${signal}: stopped (${c.jobs} jobs, ${c.unfinished} unfinished; ${c.deliveriesPending} deliveries awaiting a retry and ${c.deliveriesSending} in flight were abandoned)`,
       ),
-    internalError: (err) => process.stderr.write(`[pulse-mock] internal error (a bug in pulse-mock): ${String((err as Error)?.stack ?? err)}\n`),
+    internalError: (err) =>
+      process.stderr.write(
+        `[pulse-mock] internal error (a bug in pulse-mock): ${String((err as Error)?.stack ?? err)}\n`,
+      ),
     journalProblem: (message) => process.stderr.write(`${message}\n`),
   };
 }

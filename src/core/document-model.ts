@@ -79,7 +79,14 @@ const cap = (s: string) => s.replace(/^\w/, (c) => c.toUpperCase());
 
 /** Builds what one document kind prints, page by page; `Page` collects its blocks. */
 class Page {
-  readonly blocks: { type: BlockType; text: string; table?: Block['table']; figure?: Figure; facts?: string[]; structure?: string }[] = [];
+  readonly blocks: {
+    type: BlockType;
+    text: string;
+    table?: Block['table'];
+    figure?: Figure;
+    facts?: string[];
+    structure?: string;
+  }[] = [];
   constructor(readonly n: number) {}
   title(text: string, level = 1, facts?: string[]) {
     this.blocks.push({ type: 'title', text: `${'#'.repeat(level)} ${text}`, ...(facts ? { facts } : {}) });
@@ -88,7 +95,11 @@ class Page {
     this.blocks.push({ type: 'text', text, ...(facts ? { facts } : {}) });
   }
   table(headers: string[], rows: string[][], structure?: string) {
-    const md = [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+    const md = [
+      `| ${headers.join(' | ')} |`,
+      `| ${headers.map(() => '---').join(' | ')} |`,
+      ...rows.map((r) => `| ${r.join(' | ')} |`),
+    ].join('\n');
     this.blocks.push({ type: 'table', text: md, table: { headers, rows }, ...(structure ? { structure } : {}) });
   }
   figure(figure: Figure) {
@@ -100,7 +111,15 @@ interface KindPlan {
   /** The facts, decided once for the whole document. */
   facts: Record<string, FactValue>;
   lists?: Record<string, string[]>;
-  structures?: Record<string, { columns: string[]; perPage: (page: number) => Record<string, FactValue>[]; headers: string[]; row: (item: Record<string, FactValue>) => string[] }>;
+  structures?: Record<
+    string,
+    {
+      columns: string[];
+      perPage: (page: number) => Record<string, FactValue>[];
+      headers: string[];
+      row: (item: Record<string, FactValue>) => string[];
+    }
+  >;
   /** What page `n` prints (facts by name in the text they appear in); `tables()` puts the page's structure tables there. */
   page(p: Page, first: boolean, last: boolean, tables: () => void): void;
 }
@@ -147,7 +166,15 @@ function generateModel(info: DocumentInfo, seed: number): DocumentModel {
       const lines = Math.max(1, Math.ceil(b.text.length / 90)) + (b.table ? b.table.rows.length : 0);
       const h = b.type === 'footer' ? 0.02 : b.type === 'image' ? 0.3 : Math.min(0.5, 0.018 * lines + 0.01);
       const top = b.type === 'footer' ? 0.95 : Math.min(y, 0.9);
-      blocks.push({ id, type: b.type, page: n, text: b.text, box: box(0.08, top, 0.92, Math.min(0.99, top + h)), ...(b.table ? { table: b.table } : {}), ...(b.figure ? { figure: b.figure } : {}) });
+      blocks.push({
+        id,
+        type: b.type,
+        page: n,
+        text: b.text,
+        box: box(0.08, top, 0.92, Math.min(0.99, top + h)),
+        ...(b.table ? { table: b.table } : {}),
+        ...(b.figure ? { figure: b.figure } : {}),
+      });
       if (b.type !== 'footer') y = top + h + 0.015;
       for (const f of b.facts ?? []) factBlocks.set(f, [...(factBlocks.get(f) ?? []), id]);
       if (b.structure) {
@@ -163,7 +190,12 @@ function generateModel(info: DocumentInfo, seed: number): DocumentModel {
     const ids = factBlocks.get(name);
     if (ids?.length) facts.push({ name, value, blocks: ids });
   }
-  const structures: Structure[] = [...structureItems].map(([name, s]) => ({ name, columns: plan.structures?.[name]?.columns ?? [], items: s.items, blocks: s.blocks }));
+  const structures: Structure[] = [...structureItems].map(([name, s]) => ({
+    name,
+    columns: plan.structures?.[name]?.columns ?? [],
+    items: s.items,
+    blocks: s.blocks,
+  }));
   const lists: FactList[] = Object.entries(plan.lists ?? {}).flatMap(([name, values]) => {
     const ids = factBlocks.get(name);
     return ids ? [{ name, values, blocks: ids }] : [];
@@ -174,8 +206,6 @@ function generateModel(info: DocumentInfo, seed: number): DocumentModel {
 function box(x1: number, y1: number, x2: number, y2: number): number[] {
   return [x1, y1, x2, y1, x2, y2, x1, y2].map((n) => Math.round(n * 10000) / 10000);
 }
-
-const dateBetween = (from: Date, to: Date) => isoDay(faker.date.between({ from, to }));
 
 const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan> = {
   'bank-statement': (info, seed) => {
@@ -194,10 +224,15 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
       const to = new Date(start.getTime() + (n / info.totalPages) * (end.getTime() - start.getTime()));
       const drawn = Array.from({ length: f.number.int({ min: 4, max: 10 }) }, () => {
         const credit = f.datatype.boolean({ probability: 0.3 });
-        const who = f.company.name().replace(/[,-].*$/, '').trim();
+        const who = f.company
+          .name()
+          .replace(/[,-].*$/, '')
+          .trim();
         return {
           date: isoDay(f.date.between({ from, to })),
-          description: credit ? `${f.helpers.arrayElement(['Deposit from', 'Transfer from', 'Refund from'])} ${who}` : `${f.helpers.arrayElement(['Card payment to', 'Direct debit to', 'Transfer to'])} ${who}`,
+          description: credit
+            ? `${f.helpers.arrayElement(['Deposit from', 'Transfer from', 'Refund from'])} ${who}`
+            : `${f.helpers.arrayElement(['Card payment to', 'Direct debit to', 'Transfer to'])} ${who}`,
           value: money((credit ? 1 : -1) * f.number.float({ min: 3, max: credit ? 2500 : 600 })),
         };
       });
@@ -212,7 +247,10 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
     }
     faker.seed(seedFrom(seed, 'facts', info.kind)); // the facts do not depend on how many pages drew rows
     const facts = {
-      bank_name: `${faker.company.name().replace(/[,-].*$/, '').trim()} Bank`,
+      bank_name: `${faker.company
+        .name()
+        .replace(/[,-].*$/, '')
+        .trim()} Bank`,
       account_holder: faker.person.fullName(),
       account_number: `****${faker.string.numeric(4)}`,
       period_start: isoDay(start),
@@ -241,13 +279,19 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
           p.text(`Account holder: ${facts.account_holder}`, ['account_holder']);
           p.text(`Account number: ${facts.account_number}`, ['account_number']);
           p.text(`Statement period: ${facts.statement_period}`, ['statement_period', 'period_start', 'period_end']);
-          p.text(`Opening balance: $${amount(facts.opening_balance)} ${facts.currency}`, ['opening_balance', 'currency']);
+          p.text(`Opening balance: $${amount(facts.opening_balance)} ${facts.currency}`, [
+            'opening_balance',
+            'currency',
+          ]);
         }
         tables();
         if (last) {
           p.text(`Total deposits: $${amount(facts.total_deposits)}`, ['total_deposits']);
           p.text(`Total withdrawals: $${amount(facts.total_withdrawals)}`, ['total_withdrawals']);
-          p.text(`Closing balance: $${amount(facts.closing_balance)} ${facts.currency}`, ['closing_balance', 'currency']);
+          p.text(`Closing balance: $${amount(facts.closing_balance)} ${facts.currency}`, [
+            'closing_balance',
+            'currency',
+          ]);
         }
       },
     };
@@ -292,7 +336,12 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
           columns: ['description', 'quantity', 'unit_price', 'amount'],
           headers: ['Description', 'Qty', 'Unit price (USD)', 'Amount (USD)'],
           perPage: (n) => perPage.get(n) ?? [],
-          row: (l) => [String(l.description), String(l.quantity), amount(l.unit_price as number), amount(l.amount as number)],
+          row: (l) => [
+            String(l.description),
+            String(l.quantity),
+            amount(l.unit_price as number),
+            amount(l.amount as number),
+          ],
         },
       },
       page(p, first, last, tables) {
@@ -331,14 +380,26 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
         if (first) {
           p.title(facts.title, 1, ['title']);
           p.text(authors.join(', '), ['authors']);
-          p.text(`${facts.journal}, published ${facts.publication_date}, DOI ${facts.doi}`, ['journal', 'publication_date', 'doi']);
+          p.text(`${facts.journal}, published ${facts.publication_date}, DOI ${facts.doi}`, [
+            'journal',
+            'publication_date',
+            'doi',
+          ]);
           p.title('Abstract', 2);
           p.text(facts.abstract, ['abstract']);
           return;
         }
         p.title(`${p.n}. ${cap(faker.lorem.words({ min: 2, max: 4 }))}`, 2);
         p.text(faker.lorem.paragraphs(2, '\n\n'));
-        if (p.n % 3 === 0) p.table(['Model', 'BLEU', 'Params'], Array.from({ length: 3 }, () => [faker.word.noun(), faker.number.float({ min: 20, max: 45, fractionDigits: 1 }).toFixed(1), `${faker.number.int({ min: 10, max: 400 })}M`]));
+        if (p.n % 3 === 0)
+          p.table(
+            ['Model', 'BLEU', 'Params'],
+            Array.from({ length: 3 }, () => [
+              faker.word.noun(),
+              faker.number.float({ min: 20, max: 45, fractionDigits: 1 }).toFixed(1),
+              `${faker.number.int({ min: 10, max: 400 })}M`,
+            ]),
+          );
         if (p.n % 4 === 2) p.figure(chart(`Figure ${p.n}: ${cap(faker.lorem.words(3))}`, p.n));
       },
     };
@@ -346,7 +407,9 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
 
   contract: (info) => {
     const facts = {
-      title: info.title ?? `${faker.helpers.arrayElement(['Master Services', 'Non-Disclosure', 'Supply', 'Lease'])} Agreement`,
+      title:
+        info.title ??
+        `${faker.helpers.arrayElement(['Master Services', 'Non-Disclosure', 'Supply', 'Lease'])} Agreement`,
       effective_date: isoDay(faker.date.past({ years: 2, refDate: '2026-06-30' })),
       provider: faker.company.name(),
       client: faker.company.name(),
@@ -359,12 +422,18 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
       page(p, first) {
         if (first) {
           p.title(facts.title, 1, ['title']);
-          p.text(`This Agreement is entered into on ${facts.effective_date} between **${facts.provider}** ("Provider") and **${facts.client}** ("Client").`, ['effective_date', 'provider', 'client']);
+          p.text(
+            `This Agreement is entered into on ${facts.effective_date} between **${facts.provider}** ("Provider") and **${facts.client}** ("Client").`,
+            ['effective_date', 'provider', 'client'],
+          );
           p.text(`Term: ${facts.term_months} months`, ['term_months']);
           p.text(`Contract value: $${amount(facts.contract_value)}`, ['contract_value']);
           p.text(`Governing law: the State of ${facts.governing_law}`, ['governing_law']);
         }
-        p.title(`Section ${p.n}. ${faker.helpers.arrayElement(['Definitions', 'Term', 'Payment', 'Confidentiality', 'Termination', 'Indemnification', 'Governing Law'])}`, 2);
+        p.title(
+          `Section ${p.n}. ${faker.helpers.arrayElement(['Definitions', 'Term', 'Payment', 'Confidentiality', 'Termination', 'Indemnification', 'Governing Law'])}`,
+          2,
+        );
         p.text(faker.lorem.paragraphs(2, '\n\n'));
       },
     };
@@ -373,7 +442,9 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
   report: (info) => {
     const company = faker.company.name();
     const facts = {
-      title: info.title ?? `${company} ${faker.helpers.arrayElement(['Annual Report', 'Quarterly Review', 'Project Summary'])}`,
+      title:
+        info.title ??
+        `${company} ${faker.helpers.arrayElement(['Annual Report', 'Quarterly Review', 'Project Summary'])}`,
       company,
       author: faker.person.fullName(),
       report_date: isoDay(faker.date.past({ years: 1, refDate: '2026-06-30' })),
@@ -386,8 +457,15 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
       page(p, first) {
         if (first) {
           p.title(facts.title, 1, ['title']);
-          p.text(`Prepared by ${facts.author} for ${facts.company}, ${facts.report_date}`, ['author', 'company', 'report_date']);
-          p.text(`Fiscal year ${facts.fiscal_year}: revenue $${amount(facts.revenue)}, net income $${amount(facts.net_income)}`, ['fiscal_year', 'revenue', 'net_income']);
+          p.text(`Prepared by ${facts.author} for ${facts.company}, ${facts.report_date}`, [
+            'author',
+            'company',
+            'report_date',
+          ]);
+          p.text(
+            `Fiscal year ${facts.fiscal_year}: revenue $${amount(facts.revenue)}, net income $${amount(facts.net_income)}`,
+            ['fiscal_year', 'revenue', 'net_income'],
+          );
           p.figure(chart(`Revenue by quarter, ${facts.fiscal_year}`, p.n));
         }
         p.title(cap(faker.company.catchPhrase()), 2);
@@ -397,13 +475,22 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
   },
 
   'slide-deck': (info) => {
-    const facts = { title: info.title ?? cap(faker.company.catchPhrase()), presenter: faker.person.fullName(), company: faker.company.name(), presentation_date: isoDay(faker.date.past({ years: 1, refDate: '2026-06-30' })) };
+    const facts = {
+      title: info.title ?? cap(faker.company.catchPhrase()),
+      presenter: faker.person.fullName(),
+      company: faker.company.name(),
+      presentation_date: isoDay(faker.date.past({ years: 1, refDate: '2026-06-30' })),
+    };
     return {
       facts,
       page(p, first) {
         if (first) {
           p.title(facts.title, 1, ['title']);
-          p.text(`${facts.presenter}, ${facts.company}, ${facts.presentation_date}`, ['presenter', 'company', 'presentation_date']);
+          p.text(`${facts.presenter}, ${facts.company}, ${facts.presentation_date}`, [
+            'presenter',
+            'company',
+            'presentation_date',
+          ]);
           return;
         }
         p.title(`Slide ${p.n}: ${cap(faker.company.catchPhrase())}`, 2);
@@ -420,7 +507,13 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
       page(p, first) {
         if (first) p.title(facts.title, 1, ['title']);
         p.title(`Sheet ${p.n}`, 2);
-        p.table(['Region', 'Q1', 'Q2', 'Q3', 'Q4'], Array.from({ length: 6 }, () => [faker.location.state(), ...Array.from({ length: 4 }, () => amount(faker.number.float({ min: 10, max: 5000 })))]));
+        p.table(
+          ['Region', 'Q1', 'Q2', 'Q3', 'Q4'],
+          Array.from({ length: 6 }, () => [
+            faker.location.state(),
+            ...Array.from({ length: 4 }, () => amount(faker.number.float({ min: 10, max: 5000 }))),
+          ]),
+        );
       },
     };
   },
@@ -440,7 +533,12 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
 /** A bar chart whose bars the PNG draws and the description reads. */
 function chart(title: string, page: number): Figure {
   const labels = ['Q1', 'Q2', 'Q3', 'Q4'];
-  return { visual: 'chart', title, bars: labels.map((label) => ({ label, value: faker.number.int({ min: 10, max: 100 }) })), filename: `page-${page}-chart-1.png` };
+  return {
+    visual: 'chart',
+    title,
+    bars: labels.map((label) => ({ label, value: faker.number.int({ min: 10, max: 100 }) })),
+    filename: `page-${page}-chart-1.png`,
+  };
 }
 
 /** Markdown of the processed pages: blocks in order (footers left out), pages separated by a blank line. */

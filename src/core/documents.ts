@@ -6,14 +6,7 @@ import type { ExtractRequest } from '../operations/extract/request.js';
 
 /** What the mock pretends a submitted document is: how many pages, and what kind of text. */
 export type DocumentKind =
-  | 'invoice'
-  | 'bank-statement'
-  | 'research-paper'
-  | 'contract'
-  | 'report'
-  | 'slide-deck'
-  | 'spreadsheet'
-  | 'image';
+  'invoice' | 'bank-statement' | 'research-paper' | 'contract' | 'report' | 'slide-deck' | 'spreadsheet' | 'image';
 
 export interface DocumentInfo {
   name: string;
@@ -47,7 +40,10 @@ export class DocumentCatalog {
 
   /** `rules` from the user's config come first, then the shipped fixtures. */
   constructor(rules: readonly DocumentRule[] = [], withFixtures = true) {
-    this.#rules = [...rules, ...(withFixtures ? loadFixtureRules() : [])].map((r) => ({ ...r, test: compilePattern(r.match) }));
+    this.#rules = [...rules, ...(withFixtures ? loadFixtureRules() : [])].map((r) => ({
+      ...r,
+      test: compilePattern(r.match),
+    }));
   }
 
   describe(req: ExtractRequest, seed: number, pagesOverride?: number): DocumentInfo {
@@ -70,13 +66,20 @@ export class DocumentCatalog {
     const url = req.source.kind === 'url' ? req.source.url : req.fileName;
     // An uploaded PDF says how many pages it has.
     const ownPages = req.source.kind === 'upload' ? req.source.file.pdfPages : undefined;
-    return this.#seen.get(`${seed}\u0000${req.fileName}\u0000${url}\u0000${req.fileType}\u0000${ownPages ?? ''}`, () => {
-      const rule = this.#rules.find((r) => r.test([req.fileName, url]));
-      const kind = rule?.kind ?? kindFromName(req.fileName, req.fileType);
-      const fromName = /[-_.](\d{1,4})-?p(?:ages?)?\.[a-z0-9]+$/i.exec(req.fileName)?.[1];
-      const pages = rule?.pages ?? ownPages ?? (fromName ? Number(fromName) : undefined) ?? defaultPages(kind, seedFrom(seed, 'pages', req.fileName));
-      return { rule, kind, pages };
-    });
+    return this.#seen.get(
+      `${seed}\u0000${req.fileName}\u0000${url}\u0000${req.fileType}\u0000${ownPages ?? ''}`,
+      () => {
+        const rule = this.#rules.find((r) => r.test([req.fileName, url]));
+        const kind = rule?.kind ?? kindFromName(req.fileName, req.fileType);
+        const fromName = /[-_.](\d{1,4})-?p(?:ages?)?\.[a-z0-9]+$/i.exec(req.fileName)?.[1];
+        const pages =
+          rule?.pages ??
+          ownPages ??
+          (fromName ? Number(fromName) : undefined) ??
+          defaultPages(kind, seedFrom(seed, 'pages', req.fileName));
+        return { rule, kind, pages };
+      },
+    );
   }
 }
 

@@ -32,7 +32,9 @@ export interface PulseErrorBody {
 /** The errors Pulse documents (codes from its docs), plus the mock's own where Pulse has none. */
 export const errors = {
   missingApiKey: () =>
-    new PulseMockError(401, 'AUTH_001', 'API key is missing: send it in the x-api-key header.', { header: 'x-api-key' }),
+    new PulseMockError(401, 'AUTH_001', 'API key is missing: send it in the x-api-key header.', {
+      header: 'x-api-key',
+    }),
   invalidApiKey: () => new PulseMockError(401, 'AUTH_002', 'API key is invalid.', { header: 'x-api-key' }),
   forbiddenApiKey: () => new PulseMockError(403, 'AUTH_004', 'This API key is not allowed to use this endpoint.'),
   missingFile: () =>
@@ -40,23 +42,41 @@ export const errors = {
       accepted: ['file', 'file_url', 'fileUrl', 'file-url'],
     }),
   chunkSizeOutOfRange: (value: unknown) =>
-    new PulseMockError(400, 'REQ_005', 'chunk_size must be an integer from 100 to 10000.', { value, min: 100, max: 10000 }),
+    new PulseMockError(400, 'REQ_005', 'chunk_size must be an integer from 100 to 10000.', {
+      value,
+      min: 100,
+      max: 10000,
+    }),
   badPageRange: (value: unknown, reason: string) =>
-    new PulseMockError(400, 'REQ_006', `Invalid page range: ${reason}. Use 1-indexed pages such as "1-2,5".`, { value }),
+    new PulseMockError(400, 'REQ_006', `Invalid page range: ${reason}. Use 1-indexed pages such as "1-2,5".`, {
+      value,
+    }),
   unsupportedFileType: (type: string, supported: readonly string[]) =>
     new PulseMockError(400, 'FILE_001', `Unsupported file type "${type}".`, { type, supported }),
   fileTooLarge: (limitBytes: number) =>
-    new PulseMockError(413, 'FILE_002', `File too large: the limit is ${limitBytes} bytes.`, { limit_bytes: limitBytes }),
+    new PulseMockError(413, 'FILE_002', `File too large: the limit is ${limitBytes} bytes.`, {
+      limit_bytes: limitBytes,
+    }),
   bodyTooLarge: (limitBytes: number, flag: string) =>
-    new PulseMockError(413, 'BODY_TOO_LARGE', `Request body too large: the limit for this body is ${limitBytes} bytes (${flag}); send files as multipart uploads.`, { limit_bytes: limitBytes }),
+    new PulseMockError(
+      413,
+      'BODY_TOO_LARGE',
+      `Request body too large: the limit for this body is ${limitBytes} bytes (${flag}); send files as multipart uploads.`,
+      { limit_bytes: limitBytes },
+    ),
   invalidParameter: (field: string, message: string, value?: unknown) =>
     new PulseMockError(400, 'INVALID_PARAMETER', message, value === undefined ? { field } : { field, value }),
   invalidBody: (message: string, details: Record<string, unknown> = {}) =>
     new PulseMockError(400, 'INVALID_REQUEST_BODY', message, details),
   unsupportedMediaType: (contentType: string) =>
-    new PulseMockError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type "${contentType}" is not supported; send application/json or multipart/form-data.`, {
-      content_type: contentType,
-    }),
+    new PulseMockError(
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `Content-Type "${contentType}" is not supported; send application/json or multipart/form-data.`,
+      {
+        content_type: contentType,
+      },
+    ),
   jobNotFound: (jobId: string, retention?: { kept: number; evicted: number }) =>
     new PulseMockError(
       404,
@@ -65,31 +85,70 @@ export const errors = {
       { job_id: jobId },
     ),
   extractionNotFound: (id: string) =>
-    new PulseMockError(404, 'EXTRACTION_NOT_FOUND', `No stored extraction with id "${id}". Use the extraction_id of an extract made with storage enabled (the default).`, { extraction_id: id }),
+    new PulseMockError(
+      404,
+      'EXTRACTION_NOT_FOUND',
+      `No stored extraction with id "${id}". Use the extraction_id of an extract made with storage enabled (the default).`,
+      { extraction_id: id },
+    ),
   extractionNotReady: (id: string, jobId: string, status: string) =>
-    new PulseMockError(404, 'EXTRACTION_NOT_READY', `Extraction "${id}" belongs to job ${jobId}, which is ${status}; use it once the job has completed.`, { extraction_id: id, job_id: jobId, status }),
+    new PulseMockError(
+      404,
+      'EXTRACTION_NOT_READY',
+      `Extraction "${id}" belongs to job ${jobId}, which is ${status}; use it once the job has completed.`,
+      { extraction_id: id, job_id: jobId, status },
+    ),
   /** A run a request names (a split, a form, a schema run) whose job has not completed yet. */
   runNotReady: (field: string, id: string, status: string) =>
-    new PulseMockError(404, 'NOT_READY', `The ${field.replace(/_id$/, '').replace(/_/g, ' ')} "${id}" is ${status}; use it once its job has completed (GET /job/${id}).`, { [field]: id, status }),
+    new PulseMockError(
+      404,
+      'NOT_READY',
+      `The ${field.replace(/_id$/, '').replace(/_/g, ' ')} "${id}" is ${status}; use it once its job has completed (GET /job/${id}).`,
+      { [field]: id, status },
+    ),
   /** An id a request names (split_id, schema_id, a saved config) that the mock does not have. */
   notFoundById: (field: string, id: string) =>
-    new PulseMockError(404, 'NOT_FOUND', `No ${field.replace(/_id$/, '').replace(/_/g, ' ')} with id "${id}" (${field}).`, { [field]: id }),
+    new PulseMockError(
+      404,
+      'NOT_FOUND',
+      `No ${field.replace(/_id$/, '').replace(/_/g, ' ')} with id "${id}" (${field}).`,
+      { [field]: id },
+    ),
   largeResultNotFound: (id: string) =>
     new PulseMockError(404, 'RESULT_NOT_FOUND', `No large result with id "${id}".`, { job_id: id }),
   fileNotFound: (jobId: string, name: string) =>
-    new PulseMockError(404, 'FILE_NOT_FOUND', `Job "${jobId}" has no file "${name}".`, { job_id: jobId, filename: name }),
+    new PulseMockError(404, 'FILE_NOT_FOUND', `Job "${jobId}" has no file "${name}".`, {
+      job_id: jobId,
+      filename: name,
+    }),
   largeResultGone: (id: string) =>
-    new PulseMockError(410, 'RESULT_GONE', 'This large result was already downloaded; its URL works once.', { job_id: id }),
+    new PulseMockError(410, 'RESULT_GONE', 'This large result was already downloaded; its URL works once.', {
+      job_id: id,
+    }),
   routeNotFound: (method: string, url: string) =>
     new PulseMockError(404, 'NOT_FOUND', `No route ${method} ${url}.`, { method, url }),
   stateWriteFailed: (path: string, cause: string) =>
-    new PulseMockError(503, 'STATE_WRITE_FAILED', `pulse-mock could not write its --state file ${path} (${cause}); nothing was changed. Free the disk or fix the file, then retry.`, { reason: cause }),
+    new PulseMockError(
+      503,
+      'STATE_WRITE_FAILED',
+      `pulse-mock could not write its --state file ${path} (${cause}); nothing was changed. Free the disk or fix the file, then retry.`,
+      { reason: cause },
+    ),
   internal: (message: string) => new PulseMockError(500, 'INTERNAL_ERROR', message),
   /** A bug in the mock that reached a client: said so, for a report. */
-  bug: (cause: unknown) => new PulseMockError(500, 'INTERNAL_ERROR', `Internal error in pulse-mock: ${(cause as Error)?.message ?? String(cause)}. This is a bug; please report it.`),
+  bug: (cause: unknown) =>
+    new PulseMockError(
+      500,
+      'INTERNAL_ERROR',
+      `Internal error in pulse-mock: ${(cause as Error)?.message ?? String(cause)}. This is a bug; please report it.`,
+    ),
   /** A 4xx fastify raised itself (before a route ran) with no code of ours. */
-  badRequest: (status: number, message: string, reason?: string) => new PulseMockError(status, 'BAD_REQUEST', `Bad request: ${message}`, reason ? { reason } : {}),
-  repeatedField: (field: string) => new PulseMockError(400, 'INVALID_PARAMETER', `The field "${field}" is sent more than once; send each field once.`, { field }),
+  badRequest: (status: number, message: string, reason?: string) =>
+    new PulseMockError(status, 'BAD_REQUEST', `Bad request: ${message}`, reason ? { reason } : {}),
+  repeatedField: (field: string) =>
+    new PulseMockError(400, 'INVALID_PARAMETER', `The field "${field}" is sent more than once; send each field once.`, {
+      field,
+    }),
   multipartTooMany: (what: 'parts' | 'files' | 'fields', limits: Record<string, number>) =>
     new PulseMockError(413, 'FILE_002', `Multipart body has too many ${what}.`, { limits }),
   adminTokenRequired: () =>
@@ -112,12 +171,20 @@ export const errors = {
       `The admin API answers its own portal page and non-browser clients only; a request from another site${origin ? ` (Origin ${origin})` : ''} is refused.`,
       origin ? { origin } : {},
     ),
-  endpointNotFound: (id: string) => new PulseMockError(404, 'ENDPOINT_NOT_FOUND', `No endpoint with id "${id}".`, { endpoint_id: id }),
-  faultNotFound: (id: string) => new PulseMockError(404, 'FAULT_NOT_FOUND', `No fault rule with id "${id}".`, { fault_id: id }),
+  endpointNotFound: (id: string) =>
+    new PulseMockError(404, 'ENDPOINT_NOT_FOUND', `No endpoint with id "${id}".`, { endpoint_id: id }),
+  faultNotFound: (id: string) =>
+    new PulseMockError(404, 'FAULT_NOT_FOUND', `No fault rule with id "${id}".`, { fault_id: id }),
   messageNotFound: (id: string, endpointId?: string) =>
-    new PulseMockError(404, 'MESSAGE_NOT_FOUND', `No message with id "${id}"${endpointId ? ` for endpoint ${endpointId}` : ''}.`, endpointId ? { message_id: id, endpoint_id: endpointId } : { message_id: id }),
+    new PulseMockError(
+      404,
+      'MESSAGE_NOT_FOUND',
+      `No message with id "${id}"${endpointId ? ` for endpoint ${endpointId}` : ''}.`,
+      endpointId ? { message_id: id, endpoint_id: endpointId } : { message_id: id },
+    ),
   /** The same refusal thrown to code that called the mock directly (not through HTTP): said to come from pulse-mock. */
-  inCode: (e: PulseMockError) => new PulseMockError(e.status, e.code, `[pulse-mock] ${e.message}`, e.details, e.headers),
+  inCode: (e: PulseMockError) =>
+    new PulseMockError(e.status, e.code, `[pulse-mock] ${e.message}`, e.details, e.headers),
   /** An API error injected by a fault rule (the same from the server and from msw). */
   injected: (status: 429 | 500 | 503, retryAfterS?: number) =>
     new PulseMockError(

@@ -4,7 +4,13 @@
  * "pages_processed", "processing_time" } }`, with `data.error` on `job.failed`.
  * Kept free of HTTP and of the job store so the delivery engine depends on this alone.
  */
-export const JOB_EVENT_TYPES = ['job.created', 'job.processing', 'job.completed', 'job.failed', 'job.cancelled'] as const;
+export const JOB_EVENT_TYPES = [
+  'job.created',
+  'job.processing',
+  'job.completed',
+  'job.failed',
+  'job.cancelled',
+] as const;
 export type JobEventType = (typeof JOB_EVENT_TYPES)[number];
 
 export type JobStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'canceled';

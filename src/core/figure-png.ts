@@ -44,13 +44,16 @@ export function renderFigurePng(figure: Figure, seed: number): Uint8Array {
     });
   } else {
     const random = new SeededRandom(seed);
-    for (let y = 0; y < H; y++) fill(0, y, W, y + 1, [120 + Math.round((y / H) * 100), 170, 220 - Math.round((y / H) * 80)]);
+    for (let y = 0; y < H; y++)
+      fill(0, y, W, y + 1, [120 + Math.round((y / H) * 100), 170, 220 - Math.round((y / H) * 80)]);
     for (let k = 0; k < 6; k++) {
       const cx = random.int(0, W);
       const cy = random.int(0, H);
       const r = random.int(15, 60);
       const color = PALETTE[k % PALETTE.length] as [number, number, number];
-      for (let y = cy - r; y < cy + r; y++) for (let x = cx - r; x < cx + r; x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r) fill(x, y, x + 1, y + 1, color);
+      for (let y = cy - r; y < cy + r; y++)
+        for (let x = cx - r; x < cx + r; x++)
+          if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r) fill(x, y, x + 1, y + 1, color);
     }
   }
   return pngjs.PNG.sync.write(png);

@@ -64,9 +64,21 @@ export class OutcomePlanner {
     }
     if (rule?.outcome) {
       const error = rule.outcome === 'failed' ? { error: rule.error ?? message } : {};
-      return { outcome: rule.outcome, processingMs, ...error, ...withPages, reason: `rule #${index + 1} (${rule.match})` };
+      return {
+        outcome: rule.outcome,
+        processingMs,
+        ...error,
+        ...withPages,
+        reason: `rule #${index + 1} (${rule.match})`,
+      };
     }
-    if (roll < this.defaults.failureRate) return { outcome: 'failed', processingMs, error: message, ...withPages, reason: 'failure-rate' };
-    return { outcome: 'completed', processingMs, ...withPages, reason: rule ? `rule #${index + 1} (${rule.match})` : 'default' };
+    if (roll < this.defaults.failureRate)
+      return { outcome: 'failed', processingMs, error: message, ...withPages, reason: 'failure-rate' };
+    return {
+      outcome: 'completed',
+      processingMs,
+      ...withPages,
+      reason: rule ? `rule #${index + 1} (${rule.match})` : 'default',
+    };
   }
 }

@@ -10,7 +10,11 @@ export function overridesFrom(header: (name: string) => string | undefined | nul
   const outcome = header('x-pulse-mock-outcome') ?? undefined;
   if (outcome !== undefined) {
     if (outcome !== 'completed' && outcome !== 'failed')
-      throw errors.invalidParameter('x-pulse-mock-outcome', 'x-pulse-mock-outcome must be "completed" or "failed".', outcome);
+      throw errors.invalidParameter(
+        'x-pulse-mock-outcome',
+        'x-pulse-mock-outcome must be "completed" or "failed".',
+        outcome,
+      );
     out.outcome = outcome;
   }
   const ms = header('x-pulse-mock-processing-ms') ?? undefined;

@@ -10,7 +10,10 @@ export function compilePattern(pattern: string): (candidates: readonly string[])
 function toRegExp(pattern: string): RegExp {
   const slashed = /^\/(.+)\/([a-z]*)$/.exec(pattern);
   if (slashed) return new RegExp(slashed[1] as string, slashed[2]);
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`, 'i');
 }
 

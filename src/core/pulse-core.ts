@@ -2,7 +2,14 @@ import { BoundedMemo, deepFreeze } from './bounded-memo.js';
 import type { Clock, Timer } from '../clock.js';
 import type { DocumentRule } from './documents.js';
 import { errors } from './errors.js';
-import { jobEvent, TERMINAL_STATUSES, type JobEvent, type JobEventListener, type JobEventType, type JobStatus } from './events.js';
+import {
+  jobEvent,
+  TERMINAL_STATUSES,
+  type JobEvent,
+  type JobEventListener,
+  type JobEventType,
+  type JobStatus,
+} from './events.js';
 import { JobStore, type JobFile, type JobRecord } from './job-store.js';
 import { OutcomePlanner, type OutcomeOverrides, type OutcomeRule, type PlannedOutcome } from './outcomes.js';
 import { IdSequence, SeededRandom, seedFrom } from './random.js';
@@ -157,7 +164,7 @@ export class PulseCore {
 
   /** Makes a kind of job known: its jobs can be polled, and restored from `--state`. */
   register(kind: JobKind<never>): void {
-    this.#kinds.set(kind.kind, kind as JobKind);
+    this.#kinds.set(kind.kind, kind);
   }
 
   /** A fresh id from the run's sequence (jobs, extractions, results). */
@@ -189,7 +196,13 @@ export class PulseCore {
     const job = await this.accept(kind, s);
     return {
       status: this.options.asyncStatusCode,
-      body: { job_id: job.id, status: 'pending', message: 'Job queued for processing', queuedAt: iso(job.createdAt), credits_used: 0 },
+      body: {
+        job_id: job.id,
+        status: 'pending',
+        message: 'Job queued for processing',
+        queuedAt: iso(job.createdAt),
+        credits_used: 0,
+      },
     };
   }
 
@@ -361,7 +374,12 @@ export class PulseCore {
   }
 
   /** A job's record and its children's, planned (outcome, pages, files) but not yet stored, appended to `family` parent first. */
-  #plan<D>(kind: string, s: JobSubmission<D>, family: { job: JobRecord; submission: JobSubmission<unknown> }[], parentId?: string): JobRecord<D> {
+  #plan<D>(
+    kind: string,
+    s: JobSubmission<D>,
+    family: { job: JobRecord; submission: JobSubmission<unknown> }[],
+    parentId?: string,
+  ): JobRecord<D> {
     const now = this.clock.now();
     const plan = this.#outcomes.plan(s.candidates, s.overrides);
     const { data, pages, files } = s.build(plan);
@@ -383,7 +401,7 @@ export class PulseCore {
     };
     // A parent's `workers` is journalled as JSON: no limit is a large number, not Infinity.
     if (job.workers === Number.POSITIVE_INFINITY) job.workers = Number.MAX_SAFE_INTEGER;
-    family.push({ job, submission: s as JobSubmission<unknown> });
+    family.push({ job, submission: s });
     for (const child of s.children ?? []) this.#plan(child.kind, child.submission, family, job.id);
     return job;
   }

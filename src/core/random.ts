@@ -82,7 +82,8 @@ function uuidFromHex(hex: string, at: number): string {
   for (let i = 0; i < 32; i++) {
     if (i === 8 || i === 12 || i === 16 || i === 20) out[o++] = 45; // '-'
     let c = hex.charCodeAt(at + i);
-    if (i === 12) c = 52; // '4': version 4
+    if (i === 12)
+      c = 52; // '4': version 4
     else if (i === 16) c = HEX.charCodeAt((HEX.indexOf(hex[at + i] as string) & 0x3) | 0x8); // RFC 4122 variant
     out[o++] = c;
   }

@@ -31,13 +31,15 @@ export class RequestLog {
   }
 
   list(filter: { route?: string; jobId?: string; method?: string; since?: number } = {}): RequestRecord[] {
-    return this.#records.toArray().filter(
-      (r) =>
-        (filter.route === undefined || r.route === filter.route) &&
-        (filter.jobId === undefined || r.jobId === filter.jobId) &&
-        (filter.method === undefined || r.method === filter.method) &&
-        (filter.since === undefined || r.at >= filter.since),
-    );
+    return this.#records
+      .toArray()
+      .filter(
+        (r) =>
+          (filter.route === undefined || r.route === filter.route) &&
+          (filter.jobId === undefined || r.jobId === filter.jobId) &&
+          (filter.method === undefined || r.method === filter.method) &&
+          (filter.since === undefined || r.at >= filter.since),
+      );
   }
 
   onRecord(listener: (r: RequestRecord) => void): () => void {

@@ -40,7 +40,11 @@ export function decideAttempt(r: AttemptResult, c: AttemptContext): AttemptDecis
   const status = r.status;
   if (status !== undefined && status >= 200 && status < 300) return SUCCEEDED;
   if (status === 410) {
-    return { outcome: 'failed', reason: 'endpoint answered 410 Gone; the endpoint is now disabled', disableEndpoint: 'the endpoint answered 410 Gone' };
+    return {
+      outcome: 'failed',
+      reason: 'endpoint answered 410 Gone; the endpoint is now disabled',
+      disableEndpoint: 'the endpoint answered 410 Gone',
+    };
   }
   if (status !== undefined && /abort-message/i.test(r.header?.('webhook-delivery') ?? '')) {
     return { outcome: 'failed', reason: 'the receiver asked to stop retrying (webhook-delivery: abort-message)' };
@@ -48,7 +52,14 @@ export function decideAttempt(r: AttemptResult, c: AttemptContext): AttemptDecis
   const what = status !== undefined ? `HTTP ${status}` : (r.error ?? 'no response');
   if (c.trigger !== 'scheduled') return { outcome: 'failed', reason: `manual ${c.trigger} failed: ${what}` };
   const scheduled = c.schedule.delayAfter(c.scheduledAttempts);
-  if (scheduled === undefined) return { outcome: 'failed', reason: `exhausted: ${c.scheduledAttempts} attempts failed, the last with ${what}` };
-  const retryAfter = status !== undefined && RETRY_AFTER_STATUSES.has(status) ? parseRetryAfter(r.header?.('retry-after'), c.now) : undefined;
-  return { outcome: 'retry', delayMs: retryAfter !== undefined ? Math.min(retryAfter, c.schedule.maxDelayMs) : scheduled };
+  if (scheduled === undefined)
+    return { outcome: 'failed', reason: `exhausted: ${c.scheduledAttempts} attempts failed, the last with ${what}` };
+  const retryAfter =
+    status !== undefined && RETRY_AFTER_STATUSES.has(status)
+      ? parseRetryAfter(r.header?.('retry-after'), c.now)
+      : undefined;
+  return {
+    outcome: 'retry',
+    delayMs: retryAfter !== undefined ? Math.min(retryAfter, c.schedule.maxDelayMs) : scheduled,
+  };
 }

@@ -62,7 +62,8 @@ function flatString(s: string): string {
  */
 export class Dispatcher {
   readonly log: DeliveryLog;
-  readonly #o: Required<Omit<DispatcherOptions, 'onAttempt' | 'maxDeliveries' | 'faults' | 'seed'>> & Pick<DispatcherOptions, 'onAttempt' | 'faults' | 'seed'>;
+  readonly #o: Required<Omit<DispatcherOptions, 'onAttempt' | 'maxDeliveries' | 'faults' | 'seed'>> &
+    Pick<DispatcherOptions, 'onAttempt' | 'faults' | 'seed'>;
   /** Deliveries held by a reorder fault, by `${jobId}/${endpointId}`. */
   readonly #held: ReorderHolds<Delivery>;
   readonly #lanes: EndpointLanes<{ d: Delivery; trigger: AttemptTrigger }>;
@@ -107,7 +108,9 @@ export class Dispatcher {
     for (const ep of endpoints) {
       const d = this.#newDelivery(flatString(`${messageId}/${ep.id}`), messageId, ep, event, body);
       out.push(d);
-      const decision = this.#o.faults?.active ? this.#o.faults.forDelivery({ eventType: event.type, endpointId: ep.id, key: d.key }) : undefined;
+      const decision = this.#o.faults?.active
+        ? this.#o.faults.forDelivery({ eventType: event.type, endpointId: ep.id, key: d.key })
+        : undefined;
       if (!decision || decision.applied.length === 0) {
         this.#enqueue(d, 'scheduled');
         continue;
@@ -275,11 +278,23 @@ export class Dispatcher {
     const names = headerNames(this.#o.headerPrefix);
     const only = ep.secrets.length === 1 ? ep.secrets[0] : undefined;
     const secrets =
-      only && only.expiresAt === undefined ? [only.secret] : ep.secrets.filter((s) => s.expiresAt === undefined || s.expiresAt > this.#o.clock.now()).map((s) => s.secret);
-    const sigFault = this.#o.faults?.active ? this.#o.faults.forAttempt({ eventType: d.eventType, endpointId: d.endpointId, key: `${d.key}/${d.attempts.length + 1}` }) : undefined;
+      only && only.expiresAt === undefined
+        ? [only.secret]
+        : ep.secrets.filter((s) => s.expiresAt === undefined || s.expiresAt > this.#o.clock.now()).map((s) => s.secret);
+    const sigFault = this.#o.faults?.active
+      ? this.#o.faults.forAttempt({
+          eventType: d.eventType,
+          endpointId: d.endpointId,
+          key: `${d.key}/${d.attempts.length + 1}`,
+        })
+      : undefined;
     // A copy of the endpoint's fixed headers, then the signature's (which win over a custom one).
     const headers = Object.assign({}, this.#fixedHeaders(ep));
-    const signed = signDelivery(sigFault?.variant, { names, id: d.messageId, timestamp, body: d.body, secrets }, headers);
+    const signed = signDelivery(
+      sigFault?.variant,
+      { names, id: d.messageId, timestamp, body: d.body, secrets },
+      headers,
+    );
 
     const started = wall.now();
     const attempt: Attempt = {
@@ -304,13 +319,15 @@ export class Dispatcher {
       attempt.status = response.status;
       attempt.responseBody = internShort(response.body);
     } catch (e) {
-      attempt.error = e instanceof DeliveryTimeoutError ? `timeout: ${e.message}` : `network error: ${(e as Error).message}`;
+      attempt.error =
+        e instanceof DeliveryTimeoutError ? `timeout: ${e.message}` : `network error: ${(e as Error).message}`;
     }
     attempt.durationMs = Math.max(0, wall.now() - started);
     // Exact-size arrays: `push` (or a spread) reserves room for 17 elements, and the log holds
     // hundreds of thousands of deliveries with one attempt each.
     d.attempts = d.attempts.length === 0 ? [attempt] : d.attempts.concat(attempt);
-    if (d.attempts.length === 1 && d.jobId !== undefined && this.#held.size > 0) this.#held.overtakenBy(`${d.jobId}/${d.endpointId}`, d);
+    if (d.attempts.length === 1 && d.jobId !== undefined && this.#held.size > 0)
+      this.#held.overtakenBy(`${d.jobId}/${d.endpointId}`, d);
 
     const decision = decideAttempt(response ?? { error: attempt.error }, {
       scheduledAttempts: d.scheduledAttempts,
@@ -348,7 +365,8 @@ export class Dispatcher {
     for (const k in ep.headers) h[k.toLowerCase()] = ep.headers[k] as string;
     h['content-type'] = 'application/json';
     h['user-agent'] = this.#o.userAgent;
-    if (ep.basicAuth) h.authorization = `Basic ${Buffer.from(`${ep.basicAuth.username}:${ep.basicAuth.password}`).toString('base64')}`;
+    if (ep.basicAuth)
+      h.authorization = `Basic ${Buffer.from(`${ep.basicAuth.username}:${ep.basicAuth.password}`).toString('base64')}`;
     this.#fixed.set(ep, h);
     return h;
   }

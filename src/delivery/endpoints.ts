@@ -36,7 +36,8 @@ export interface EndpointInput {
 /** Headers a user must not override: the signature set and what the transport owns. */
 /** Headers every delivery sets itself (custom ones would be sent twice), and ones no delivery can carry over HTTP/1.1. */
 const RESERVED_HEADERS = /^(webhook-|svix-|content-type$|user-agent$)/i;
-const UNSENDABLE_HEADERS = /^(content-length|host|transfer-encoding|connection|keep-alive|upgrade|expect|te|trailer|proxy-[a-z-]*|http2-settings)$/i;
+const UNSENDABLE_HEADERS =
+  /^(content-length|host|transfer-encoding|connection|keep-alive|upgrade|expect|te|trailer|proxy-[a-z-]*|http2-settings)$/i;
 
 export class EndpointRegistry {
   readonly #endpoints = new Map<string, Endpoint>();
@@ -92,7 +93,8 @@ export class EndpointRegistry {
   /** Skips ids already taken (endpoints restored from a state file keep theirs). */
   #newId(): string {
     let id = '';
-    for (let i = 0; i < 100 && (id === '' || this.#endpoints.has(id)); i++) id = `ep_${this.ids.next().replace(/-/g, '').slice(0, 24)}`;
+    for (let i = 0; i < 100 && (id === '' || this.#endpoints.has(id)); i++)
+      id = `ep_${this.ids.next().replace(/-/g, '').slice(0, 24)}`;
     return id;
   }
 
@@ -176,7 +178,13 @@ export class EndpointRegistry {
   /** Endpoints that take this event type (the same array until an endpoint changes: do not modify it). */
   matching(type: string): readonly Endpoint[] {
     let found = this.#matching.get(type);
-    if (!found) this.#matching.set(type, (found = this.list().filter((ep) => ep.eventTypes.length === 0 || ep.eventTypes.includes(type as JobEventType))));
+    if (!found)
+      this.#matching.set(
+        type,
+        (found = this.list().filter(
+          (ep) => ep.eventTypes.length === 0 || ep.eventTypes.includes(type as JobEventType),
+        )),
+      );
     return found;
   }
 
@@ -202,7 +210,9 @@ export function endpointView(ep: Endpoint) {
     headers: ep.headers,
     basicAuth: ep.basicAuth ?? null,
     secret: (ep.secrets[0] as { secret: string }).secret,
-    previousSecrets: ep.secrets.slice(1).map((s) => ({ secret: s.secret, expiresAt: s.expiresAt ? new Date(s.expiresAt).toISOString() : null })),
+    previousSecrets: ep.secrets
+      .slice(1)
+      .map((s) => ({ secret: s.secret, expiresAt: s.expiresAt ? new Date(s.expiresAt).toISOString() : null })),
     disabled: ep.disabled,
     disabledReason: ep.disabledReason ?? null,
     createdAt: new Date(ep.createdAt).toISOString(),
@@ -218,45 +228,81 @@ function withoutCredentials(u: URL): string {
   return bare.href;
 }
 
-function validateEndpoint(input: Partial<EndpointInput>, creating: boolean): Partial<EndpointInput> & { eventTypes?: JobEventType[] } {
+function validateEndpoint(
+  input: Partial<EndpointInput>,
+  creating: boolean,
+): Partial<EndpointInput> & { eventTypes?: JobEventType[] } {
   if (typeof input !== 'object' || input === null) throw errors.invalidBody('An endpoint must be a JSON object.');
   if (creating || input.url !== undefined) {
-    if (typeof input.url !== 'string') throw errors.invalidParameter('url', 'url is required: the consumer URL to deliver to.');
+    if (typeof input.url !== 'string')
+      throw errors.invalidParameter('url', 'url is required: the consumer URL to deliver to.');
     let u: URL;
     try {
       u = new URL(input.url);
     } catch {
       throw errors.invalidParameter('url', `url is not a valid URL: "${input.url}".`, input.url);
     }
-    if (input.url.length > LIMITS.urlLength) throw errors.invalidParameter('url', `url is longer than ${LIMITS.urlLength} characters.`);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw errors.invalidParameter('url', 'url must be http(s).', input.url);
+    if (input.url.length > LIMITS.urlLength)
+      throw errors.invalidParameter('url', `url is longer than ${LIMITS.urlLength} characters.`);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:')
+      throw errors.invalidParameter('url', 'url must be http(s).', input.url);
     if (u.username || u.password) {
       // Credentials in the URL are what basicAuth is for: used as such, not silently dropped.
-      if (input.basicAuth) throw errors.invalidParameter('url', 'url has credentials (user:password@) and basicAuth is set too; give one of them.');
-      input = { ...input, url: withoutCredentials(u), basicAuth: { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } };
+      if (input.basicAuth)
+        throw errors.invalidParameter(
+          'url',
+          'url has credentials (user:password@) and basicAuth is set too; give one of them.',
+        );
+      input = {
+        ...input,
+        url: withoutCredentials(u),
+        basicAuth: { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) },
+      };
     }
   }
   if (input.eventTypes !== undefined) {
-    if (!Array.isArray(input.eventTypes)) throw errors.invalidParameter('eventTypes', 'eventTypes must be a list of event types.');
+    if (!Array.isArray(input.eventTypes))
+      throw errors.invalidParameter('eventTypes', 'eventTypes must be a list of event types.');
     for (const t of input.eventTypes)
       if (!JOB_EVENT_TYPES.includes(t as JobEventType))
-        throw errors.invalidParameter('eventTypes', `Unknown event type "${String(t)}"; use ${JOB_EVENT_TYPES.join(', ')}.`, t);
+        throw errors.invalidParameter(
+          'eventTypes',
+          `Unknown event type "${String(t)}"; use ${JOB_EVENT_TYPES.join(', ')}.`,
+          t,
+        );
   }
   if (input.headers !== undefined) {
     if (typeof input.headers !== 'object' || input.headers === null || Array.isArray(input.headers))
       throw errors.invalidParameter('headers', 'headers must be an object of name: value.');
     const entries = Object.entries(input.headers);
-    if (entries.length > LIMITS.endpointHeaders) throw errors.invalidParameter('headers', `At most ${LIMITS.endpointHeaders} custom headers per endpoint; got ${entries.length}.`);
+    if (entries.length > LIMITS.endpointHeaders)
+      throw errors.invalidParameter(
+        'headers',
+        `At most ${LIMITS.endpointHeaders} custom headers per endpoint; got ${entries.length}.`,
+      );
     const seen = new Set<string>();
     for (const [k, v] of entries) {
       const name = k.length > 40 ? `${k.slice(0, 40)}...` : k;
-      if (k.length > LIMITS.headerNameLength || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k)) throw errors.invalidParameter('headers', `"${name}" is not a valid header name (letters, digits and !#$%&'*+.^_\`|~-, at most ${LIMITS.headerNameLength}).`);
-      if (RESERVED_HEADERS.test(k)) throw errors.invalidParameter('headers', `Header "${k}" is set by the delivery itself; leave it out.`);
-      if (UNSENDABLE_HEADERS.test(k)) throw errors.invalidParameter('headers', `Header "${k}" cannot be set on a delivery (it belongs to the connection, not the message).`);
-      if (seen.has(k.toLowerCase())) throw errors.invalidParameter('headers', `Header "${k}" is given twice (header names ignore case).`);
+      if (k.length > LIMITS.headerNameLength || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k))
+        throw errors.invalidParameter(
+          'headers',
+          `"${name}" is not a valid header name (letters, digits and !#$%&'*+.^_\`|~-, at most ${LIMITS.headerNameLength}).`,
+        );
+      if (RESERVED_HEADERS.test(k))
+        throw errors.invalidParameter('headers', `Header "${k}" is set by the delivery itself; leave it out.`);
+      if (UNSENDABLE_HEADERS.test(k))
+        throw errors.invalidParameter(
+          'headers',
+          `Header "${k}" cannot be set on a delivery (it belongs to the connection, not the message).`,
+        );
+      if (seen.has(k.toLowerCase()))
+        throw errors.invalidParameter('headers', `Header "${k}" is given twice (header names ignore case).`);
       seen.add(k.toLowerCase());
       if (typeof v !== 'string' || v.length > LIMITS.headerValueLength || !/^[\t\x20-\x7e]*$/.test(v))
-        throw errors.invalidParameter('headers', `Header "${k}" must be one line of printable ASCII, at most ${LIMITS.headerValueLength} characters.`);
+        throw errors.invalidParameter(
+          'headers',
+          `Header "${k}" must be one line of printable ASCII, at most ${LIMITS.headerValueLength} characters.`,
+        );
     }
   }
   if (input.basicAuth) {
@@ -264,14 +310,24 @@ function validateEndpoint(input: Partial<EndpointInput>, creating: boolean): Par
     if (typeof b.username !== 'string' || typeof b.password !== 'string' || b.username.includes(':'))
       throw errors.invalidParameter('basicAuth', 'basicAuth needs a username (without ":") and a password.');
     if (b.username.length > LIMITS.credentialLength || b.password.length > LIMITS.credentialLength)
-      throw errors.invalidParameter('basicAuth', `basicAuth's username and password are at most ${LIMITS.credentialLength} characters each.`);
+      throw errors.invalidParameter(
+        'basicAuth',
+        `basicAuth's username and password are at most ${LIMITS.credentialLength} characters each.`,
+      );
   }
   if (input.secret !== undefined) {
     const problem = typeof input.secret === 'string' ? checkSecret(input.secret) : 'it must be a string';
     if (problem) throw errors.invalidParameter('secret', `Invalid secret: ${problem}.`);
   }
-  if (input.description !== undefined && (typeof input.description !== 'string' || input.description.length > LIMITS.textLength))
-    throw errors.invalidParameter('description', `description must be a string of at most ${LIMITS.textLength} characters.`);
-  if (input.disabled !== undefined && typeof input.disabled !== 'boolean') throw errors.invalidParameter('disabled', 'disabled must be true or false.');
+  if (
+    input.description !== undefined &&
+    (typeof input.description !== 'string' || input.description.length > LIMITS.textLength)
+  )
+    throw errors.invalidParameter(
+      'description',
+      `description must be a string of at most ${LIMITS.textLength} characters.`,
+    );
+  if (input.disabled !== undefined && typeof input.disabled !== 'boolean')
+    throw errors.invalidParameter('disabled', 'disabled must be true or false.');
   return input as Partial<EndpointInput> & { eventTypes?: JobEventType[] };
 }

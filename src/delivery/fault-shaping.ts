@@ -22,8 +22,13 @@ export function shapeDelivery(decision: DeliveryDecision, hasJob: boolean): Deli
   if (decision.drop) return { drop: `dropped by fault: ${decision.drop}` };
   const delayMs = decision.delayMs ?? 0;
   const dup = decision.duplicate;
-  const copies = Array.from({ length: dup?.copies ?? 0 }, (_, i) => ({ delayMs: delayMs + (i + 1) * (dup?.spacingMs ?? 0), note: `duplicate ${i + 1} of ${dup?.copies}` }));
-  return decision.reorder && hasJob ? { delayMs, holdMs: decision.reorder.maxHoldMs + delayMs, copies } : { delayMs, copies };
+  const copies = Array.from({ length: dup?.copies ?? 0 }, (_, i) => ({
+    delayMs: delayMs + (i + 1) * (dup?.spacingMs ?? 0),
+    note: `duplicate ${i + 1} of ${dup?.copies}`,
+  }));
+  return decision.reorder && hasJob
+    ? { delayMs, holdMs: decision.reorder.maxHoldMs + delayMs, copies }
+    : { delayMs, copies };
 }
 
 /**
@@ -48,7 +53,10 @@ export class ReorderHolds<T extends { messageId: string }> {
     const entry = {
       item,
       timer: this.clock.setTimeout(() => {
-        this.#keep(key, (this.#held.get(key) ?? []).filter((e) => e !== entry));
+        this.#keep(
+          key,
+          (this.#held.get(key) ?? []).filter((e) => e !== entry),
+        );
         this.release(item, false);
       }, maxMs),
     };
@@ -62,7 +70,10 @@ export class ReorderHolds<T extends { messageId: string }> {
     if (!list?.length) return;
     const overtaken = list.filter((e) => e.item.messageId !== sent.messageId);
     if (overtaken.length === 0) return;
-    this.#keep(key, list.filter((e) => e.item.messageId === sent.messageId));
+    this.#keep(
+      key,
+      list.filter((e) => e.item.messageId === sent.messageId),
+    );
     for (const e of overtaken) {
       e.timer.cancel();
       this.release(e.item, true);

@@ -4,7 +4,9 @@ import ms from 'ms';
  * When to try a message again: delays after each failed attempt. Svix's schedule is
  * immediately, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: 8 attempts in all.
  */
-export const SVIX_RETRY_SCHEDULE_MS: readonly number[] = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
+export const SVIX_RETRY_SCHEDULE_MS: readonly number[] = [
+  5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000,
+];
 
 export class RetrySchedule {
   constructor(readonly delaysMs: readonly number[] = SVIX_RETRY_SCHEDULE_MS) {}
@@ -21,10 +23,14 @@ export class RetrySchedule {
 
   /** "5s,5m,30m" or "5000,300000" -> RetrySchedule; throws a readable message on a bad entry. */
   static parse(text: string): RetrySchedule {
-    const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
+    const parts = text
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const delays = parts.map((p) => {
       const n = /^\d+$/.test(p) ? Number(p) : ms(p as ms.StringValue);
-      if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) throw new Error(`"${p}" is not a duration (use 500ms, 5s, 5m, 2h or milliseconds)`);
+      if (typeof n !== 'number' || !Number.isFinite(n) || n < 0)
+        throw new Error(`"${p}" is not a duration (use 500ms, 5s, 5m, 2h or milliseconds)`);
       return n;
     });
     return new RetrySchedule(delays);

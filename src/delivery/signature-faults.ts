@@ -20,7 +20,11 @@ const TEN_MINUTES = 600;
  * The signature headers and body of one delivery: valid, or broken the `variant` way. The headers
  * are set on `headers` (a new object unless given), which is returned.
  */
-export function signDelivery(variant: SignatureFault | undefined, input: SignatureInput, headers: Record<string, string> = {}): { headers: Record<string, string>; body: string } {
+export function signDelivery(
+  variant: SignatureFault | undefined,
+  input: SignatureInput,
+  headers: Record<string, string> = {},
+): { headers: Record<string, string>; body: string } {
   const { names, id, body, secrets } = input;
   let ts = input.timestamp;
   let sendBody = body;

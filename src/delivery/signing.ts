@@ -3,7 +3,8 @@ import { BoundedMemo } from '../core/bounded-memo.js';
 
 /** The HMAC key of a `whsec_` secret: its base64 part, decoded (cached: secrets are few). */
 const keys = new BoundedMemo<Buffer>();
-const keyOf = (secret: string): Buffer => keys.get(secret, () => Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64'));
+const keyOf = (secret: string): Buffer =>
+  keys.get(secret, () => Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64'));
 
 /**
  * Standard Webhooks / Svix signing: the signature is
@@ -32,7 +33,10 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
  * then drop a real message.
  */
 export function messageId(seed?: number, stableKey?: string): string {
-  const bytes = seed !== undefined && stableKey !== undefined ? hash('sha256', `${seed}\u0000${stableKey}`, 'buffer') : randomBytes(27);
+  const bytes =
+    seed !== undefined && stableKey !== undefined
+      ? hash('sha256', `${seed}\u0000${stableKey}`, 'buffer')
+      : randomBytes(27);
   // Built in a buffer, not with `+=`: 27 appends leave a chain of rope nodes behind each id.
   const out = Buffer.allocUnsafe(31);
   out.write('msg_', 'latin1');

@@ -42,7 +42,9 @@ type Headers = Record<string, string | string[] | undefined>;
 let agent: Promise<import('undici').Agent> | undefined;
 let loaded: import('undici').Agent | undefined;
 const undiciAgent = () =>
-  (agent ??= import('undici').then((u: Undici) => (loaded = new u.Agent({ connections: 128, keepAliveTimeout: 10_000, pipelining: 1 }))));
+  (agent ??= import('undici').then(
+    (u: Undici) => (loaded = new u.Agent({ connections: 128, keepAliveTimeout: 10_000, pipelining: 1 })),
+  ));
 
 /**
  * POST over HTTP with undici. Redirects are not followed (Svix counts a 3xx as a failure) and the
@@ -61,7 +63,11 @@ function send(a: import('undici').Agent, req: OutgoingDelivery): Promise<Transpo
     let settled = false;
     const timer = setTimeout(() => {
       // After the status line it is a response that never finished, not a missing one.
-      const reason = new DeliveryTimeoutError(status ? `the response (status ${status}) did not finish within ${req.timeoutMs} ms` : `no response within ${req.timeoutMs} ms`);
+      const reason = new DeliveryTimeoutError(
+        status
+          ? `the response (status ${status}) did not finish within ${req.timeoutMs} ms`
+          : `no response within ${req.timeoutMs} ms`,
+      );
       if (abort) abort(reason);
       else settle(reason);
     }, req.timeoutMs);
@@ -92,7 +98,7 @@ function send(a: import('undici').Agent, req: OutgoingDelivery): Promise<Transpo
         },
         onResponseStart(_c, statusCode, h) {
           status = statusCode;
-          headers = h as Headers;
+          headers = h;
         },
         onResponseData(controller, chunk: Buffer) {
           // The log keeps the start of the body; the rest is not worth reading.

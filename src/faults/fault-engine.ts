@@ -2,7 +2,15 @@ import { SeededRandom, seedFrom } from '../core/random.js';
 
 /** The most latency one API call gets from fault rules, stacked or not. */
 export const MAX_API_LATENCY_MS = 60_000;
-import { API_FAULT_KINDS, explain, SIGNATURE_FAULTS, type ApiRoute, type FaultRule, type Range, type SignatureFault } from './fault-plan.js';
+import {
+  API_FAULT_KINDS,
+  explain,
+  SIGNATURE_FAULTS,
+  type ApiRoute,
+  type FaultRule,
+  type Range,
+  type SignatureFault,
+} from './fault-plan.js';
 
 /** What the faults say about one delivery (a message to one endpoint), decided once when it is created. */
 export interface DeliveryDecision {
@@ -23,7 +31,9 @@ export interface ApiDecision {
 const NO_API_FAULT: ApiDecision = Object.freeze({ applied: Object.freeze([]) as unknown as string[] });
 
 /** Bad signatures that a correct verifier must reject (valid-after-invalid must be accepted). */
-export const REJECTABLE_SIGNATURE_FAULTS: readonly SignatureFault[] = SIGNATURE_FAULTS.filter((f) => f !== 'valid-after-invalid');
+export const REJECTABLE_SIGNATURE_FAULTS: readonly SignatureFault[] = SIGNATURE_FAULTS.filter(
+  (f) => f !== 'valid-after-invalid',
+);
 
 /**
  * The one interpreter of fault rules. Every random choice (probabilities, ranges, random
@@ -75,7 +85,10 @@ export class FaultEngine {
   /** `key` names the delivery (message id and endpoint): the same key, the same decision. */
   forDelivery(ctx: { eventType: string; endpointId: string; key: string }): DeliveryDecision {
     const d: DeliveryDecision = { applied: [] };
-    for (const rule of this.#matching(ctx, (k) => k === 'drop' || k === 'delay' || k === 'duplicate' || k === 'reorder')) {
+    for (const rule of this.#matching(
+      ctx,
+      (k) => k === 'drop' || k === 'delay' || k === 'duplicate' || k === 'reorder',
+    )) {
       const f = rule.fault;
       if (f.kind === 'drop') d.drop = explain(rule);
       else if (f.kind === 'delay') d.delayMs = (d.delayMs ?? 0) + this.#pick(f.ms, rule, ctx.key);
@@ -87,10 +100,15 @@ export class FaultEngine {
   }
 
   /** The signature fault for one attempt, if any. */
-  forAttempt(ctx: { eventType: string; endpointId: string; key: string }): { variant: SignatureFault; explanation: string } | undefined {
+  forAttempt(ctx: {
+    eventType: string;
+    endpointId: string;
+    key: string;
+  }): { variant: SignatureFault; explanation: string } | undefined {
     for (const rule of this.#matching(ctx, (k) => k === 'signature')) {
       const f = rule.fault as Extract<FaultRule['fault'], { kind: 'signature' }>;
-      const variant = f.variant === 'random' ? this.#random(rule, ctx.key, 'variant').pick(REJECTABLE_SIGNATURE_FAULTS) : f.variant;
+      const variant =
+        f.variant === 'random' ? this.#random(rule, ctx.key, 'variant').pick(REJECTABLE_SIGNATURE_FAULTS) : f.variant;
       return { variant, explanation: f.variant === 'random' ? `${explain(rule)} -> ${variant}` : explain(rule) };
     }
     return undefined;
@@ -103,16 +121,21 @@ export class FaultEngine {
     const key = `${route}#${n}`;
     for (const rule of this.#matching({ route, key }, (k) => API_FAULT_KINDS.has(k))) {
       const f = rule.fault;
-      if (f.kind === 'api-error' && !d.error) d.error = { status: f.status, ...(f.retryAfterS !== undefined ? { retryAfterS: f.retryAfterS } : {}) };
+      if (f.kind === 'api-error' && !d.error)
+        d.error = { status: f.status, ...(f.retryAfterS !== undefined ? { retryAfterS: f.retryAfterS } : {}) };
       // Stacked latency rules add up, to a minute at most (the request timeout stays longer).
-      else if (f.kind === 'api-latency') d.latencyMs = Math.min(MAX_API_LATENCY_MS, (d.latencyMs ?? 0) + this.#pick(f.ms, rule, key));
+      else if (f.kind === 'api-latency')
+        d.latencyMs = Math.min(MAX_API_LATENCY_MS, (d.latencyMs ?? 0) + this.#pick(f.ms, rule, key));
       else continue;
       d.applied.push(explain(rule));
     }
     return d;
   }
 
-  *#matching(ctx: { eventType?: string; endpointId?: string; route?: ApiRoute; key: string }, kind: (k: FaultRule['fault']['kind']) => boolean): Generator<FaultRule> {
+  *#matching(
+    ctx: { eventType?: string; endpointId?: string; route?: ApiRoute; key: string },
+    kind: (k: FaultRule['fault']['kind']) => boolean,
+  ): Generator<FaultRule> {
     for (const rule of this.#rules) {
       if (!kind(rule.fault.kind)) continue;
       const s = rule.scope ?? {};

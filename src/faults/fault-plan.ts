@@ -95,6 +95,7 @@ export function explain(rule: FaultRule): string {
     s.routes?.length ? `routes ${s.routes.join('/')}` : '',
   ].filter(Boolean);
   const w = rule.when;
-  const when = !w || 'always' in w ? 'always' : 'probability' in w ? `p=${w.probability}` : `occurrence #${w.nth.join(',')}`;
+  const when =
+    !w || 'always' in w ? 'always' : 'probability' in w ? `p=${w.probability}` : `occurrence #${w.nth.join(',')}`;
   return `${what}${where.length ? ` on ${where.join(', ')}` : ''} (${when})`;
 }

@@ -1,5 +1,4 @@
 import { http, HttpResponse, type HttpHandler } from 'msw';
-import type { Clock } from '../clock.js';
 import { resolveConfig } from '../config.js';
 import type { PulseMockOptions } from '../index.js';
 import { controlsOver, PLACEHOLDER_API_KEY, type PulseMockControls } from '../facade.js';
@@ -11,7 +10,10 @@ import { apiRouteSpecs, type ApiRouteSpec } from '../api/routes.js';
  * msw handlers for Pulse's API, over the same runtime as the server: same job lifecycle,
  * results, errors, faults and webhook events. Unit tests use them instead of a port.
  */
-export interface PulseHandlersOptions extends Omit<PulseMockOptions, 'port' | 'host' | 'configFile' | 'onRequestLog' | 'json' | 'quiet'> {
+export interface PulseHandlersOptions extends Omit<
+  PulseMockOptions,
+  'port' | 'host' | 'configFile' | 'onRequestLog' | 'json' | 'quiet'
+> {
   /** Base URL(s) to answer on; default Pulse's two: https://api.runpulse.com and https://dev.api.runpulse.com. */
   baseUrl?: string | string[];
   /**
@@ -71,42 +73,62 @@ export function createPulseMsw(options: PulseHandlersOptions = {}): PulseMsw {
   });
   const make = () =>
     createRuntime(config, {
-      ...(clock ? { clock: clock as Clock } : {}),
+      ...(clock ? { clock: clock } : {}),
       ...(onWebhook
         ? {
             transport: async (req) => {
-              const res = await onWebhook(new Request(req.url, { method: 'POST', headers: req.headers, body: req.body }));
+              const res = await onWebhook(
+                new Request(req.url, { method: 'POST', headers: req.headers, body: req.body }),
+              );
               const r = res ?? new Response(null, { status: 204 });
-              return { status: r.status, header: (n) => r.headers.get(n) ?? undefined, body: (await r.text()).slice(0, 1024) };
+              return {
+                status: r.status,
+                header: (n) => r.headers.get(n) ?? undefined,
+                body: (await r.text()).slice(0, 1024),
+              };
             },
           }
         : {}),
     });
   let runtime = make();
   let pipeline = new RequestPipeline(runtime, { portalToken: 'msw' });
-  const bases = (Array.isArray(baseUrl) ? baseUrl : baseUrl ? [baseUrl] : PULSE_BASE_URLS).map((u) => u.replace(/\/$/, ''));
+  const bases = (Array.isArray(baseUrl) ? baseUrl : baseUrl ? [baseUrl] : PULSE_BASE_URLS).map((u) =>
+    u.replace(/\/$/, ''),
+  );
 
   // msw only matches the route; the pipeline does everything else, as it does for the server.
-  const serve = (spec: ApiRouteSpec) => async ({ request, params }: { request: Request; params: Record<string, string | readonly string[] | undefined> }) => {
-    const url = new URL(request.url);
-    const res = await pipeline.handle(spec, {
-      method: request.method,
-      path: url.pathname,
-      params: params as Record<string, string>,
-      header: (name) => request.headers.get(name) ?? undefined,
-      // Not cancelled when the pipeline stops reading early (a refused body): msw's request
-      // stream never settles a cancel, and the answer would hang.
-      body: request.body ? request.body.values({ preventCancel: true }) : null,
-      baseUrl: url.origin,
-    });
-    return respond(res);
-  };
+  const serve =
+    (spec: ApiRouteSpec) =>
+    async ({
+      request,
+      params,
+    }: {
+      request: Request;
+      params: Record<string, string | readonly string[] | undefined>;
+    }) => {
+      const url = new URL(request.url);
+      const res = await pipeline.handle(spec, {
+        method: request.method,
+        path: url.pathname,
+        params: params as Record<string, string>,
+        header: (name) => request.headers.get(name) ?? undefined,
+        // Not cancelled when the pipeline stops reading early (a refused body): msw's request
+        // stream never settles a cancel, and the answer would hang.
+        body: request.body ? request.body.values({ preventCancel: true }) : null,
+        baseUrl: url.origin,
+      });
+      return respond(res);
+    };
   const respond = (res: ApiResponse) =>
-    res.body instanceof Uint8Array ? new HttpResponse(res.body, { status: res.status, headers: res.headers }) : HttpResponse.json(res.body as never, { status: res.status, headers: res.headers });
+    res.body instanceof Uint8Array
+      ? new HttpResponse(res.body, { status: res.status, headers: res.headers })
+      : HttpResponse.json(res.body as never, { status: res.status, headers: res.headers });
 
   const specs = apiRouteSpecs();
   const handlers = bases.flatMap((b) => [
-    ...specs.map((spec) => http[spec.method.toLowerCase() as 'get' | 'post' | 'delete'](`${b}${spec.path}`, serve(spec))),
+    ...specs.map((spec) =>
+      http[spec.method.toLowerCase() as 'get' | 'post' | 'delete'](`${b}${spec.path}`, serve(spec)),
+    ),
     // Pulse's own hosts answer every other path with a 404 in its error shape, as the server does.
     http.all(`${b}/*`, ({ request }) => respond(routeNotFound(request.method, new URL(request.url).pathname))),
   ]);

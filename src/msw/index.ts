@@ -6,4 +6,10 @@
  * import { createPulseHandlers } from 'pulse-mock/msw';
  * const server = setupServer(...createPulseHandlers({ apiKey: 'sk_test', processingMs: 50 }));
  */
-export { createPulseHandlers, createPulseMsw, PULSE_BASE_URLS, type PulseHandlersOptions, type PulseMsw } from './handlers.js';
+export {
+  createPulseHandlers,
+  createPulseMsw,
+  PULSE_BASE_URLS,
+  type PulseHandlersOptions,
+  type PulseMsw,
+} from './handlers.js';

@@ -43,14 +43,19 @@ export function outputDirFor(localPath: string, outputDir: string): string {
   const target = isAbsolute(localPath) ? resolve(localPath) : resolve(root, localPath);
   const rel = relative(root, target);
   if (rel.startsWith('..') || isAbsolute(rel))
-    throw errors.invalidParameter('output.local_path', `output.local_path must be inside the output directory ${root} (--output-dir); "${localPath.slice(0, 200)}" is not.`);
+    throw errors.invalidParameter(
+      'output.local_path',
+      `output.local_path must be inside the output directory ${root} (--output-dir); "${localPath.slice(0, 200)}" is not.`,
+    );
   return target;
 }
 
-
 /** The id a child's result is known by, per step (`extraction_id`, `split_id`, ...). */
 function resultId(child: JobRecord): Record<string, string> {
-  if (child.kind === 'extract') return (child.data as ExtractJobData).request.storage ? { extraction_id: (child.data as ExtractJobData).extractionId } : {};
+  if (child.kind === 'extract')
+    return (child.data as ExtractJobData).request.storage
+      ? { extraction_id: (child.data as ExtractJobData).extractionId }
+      : {};
   if (child.kind === 'split') return { split_id: child.id };
   if (child.kind === 'schema') return { schema_id: child.id };
   if (child.kind === 'tables') return { tables_id: child.id };
@@ -68,16 +73,24 @@ export class BatchOperation implements JobKind<BatchJobData> {
     core.onEvent((e) => {
       if (e.type !== 'job.completed') return;
       const child = core.jobs.get(e.jobId);
-      const parent = child?.parentId !== undefined ? (core.jobs.get(child.parentId) as JobRecord<BatchJobData> | undefined) : undefined;
+      const parent =
+        child?.parentId !== undefined
+          ? (core.jobs.get(child.parentId) as JobRecord<BatchJobData> | undefined)
+          : undefined;
       if (!child || !parent || parent.kind !== this.kind || !parent.data.writeTo) return;
       const dir = parent.data.writeTo;
       const index = core.childrenOf(parent.id).indexOf(child);
-      void this.resultOf(child).then((result) => {
-        mkdirSync(dir, { recursive: true });
-        writeFileSync(join(dir, `${String(index + 1).padStart(4, '0')}-${child.id}.json`), `${JSON.stringify(result, null, 2)}\n`);
-      }).catch(() => {
-        // The item stays completed and readable through GET /job; the file is a convenience.
-      });
+      void this.resultOf(child)
+        .then((result) => {
+          mkdirSync(dir, { recursive: true });
+          writeFileSync(
+            join(dir, `${String(index + 1).padStart(4, '0')}-${child.id}.json`),
+            `${JSON.stringify(result, null, 2)}\n`,
+          );
+        })
+        .catch(() => {
+          // The item stays completed and readable through GET /job; the file is a convenience.
+        });
     });
   }
 
@@ -93,7 +106,14 @@ export class BatchOperation implements JobKind<BatchJobData> {
       failed: count('failed'),
       canceled: count('canceled'),
       running: count('pending') + count('processing'),
-      items: children.map((c, index) => ({ index, input: job.data.inputs[index] ?? '', status: c.status, job_id: c.id, ...(c.status === 'completed' ? resultId(c) : {}), ...(c.error !== undefined ? { error: c.error } : {}) })),
+      items: children.map((c, index) => ({
+        index,
+        input: job.data.inputs[index] ?? '',
+        status: c.status,
+        job_id: c.id,
+        ...(c.status === 'completed' ? resultId(c) : {}),
+        ...(c.error !== undefined ? { error: c.error } : {}),
+      })),
       output: job.data.output,
     };
   }
@@ -105,22 +125,38 @@ export class BatchOperation implements JobKind<BatchJobData> {
   /** The extractions a batch extract produced (its completed children), for the steps that read them. */
   extractionsOf(batchId: string): string[] {
     const job = this.core.jobs.get(batchId) as JobRecord<BatchJobData> | undefined;
-    if (!job || job.kind !== this.kind || job.data.step !== 'extract') throw errors.notFoundById('batch_extract_id', batchId);
-    return this.core.childrenOf(batchId).flatMap((c) => (c.status === 'completed' && resultId(c).extraction_id ? [resultId(c).extraction_id as string] : []));
+    if (!job || job.kind !== this.kind || job.data.step !== 'extract')
+      throw errors.notFoundById('batch_extract_id', batchId);
+    return this.core
+      .childrenOf(batchId)
+      .flatMap((c) =>
+        c.status === 'completed' && resultId(c).extraction_id ? [resultId(c).extraction_id as string] : [],
+      );
   }
 
   /** The splits a batch split produced (its completed children). */
   splitsOf(batchId: string): string[] {
     const job = this.core.jobs.get(batchId) as JobRecord<BatchJobData> | undefined;
-    if (!job || job.kind !== this.kind || job.data.step !== 'split') throw errors.notFoundById('batch_split_id', batchId);
+    if (!job || job.kind !== this.kind || job.data.step !== 'split')
+      throw errors.notFoundById('batch_split_id', batchId);
     return this.core.childrenOf(batchId).flatMap((c) => (c.status === 'completed' ? [c.id] : []));
   }
 
-  async start(call: ApiCall, step: BatchStep, children: { kind: string; submission: JobSubmission<unknown> }[], inputs: string[], totalKey: string) {
+  async start(
+    call: ApiCall,
+    step: BatchStep,
+    children: { kind: string; submission: JobSubmission<unknown> }[],
+    inputs: string[],
+    totalKey: string,
+  ) {
     const f = call.fields as { output?: { s3_prefix?: string; local_path?: string }; workers?: number };
     const output = f.output ?? {};
-    if (output.s3_prefix === undefined && output.local_path === undefined) throw errors.invalidParameter('output', 'output needs an s3_prefix or a local_path.');
-    const writeTo = output.local_path !== undefined ? outputDirFor(output.local_path, this.core.options.outputDir ?? 'pulse-mock-output') : undefined;
+    if (output.s3_prefix === undefined && output.local_path === undefined)
+      throw errors.invalidParameter('output', 'output needs an s3_prefix or a local_path.');
+    const writeTo =
+      output.local_path !== undefined
+        ? outputDirFor(output.local_path, this.core.options.outputDir ?? 'pulse-mock-output')
+        : undefined;
     if (children.length === 0) throw errors.invalidParameter('input', 'The batch has no items.');
     const parent = await this.core.accept<BatchJobData>(this.kind, {
       candidates: [`batch/${step}`],
@@ -134,11 +170,28 @@ export class BatchOperation implements JobKind<BatchJobData> {
   }
 }
 
-const MIME: Record<string, string> = { pdf: 'application/pdf', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' };
+const MIME: Record<string, string> = {
+  pdf: 'application/pdf',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+};
 
 /** The items of a batch extract: file URLs, base64 files, or an S3 prefix standing for a few files. */
-function extractItems(call: ApiCall, s3Items: number): { fields: Record<string, unknown>; upload?: { filename: string; mimetype: string; size: number; sha256: string }; input: string }[] {
-  const input = (call.fields.input ?? {}) as { s3_prefix?: string; file_urls?: string[]; files?: { filename: string; content: string }[] };
+function extractItems(
+  call: ApiCall,
+  s3Items: number,
+): {
+  fields: Record<string, unknown>;
+  upload?: { filename: string; mimetype: string; size: number; sha256: string };
+  input: string;
+}[] {
+  const input = (call.fields.input ?? {}) as {
+    s3_prefix?: string;
+    file_urls?: string[];
+    files?: { filename: string; content: string }[];
+  };
   const given = [input.s3_prefix, input.file_urls, input.files].filter((x) => x !== undefined).length;
   if (given !== 1) throw errors.invalidParameter('input', 'input needs exactly one of s3_prefix, file_urls and files.');
   const options = (call.fields.extract_options ?? {}) as Record<string, unknown>;
@@ -147,39 +200,82 @@ function extractItems(call: ApiCall, s3Items: number): { fields: Record<string, 
     return input.files.map((file) => {
       const bytes = Buffer.from(file.content, 'base64');
       const ext = file.filename.split('.').pop()?.toLowerCase() ?? '';
-      return { fields: { ...options }, upload: { filename: file.filename, mimetype: MIME[ext] ?? 'application/octet-stream', size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }, input: file.filename };
+      return {
+        fields: { ...options },
+        upload: {
+          filename: file.filename,
+          mimetype: MIME[ext] ?? 'application/octet-stream',
+          size: bytes.length,
+          sha256: createHash('sha256').update(bytes).digest('hex'),
+        },
+        input: file.filename,
+      };
     });
   const prefix = input.s3_prefix as string;
-  if (!/^s3:\/\/[^/]+\/?/.test(prefix)) throw errors.invalidParameter('input.s3_prefix', 'input.s3_prefix must look like s3://bucket/folder/.');
+  if (!/^s3:\/\/[^/]+\/?/.test(prefix))
+    throw errors.invalidParameter('input.s3_prefix', 'input.s3_prefix must look like s3://bucket/folder/.');
   const base = `https://${prefix.replace(/^s3:\/\//, '').replace(/\/?$/, '/')}`;
-  return Array.from({ length: s3Items }, (_, i) => ({ fields: { ...options, file_url: `${base}document-${i + 1}.pdf` }, input: `${prefix.replace(/\/?$/, '/')}document-${i + 1}.pdf` }));
+  return Array.from({ length: s3Items }, (_, i) => ({
+    fields: { ...options, file_url: `${base}document-${i + 1}.pdf` },
+    input: `${prefix.replace(/\/?$/, '/')}document-${i + 1}.pdf`,
+  }));
 }
 
 /** The extractions a batch step reads: `batch_extract_id` (its completed children) or `extraction_ids`, exactly one. */
 function extractionsFor(call: ApiCall, batch: BatchOperation): ExtractionRef[] {
   const f = call.fields as { batch_extract_id?: string; extraction_ids?: string[] };
-  if ((f.batch_extract_id === undefined) === (f.extraction_ids === undefined)) throw errors.invalidParameter('batch_extract_id', 'Give exactly one of batch_extract_id and extraction_ids.');
+  if ((f.batch_extract_id === undefined) === (f.extraction_ids === undefined))
+    throw errors.invalidParameter('batch_extract_id', 'Give exactly one of batch_extract_id and extraction_ids.');
   const ids = f.extraction_ids ?? batch.extractionsOf(f.batch_extract_id as string);
   return ids.map((id) => storedExtraction(call, id));
 }
 
-const child = <D>(kind: string, name: string, data: D, pages: number) => ({ kind, submission: { candidates: [name], build: () => ({ data, pages }) } as JobSubmission<unknown> });
+const child = <D>(kind: string, name: string, data: D, pages: number) => ({
+  kind,
+  submission: { candidates: [name], build: () => ({ data, pages }) } as JobSubmission<unknown>,
+});
 
-const Output = Type.Object({ s3_prefix: Type.Optional(Type.String({ maxLength: LIMITS.urlLength })), local_path: Type.Optional(Type.String({ maxLength: LIMITS.urlLength })) }, { additionalProperties: false });
-const Workers = Type.Integer({ minimum: 1, maximum: 10, description: 'Children processing at once (default 4, at most 10).' });
+const Output = Type.Object(
+  {
+    s3_prefix: Type.Optional(Type.String({ maxLength: LIMITS.urlLength })),
+    local_path: Type.Optional(Type.String({ maxLength: LIMITS.urlLength })),
+  },
+  { additionalProperties: false },
+);
+const Workers = Type.Integer({
+  minimum: 1,
+  maximum: 10,
+  description: 'Children processing at once (default 4, at most 10).',
+});
 const Ids = Type.Array(Type.String({ minLength: 1, maxLength: LIMITS.idLength }), { minItems: 1, maxItems: 1000 });
 /** The 202 of a batch; `/batch/schema` says `total_extractions` or `total_splits` by mode. */
 const Accepted = (total: string) =>
-  Type.Object({ batch_job_id: Type.String(), status: Type.Literal('processing'), ...(total ? { [total]: Type.Integer() } : {}) }, { additionalProperties: total ? false : Type.Integer() });
-const json = (properties: Record<string, Record<string, unknown>>) => ({ content: { 'application/json': { schema: Type.Object(properties, { additionalProperties: false }) } } });
+  Type.Object(
+    { batch_job_id: Type.String(), status: Type.Literal('processing'), ...(total ? { [total]: Type.Integer() } : {}) },
+    { additionalProperties: total ? false : Type.Integer() },
+  );
+const json = (properties: Record<string, Record<string, unknown>>) => ({
+  content: { 'application/json': { schema: Type.Object(properties, { additionalProperties: false }) } },
+});
 
-const route = (step: BatchStep, total: string, body: Record<string, Record<string, unknown>>, handle: OperationRoute<BatchOperation>['handle'], jsonCarriesFiles = false): OperationRoute<BatchOperation> => ({
+const route = (
+  step: BatchStep,
+  total: string,
+  body: Record<string, Record<string, unknown>>,
+  handle: OperationRoute<BatchOperation>['handle'],
+  jsonCarriesFiles = false,
+): OperationRoute<BatchOperation> => ({
   method: 'POST',
   path: `/batch/${step}`,
   route: `batch-${step}`,
   readsBody: true,
   ...(jsonCarriesFiles ? { jsonCarriesFiles } : {}),
-  schema: { summary: `Run ${step} over many items, always async (202): a parent job with a child job per item`, tags: ['batch'], body: json(body), response: { 202: Accepted(total) } },
+  schema: {
+    summary: `Run ${step} over many items, always async (202): a parent job with a child job per item`,
+    tags: ['batch'],
+    body: json(body),
+    response: { 202: Accepted(total) },
+  },
   handle,
 });
 
@@ -194,8 +290,18 @@ export const batchOperation = defineOperation({
         input: Type.Object(
           {
             s3_prefix: Type.Optional(Type.String({ maxLength: LIMITS.urlLength })),
-            file_urls: Type.Optional(Type.Array(Type.String({ maxLength: LIMITS.urlLength }), { minItems: 1, maxItems: 1000 })),
-            files: Type.Optional(Type.Array(Type.Object({ filename: Type.String({ minLength: 1, maxLength: 255 }), content: Type.String() }, { additionalProperties: false }), { minItems: 1, maxItems: 1000 })),
+            file_urls: Type.Optional(
+              Type.Array(Type.String({ maxLength: LIMITS.urlLength }), { minItems: 1, maxItems: 1000 }),
+            ),
+            files: Type.Optional(
+              Type.Array(
+                Type.Object(
+                  { filename: Type.String({ minLength: 1, maxLength: 255 }), content: Type.String() },
+                  { additionalProperties: false },
+                ),
+                { minItems: 1, maxItems: 1000 },
+              ),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -206,19 +312,54 @@ export const batchOperation = defineOperation({
       async (call, op) => {
         const extract = operationOf<ExtractOperation>(call, 'extract');
         const items = extractItems(call, op.core.options.s3PrefixItems ?? 3);
-        const children = items.map((item) => ({ kind: 'extract', submission: extract.submission(normalizeExtractRequest(item.fields, item.upload)) as JobSubmission<unknown> }));
-        return op.start(call, 'extract', children, items.map((i) => i.input), 'total_files');
+        const children = items.map((item) => ({
+          kind: 'extract',
+          submission: extract.submission(normalizeExtractRequest(item.fields, item.upload)),
+        }));
+        return op.start(
+          call,
+          'extract',
+          children,
+          items.map((i) => i.input),
+          'total_files',
+        );
       },
       true,
     ),
     route(
       'split',
       'total_extractions',
-      { batch_extract_id: Type.Optional(Type.String({ maxLength: LIMITS.idLength })), extraction_ids: Type.Optional(Ids), output: Output, split_config: Type.Object({ split_input: Type.Array(Type.Object({ name: Type.String({ minLength: 1, maxLength: LIMITS.optionLength }), description: Type.Optional(Type.String({ maxLength: LIMITS.textLength })) }, { additionalProperties: false }), { minItems: 1, maxItems: 100 }) }, { additionalProperties: false }), workers: Type.Optional(Workers) },
+      {
+        batch_extract_id: Type.Optional(Type.String({ maxLength: LIMITS.idLength })),
+        extraction_ids: Type.Optional(Ids),
+        output: Output,
+        split_config: Type.Object(
+          {
+            split_input: Type.Array(
+              Type.Object(
+                {
+                  name: Type.String({ minLength: 1, maxLength: LIMITS.optionLength }),
+                  description: Type.Optional(Type.String({ maxLength: LIMITS.textLength })),
+                },
+                { additionalProperties: false },
+              ),
+              { minItems: 1, maxItems: 100 },
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        workers: Type.Optional(Workers),
+      },
       (call, op) => {
         const refs = extractionsFor(call, op);
         const topics = (call.fields.split_config as { split_input: Topic[] }).split_input;
-        return op.start(call, 'split', refs.map((r) => child<SplitJobData>('split', r.document.name, { ...r, topics }, r.document.pages.length)), refs.map((r) => r.extractionId), 'total_extractions');
+        return op.start(
+          call,
+          'split',
+          refs.map((r) => child<SplitJobData>('split', r.document.name, { ...r, topics }, r.document.pages.length)),
+          refs.map((r) => r.extractionId),
+          'total_extractions',
+        );
       },
     ),
     route(
@@ -229,17 +370,42 @@ export const batchOperation = defineOperation({
         extraction_ids: Type.Optional(Ids),
         batch_split_id: Type.Optional(Type.String({ maxLength: LIMITS.idLength })),
         split_ids: Type.Optional(Ids),
-        schema_config: Type.Optional(Type.Object({ input_schema: Type.Object({}, { additionalProperties: true }), schema_prompt: Type.Optional(Type.String({ maxLength: LIMITS.textLength })), effort: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
-        split_schema_config: Type.Optional(Type.Record(Type.String(), Type.Object({ schema: Type.Object({}, { additionalProperties: true }) }, { additionalProperties: true }), { maxProperties: 100 })),
+        schema_config: Type.Optional(
+          Type.Object(
+            {
+              input_schema: Type.Object({}, { additionalProperties: true }),
+              schema_prompt: Type.Optional(Type.String({ maxLength: LIMITS.textLength })),
+              effort: Type.Optional(Type.Boolean()),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        split_schema_config: Type.Optional(
+          Type.Record(
+            Type.String(),
+            Type.Object({ schema: Type.Object({}, { additionalProperties: true }) }, { additionalProperties: true }),
+            { maxProperties: 100 },
+          ),
+        ),
         page_range: Type.Optional(Type.String({ maxLength: LIMITS.optionLength })),
         output: Output,
         workers: Type.Optional(Workers),
       },
       async (call, op) => {
-        const f = call.fields as { batch_split_id?: string; split_ids?: string[]; schema_config?: { input_schema: Record<string, unknown>; effort?: boolean }; split_schema_config?: Record<string, { schema: Record<string, unknown> }> };
+        const f = call.fields as {
+          batch_split_id?: string;
+          split_ids?: string[];
+          schema_config?: { input_schema: Record<string, unknown>; effort?: boolean };
+          split_schema_config?: Record<string, { schema: Record<string, unknown> }>;
+        };
         if (f.batch_split_id !== undefined || f.split_ids !== undefined) {
-          if ((f.batch_split_id === undefined) === (f.split_ids === undefined)) throw errors.invalidParameter('batch_split_id', 'Give exactly one of batch_split_id and split_ids.');
-          if (!f.split_schema_config) throw errors.invalidParameter('split_schema_config', 'Split mode needs split_schema_config: a schema per topic.');
+          if ((f.batch_split_id === undefined) === (f.split_ids === undefined))
+            throw errors.invalidParameter('batch_split_id', 'Give exactly one of batch_split_id and split_ids.');
+          if (!f.split_schema_config)
+            throw errors.invalidParameter(
+              'split_schema_config',
+              'Split mode needs split_schema_config: a schema per topic.',
+            );
           const splitOp = operationOf<SplitOperation>(call, 'split');
           const ids = f.split_ids ?? op.splitsOf(f.batch_split_id as string);
           const children = [];
@@ -247,17 +413,29 @@ export const batchOperation = defineOperation({
             const split = await splitOp.split(id);
             const topics: Record<string, { schema: Record<string, unknown>; pages: number[] }> = {};
             for (const [topic, config] of Object.entries(f.split_schema_config)) {
-              if (!(topic in split.splits)) throw errors.invalidParameter('split_schema_config', `"${topic}" is not a topic of split ${id}.`);
+              if (!(topic in split.splits))
+                throw errors.invalidParameter('split_schema_config', `"${topic}" is not a topic of split ${id}.`);
               topics[topic] = { schema: config.schema, pages: split.splits[topic] as number[] };
             }
             const { topics: _t, ...extraction } = split.data;
             const version = operationOf<SchemaOperation>(call, 'schema').recordVersion(extraction.extractionId, 1);
-            children.push(child<SchemaJobData>('schema', extraction.document.name, { mode: 'split', splitId: id, extraction, topics, version, effort: false }, extraction.document.pages.length));
+            children.push(
+              child<SchemaJobData>(
+                'schema',
+                extraction.document.name,
+                { mode: 'split', splitId: id, extraction, topics, version, effort: false },
+                extraction.document.pages.length,
+              ),
+            );
           }
           const started = await op.start(call, 'schema', children, ids, 'total_splits');
           return started;
         }
-        if (!f.schema_config) throw errors.invalidParameter('schema_config', 'Give schema_config (or split_schema_config with batch_split_id or split_ids).');
+        if (!f.schema_config)
+          throw errors.invalidParameter(
+            'schema_config',
+            'Give schema_config (or split_schema_config with batch_split_id or split_ids).',
+          );
         const schema = f.schema_config.input_schema;
         const refs = extractionsFor(call, op);
         // Each child is a schema run of its extraction: its version counts on from the runs before, as /schema's do.
@@ -265,7 +443,20 @@ export const batchOperation = defineOperation({
         return op.start(
           call,
           'schema',
-          refs.map((r) => child<SchemaJobData>('schema', r.document.name, { mode: 'single', extraction: r, schema, version: schemaOp.nextVersion(r.extractionId), effort: f.schema_config?.effort === true }, r.document.pages.length)),
+          refs.map((r) =>
+            child<SchemaJobData>(
+              'schema',
+              r.document.name,
+              {
+                mode: 'single',
+                extraction: r,
+                schema,
+                version: schemaOp.nextVersion(r.extractionId),
+                effort: f.schema_config?.effort === true,
+              },
+              r.document.pages.length,
+            ),
+          ),
           refs.map((r) => r.extractionId),
           'total_extractions',
         );
@@ -274,11 +465,43 @@ export const batchOperation = defineOperation({
     route(
       'tables',
       'total_extractions',
-      { batch_extract_id: Type.Optional(Type.String({ maxLength: LIMITS.idLength })), extraction_ids: Type.Optional(Ids), tables_config: Type.Optional(Type.Object({ merge: Type.Optional(Type.Boolean()), table_format: Type.Optional(Type.Union([Type.Literal('html'), Type.Literal('json')])), charts_to_tables: Type.Optional(Type.Boolean()) }, { additionalProperties: false })), output: Output, workers: Type.Optional(Workers) },
+      {
+        batch_extract_id: Type.Optional(Type.String({ maxLength: LIMITS.idLength })),
+        extraction_ids: Type.Optional(Ids),
+        tables_config: Type.Optional(
+          Type.Object(
+            {
+              merge: Type.Optional(Type.Boolean()),
+              table_format: Type.Optional(Type.Union([Type.Literal('html'), Type.Literal('json')])),
+              charts_to_tables: Type.Optional(Type.Boolean()),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        output: Output,
+        workers: Type.Optional(Workers),
+      },
       (call, op) => {
         const refs = extractionsFor(call, op);
-        const c = (call.fields.tables_config ?? {}) as { merge?: boolean; table_format?: 'html' | 'json'; charts_to_tables?: boolean };
-        return op.start(call, 'tables', refs.map((r) => child<TablesJobData>('tables', r.document.name, { ...r, merge: c.merge ?? false, format: c.table_format ?? 'html', charts: c.charts_to_tables ?? false }, r.document.pages.length)), refs.map((r) => r.extractionId), 'total_extractions');
+        const c = (call.fields.tables_config ?? {}) as {
+          merge?: boolean;
+          table_format?: 'html' | 'json';
+          charts_to_tables?: boolean;
+        };
+        return op.start(
+          call,
+          'tables',
+          refs.map((r) =>
+            child<TablesJobData>(
+              'tables',
+              r.document.name,
+              { ...r, merge: c.merge ?? false, format: c.table_format ?? 'html', charts: c.charts_to_tables ?? false },
+              r.document.pages.length,
+            ),
+          ),
+          refs.map((r) => r.extractionId),
+          'total_extractions',
+        );
       },
     ),
   ],

@@ -14,7 +14,15 @@ import { boundRoutes, type OperationInstances, type OperationModule } from './op
  * fault route names, jobs and results are picked up by everything else. Internal, not public
  * API (a test may push a test-only module here and take it out after).
  */
-export const BUILT_IN_OPERATIONS: OperationModule[] = [extractOperation, splitOperation, schemaOperation, tablesOperation, batchOperation, pipelineOperation, formOperation];
+export const BUILT_IN_OPERATIONS: OperationModule[] = [
+  extractOperation,
+  splitOperation,
+  schemaOperation,
+  tablesOperation,
+  batchOperation,
+  pipelineOperation,
+  formOperation,
+];
 
 /** The built-in operations' routes, served by both adapters through the one pipeline. */
 export function operationRoutes(): ApiRouteSpec[] {

@@ -32,7 +32,7 @@ export interface OperationModule<Op extends JobKind<never> = JobKind<never>> {
  * });
  */
 export function defineOperation<Op extends JobKind<never>>(module: OperationModule<Op>): OperationModule {
-  return module as unknown as OperationModule;
+  return module;
 }
 
 /** The operations' instances for one runtime, by kind. */
@@ -47,8 +47,8 @@ export function operationOf<Op>(call: ApiCall, kind: string): Op {
 
 /** An operation's routes as plain API routes: each handler is given the instance of its module from the call. */
 export function boundRoutes(module: OperationModule): ApiRouteSpec[] {
-  return module.routes.map(({ handle, ...route }) => ({
+  return module.routes.map((route) => ({
     ...route,
-    handle: (call: ApiCall) => handle(call, operationOf(call, module.kind)),
+    handle: (call: ApiCall) => route.handle(call, operationOf(call, module.kind)),
   }));
 }

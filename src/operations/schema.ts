@@ -10,6 +10,7 @@ import { defineOperation, operationOf } from './operation.js';
 import type { BatchOperation } from './batch.js';
 import type { SplitOperation } from './split.js';
 import { modelOf, runOrSubmit, storedExtraction, usage, type ExtractionRef } from './stored.js';
+import { textOf } from '../core/text.js';
 
 /**
  * `POST /schema`: a JSON Schema applied to stored content, read from the same document model as
@@ -21,7 +22,12 @@ import { modelOf, runOrSubmit, storedExtraction, usage, type ExtractionRef } fro
 type Mode =
   | { mode: 'single'; extraction: ExtractionRef; schema: Record<string, unknown>; excel?: { headers: string[] } }
   | { mode: 'multi'; extractions: ExtractionRef[]; schema: Record<string, unknown> }
-  | { mode: 'split'; splitId: string; extraction: ExtractionRef; topics: Record<string, { schema: Record<string, unknown>; pages: number[] }> };
+  | {
+      mode: 'split';
+      splitId: string;
+      extraction: ExtractionRef;
+      topics: Record<string, { schema: Record<string, unknown>; pages: number[] }>;
+    };
 
 export type SchemaJobData = Mode & { version: number; effort: boolean };
 
@@ -35,7 +41,9 @@ function merged(models: { id: string; model: DocumentModel }[]): DocumentModel {
     info: first.info,
     blocks: models.flatMap(({ id, model }) => model.blocks.map((b) => ({ ...b, id: p(id, b.id) }))),
     facts: models.flatMap(({ id, model }) => model.facts.map((f) => ({ ...f, blocks: f.blocks.map((b) => p(id, b)) }))),
-    structures: models.flatMap(({ id, model }) => model.structures.map((s) => ({ ...s, blocks: s.blocks.map((b) => p(id, b)) }))),
+    structures: models.flatMap(({ id, model }) =>
+      model.structures.map((s) => ({ ...s, blocks: s.blocks.map((b) => p(id, b)) })),
+    ),
     lists: models.flatMap(({ id, model }) => model.lists.map((l) => ({ ...l, blocks: l.blocks.map((b) => p(id, b)) }))),
   };
 }
@@ -68,7 +76,10 @@ export class SchemaOperation implements JobKind<SchemaJobData> {
       };
     }
     const refs = d.mode === 'single' ? [d.extraction] : d.extractions;
-    const model = d.mode === 'single' ? await modelOf(d.extraction) : merged(await Promise.all(refs.map(async (r) => ({ id: r.extractionId, model: await modelOf(r) }))));
+    const model =
+      d.mode === 'single'
+        ? await modelOf(d.extraction)
+        : merged(await Promise.all(refs.map(async (r) => ({ id: r.extractionId, model: await modelOf(r) }))));
     const out = generateStructuredOutput(d.schema, refs[0]?.seed ?? 0, model);
     if (!out.ok) throw errors.invalidParameter('schema_config.input_schema', out.schema_error);
     const pages = refs.reduce((n, r) => n + r.document.pages.length, 0);
@@ -88,18 +99,27 @@ export class SchemaOperation implements JobKind<SchemaJobData> {
    */
   async excel(schemaId: string): Promise<CoreResponse<Uint8Array>> {
     const job = this.core.jobs.get(schemaId) as JobRecord<SchemaJobData> | undefined;
-    if (!job || job.kind !== this.kind || job.data.mode !== 'single' || !job.data.excel) throw errors.notFoundById('schema_id', schemaId);
+    if (!job || job.kind !== this.kind || job.data.mode !== 'single' || !job.data.excel)
+      throw errors.notFoundById('schema_id', schemaId);
     if (job.status !== 'completed') throw errors.runNotReady('schema_id', schemaId, job.status);
     const { headers } = job.data.excel;
     const out = await this.result(job);
     const values = ('schema_output' in out ? out.schema_output.values : {}) as Record<string, unknown>;
     const { default: writeXlsxFile } = await import('write-excel-file/node');
-    const cell = (v: unknown) => ({ value: typeof v === 'number' ? v : v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v) });
-    const bytes = await writeXlsxFile([headers.map((h) => ({ value: h, fontWeight: 'bold' as const })), headers.map((h) => cell(values[h]))]).toBuffer();
+    const cell = (v: unknown) => ({
+      value: typeof v === 'number' ? v : v === undefined || v === null ? '' : textOf(v),
+    });
+    const bytes = await writeXlsxFile([
+      headers.map((h) => ({ value: h, fontWeight: 'bold' as const })),
+      headers.map((h) => cell(values[h])),
+    ]).toBuffer();
     return {
       status: 200,
       body: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-      headers: { 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'content-disposition': `attachment; filename="${schemaId}.xlsx"` },
+      headers: {
+        'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+        'content-disposition': `attachment; filename="${schemaId}.xlsx"`,
+      },
     };
   }
 
@@ -138,11 +158,20 @@ export class SchemaOperation implements JobKind<SchemaJobData> {
   }
 }
 
-type SchemaConfig = { input_schema?: Record<string, unknown>; excel_template?: string; schema_prompt?: string; effort?: boolean };
+type SchemaConfig = {
+  input_schema?: Record<string, unknown>;
+  excel_template?: string;
+  schema_prompt?: string;
+  effort?: boolean;
+};
 
-async function schemaFrom(config: SchemaConfig | undefined, field: string): Promise<{ schema: Record<string, unknown>; excel?: { headers: string[] } }> {
+async function schemaFrom(
+  config: SchemaConfig | undefined,
+  field: string,
+): Promise<{ schema: Record<string, unknown>; excel?: { headers: string[] } }> {
   if (!config) throw errors.invalidParameter(field, `${field} is required: give an input_schema or an excel_template.`);
-  if (config.excel_template !== undefined && config.input_schema !== undefined) throw errors.invalidParameter(field, `Give one of ${field}.input_schema and ${field}.excel_template, not both.`);
+  if (config.excel_template !== undefined && config.input_schema !== undefined)
+    throw errors.invalidParameter(field, `Give one of ${field}.input_schema and ${field}.excel_template, not both.`);
   if (config.excel_template !== undefined) return excelTemplate(config.excel_template, `${field}.excel_template`);
   if (!config.input_schema) throw errors.invalidParameter(field, `${field}.input_schema is required.`);
   return { schema: config.input_schema };
@@ -153,46 +182,86 @@ async function schemaFrom(config: SchemaConfig | undefined, field: string): Prom
  * (a number where the second row holds one, else a string). Read with read-excel-file, loaded on
  * first use.
  */
-async function excelTemplate(base64: string, field: string): Promise<{ schema: Record<string, unknown>; excel: { headers: string[] } }> {
+async function excelTemplate(
+  base64: string,
+  field: string,
+): Promise<{ schema: Record<string, unknown>; excel: { headers: string[] } }> {
   const bytes = Buffer.from(base64, 'base64');
   const { readSheet } = await import('read-excel-file/node');
   let rows: unknown[][];
   try {
-    rows = (await readSheet(bytes)) as unknown[][];
+    rows = await readSheet(bytes);
   } catch (e) {
     throw errors.invalidParameter(field, `${field} is not a readable .xlsx file (base64): ${(e as Error).message}`);
   }
-  const headers = (rows[0] ?? []).map((h) => (h === null || h === undefined ? '' : String(h).trim())).filter(Boolean);
-  if (headers.length === 0) throw errors.invalidParameter(field, `${field} has no header row: its first row should name the columns to fill.`);
-  if (headers.length > 200) throw errors.invalidParameter(field, `${field} has ${headers.length} columns; at most 200.`);
+  const headers = (rows[0] ?? []).map((h) => (h === null || h === undefined ? '' : textOf(h).trim())).filter(Boolean);
+  if (headers.length === 0)
+    throw errors.invalidParameter(field, `${field} has no header row: its first row should name the columns to fill.`);
+  if (headers.length > 200)
+    throw errors.invalidParameter(field, `${field} has ${headers.length} columns; at most 200.`);
   const sample = rows[1] ?? [];
-  const properties = Object.fromEntries(headers.map((h, i) => [h, { type: typeof sample[i] === 'number' ? 'number' : 'string' }]));
+  const properties = Object.fromEntries(
+    headers.map((h, i) => [h, { type: typeof sample[i] === 'number' ? 'number' : 'string' }]),
+  );
   return { schema: { type: 'object', properties, required: headers }, excel: { headers } };
 }
 
 async function modeOf(call: ApiCall, core: PulseCore): Promise<Mode> {
-  const f = call.fields as { extraction_id?: string; extraction_ids?: string[]; split_id?: string; schema_config?: SchemaConfig; schema_config_id?: string; split_schema_config?: Record<string, { schema?: Record<string, unknown>; schema_config_id?: string }> };
-  const given = [f.extraction_id !== undefined, f.extraction_ids !== undefined, f.split_id !== undefined].filter(Boolean).length;
-  if (given !== 1) throw errors.invalidParameter('extraction_id', 'Give exactly one of extraction_id, extraction_ids and split_id.');
-  if (f.schema_config_id !== undefined && f.schema_config !== undefined) throw errors.invalidParameter('schema_config', 'Give one of schema_config and schema_config_id, not both.');
-  const config = f.schema_config_id !== undefined ? core.preset<SchemaConfig>('schema', 'schema_config_id', f.schema_config_id) : f.schema_config;
+  const f = call.fields as {
+    extraction_id?: string;
+    extraction_ids?: string[];
+    split_id?: string;
+    schema_config?: SchemaConfig;
+    schema_config_id?: string;
+    split_schema_config?: Record<string, { schema?: Record<string, unknown>; schema_config_id?: string }>;
+  };
+  const given = [f.extraction_id !== undefined, f.extraction_ids !== undefined, f.split_id !== undefined].filter(
+    Boolean,
+  ).length;
+  if (given !== 1)
+    throw errors.invalidParameter('extraction_id', 'Give exactly one of extraction_id, extraction_ids and split_id.');
+  if (f.schema_config_id !== undefined && f.schema_config !== undefined)
+    throw errors.invalidParameter('schema_config', 'Give one of schema_config and schema_config_id, not both.');
+  const config =
+    f.schema_config_id !== undefined
+      ? core.preset<SchemaConfig>('schema', 'schema_config_id', f.schema_config_id)
+      : f.schema_config;
   if (f.split_id !== undefined) {
-    if (!f.split_schema_config) throw errors.invalidParameter('split_schema_config', 'Split mode (split_id) needs split_schema_config: a schema per topic.');
+    if (!f.split_schema_config)
+      throw errors.invalidParameter(
+        'split_schema_config',
+        'Split mode (split_id) needs split_schema_config: a schema per topic.',
+      );
     const split = await operationOf<SplitOperation>(call, 'split').split(f.split_id);
     const topics: Record<string, { schema: Record<string, unknown>; pages: number[] }> = {};
     for (const [topic, config] of Object.entries(f.split_schema_config)) {
-      if (!(topic in split.splits)) throw errors.invalidParameter('split_schema_config', `"${topic}" is not a topic of split ${f.split_id}; its topics are ${Object.keys(split.splits).map((t) => `"${t}"`).join(', ')}.`);
-      const schema = config.schema_config_id !== undefined ? core.preset<SchemaConfig>('schema', 'schema_config_id', config.schema_config_id).input_schema : config.schema;
-      if (!schema) throw errors.invalidParameter(`split_schema_config.${topic}.schema`, `Topic "${topic}" needs a schema or a schema_config_id.`);
+      if (!(topic in split.splits))
+        throw errors.invalidParameter(
+          'split_schema_config',
+          `"${topic}" is not a topic of split ${f.split_id}; its topics are ${Object.keys(split.splits)
+            .map((t) => `"${t}"`)
+            .join(', ')}.`,
+        );
+      const schema =
+        config.schema_config_id !== undefined
+          ? core.preset<SchemaConfig>('schema', 'schema_config_id', config.schema_config_id).input_schema
+          : config.schema;
+      if (!schema)
+        throw errors.invalidParameter(
+          `split_schema_config.${topic}.schema`,
+          `Topic "${topic}" needs a schema or a schema_config_id.`,
+        );
       topics[topic] = { schema, pages: split.splits[topic] as number[] };
     }
     const { topics: _t, ...extraction } = split.data;
     return { mode: 'split', splitId: f.split_id, extraction, topics };
   }
-  if (f.split_schema_config !== undefined) throw errors.invalidParameter('split_schema_config', 'split_schema_config goes with split_id.');
+  if (f.split_schema_config !== undefined)
+    throw errors.invalidParameter('split_schema_config', 'split_schema_config goes with split_id.');
   const { schema, excel } = await schemaFrom(config, 'schema_config');
   if (f.extraction_ids !== undefined) {
-    if (excel) throw errors.invalidParameter('schema_config.excel_template', 'Excel template mode takes one extraction_id.');
+    if (excel)
+      throw errors.invalidParameter('schema_config.excel_template', 'Excel template mode takes one extraction_id.');
     return { mode: 'multi', extractions: f.extraction_ids.map((id) => storedExtraction(call, id)), schema };
   }
   // A batch extract's id stands for its extractions (multi mode), as Pulse's docs say.
@@ -205,7 +274,12 @@ async function modeOf(call: ApiCall, core: PulseCore): Promise<Mode> {
 }
 
 const ConfigSchema = Type.Object(
-  { input_schema: Type.Optional(Type.Object({}, { additionalProperties: true })), excel_template: Type.Optional(Type.String()), schema_prompt: Type.Optional(Type.String({ maxLength: LIMITS.textLength })), effort: Type.Optional(Type.Boolean()) },
+  {
+    input_schema: Type.Optional(Type.Object({}, { additionalProperties: true })),
+    excel_template: Type.Optional(Type.String()),
+    schema_prompt: Type.Optional(Type.String({ maxLength: LIMITS.textLength })),
+    effort: Type.Optional(Type.Boolean()),
+  },
   { additionalProperties: false },
 );
 
@@ -229,12 +303,29 @@ export const schemaOperation = defineOperation({
               schema: Type.Object(
                 {
                   extraction_id: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.idLength })),
-                  extraction_ids: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: LIMITS.idLength }), { minItems: 1, maxItems: 100 })),
+                  extraction_ids: Type.Optional(
+                    Type.Array(Type.String({ minLength: 1, maxLength: LIMITS.idLength }), {
+                      minItems: 1,
+                      maxItems: 100,
+                    }),
+                  ),
                   split_id: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.idLength })),
                   schema_config: Type.Optional(ConfigSchema),
                   schema_config_id: Type.Optional(Type.String({ maxLength: LIMITS.idLength })),
                   split_schema_config: Type.Optional(
-                    Type.Record(Type.String(), Type.Object({ schema: Type.Optional(Type.Object({}, { additionalProperties: true })), schema_prompt: Type.Optional(Type.String({ maxLength: LIMITS.textLength })), effort: Type.Optional(Type.Boolean()), schema_config_id: Type.Optional(Type.String()) }, { additionalProperties: false }), { maxProperties: 100 }),
+                    Type.Record(
+                      Type.String(),
+                      Type.Object(
+                        {
+                          schema: Type.Optional(Type.Object({}, { additionalProperties: true })),
+                          schema_prompt: Type.Optional(Type.String({ maxLength: LIMITS.textLength })),
+                          effort: Type.Optional(Type.Boolean()),
+                          schema_config_id: Type.Optional(Type.String()),
+                        },
+                        { additionalProperties: false },
+                      ),
+                      { maxProperties: 100 },
+                    ),
                   ),
                   async: Type.Optional(Type.Boolean()),
                 },
@@ -243,14 +334,22 @@ export const schemaOperation = defineOperation({
             },
           },
         },
-        response: { 200: Type.Union([AsyncSubmissionResponse, Type.Object({ schema_id: Type.String() }, { additionalProperties: true })]) },
+        response: {
+          200: Type.Union([
+            AsyncSubmissionResponse,
+            Type.Object({ schema_id: Type.String() }, { additionalProperties: true }),
+          ]),
+        },
       },
       handle: async (call, op) => {
         const mode = await modeOf(call, op.core);
         const first = mode.mode === 'multi' ? mode.extractions[0] : mode.extraction;
         // effort comes with the config, inline or saved.
         const presetId = call.fields.schema_config_id as string | undefined;
-        const config = presetId !== undefined ? op.core.preset<SchemaConfig>('schema', 'schema_config_id', presetId) : (call.fields.schema_config as SchemaConfig | undefined);
+        const config =
+          presetId !== undefined
+            ? op.core.preset<SchemaConfig>('schema', 'schema_config_id', presetId)
+            : (call.fields.schema_config as SchemaConfig | undefined);
         const effort = config?.effort === true;
         // An unusable schema is a 400 now, not a failed job later.
         if (mode.mode !== 'split') {
@@ -258,8 +357,15 @@ export const schemaOperation = defineOperation({
           if (problem !== undefined) throw errors.invalidParameter('schema_config.input_schema', problem);
         }
         // Counted once the run is accepted: a refused request takes no version.
-        const version = mode.mode === 'split' ? op.recordVersion(first?.extractionId ?? '', 1) : op.nextVersion(first?.extractionId ?? '');
-        return runOrSubmit<SchemaJobData>(op.core, 'schema', call, { candidates: [first?.document.name ?? 'schema'], data: { ...mode, version, effort }, pages: first?.document.pages.length ?? 0 });
+        const version =
+          mode.mode === 'split'
+            ? op.recordVersion(first?.extractionId ?? '', 1)
+            : op.nextVersion(first?.extractionId ?? '');
+        return runOrSubmit<SchemaJobData>(op.core, 'schema', call, {
+          candidates: [first?.document.name ?? 'schema'],
+          data: { ...mode, version, effort },
+          pages: first?.document.pages.length ?? 0,
+        });
       },
     },
     {
@@ -271,7 +377,12 @@ export const schemaOperation = defineOperation({
         summary: 'Download the filled workbook of a schema run made with an Excel template (.xlsx)',
         tags: ['schema'],
         params: Type.Object({ schemaId: Type.String({ minLength: 1, maxLength: LIMITS.idLength }) }),
-        response: { 200: Type.String({ contentMediaType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', description: '.xlsx bytes' }) },
+        response: {
+          200: Type.String({
+            contentMediaType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+            description: '.xlsx bytes',
+          }),
+        },
       },
       handle: (call, op) => op.excel(call.params.schemaId as string),
     },

@@ -18,11 +18,27 @@ export interface SplitJobData extends ExtractionRef {
   topics: Topic[];
 }
 
-const STOP = new Set(['the', 'and', 'for', 'with', 'from', 'that', 'this', 'into', 'page', 'pages', 'section', 'other', 'about']);
+const STOP = new Set([
+  'the',
+  'and',
+  'for',
+  'with',
+  'from',
+  'that',
+  'this',
+  'into',
+  'page',
+  'pages',
+  'section',
+  'other',
+  'about',
+]);
 
 /** Words of a text, lower case, singular-ish (`balances` is `balance`), without short and common ones. */
 export function words(text: string): string[] {
-  return (text.toLowerCase().match(/[a-z0-9]+/g) ?? []).filter((w) => w.length >= 3 && !STOP.has(w)).map((w) => (w.length > 4 && w.endsWith('s') && !w.endsWith('ss') ? w.slice(0, -1) : w));
+  return (text.toLowerCase().match(/[a-z0-9]+/g) ?? [])
+    .filter((w) => w.length >= 3 && !STOP.has(w))
+    .map((w) => (w.length > 4 && w.endsWith('s') && !w.endsWith('ss') ? w.slice(0, -1) : w));
 }
 
 /**
@@ -31,7 +47,10 @@ export function words(text: string): string[] {
  * facts and tables it prints (`account holder`, `transactions`). Deterministic; a page may belong
  * to several topics, and a topic that matches no page gets `[]` (and a warning).
  */
-export function splitPages(model: DocumentModel, topics: Topic[]): { splits: Record<string, number[]>; unmatched: string[] } {
+export function splitPages(
+  model: DocumentModel,
+  topics: Topic[],
+): { splits: Record<string, number[]>; unmatched: string[] } {
   const pageWords = new Map<number, Set<string>>();
   const add = (page: number, text: string) => {
     const set = pageWords.get(page) ?? new Set<string>();
@@ -40,7 +59,8 @@ export function splitPages(model: DocumentModel, topics: Topic[]): { splits: Rec
   };
   const pageOf = new Map(model.blocks.map((b) => [b.id, b.page]));
   for (const b of model.blocks) if (b.type !== 'footer') add(b.page, b.table ? b.table.headers.join(' ') : b.text);
-  for (const named of [...model.facts, ...model.structures]) for (const id of named.blocks) add(pageOf.get(id) ?? 0, named.name.replace(/_/g, ' '));
+  for (const named of [...model.facts, ...model.structures])
+    for (const id of named.blocks) add(pageOf.get(id) ?? 0, named.name.replace(/_/g, ' '));
   const splits: Record<string, number[]> = {};
   const unmatched: string[] = [];
   for (const t of topics) {
@@ -82,7 +102,13 @@ export class SplitOperation implements JobKind<SplitJobData> {
   }
 }
 
-const TopicSchema = Type.Object({ name: Type.String({ minLength: 1, maxLength: LIMITS.optionLength }), description: Type.Optional(Type.String({ maxLength: LIMITS.textLength })) }, { additionalProperties: false });
+const TopicSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: LIMITS.optionLength }),
+    description: Type.Optional(Type.String({ maxLength: LIMITS.textLength })),
+  },
+  { additionalProperties: false },
+);
 
 export const splitOperation = defineOperation({
   kind: 'split',
@@ -102,7 +128,12 @@ export const splitOperation = defineOperation({
               schema: Type.Object(
                 {
                   extraction_id: Type.String({ minLength: 1, maxLength: LIMITS.idLength }),
-                  split_config: Type.Optional(Type.Object({ split_input: Type.Array(TopicSchema, { minItems: 1, maxItems: 100 }) }, { additionalProperties: false })),
+                  split_config: Type.Optional(
+                    Type.Object(
+                      { split_input: Type.Array(TopicSchema, { minItems: 1, maxItems: 100 }) },
+                      { additionalProperties: false },
+                    ),
+                  ),
                   split_config_id: Type.Optional(Type.String({ maxLength: LIMITS.idLength })),
                   async: Type.Optional(Type.Boolean()),
                 },
@@ -111,20 +142,40 @@ export const splitOperation = defineOperation({
             },
           },
         },
-        response: { 200: Type.Union([AsyncSubmissionResponse, Type.Object({ split_id: Type.String() }, { additionalProperties: true })]) },
+        response: {
+          200: Type.Union([
+            AsyncSubmissionResponse,
+            Type.Object({ split_id: Type.String() }, { additionalProperties: true }),
+          ]),
+        },
       },
       handle: async (call, op) => {
-        const f = call.fields as { extraction_id: string; split_config?: { split_input: Topic[] }; split_config_id?: string };
+        const f = call.fields as {
+          extraction_id: string;
+          split_config?: { split_input: Topic[] };
+          split_config_id?: string;
+        };
         if ((f.split_config === undefined) === (f.split_config_id === undefined))
           throw errors.invalidParameter('split_config', 'Give exactly one of split_config and split_config_id.');
-        const topics = f.split_config_id !== undefined ? op.core.preset<{ split_input: Topic[] }>('split', 'split_config_id', f.split_config_id).split_input : (f.split_config?.split_input ?? []);
+        const topics =
+          f.split_config_id !== undefined
+            ? op.core.preset<{ split_input: Topic[] }>('split', 'split_config_id', f.split_config_id).split_input
+            : (f.split_config?.split_input ?? []);
         const names = new Set<string>();
         for (const t of topics) {
-          if (names.has(t.name)) throw errors.invalidParameter('split_config.split_input', `Topic "${t.name}" is given twice; topic names are the keys of the output.`);
+          if (names.has(t.name))
+            throw errors.invalidParameter(
+              'split_config.split_input',
+              `Topic "${t.name}" is given twice; topic names are the keys of the output.`,
+            );
           names.add(t.name);
         }
         const ref = storedExtraction(call, f.extraction_id);
-        return runOrSubmit<SplitJobData>(op.core, 'split', call, { candidates: [ref.document.name], data: { ...ref, topics }, pages: ref.document.pages.length });
+        return runOrSubmit<SplitJobData>(op.core, 'split', call, {
+          candidates: [ref.document.name],
+          data: { ...ref, topics },
+          pages: ref.document.pages.length,
+        });
       },
     },
   ],

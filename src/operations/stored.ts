@@ -30,12 +30,22 @@ export function storedExtraction(call: ApiCall, extractionId: unknown): Extracti
 /** The document model behind an extraction, optionally restricted to some of its pages; loaded on first use. */
 export async function modelOf(ref: ExtractionRef, pages?: number[]): Promise<DocumentModel> {
   const { buildDocumentModel } = await import('../core/document-model.js');
-  const document = pages ? { ...ref.document, pages: ref.document.pages.filter((p) => pages.includes(p)) } : ref.document;
+  const document = pages
+    ? { ...ref.document, pages: ref.document.pages.filter((p) => pages.includes(p)) }
+    : ref.document;
   return buildDocumentModel(document, ref.seed);
 }
 
 export function usage(credits: number, pages: number): { credits_used: number; plan_info: PlanInfo } {
-  return { credits_used: credits, plan_info: { tier: 'mock', total_credits_used: credits, pages_used: pages, note: 'Simulated usage from pulse-mock; no credits were spent.' } };
+  return {
+    credits_used: credits,
+    plan_info: {
+      tier: 'mock',
+      total_credits_used: credits,
+      pages_used: pages,
+      note: 'Simulated usage from pulse-mock; no credits were spent.',
+    },
+  };
 }
 
 /**

@@ -31,10 +31,23 @@ export function tablesOf(model: DocumentModel, merge: boolean, charts: boolean):
   for (const b of model.blocks) {
     let t: FoundTable | undefined;
     if (b.table) t = { headers: b.table.headers, rows: b.table.rows, citations: [b.id], fromChart: false };
-    else if (charts && b.figure?.visual === 'chart') t = { headers: ['Label', 'Value'], rows: b.figure.bars.map((bar) => [bar.label, String(bar.value)]), citations: [b.id], fromChart: true };
+    else if (charts && b.figure?.visual === 'chart')
+      t = {
+        headers: ['Label', 'Value'],
+        rows: b.figure.bars.map((bar) => [bar.label, String(bar.value)]),
+        citations: [b.id],
+        fromChart: true,
+      };
     if (!t) continue;
     const prev = out.at(-1);
-    if (merge && prev && !t.fromChart && !prev.fromChart && prev.headers.join('\u0000') === t.headers.join('\u0000') && b.page === prev.lastPage + 1) {
+    if (
+      merge &&
+      prev &&
+      !t.fromChart &&
+      !prev.fromChart &&
+      prev.headers.join('\u0000') === t.headers.join('\u0000') &&
+      b.page === prev.lastPage + 1
+    ) {
       prev.rows = [...prev.rows, ...t.rows];
       prev.citations = [...prev.citations, b.id];
       prev.lastPage = b.page;
@@ -46,7 +59,10 @@ export function tablesOf(model: DocumentModel, merge: boolean, charts: boolean):
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const html = (t: FoundTable) =>
   `<table><thead><tr>${t.headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${t.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
-const json = (t: FoundTable) => ({ headers: t.headers, rows: t.rows.map((r) => Object.fromEntries(t.headers.map((h, i) => [h, r[i] ?? '']))) });
+const json = (t: FoundTable) => ({
+  headers: t.headers,
+  rows: t.rows.map((r) => Object.fromEntries(t.headers.map((h, i) => [h, r[i] ?? '']))),
+});
 
 export class TablesOperation implements JobKind<TablesJobData> {
   readonly kind = 'tables';
@@ -59,7 +75,13 @@ export class TablesOperation implements JobKind<TablesJobData> {
     const credits = tables.reduce((n, t) => n + (d.merge ? 0.5 : 0.25) + (t.fromChart ? 1 : 0), 0);
     return {
       tables_id: job.id,
-      tables_output: { tables: tables.map((t) => ({ table_content: d.format === 'json' ? json(t) : html(t), citations: t.citations, from_chart: t.fromChart })) },
+      tables_output: {
+        tables: tables.map((t) => ({
+          table_content: d.format === 'json' ? json(t) : html(t),
+          citations: t.citations,
+          from_chart: t.fromChart,
+        })),
+      },
       ...usage(credits, d.document.pages.length),
     };
   }
@@ -84,7 +106,14 @@ export const tablesOperation = defineOperation({
                 {
                   extraction_id: Type.String({ minLength: 1, maxLength: LIMITS.idLength }),
                   tables_config: Type.Optional(
-                    Type.Object({ merge: Type.Optional(Type.Boolean()), table_format: Type.Optional(Type.Union([Type.Literal('html'), Type.Literal('json')])), charts_to_tables: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+                    Type.Object(
+                      {
+                        merge: Type.Optional(Type.Boolean()),
+                        table_format: Type.Optional(Type.Union([Type.Literal('html'), Type.Literal('json')])),
+                        charts_to_tables: Type.Optional(Type.Boolean()),
+                      },
+                      { additionalProperties: false },
+                    ),
                   ),
                   async: Type.Optional(Type.Boolean()),
                 },
@@ -93,12 +122,25 @@ export const tablesOperation = defineOperation({
             },
           },
         },
-        response: { 200: Type.Union([Type.Object({ job_id: Type.String(), tables_id: Type.String() }, { additionalProperties: true }), Type.Object({ tables_id: Type.String() }, { additionalProperties: true })]) },
+        response: {
+          200: Type.Union([
+            Type.Object({ job_id: Type.String(), tables_id: Type.String() }, { additionalProperties: true }),
+            Type.Object({ tables_id: Type.String() }, { additionalProperties: true }),
+          ]),
+        },
       },
       handle: async (call, op) => {
-        const f = call.fields as { extraction_id: string; tables_config?: { merge?: boolean; table_format?: 'html' | 'json'; charts_to_tables?: boolean } };
+        const f = call.fields as {
+          extraction_id: string;
+          tables_config?: { merge?: boolean; table_format?: 'html' | 'json'; charts_to_tables?: boolean };
+        };
         const ref = storedExtraction(call, f.extraction_id);
-        const data: TablesJobData = { ...ref, merge: f.tables_config?.merge ?? false, format: f.tables_config?.table_format ?? 'html', charts: f.tables_config?.charts_to_tables ?? false };
+        const data: TablesJobData = {
+          ...ref,
+          merge: f.tables_config?.merge ?? false,
+          format: f.tables_config?.table_format ?? 'html',
+          charts: f.tables_config?.charts_to_tables ?? false,
+        };
         return runOrSubmit<TablesJobData>(
           op.core,
           'tables',

@@ -43,12 +43,21 @@ export interface CheckReport {
 const FAST_MS = 2000;
 const is2xx = (r: SentEvent) => r.status !== undefined && r.status >= 200 && r.status < 300;
 const is4xx = (r: SentEvent) => r.status !== undefined && r.status >= 400 && r.status < 500;
-const answer = (r: SentEvent) => (r.status !== undefined ? `${r.status} in ${r.durationMs} ms` : `no answer (${r.error})`);
+const answer = (r: SentEvent) =>
+  r.status !== undefined ? `${r.status} in ${r.durationMs} ms` : `no answer (${r.error})`;
 
 function mustReject(what: string, r: SentEvent): { passed: boolean; detail: string } {
   if (is4xx(r)) return { passed: true, detail: `rejected ${what} (${answer(r)})` };
-  if (is2xx(r)) return { passed: false, detail: `accepted ${what} (${r.status}): the consumer does not verify signatures properly` };
-  if (r.status !== undefined) return { passed: false, detail: `answered ${r.status} to ${what}: reject with a 4xx (400/401), do not fail with a 5xx` };
+  if (is2xx(r))
+    return {
+      passed: false,
+      detail: `accepted ${what} (${r.status}): the consumer does not verify signatures properly`,
+    };
+  if (r.status !== undefined)
+    return {
+      passed: false,
+      detail: `answered ${r.status} to ${what}: reject with a 4xx (400/401), do not fail with a 5xx`,
+    };
   return { passed: false, detail: `no answer to ${what}: ${r.error}` };
 }
 
@@ -72,24 +81,62 @@ async function runChecks(ctx: ScenarioContext, waitForJob: (id: string) => Promi
       ? 'every valid delivery failing with a 5xx often means the consumer base64-decodes the secret with its whsec_ prefix, as the snippet in Pulse\'s docs does: decode only the part after "whsec_", or use the svix/standardwebhooks library'
       : 'a correctly signed delivery was refused: check the consumer uses this same whsec_ secret and verifies the raw body bytes, not re-serialised JSON';
   add('valid-signature-accepted', mustAccept('a correctly signed job.completed', valid, validHint));
-  add('wrong-secret-rejected', mustReject('a delivery signed with another secret', await ctx.send('job.completed', completed, { fault: 'wrong-secret' })));
-  add('tampered-body-rejected', mustReject('a body changed after signing', await ctx.send('job.completed', completed, { fault: 'tampered-body' })));
-  const missing = await Promise.all((['missing-id', 'missing-timestamp', 'missing-signature'] as const).map((f) => ctx.send('job.completed', completed, { fault: f })));
-  const badMissing = missing.map((r, i) => [['webhook-id', 'webhook-timestamp', 'webhook-signature'][i], r] as const).filter(([, r]) => !is4xx(r));
+  add(
+    'wrong-secret-rejected',
+    mustReject(
+      'a delivery signed with another secret',
+      await ctx.send('job.completed', completed, { fault: 'wrong-secret' }),
+    ),
+  );
+  add(
+    'tampered-body-rejected',
+    mustReject('a body changed after signing', await ctx.send('job.completed', completed, { fault: 'tampered-body' })),
+  );
+  const missing = await Promise.all(
+    (['missing-id', 'missing-timestamp', 'missing-signature'] as const).map((f) =>
+      ctx.send('job.completed', completed, { fault: f }),
+    ),
+  );
+  const badMissing = missing
+    .map((r, i) => [['webhook-id', 'webhook-timestamp', 'webhook-signature'][i], r] as const)
+    .filter(([, r]) => !is4xx(r));
   add(
     'missing-headers-rejected',
     badMissing.length === 0
       ? { passed: true, detail: 'rejected deliveries missing webhook-id, webhook-timestamp or webhook-signature' }
       : { passed: false, detail: badMissing.map(([h, r]) => `without ${h}: ${mustReject('it', r).detail}`).join('; ') },
   );
-  add('stale-timestamp-rejected', mustReject('a timestamp 10 minutes old (a replay)', await ctx.send('job.completed', completed, { fault: 'stale-timestamp' })));
-  add('future-timestamp-rejected', mustReject('a timestamp 10 minutes ahead', await ctx.send('job.completed', completed, { fault: 'future-timestamp' })));
-  add('unknown-version-rejected', mustReject('only a v2 signature (unknown version)', await ctx.send('job.completed', completed, { fault: 'unknown-version' })));
+  add(
+    'stale-timestamp-rejected',
+    mustReject(
+      'a timestamp 10 minutes old (a replay)',
+      await ctx.send('job.completed', completed, { fault: 'stale-timestamp' }),
+    ),
+  );
+  add(
+    'future-timestamp-rejected',
+    mustReject(
+      'a timestamp 10 minutes ahead',
+      await ctx.send('job.completed', completed, { fault: 'future-timestamp' }),
+    ),
+  );
+  add(
+    'unknown-version-rejected',
+    mustReject(
+      'only a v2 signature (unknown version)',
+      await ctx.send('job.completed', completed, { fault: 'unknown-version' }),
+    ),
+  );
   add(
     'fast-response',
     is2xx(valid) && valid.durationMs < FAST_MS
       ? { passed: true, detail: `answered a valid delivery in ${valid.durationMs} ms` }
-      : { passed: false, detail: is2xx(valid) ? `took ${valid.durationMs} ms to answer: acknowledge first (< 5 s, ideally far less) and queue slow work` : `no 2xx to a valid delivery (${answer(valid)})` },
+      : {
+          passed: false,
+          detail: is2xx(valid)
+            ? `took ${valid.durationMs} ms to answer: acknowledge first (< 5 s, ideally far less) and queue slow work`
+            : `no 2xx to a valid delivery (${answer(valid)})`,
+        },
   );
   const dupA = await ctx.send('job.completed', completed);
   const dupB = await ctx.send('job.completed', completed, { messageId: dupA.messageId });
@@ -97,11 +144,18 @@ async function runChecks(ctx: ScenarioContext, waitForJob: (id: string) => Promi
     'duplicate-tolerated',
     is2xx(dupA) && is2xx(dupB)
       ? { passed: true, detail: 'acknowledged the same webhook-id twice' }
-      : { passed: false, detail: `first ${answer(dupA)}, copy ${answer(dupB)}: the same event may arrive twice; dedupe on webhook-id and answer 2xx` },
+      : {
+          passed: false,
+          detail: `first ${answer(dupA)}, copy ${answer(dupB)}: the same event may arrive twice; dedupe on webhook-id and answer 2xx`,
+        },
   );
   add(
     'unknown-event-tolerated',
-    mustAccept('an event type it does not know (job.archived)', await ctx.send('job.archived', completed), 'ignore unknown event types with a 2xx so new Pulse events never break you'),
+    mustAccept(
+      'an event type it does not know (job.archived)',
+      await ctx.send('job.archived', completed),
+      'ignore unknown event types with a 2xx so new Pulse events never break you',
+    ),
   );
   const early = await ctx.send('job.completed', completed);
   const late = await ctx.send('job.processing', { ...completed, status: 'processing', pages_processed: 0 });
@@ -109,7 +163,10 @@ async function runChecks(ctx: ScenarioContext, waitForJob: (id: string) => Promi
     'out-of-order-tolerated',
     is2xx(early) && is2xx(late)
       ? { passed: true, detail: 'acknowledged job.processing arriving after job.completed' }
-      : { passed: false, detail: `job.completed: ${answer(early)}, then job.processing: ${answer(late)}: order is not guaranteed; fetch GET /job/{id} for the truth` },
+      : {
+          passed: false,
+          detail: `job.completed: ${answer(early)}, then job.processing: ${answer(late)}: order is not guaranteed; fetch GET /job/{id} for the truth`,
+        },
   );
   add(
     'multi-signature-accepted',
@@ -119,7 +176,10 @@ async function runChecks(ctx: ScenarioContext, waitForJob: (id: string) => Promi
       'check every space-separated "v1,<sig>" in webhook-signature; the snippet in Pulse\'s docs splits on the first comma only and rejects every delivery while a secret rotates',
     ),
   );
-  const fetched = await ctx.waitForRequest((r) => r.route === 'poll' && r.jobId === jobId && r.at >= since - 1000, 5000);
+  const fetched = await ctx.waitForRequest(
+    (r) => r.route === 'poll' && r.jobId === jobId && r.at >= since - 1000,
+    5000,
+  );
   add(
     'fetches-job-after-completion',
     fetched
@@ -132,13 +192,32 @@ async function runChecks(ctx: ScenarioContext, waitForJob: (id: string) => Promi
   return out;
 }
 
-export async function runCheck(o: { target: string; secret: string; apiPort?: number; seed?: number; mock?: Partial<PulseMockOptions> }): Promise<CheckReport> {
+export async function runCheck(o: {
+  target: string;
+  secret: string;
+  apiPort?: number;
+  seed?: number;
+  mock?: Partial<PulseMockOptions>;
+}): Promise<CheckReport> {
   // No endpoints: every delivery in a check is sent deliberately by the check itself.
-  const server = await startFromOptions({ processingMs: 10, queueMs: 5, ...o.mock, port: o.apiPort ?? 0, ...(o.seed !== undefined ? { seed: o.seed } : {}), webhookSecret: o.secret });
+  const server = await startFromOptions({
+    processingMs: 10,
+    queueMs: 5,
+    ...o.mock,
+    port: o.apiPort ?? 0,
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    webhookSecret: o.secret,
+  });
   const { mock } = server;
   const cleanups: (() => Promise<void>)[] = [];
   try {
-    const ctx = createContext(server, { target: o.target, secret: o.secret, onAssertion: () => {}, onLog: () => {}, onCleanup: (f) => cleanups.push(f) });
+    const ctx = createContext(server, {
+      target: o.target,
+      secret: o.secret,
+      onAssertion: () => {},
+      onLog: () => {},
+      onCleanup: (f) => cleanups.push(f),
+    });
     const waitForJob = async (id: string) => {
       await mock.waitForJob(id, { status: 'completed', timeoutMs: 5000 }).catch(() => undefined);
     };

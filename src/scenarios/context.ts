@@ -19,7 +19,13 @@ export interface Assertion {
 /** The context a scenario runs with, over a started mock aimed at the consumer. */
 export function createContext(
   server: RunningServer,
-  opts: { target: string; secret: string; onAssertion: (a: Assertion) => void; onLog: (m: string) => void; onCleanup: (fn: () => Promise<void>) => void },
+  opts: {
+    target: string;
+    secret: string;
+    onAssertion: (a: Assertion) => void;
+    onLog: (m: string) => void;
+    onCleanup: (fn: () => Promise<void>) => void;
+  },
 ): ScenarioContext {
   const { mock, runtime } = server;
   const names = headerNames(server.config.headerPrefix);
@@ -56,7 +62,12 @@ export function createContext(
       if (o.outcome) headers['x-pulse-mock-outcome'] = o.outcome;
       if (o.processingMs !== undefined) headers['x-pulse-mock-processing-ms'] = String(o.processingMs);
       if (o.error) headers['x-pulse-mock-error'] = o.error;
-      const r = await api('POST', '/extract', { file_url: o.fileUrl ?? 'https://example.com/invoice.pdf', async: true }, headers);
+      const r = await api(
+        'POST',
+        '/extract',
+        { file_url: o.fileUrl ?? 'https://example.com/invoice.pdf', async: true },
+        headers,
+      );
       return r.job_id as string;
     },
     async cancelJob(jobId) {
@@ -76,7 +87,13 @@ export function createContext(
           body: signed.body,
           timeoutMs: o.timeoutMs ?? 10_000,
         });
-        return { messageId, body: signed.body, status: res.status, responseBody: res.body, durationMs: systemClock.now() - started };
+        return {
+          messageId,
+          body: signed.body,
+          status: res.status,
+          responseBody: res.body,
+          durationMs: systemClock.now() - started,
+        };
       } catch (e) {
         return { messageId, body: signed.body, error: (e as Error).message, durationMs: systemClock.now() - started };
       }
@@ -110,7 +127,8 @@ export function createContext(
     async simulateOutage(ms) {
       const gateway = await startOutageGateway(opts.target, ms);
       opts.onCleanup(gateway.close);
-      for (const ep of runtime.endpoints.list()) if (ep.url === opts.target) runtime.endpoints.update(ep.id, { url: gateway.url });
+      for (const ep of runtime.endpoints.list())
+        if (ep.url === opts.target) runtime.endpoints.update(ep.id, { url: gateway.url });
     },
     sleep: (ms) => wallDelay(Math.min(ms, 60_000)),
     expect(condition, message, detail) {

@@ -77,13 +77,21 @@ export interface ScenarioContext {
   seed: number;
   /** Every kind of bad signature a correct verifier must reject (for `send(..., { fault })`). */
   badSignatures: readonly SignatureFault[];
-  submitJob(opts?: { outcome?: 'completed' | 'failed'; processingMs?: number; fileUrl?: string; error?: string }): Promise<string>;
+  submitJob(opts?: {
+    outcome?: 'completed' | 'failed';
+    processingMs?: number;
+    fileUrl?: string;
+    error?: string;
+  }): Promise<string>;
   cancelJob(jobId: string): Promise<void>;
   /** Sends one signed event straight to the consumer (no retries) and returns its answer. */
   send(type: string, data: Record<string, unknown>, opts?: SendOptions): Promise<SentEvent>;
   setFaults(rules: FaultRule[]): void;
   /** Resolves with `count` finished deliveries matching the filter (bounded by `timeoutMs`). */
-  waitForDeliveries(filter: { jobId?: string; eventType?: string; count: number }, timeoutMs?: number): Promise<Delivery[]>;
+  waitForDeliveries(
+    filter: { jobId?: string; eventType?: string; count: number },
+    timeoutMs?: number,
+  ): Promise<Delivery[]>;
   deliveries(filter?: { jobId?: string; eventType?: string }): Delivery[];
   /** The mock's API request log: what the consumer called. */
   requests(filter?: { route?: string; jobId?: string; method?: string }): RequestRecord[];

@@ -8,7 +8,14 @@ export interface ScenarioResult {
   assertions: Assertion[];
   logs: string[];
   /** The mock's delivery log at the end, compact: what was sent, with which faults, and how it ended. */
-  deliveries: { messageId: string; eventType: string; status: string; attempts: number; faults: string[]; attemptFaults: string[] }[];
+  deliveries: {
+    messageId: string;
+    eventType: string;
+    status: string;
+    attempts: number;
+    faults: string[];
+    attemptFaults: string[];
+  }[];
 }
 
 export type ReporterName = 'pretty' | 'json' | 'junit';
@@ -22,16 +29,25 @@ export interface Reporter {
   finish(results: ScenarioResult[], meta: { seed: number }): void;
 }
 
-export function createReporter(name: ReporterName, write: (s: string) => void = (s) => process.stdout.write(s)): Reporter {
+export function createReporter(
+  name: ReporterName,
+  write: (s: string) => void = (s) => process.stdout.write(s),
+): Reporter {
   if (name === 'pretty') {
     return {
       start: (n, d) => write(`\n[pulse-mock] scenario ${n}: ${d}\n`),
-      assertion: (a) => write(`  ${a.passed ? '✓' : '✗'} ${a.message}${!a.passed && a.detail ? `\n      ${a.detail}` : ''}\n`),
+      assertion: (a) =>
+        write(`  ${a.passed ? '✓' : '✗'} ${a.message}${!a.passed && a.detail ? `\n      ${a.detail}` : ''}\n`),
       log: (m) => write(`    · ${m}\n`),
-      end: (r) => write(`  ${r.passed ? 'PASS' : 'FAIL'} ${r.name} (${r.assertions.filter((a) => a.passed).length}/${r.assertions.length} assertions, ${(r.durationMs / 1000).toFixed(1)} s)\n`),
+      end: (r) =>
+        write(
+          `  ${r.passed ? 'PASS' : 'FAIL'} ${r.name} (${r.assertions.filter((a) => a.passed).length}/${r.assertions.length} assertions, ${(r.durationMs / 1000).toFixed(1)} s)\n`,
+        ),
       finish: (rs, m) => {
         const passed = rs.filter((r) => r.passed).length;
-        write(`\n${passed} of ${rs.length} scenario${rs.length === 1 ? '' : 's'} passed (seed ${m.seed}; replay with --seed ${m.seed})\n`);
+        write(
+          `\n${passed} of ${rs.length} scenario${rs.length === 1 ? '' : 's'} passed (seed ${m.seed}; replay with --seed ${m.seed})\n`,
+        );
       },
     };
   }
@@ -39,20 +55,36 @@ export function createReporter(name: ReporterName, write: (s: string) => void = 
   if (name === 'json') {
     return {
       ...quiet,
-      finish: (rs, m) => write(`${JSON.stringify({ passed: rs.every((r) => r.passed), seed: m.seed, scenarios: rs }, null, 2)}\n`),
+      finish: (rs, m) =>
+        write(`${JSON.stringify({ passed: rs.every((r) => r.passed), seed: m.seed, scenarios: rs }, null, 2)}\n`),
     };
   }
-  return { ...quiet, finish: (rs) => write(junit('pulse-mock scenarios', rs.map((r) => ({ name: r.name, durationMs: r.durationMs, failures: r.assertions.filter((a) => !a.passed) })))) };
+  return {
+    ...quiet,
+    finish: (rs) =>
+      write(
+        junit(
+          'pulse-mock scenarios',
+          rs.map((r) => ({ name: r.name, durationMs: r.durationMs, failures: r.assertions.filter((a) => !a.passed) })),
+        ),
+      ),
+  };
 }
 
 /** A JUnit XML document: one testsuite, one testcase per item. */
-export function junit(suite: string, cases: { name: string; durationMs: number; failures: { message: string; detail?: string }[] }[]): string {
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+export function junit(
+  suite: string,
+  cases: { name: string; durationMs: number; failures: { message: string; detail?: string }[] }[],
+): string {
+  const esc = (s: string) =>
+    s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
   const failed = cases.filter((c) => c.failures.length > 0).length;
   const total = cases.reduce((s, c) => s + c.durationMs, 0) / 1000;
   const body = cases
     .map((c) => {
-      const inner = c.failures.map((f) => `      <failure message="${esc(f.message)}">${esc(f.detail ?? f.message)}</failure>\n`).join('');
+      const inner = c.failures
+        .map((f) => `      <failure message="${esc(f.message)}">${esc(f.detail ?? f.message)}</failure>\n`)
+        .join('');
       return `    <testcase classname="${esc(suite)}" name="${esc(c.name)}" time="${(c.durationMs / 1000).toFixed(3)}"${inner ? `>\n${inner}    </testcase>` : ' />'}\n`;
     })
     .join('');

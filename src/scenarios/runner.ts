@@ -14,7 +14,8 @@ export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
     const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'pulse-mock') return dir;
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'pulse-mock')
+      return dir;
     dir = dirname(dir);
   }
   throw new Error('[pulse-mock] cannot find the package folder');
@@ -39,9 +40,12 @@ export async function loadScenario(nameOrFile: string, cwd = process.cwd()): Pro
     throw new Error(`no scenario "${nameOrFile}": not a built-in (${listBuiltInScenarios().join(', ')}) nor a file`);
   }
   const { tsImport } = await import('tsx/esm/api');
-  const mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: Scenario | { default?: Scenario } };
-  const s = (mod.default && 'run' in mod.default ? mod.default : (mod.default as { default?: Scenario } | undefined)?.default) as Scenario | undefined;
-  if (!s || typeof s.run !== 'function' || !s.name) throw new Error(`${file} must \`export default defineScenario({ name, description, run })\``);
+  const mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as {
+    default?: Scenario | { default?: Scenario };
+  };
+  const s = mod.default && 'run' in mod.default ? mod.default : mod.default?.default;
+  if (!s || typeof s.run !== 'function' || !s.name)
+    throw new Error(`${file} must \`export default defineScenario({ name, description, run })\``);
   return s;
 }
 
@@ -126,7 +130,8 @@ async function runOne(s: Scenario, o: RunOptions & { seed: number }): Promise<Sc
     faults: [...d.faults],
     attemptFaults: d.attempts.map((a) => a.fault ?? ''),
   }));
-  if (assertions.length === 0) ctx.expect(false, 'scenario made at least one assertion', 'a scenario without assertions proves nothing');
+  if (assertions.length === 0)
+    ctx.expect(false, 'scenario made at least one assertion', 'a scenario without assertions proves nothing');
   const result: ScenarioResult = {
     name: s.name,
     description: s.description,

@@ -17,9 +17,14 @@ import { portalRoutes } from './routes/webhook.js';
 import { VERSION } from '../version.js';
 import { errorResponses, ErrorBody } from '../api/schemas.js';
 
-function withErrorResponses(schema: Record<string, unknown> | undefined, url: string): Record<string, unknown> | undefined {
+function withErrorResponses(
+  schema: Record<string, unknown> | undefined,
+  url: string,
+): Record<string, unknown> | undefined {
   if (!schema || url === '/health' || url === '/openapi.json' || url === '/portal') return schema;
-  const errs = url.startsWith('/_mock/') ? { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody } : { ...errorResponses, ...(url.startsWith('/large_results') ? { 410: ErrorBody } : {}) };
+  const errs = url.startsWith('/_mock/')
+    ? { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody }
+    : { ...errorResponses, ...(url.startsWith('/large_results') ? { 410: ErrorBody } : {}) };
   return { ...schema, response: { ...errs, ...(schema.response as object | undefined) } };
 }
 
@@ -67,12 +72,21 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // is not held forever); longer than the longest injected API latency.
     requestTimeout: runtime.config.requestTimeoutMs,
     // Node checks the request timeout on an interval (30 s by default): check often enough for it to hold.
-    serverFactory: (handler) => createServer({ requestTimeout: runtime.config.requestTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(250, runtime.config.requestTimeoutMs / 4)) }, handler),
+    serverFactory: (handler) =>
+      createServer(
+        {
+          requestTimeout: runtime.config.requestTimeoutMs,
+          connectionsCheckingInterval: Math.min(30_000, Math.max(250, runtime.config.requestTimeoutMs / 4)),
+        },
+        handler,
+      ),
     return503OnClosing: true,
     routerOptions: { maxParamLength: 500 },
     // Errors fastify raises before routing (an undecodable URL) get Pulse's shape too.
     frameworkErrors: (error, _request, reply) => {
-      void (reply as unknown as { code(n: number): { send(b: unknown): void } }).code(400).send(errors.invalidParameter('url', `Bad request URL: ${error.message}`).toBody());
+      void (reply as unknown as { code(n: number): { send(b: unknown): void } })
+        .code(400)
+        .send(errors.invalidParameter('url', `Bad request URL: ${error.message}`).toBody());
     },
   });
 
@@ -100,14 +114,18 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         info: {
           title: 'Pulse API (pulse-mock)',
           version: VERSION,
-          description: 'The Pulse document-extraction API as served by pulse-mock. Every route but /health needs x-api-key.',
+          description:
+            'The Pulse document-extraction API as served by pulse-mock. Every route but /health needs x-api-key.',
         },
         components: { securitySchemes: { ApiKeyAuth: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
         security: [{ ApiKeyAuth: [] }],
       },
       // Error bodies are documented here rather than declared on each route: a response schema
       // per status per route was hundreds of serializers compiled at start-up for one shape.
-      transform: ({ schema, url }) => ({ schema: withErrorResponses(schema as Record<string, unknown>, url) as typeof schema, url }),
+      transform: ({ schema, url }) => ({
+        schema: withErrorResponses(schema as Record<string, unknown>, url) as typeof schema,
+        url,
+      }),
     });
   }
   // /openapi.json is made on its first request by a second app, built the same way with
@@ -115,13 +133,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // a good part of an in-process start (bench/RESULTS.md), for a page few runs ask for.
   let document: Promise<unknown> | undefined;
   const openApiDocument = () =>
-    (document ??= buildApp({ ...opts, forDocument: true, onRequestLog: undefined }).then(async (docApp) => {
-      await docApp.ready();
-      return (docApp as unknown as { swagger(): unknown }).swagger();
-    }).catch((e: unknown) => {
-      document = undefined; // the next request tries again
-      throw e;
-    }));
+    (document ??= buildApp({ ...opts, forDocument: true, onRequestLog: undefined })
+      .then(async (docApp) => {
+        await docApp.ready();
+        return (docApp as unknown as { swagger(): unknown }).swagger();
+      })
+      .catch((e: unknown) => {
+        document = undefined; // the next request tries again
+        throw e;
+      }));
   if (opts.onRequestLog) {
     const log = opts.onRequestLog;
     app.addHook('onResponse', (request, reply, done) => {
@@ -162,7 +182,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
             body: payload ? payload.iterator({ destroyOnReturn: false }) : null,
             baseUrl: baseUrlOf(request),
           });
-          const body = res.body instanceof Uint8Array && !Buffer.isBuffer(res.body) ? Buffer.from(res.body.buffer, res.body.byteOffset, res.body.byteLength) : res.body;
+          const body =
+            res.body instanceof Uint8Array && !Buffer.isBuffer(res.body)
+              ? Buffer.from(res.body.buffer, res.body.byteOffset, res.body.byteLength)
+              : res.body;
           return reply.code(res.status).headers(res.headers).send(body);
         },
       });

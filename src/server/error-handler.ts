@@ -13,7 +13,9 @@ export function toPulseError(err: unknown, limitBytes: number, contentType?: str
   if (err instanceof PulseMockError) return err;
   const e = err as FastifyError & { validation?: unknown[]; validationContext?: string };
   if (e.validation) {
-    return errors.invalidBody(`Invalid request ${e.validationContext ?? 'input'}: ${e.message}`, { errors: e.validation });
+    return errors.invalidBody(`Invalid request ${e.validationContext ?? 'input'}: ${e.message}`, {
+      errors: e.validation,
+    });
   }
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -33,7 +35,10 @@ export function toPulseError(err: unknown, limitBytes: number, contentType?: str
   return errors.bug(e);
 }
 
-export function registerErrorHandling(app: FastifyInstance, opts: { bodyLimit: number; onInternalError: (err: unknown) => void }): void {
+export function registerErrorHandling(
+  app: FastifyInstance,
+  opts: { bodyLimit: number; onInternalError: (err: unknown) => void },
+): void {
   app.setErrorHandler((err, request, reply) => {
     const pulse = toPulseError(err, opts.bodyLimit, request.headers['content-type']);
     // A PulseMockError 5xx is deliberate (an injected fault); anything else reaching 5xx is a bug.

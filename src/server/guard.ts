@@ -32,14 +32,23 @@ export function hostName(host: string): string {
 export function hostAllowed(host: string | undefined, allowed: ReadonlySet<string>): boolean {
   if (host === undefined) return true; // HTTP/1.0 without Host: not a browser
   const name = hostName(host);
-  return name === 'localhost' || name.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(name) || name === '[::1]' || allowed.has(name);
+  return (
+    name === 'localhost' ||
+    name.endsWith('.localhost') ||
+    /^127(\.\d{1,3}){3}$/.test(name) ||
+    name === '[::1]' ||
+    allowed.has(name)
+  );
 }
 
 /**
  * Whether a request comes from another site's page: a browser says so in `Sec-Fetch-Site`, or
  * sends an `Origin` that is not the mock's own. Non-browser clients send neither.
  */
-export function fromAnotherSite(headers: { origin?: string | undefined; 'sec-fetch-site'?: string | undefined; host?: string | undefined }, protocol: string): boolean {
+export function fromAnotherSite(
+  headers: { origin?: string | undefined; 'sec-fetch-site'?: string | undefined; host?: string | undefined },
+  protocol: string,
+): boolean {
   const site = headers['sec-fetch-site'];
   if (site === 'cross-site' || site === 'same-site') return true;
   const origin = headers.origin;
@@ -86,10 +95,15 @@ export interface AdminAccess {
  * of the portal page's session.
  */
 export function checkAdminAccess(request: FastifyRequest, access: AdminAccess): void {
-  if (fromAnotherSite(request.headers as Record<string, string | undefined>, request.protocol)) throw errors.crossSiteRefused(request.headers.origin);
+  if (fromAnotherSite(request.headers, request.protocol)) throw errors.crossSiteRefused(request.headers.origin);
   if (!access.requireToken) return;
   const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
   const token = bearer ?? (request.headers['x-pulse-mock-admin-token'] as string | undefined);
-  if (token !== undefined ? sameSecret(token, access.adminToken) : sameSecret(cookieValue(request.headers.cookie, ADMIN_SESSION_COOKIE), access.adminSession)) return;
+  if (
+    token !== undefined
+      ? sameSecret(token, access.adminToken)
+      : sameSecret(cookieValue(request.headers.cookie, ADMIN_SESSION_COOKIE), access.adminSession)
+  )
+    return;
   throw errors.adminTokenRequired();
 }

@@ -10,7 +10,6 @@ import { createRuntime, type Runtime } from '../runtime.js';
 import { buildApp } from './app.js';
 import { isLoopbackHost } from './guard.js';
 
-
 /** A listening mock with its insides, for the CLI and the scenario runner (not exported by the package). */
 export interface RunningServer {
   /** The public surface `createPulseMock` returns. */

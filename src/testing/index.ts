@@ -57,7 +57,11 @@ export interface SignedWebhook {
 export function signWebhook(event: WebhookEventInput, secret: string, options: SignOptions = {}): SignedWebhook {
   const id = options.id ?? messageId();
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-  const body = JSON.stringify({ type: event.type, timestamp: event.timestamp ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), data: event.data });
+  const body = JSON.stringify({
+    type: event.type,
+    timestamp: event.timestamp ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    data: event.data,
+  });
   const names = headerNames(options.headerPrefix ?? 'webhook');
   const signed = signDelivery(options.fault, { names, id, timestamp, body, secrets: [secret] });
   return { id, headers: { 'content-type': 'application/json', ...signed.headers }, body: signed.body };
@@ -70,7 +74,11 @@ export function signWebhook(event: WebhookEventInput, secret: string, options: S
  * const res = await handleWebhook(webhookRequest({ type: 'job.completed', data: { job_id: 'j1', status: 'completed' } }, secret));
  * expect(res.status).toBe(200);
  */
-export function webhookRequest(event: WebhookEventInput, secret: string, options: SignOptions & { url?: string } = {}): Request {
+export function webhookRequest(
+  event: WebhookEventInput,
+  secret: string,
+  options: SignOptions & { url?: string } = {},
+): Request {
   const { headers, body } = signWebhook(event, secret, options);
   return new Request(options.url ?? 'http://localhost/webhooks/pulse', { method: 'POST', headers, body });
 }
@@ -84,7 +92,10 @@ export function webhookRequest(event: WebhookEventInput, secret: string, options
  * const test = withPulseMock(base, { processingMs: 20 });
  * test('submits', async ({ pulseMock }) => { ... pulseMock.url ... });
  */
-export function withPulseMock(test: TestAPI, options: PulseMockOptions & { scope?: 'test' | 'file' } = {}): TestAPI<{ pulseMock: PulseMock }> {
+export function withPulseMock(
+  test: TestAPI,
+  options: PulseMockOptions & { scope?: 'test' | 'file' } = {},
+): TestAPI<{ pulseMock: PulseMock }> {
   const { scope = 'test', ...mockOptions } = options;
   // vitest reads the fixture's parameters: the first must be an object pattern.
   // eslint-disable-next-line no-empty-pattern
@@ -96,8 +107,9 @@ export function withPulseMock(test: TestAPI, options: PulseMockOptions & { scope
       await m.close();
     }
   };
-  return test.extend({ pulseMock: scope === 'file' ? [fixture, { scope: 'file' }] : fixture } as never) as TestAPI<{ pulseMock: PulseMock }>;
+  return test.extend({ pulseMock: scope === 'file' ? [fixture, { scope: 'file' }] : fixture } as never) as TestAPI<{
+    pulseMock: PulseMock;
+  }>;
 }
-
 
 export { SIGNATURE_FAULTS, type SignatureFault } from '../faults/fault-plan.js';

@@ -16,11 +16,17 @@ const ATTACK_PAGE = '<!doctype html><title>cat pictures</title><p>nothing to see
 
 /** The attacker's web server on 127.0.0.1 (port 0: any), closing each connection after its answer. */
 function attackerServer(port = 0): Promise<Server> {
-  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html', connection: 'close' }).end(ATTACK_PAGE));
+  const server = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'text/html', connection: 'close' }).end(ATTACK_PAGE),
+  );
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
 }
 const portOf = (s: Server) => (s.address() as AddressInfo).port;
-const stop = (s: Server) => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); });
+const stop = (s: Server) =>
+  new Promise<void>((r) => {
+    s.closeAllConnections();
+    s.close(() => r());
+  });
 
 beforeAll(async () => {
   browser = await launchChromium(['--host-resolver-rules=MAP evil.example 127.0.0.1']);
@@ -35,7 +41,9 @@ afterEach(async () => {
 
 /** What the mock's state is: it must be the same after an attack. */
 const snapshot = (mock: PulseMock) => ({
-  endpoints: mock.endpoints.list().map((e) => ({ id: e.id, url: e.url, secrets: e.secrets.map((s) => s.secret), disabled: e.disabled })),
+  endpoints: mock.endpoints
+    .list()
+    .map((e) => ({ id: e.id, url: e.url, secrets: e.secrets.map((s) => s.secret), disabled: e.disabled })),
   faults: mock.faults.list(),
   messages: mock.messages().length,
 });
@@ -55,7 +63,10 @@ describe('a page on evil.example, in Chromium', { timeout: 60_000 }, () => {
       const before = snapshot(mock);
       const got = await page.evaluate(async (id) => {
         const call = async (method: string, path: string, body?: unknown) => {
-          const res = await fetch(path, { method, ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}) });
+          const res = await fetch(path, {
+            method,
+            ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+          });
           return { path, status: res.status, text: await res.text() };
         };
         return [
@@ -89,28 +100,57 @@ describe('a page on evil.example, in Chromium', { timeout: 60_000 }, () => {
       const before = snapshot(mock);
       page = await browser.newPage();
       await page.goto(`http://evil.example:${portOf(attacker)}/`);
-      const read = await page.evaluate(async ({ target, id }) => {
-        const outcomes: string[] = [];
-        // Simple requests a browser sends without a preflight: no body, or a text/plain or form body.
-        for (const path of [`/_mock/endpoints/${id}/rotate-secret`, `/_mock/endpoints/${id}/test`, `/_mock/endpoints/${id}/recover`, '/_mock/messages/x/resend']) {
-          await fetch(target + path, { method: 'POST', mode: 'no-cors' });
-          await fetch(target + path, { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: '{}' });
-        }
-        await fetch(target + '/_mock/faults', { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ fault: { kind: 'drop' } }) });
-        await fetch(target + '/_mock/endpoints', { method: 'POST', mode: 'no-cors', body: new URLSearchParams({ url: 'http://127.0.0.1:9/evil' }) });
-        // A form post, as a hidden form on the page would send it.
-        const form = Object.assign(document.createElement('form'), { method: 'POST', action: `${target}/_mock/endpoints/${id}/rotate-secret`, target: 'sink' });
-        const frame = Object.assign(document.createElement('iframe'), { name: 'sink' });
-        document.body.append(frame, form);
-        await new Promise((resolve) => { frame.onload = resolve; form.submit(); });
-        // And a read: CORS keeps the answer from the page.
-        try {
-          outcomes.push(await (await fetch(`${target}/_mock/endpoints`)).text());
-        } catch (e) {
-          outcomes.push(`blocked: ${(e as Error).name}`);
-        }
-        return outcomes;
-      }, { target: mock.url, id: ep!.id });
+      const read = await page.evaluate(
+        async ({ target, id }) => {
+          const outcomes: string[] = [];
+          // Simple requests a browser sends without a preflight: no body, or a text/plain or form body.
+          for (const path of [
+            `/_mock/endpoints/${id}/rotate-secret`,
+            `/_mock/endpoints/${id}/test`,
+            `/_mock/endpoints/${id}/recover`,
+            '/_mock/messages/x/resend',
+          ]) {
+            await fetch(target + path, { method: 'POST', mode: 'no-cors' });
+            await fetch(target + path, {
+              method: 'POST',
+              mode: 'no-cors',
+              headers: { 'content-type': 'text/plain' },
+              body: '{}',
+            });
+          }
+          await fetch(target + '/_mock/faults', {
+            method: 'POST',
+            mode: 'no-cors',
+            headers: { 'content-type': 'text/plain' },
+            body: JSON.stringify({ fault: { kind: 'drop' } }),
+          });
+          await fetch(target + '/_mock/endpoints', {
+            method: 'POST',
+            mode: 'no-cors',
+            body: new URLSearchParams({ url: 'http://127.0.0.1:9/evil' }),
+          });
+          // A form post, as a hidden form on the page would send it.
+          const form = Object.assign(document.createElement('form'), {
+            method: 'POST',
+            action: `${target}/_mock/endpoints/${id}/rotate-secret`,
+            target: 'sink',
+          });
+          const frame = Object.assign(document.createElement('iframe'), { name: 'sink' });
+          document.body.append(frame, form);
+          await new Promise((resolve) => {
+            frame.onload = resolve;
+            form.submit();
+          });
+          // And a read: CORS keeps the answer from the page.
+          try {
+            outcomes.push(await (await fetch(`${target}/_mock/endpoints`)).text());
+          } catch (e) {
+            outcomes.push(`blocked: ${(e as Error).name}`);
+          }
+          return outcomes;
+        },
+        { target: mock.url, id: ep!.id },
+      );
       expect(read).toEqual(['blocked: TypeError']);
       expect(snapshot(mock)).toEqual(before);
     } finally {

@@ -13,7 +13,9 @@ let healthy = true;
 
 beforeAll(async () => {
   browser = await launchChromium();
-  receiver = await startReceiver(() => (healthy ? { status: 200, body: 'thanks' } : { status: 500, body: 'receiver down' }));
+  receiver = await startReceiver(() =>
+    healthy ? { status: 200, body: 'thanks' } : { status: 500, body: 'receiver down' },
+  );
 });
 afterAll(async () => {
   await browser?.close();
@@ -24,7 +26,9 @@ afterEach(async () => {
 });
 
 async function openPortal(): Promise<Page> {
-  const { link } = (await (await fetch(`${mock.url}/webhook`, { method: 'POST', headers: { 'x-api-key': 'sk_portal' } })).json()) as { link: string };
+  const { link } = (await (
+    await fetch(`${mock.url}/webhook`, { method: 'POST', headers: { 'x-api-key': 'sk_portal' } })
+  ).json()) as { link: string };
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.setDefaultTimeout(15_000);
   await page.goto(link);
@@ -57,9 +61,13 @@ describe.each([
     await p.getByRole('button', { name: 'Add endpoint' }).click();
     const card = p.getByRole('article', { name: `Endpoint ${receiver.url}` });
     await card.waitFor();
-    await expect(card.getByText('local consumer · job.completed, job.failed')).toBeTruthy();
+    await card.getByText('local consumer · job.completed, job.failed').waitFor();
     const [ep] = mock.endpoints.list();
-    expect(ep).toMatchObject({ url: receiver.url, eventTypes: ['job.completed', 'job.failed'], headers: { 'x-tenant': 'acme' } });
+    expect(ep).toMatchObject({
+      url: receiver.url,
+      eventTypes: ['job.completed', 'job.failed'],
+      headers: { 'x-tenant': 'acme' },
+    });
 
     // Send a test event to the real receiver and see the attempt in the log.
     await card.getByRole('button', { name: 'Send test event' }).click();
@@ -78,7 +86,9 @@ describe.each([
     await card.getByRole('button', { name: 'Send test event' }).click();
     await card.getByText(/Test job.completed: succeeded/).waitFor();
     const after = receiver.received.at(-1)!;
-    expect(new Webhook(shown).verify(after.body, after.headers as Record<string, string>)).toMatchObject({ type: 'job.completed' });
+    expect(new Webhook(shown).verify(after.body, after.headers as Record<string, string>)).toMatchObject({
+      type: 'job.completed',
+    });
 
     // A failed delivery, then the receiver recovers, then Resend from the log.
     healthy = false;
@@ -90,7 +100,10 @@ describe.each([
     expect(await failedRow.textContent()).toMatch(/receiver down/);
     const id = await failedRow.getAttribute('data-message');
     healthy = true;
-    await p.locator(`#log-body tr[data-message="${id}"]`).getByRole('button', { name: /Resend job.failed/ }).click();
+    await p
+      .locator(`#log-body tr[data-message="${id}"]`)
+      .getByRole('button', { name: /Resend job.failed/ })
+      .click();
     await p.locator(`#log-body tr[data-message="${id}"][data-status="succeeded"]`).waitFor();
     expect(receiver.received.filter((r) => r.headers['webhook-id'] === id)).toHaveLength(2);
   });
@@ -103,15 +116,23 @@ describe.each([
     await p.getByRole('button', { name: 'Save endpoint' }).click();
     await card.getByText(/renamed/).waitFor();
     await card.getByRole('button', { name: 'Disable' }).click();
-    await card.getByText(/disabled/).first().waitFor();
+    await card
+      .getByText(/disabled/)
+      .first()
+      .waitFor();
     expect(mock.endpoints.list()[0]!.disabled).toBe(true);
 
     await p.getByLabel('Status').selectOption('failed');
-    await p.waitForFunction(() => [...document.querySelectorAll('#log-body tr')].every((r) => r.getAttribute('data-status') === 'failed'));
+    await p.waitForFunction(() =>
+      [...document.querySelectorAll('#log-body tr')].every((r) => r.getAttribute('data-status') === 'failed'),
+    );
 
     await p.getByLabel('Endpoint URL').fill('ftp://nope');
     await p.getByRole('button', { name: 'Add endpoint' }).click();
-    await p.getByRole('alert').filter({ hasText: /url must be http/i }).waitFor();
+    await p
+      .getByRole('alert')
+      .filter({ hasText: /url must be http/i })
+      .waitFor();
 
     p.once('dialog', (d) => void d.accept());
     await card.getByRole('button', { name: 'Delete' }).click();
@@ -122,11 +143,16 @@ describe.each([
   it('works at a narrow width, with a label on every control', async () => {
     const p = await openPortal();
     await p.setViewportSize({ width: 390, height: 844 });
-    const unlabeled = await p.evaluate(() =>
-      [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')].filter((el) => {
-        const e = el as HTMLInputElement;
-        return !(e.labels?.length || e.getAttribute('aria-label') || (el.tagName === 'BUTTON' && el.textContent?.trim()));
-      }).length,
+    const unlabeled = await p.evaluate(
+      () =>
+        [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')].filter((el) => {
+          const e = el as HTMLInputElement;
+          return !(
+            e.labels?.length ||
+            e.getAttribute('aria-label') ||
+            (el.tagName === 'BUTTON' && el.textContent?.trim())
+          );
+        }).length,
     );
     expect(unlabeled).toBe(0);
     const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

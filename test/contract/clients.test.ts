@@ -33,13 +33,16 @@ function sdkForm(request: Record<string, unknown>): FormData {
     if (v == null) continue;
     if (k === 'file') form.append('file', v as Blob, 'statement.pdf');
     else if (typeof v === 'object') form.append(k, JSON.stringify(v));
-    else form.append(k, String(v));
+    else form.append(k, `${v as string | number | boolean}`);
   }
   return form;
 }
 
 async function sdkCall(path: string, init: RequestInit = {}) {
-  const res = await fetch(`${mock.url}${path}`, { ...init, headers: { 'x-api-key': 'sk_contract', ...FERN_HEADERS, ...(init.headers ?? {}) } });
+  const res = await fetch(`${mock.url}${path}`, {
+    ...init,
+    headers: { 'x-api-key': 'sk_contract', ...FERN_HEADERS, ...(init.headers ?? {}) },
+  });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 
@@ -51,7 +54,11 @@ async function pollUntilDone(jobId: string) {
 
 describe('the official TS SDK request shapes', () => {
   it('client.extract({ fileUrl, async: true, structuredOutput, extensions }) then jobs.getJob', async () => {
-    const schema = { type: 'object', required: ['account_holder', 'balance'], properties: { account_holder: { type: 'string' }, balance: { type: 'number' } } };
+    const schema = {
+      type: 'object',
+      required: ['account_holder', 'balance'],
+      properties: { account_holder: { type: 'string' }, balance: { type: 'number' } },
+    };
     const form = sdkForm({
       fileUrl: 'https://www.impact-bank.com/user/file/dummy_statement.pdf',
       pages: '1-2',
@@ -80,21 +87,33 @@ describe('the official TS SDK request shapes', () => {
 
   it('client.extract({ file }) uploads a file and gets a sync ExtractResponse', async () => {
     const pdf = new Blob([Buffer.from('%PDF-1.7\n%mock\n')], { type: 'application/pdf' });
-    const res = await sdkCall('/extract', { method: 'POST', body: sdkForm({ file: pdf, returnHtml: true, async: false }) });
+    const res = await sdkCall('/extract', {
+      method: 'POST',
+      body: sdkForm({ file: pdf, returnHtml: true, async: false }),
+    });
     expect(res.status).toBe(200);
     expect(res.body.markdown).toEqual(expect.any(String));
     expect(res.body.content).toBe(res.body.markdown);
     expect(res.body.html).toMatch(/<h\d>/);
     // Same bytes, same body.
-    const again = await sdkCall('/extract', { method: 'POST', body: sdkForm({ file: pdf, returnHtml: true, async: false }) });
+    const again = await sdkCall('/extract', {
+      method: 'POST',
+      body: sdkForm({ file: pdf, returnHtml: true, async: false }),
+    });
     expect(again.body.markdown).toBe(res.body.markdown);
   });
 
   it('client.extractAsync, jobs.cancelJob and webhooks.createWebhookLink', async () => {
-    const submitted = await sdkCall('/extract_async', { method: 'POST', body: sdkForm({ fileUrl: 'https://e.com/contract.pdf' }) });
+    const submitted = await sdkCall('/extract_async', {
+      method: 'POST',
+      body: sdkForm({ fileUrl: 'https://e.com/contract.pdf' }),
+    });
     expect(submitted.body.status).toBe('pending');
     const cancelled = await sdkCall(`/job/${submitted.body.job_id}`, { method: 'DELETE' });
-    expect(cancelled).toEqual({ status: 200, body: { job_id: submitted.body.job_id, message: 'Job cancelled successfully' } });
+    expect(cancelled).toEqual({
+      status: 200,
+      body: { job_id: submitted.body.job_id, message: 'Job cancelled successfully' },
+    });
     expect((await sdkCall(`/job/${submitted.body.job_id}`)).body.status).toBe('canceled');
     const link = await sdkCall('/webhook', { method: 'POST' });
     expect(link.body.link).toMatch(new RegExp(`^${mock.url}/portal\\?token=`));
@@ -112,9 +131,13 @@ describe('the official TS SDK request shapes', () => {
 
 describe("the seed's Python example", () => {
   it('submits with file_url and a structured_output JSON string, polls, reads result.content and structured_output', async () => {
-    const { stdout } = await promisify(execFile)(pythonPath(), [new URL('./python_seed_client.py', import.meta.url).pathname, mock.url, 'sk_contract'], {
-      timeout: 15_000,
-    });
+    const { stdout } = await promisify(execFile)(
+      pythonPath(),
+      [new URL('./python_seed_client.py', import.meta.url).pathname, mock.url, 'sk_contract'],
+      {
+        timeout: 15_000,
+      },
+    );
     const out = JSON.parse(stdout.trim());
     expect(out.submit_status).toBe(200);
     expect(out.submitted.status).toBe('pending');

@@ -9,10 +9,24 @@ import { expect, it } from 'vitest';
 it('the benchmark script runs end to end and writes results.json and RESULTS.md', async () => {
   const out = mkdtempSync(join(tmpdir(), 'pm-bench-'));
   const root = new URL('../..', import.meta.url).pathname;
-  await promisify(execFile)(process.execPath, ['--import', 'tsx', join(root, 'bench/run.ts'), '--smoke', '--out', out], { cwd: root, timeout: 240_000 });
+  await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'bench/run.ts'), '--smoke', '--out', out],
+    { cwd: root, timeout: 240_000 },
+  );
   const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
   expect(results.mode).toBe('smoke');
-  for (const k of ['startup_vs_fastify', 'unit_cold_vs_msw_static', 'inprocess_start_vs_fastify', 'first_extract_ms_after_start', 'api_vs_fastify', 'delivery_vs_raw', 'delivery_vs_client', 'delivery_lateness_p99_ms', 'retry_schedule_wall_ms']) {
+  for (const k of [
+    'startup_vs_fastify',
+    'unit_cold_vs_msw_static',
+    'inprocess_start_vs_fastify',
+    'first_extract_ms_after_start',
+    'api_vs_fastify',
+    'delivery_vs_raw',
+    'delivery_vs_client',
+    'delivery_lateness_p99_ms',
+    'retry_schedule_wall_ms',
+  ]) {
     expect(results.metrics[k].value, k).toBeGreaterThan(0);
     expect(results.metrics[k].detail, k).toEqual(expect.any(String));
   }

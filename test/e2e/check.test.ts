@@ -19,7 +19,17 @@ describe('pulse-mock check', () => {
     const apiPort = await freePort();
     const consumer = await startCarefulConsumer({ secret: SECRET, pulseBaseUrl: `http://127.0.0.1:${apiPort}` });
     open.push(consumer);
-    const r = await cli(['check', '--target', consumer.url, '--secret', SECRET, '--api-port', String(apiPort), '--reporter', 'json']);
+    const r = await cli([
+      'check',
+      '--target',
+      consumer.url,
+      '--secret',
+      SECRET,
+      '--api-port',
+      String(apiPort),
+      '--reporter',
+      'json',
+    ]);
     const report = JSON.parse(r.stdout);
     expect(report.checks.map((c: { id: string }) => c.id)).toEqual([...CHECK_IDS]);
     for (const c of report.checks) expect(c.passed, `${c.id}: ${c.detail}`).toBe(true);
@@ -34,11 +44,25 @@ describe('pulse-mock check', () => {
     const r = await cli(['check', '--target', consumer.url, '--secret', SECRET, '--api-port', String(apiPort)]);
     expect(r.code).toBe(1);
     const line = (id: string) => r.stdout.split('\n').find((l) => l.includes(` ${id} `)) ?? '';
-    for (const id of ['wrong-secret-rejected', 'tampered-body-rejected', 'missing-headers-rejected', 'stale-timestamp-rejected', 'future-timestamp-rejected', 'unknown-version-rejected']) {
+    for (const id of [
+      'wrong-secret-rejected',
+      'tampered-body-rejected',
+      'missing-headers-rejected',
+      'stale-timestamp-rejected',
+      'future-timestamp-rejected',
+      'unknown-version-rejected',
+    ]) {
       expect(line(id)).toMatch(/^ {2}✗/);
       expect(line(id)).toMatch(/does not verify signatures/);
     }
-    for (const id of ['valid-signature-accepted', 'fast-response', 'duplicate-tolerated', 'unknown-event-tolerated', 'out-of-order-tolerated', 'multi-signature-accepted'])
+    for (const id of [
+      'valid-signature-accepted',
+      'fast-response',
+      'duplicate-tolerated',
+      'unknown-event-tolerated',
+      'out-of-order-tolerated',
+      'multi-signature-accepted',
+    ])
       expect(line(id)).toMatch(/^ {2}✓/);
     expect(line('fetches-job-after-completion')).toMatch(/✗.*no GET \/job\//);
     expect(r.stdout).toMatch(/6\/13 checks passed/);
@@ -50,10 +74,22 @@ describe('pulse-mock check', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     open.push({ close: () => new Promise((r) => server.close(() => r())) });
     const target = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
-    const r = await cli(['check', '--target', target, '--secret', SECRET, '--api-port', String(await freePort()), '--reporter', 'junit']);
+    const r = await cli([
+      'check',
+      '--target',
+      target,
+      '--secret',
+      SECRET,
+      '--api-port',
+      String(await freePort()),
+      '--reporter',
+      'junit',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^<\?xml/);
-    expect(r.stdout).toMatch(/<testcase classname="pulse-mock check" name="valid-signature-accepted"[^>]*>\s*<failure message="answered 500 to a correctly signed job.completed: [^"]*whsec_ prefix/);
+    expect(r.stdout).toMatch(
+      /<testcase classname="pulse-mock check" name="valid-signature-accepted"[^>]*>\s*<failure message="answered 500 to a correctly signed job.completed: [^"]*whsec_ prefix/,
+    );
     expect(r.stdout).toMatch(/tests="13"/);
   });
 
@@ -84,7 +120,20 @@ describe('pulse-mock scenario', () => {
     const apiPort = await freePort();
     const consumer = await startCarefulConsumer({ secret: SECRET, pulseBaseUrl: `http://127.0.0.1:${apiPort}` });
     open.push(consumer);
-    const ok = await cli(['scenario', 'run', 'happy-path', 'job-failed', '--target', consumer.url, '--secret', SECRET, '--api-port', String(apiPort), '--seed', '3']);
+    const ok = await cli([
+      'scenario',
+      'run',
+      'happy-path',
+      'job-failed',
+      '--target',
+      consumer.url,
+      '--secret',
+      SECRET,
+      '--api-port',
+      String(apiPort),
+      '--seed',
+      '3',
+    ]);
     expect(ok.stdout).toMatch(/scenario happy-path: /);
     expect(ok.stdout).toMatch(/✓ job.completed acknowledged with a 2xx/);
     expect(ok.stdout).toMatch(/PASS job-failed/);
@@ -93,9 +142,22 @@ describe('pulse-mock scenario', () => {
 
     const naive = await startNaiveConsumer();
     open.push(naive);
-    const bad = await cli(['scenario', 'run', 'stale-replay', '--target', naive.url, '--secret', SECRET, '--reporter', 'json']);
+    const bad = await cli([
+      'scenario',
+      'run',
+      'stale-replay',
+      '--target',
+      naive.url,
+      '--secret',
+      SECRET,
+      '--reporter',
+      'json',
+    ]);
     expect(bad.code).toBe(1);
-    expect(JSON.parse(bad.stdout)).toMatchObject({ passed: false, scenarios: [{ name: 'stale-replay', passed: false }] });
+    expect(JSON.parse(bad.stdout)).toMatchObject({
+      passed: false,
+      scenarios: [{ name: 'stale-replay', passed: false }],
+    });
     const unknown = await cli(['scenario', 'run', 'no-such-thing', '--target', naive.url, '--secret', SECRET]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no scenario "no-such-thing"/);

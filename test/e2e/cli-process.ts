@@ -12,7 +12,10 @@ export interface RunningCli {
 }
 
 /** Spawns `pulse-mock start ...` and resolves with its JSON ready line (bounded wait). */
-export async function startCli(args: string[], opts: { env?: Record<string, string>; cwd?: string; bin?: string } = {}): Promise<RunningCli> {
+export async function startCli(
+  args: string[],
+  opts: { env?: Record<string, string>; cwd?: string; bin?: string } = {},
+): Promise<RunningCli> {
   const child = spawn(process.execPath, [opts.bin ?? BIN, 'start', '--port', '0', '--json', ...args], {
     env: { ...process.env, ...opts.env },
     cwd: opts.cwd ?? process.cwd(),
@@ -20,7 +23,9 @@ export async function startCli(args: string[], opts: { env?: Record<string, stri
   const lines: string[] = [];
   let err = '';
   child.stderr.on('data', (d) => (err += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.on('exit', (code, signal) => res({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
+    child.on('exit', (code, signal) => res({ code, signal })),
+  );
   const ready = await new Promise<Record<string, any>>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ready line in 15 s; stderr: ${err}`)), 15_000);
     let buf = '';
@@ -51,7 +56,11 @@ export async function startCli(args: string[], opts: { env?: Record<string, stri
 }
 
 /** Runs the CLI to completion (for commands that should fail fast). */
-export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 15_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
     let stdout = '';

@@ -9,7 +9,9 @@ import { runCli, startCli } from './cli-process.js';
 async function pollUntilDone(url: string, key: string, id: string) {
   return vi.waitFor(
     async () => {
-      const job = (await (await fetch(`${url}/job/${id}`, { headers: { 'x-api-key': key } })).json()) as { status: string };
+      const job = (await (await fetch(`${url}/job/${id}`, { headers: { 'x-api-key': key } })).json()) as {
+        status: string;
+      };
       expect(['completed', 'failed']).toContain(job.status);
       return job;
     },
@@ -20,7 +22,12 @@ async function pollUntilDone(url: string, key: string, id: string) {
 describe('pulse-mock start', () => {
   it('prints a JSON ready line, serves a job to completion over real HTTP, and stops cleanly on SIGTERM', async () => {
     const cli = await startCli(['--seed', '5', '--processing-ms', '50', '--queue-ms', '10']);
-    expect(cli.ready).toMatchObject({ event: 'ready', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), seed: 5, apiKeyRequired: false });
+    expect(cli.ready).toMatchObject({
+      event: 'ready',
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      seed: 5,
+      apiKeyRequired: false,
+    });
     const { url, apiKey } = cli.ready;
     const sub = await fetch(`${url}/extract`, {
       method: 'POST',
@@ -35,17 +42,32 @@ describe('pulse-mock start', () => {
     const exit = await cli.exited;
     expect(exit.code).toBe(0);
     const events = cli.lines.map((l) => JSON.parse(l));
-    expect(events.filter((e) => e.event === 'job').map((e) => e.type)).toEqual(['job.created', 'job.processing', 'job.completed']);
+    expect(events.filter((e) => e.event === 'job').map((e) => e.type)).toEqual([
+      'job.created',
+      'job.processing',
+      'job.completed',
+    ]);
     expect(events.some((e) => e.event === 'request' && e.url === '/extract' && e.status === 200)).toBe(true);
     expect(events.at(-1)).toMatchObject({ event: 'shutdown', signal: 'SIGTERM', jobs: 1, unfinished: 0 });
   });
 
   it('enforces --api-key and takes settings from env and a config file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pm-cli-'));
-    writeFileSync(join(dir, 'pulse-mock.config.json'), JSON.stringify({ outcomes: [{ match: '*broken*', outcome: 'failed', error: 'broken file' }], processingMs: 20 }));
-    const cli = await startCli(['--api-key', 'sk_cli'], { cwd: dir, env: { PULSE_MOCK_SEED: '77', PULSE_MOCK_QUEUE_MS: '5' } });
+    writeFileSync(
+      join(dir, 'pulse-mock.config.json'),
+      JSON.stringify({ outcomes: [{ match: '*broken*', outcome: 'failed', error: 'broken file' }], processingMs: 20 }),
+    );
+    const cli = await startCli(['--api-key', 'sk_cli'], {
+      cwd: dir,
+      env: { PULSE_MOCK_SEED: '77', PULSE_MOCK_QUEUE_MS: '5' },
+    });
     try {
-      expect(cli.ready).toMatchObject({ apiKey: 'sk_cli', apiKeyRequired: true, seed: 77, configFile: join(dir, 'pulse-mock.config.json') });
+      expect(cli.ready).toMatchObject({
+        apiKey: 'sk_cli',
+        apiKeyRequired: true,
+        seed: 77,
+        configFile: join(dir, 'pulse-mock.config.json'),
+      });
       const denied = await fetch(`${cli.ready.url}/job/x`, { headers: { 'x-api-key': 'other' } });
       expect(denied.status).toBe(401);
       const sub = await fetch(`${cli.ready.url}/extract`, {
@@ -91,7 +113,7 @@ describe('pulse-mock start', () => {
     [['start', '--port'], {}, /Not enough arguments following: port/],
     [[], {}, /Name a command/],
   ])('exits 2 with one line for %j', async (args, env, message) => {
-    const r = await runCli(args, env as Record<string, string>);
+    const r = await runCli(args, env);
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -102,10 +124,13 @@ describe('pulse-mock start', () => {
   it('answers only loopback names and --allowed-host on loopback; beyond it, prints the admin token that opens the admin API', async () => {
     const status = (port: number, host: string, headers: Record<string, string> = {}) =>
       new Promise<number>((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port, path: '/_mock/endpoints', headers: { host, ...headers } }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        });
+        const req = request(
+          { host: '127.0.0.1', port, path: '/_mock/endpoints', headers: { host, ...headers } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
         req.on('error', reject).end();
       });
     const local = await startCli([], { env: { PULSE_MOCK_ALLOWED_HOST: 'pulse-mock.test' } });
@@ -122,7 +147,9 @@ describe('pulse-mock start', () => {
       expect(wide.ready.adminToken).toMatch(/^[\w-]{20,}$/);
       expect(wide.ready.portal).not.toContain(wide.ready.adminToken);
       expect(await status(wide.ready.port, 'pulse-mock:4050')).toBe(401);
-      expect(await status(wide.ready.port, 'pulse-mock:4050', { authorization: `Bearer ${wide.ready.adminToken}` })).toBe(200);
+      expect(
+        await status(wide.ready.port, 'pulse-mock:4050', { authorization: `Bearer ${wide.ready.adminToken}` }),
+      ).toBe(200);
     } finally {
       wide.child.kill('SIGINT');
       await wide.exited;
@@ -143,7 +170,7 @@ describe('pulse-mock start', () => {
 });
 
 describe('pulse-mock start --webhook-url', () => {
-  it("signs deliveries with the printed secret and walks the whole retry schedule under --time-scale", async () => {
+  it('signs deliveries with the printed secret and walks the whole retry schedule under --time-scale', async () => {
     const { startReceiver } = await import('../receivers.js');
     const { Webhook } = await import('svix');
     const failing = await startReceiver(() => ({ status: 503 }));
@@ -159,15 +186,29 @@ describe('pulse-mock start --webhook-url', () => {
         body: JSON.stringify({ file_url: 'https://e.com/a.pdf', async: true }),
       });
       const [good] = await ok.waitFor(1);
-      expect(new Webhook(cli.ready.webhookSecret).verify(good!.body, good!.headers as Record<string, string>)).toMatchObject({ type: 'job.created' });
+      expect(
+        new Webhook(cli.ready.webhookSecret).verify(good!.body, good!.headers as Record<string, string>),
+      ).toMatchObject({ type: 'job.created' });
       // Three events (created, processing, completed), eight attempts each.
       await failing.waitFor(24, 15_000);
-      await vi.waitFor(() => expect(cli.lines.filter((l) => l.includes('"outcome":"failed"')), 'exhaustion lines').toHaveLength(3), { timeout: 10_000 });
+      await vi.waitFor(
+        () =>
+          expect(
+            cli.lines.filter((l) => l.includes('"outcome":"failed"')),
+            'exhaustion lines',
+          ).toHaveLength(3),
+        { timeout: 10_000 },
+      );
       const deliveries = cli.lines
         .map((l) => JSON.parse(l))
-        .filter((e) => e.event === 'delivery' && e.endpointId === cli.ready.endpoints[0].id && e.type === 'job.created');
+        .filter(
+          (e) => e.event === 'delivery' && e.endpointId === cli.ready.endpoints[0].id && e.type === 'job.created',
+        );
       expect(deliveries.map((d) => d.attempt)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-      expect(deliveries.at(-1)).toMatchObject({ outcome: 'failed', reason: expect.stringMatching(/exhausted: 8 attempts/) });
+      expect(deliveries.at(-1)).toMatchObject({
+        outcome: 'failed',
+        reason: expect.stringMatching(/exhausted: 8 attempts/),
+      });
       const createdId = deliveries[0].messageId;
       expect(failing.received.filter((r) => r.headers['webhook-id'] === createdId)).toHaveLength(8);
     } finally {

@@ -18,14 +18,31 @@ let files: string[];
 beforeAll(() => {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'pipe' });
   const dest = mkdtempSync(join(tmpdir(), 'pm-pack-'));
-  const out = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dest], { cwd: root, encoding: 'utf8' }));
+  const out = JSON.parse(
+    execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dest], {
+      cwd: root,
+      encoding: 'utf8',
+    }),
+  );
   tarball = join(dest, out[0].filename);
   files = out[0].files.map((f: { path: string }) => f.path);
 }, 120_000);
 
 describe('the published package', () => {
   it('ships compiled JS, types, the bin and fixtures, and no sources or tests', () => {
-    for (const f of ['bin/pulse-mock.js', 'scenarios/happy-path.ts', 'dist/cli.js', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'fixtures/documents.json', 'pulse-mock.config.schema.json', 'README.md', 'package.json'])
+    for (const f of [
+      'bin/pulse-mock.js',
+      'scenarios/happy-path.ts',
+      'dist/cli.js',
+      'dist/index.js',
+      'dist/index.cjs',
+      'dist/index.d.ts',
+      'dist/index.d.cts',
+      'fixtures/documents.json',
+      'pulse-mock.config.schema.json',
+      'README.md',
+      'package.json',
+    ])
       expect(files).toContain(f);
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
   });
@@ -37,10 +54,13 @@ describe('the published package', () => {
     symlinkSync(join(root, 'node_modules'), join(dir, 'package', 'node_modules'));
     const consumer = await startReceiver();
     // The CLI is bundled: this covers what the bundle loads late (the delivery client, the result generator).
-    const cli = await startCli(['--processing-ms', '20', '--queue-ms', '5', '--webhook-url', consumer.url, '--webhook-secret', SECRET], {
-      bin: join(dir, 'package', 'bin', 'pulse-mock.js'),
-      cwd: dir,
-    });
+    const cli = await startCli(
+      ['--processing-ms', '20', '--queue-ms', '5', '--webhook-url', consumer.url, '--webhook-secret', SECRET],
+      {
+        bin: join(dir, 'package', 'bin', 'pulse-mock.js'),
+        cwd: dir,
+      },
+    );
     try {
       const res = await fetch(`${cli.ready.url}/extract`, {
         method: 'POST',
@@ -59,7 +79,13 @@ describe('the published package', () => {
       });
       const { job_id } = (await submitted.json()) as { job_id: string };
       const got = await consumer.waitFor(3, 10_000);
-      const events = got.map((r) => new Webhook(SECRET).verify(r.body, r.headers as Record<string, string>) as { type: string; data: { job_id: string } });
+      const events = got.map(
+        (r) =>
+          new Webhook(SECRET).verify(r.body, r.headers as Record<string, string>) as {
+            type: string;
+            data: { job_id: string };
+          },
+      );
       expect(events.map((e) => e.type)).toEqual(['job.created', 'job.processing', 'job.completed']);
       expect(events.every((e) => e.data.job_id === job_id)).toBe(true);
     } finally {
@@ -74,12 +100,29 @@ describe('the published package', () => {
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module' }));
     // msw at the version this repo tests with; everything comes from the npm cache when it can.
     const msw = JSON.parse(readFileSync(join(root, 'node_modules/msw/package.json'), 'utf8')).version;
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, `msw@${msw}`], { cwd: dir, stdio: 'pipe', timeout: 240_000 });
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, `msw@${msw}`], {
+      cwd: dir,
+      stdio: 'pipe',
+      timeout: 240_000,
+    });
     const entries = ['pulse-mock', 'pulse-mock/msw', 'pulse-mock/testing'];
-    const esm = execFileSync(process.execPath, ['--input-type=module', '-e', `for (const e of ${JSON.stringify(entries)}) { const m = await import(e); console.log(e, Object.keys(m).length); }`], { cwd: dir, encoding: 'utf8' });
-    const cjs = execFileSync(process.execPath, ['-e', `for (const e of ${JSON.stringify(entries)}) console.log(e, Object.keys(require(e)).length)`], { cwd: dir, encoding: 'utf8' });
+    const esm = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `for (const e of ${JSON.stringify(entries)}) { const m = await import(e); console.log(e, Object.keys(m).length); }`,
+      ],
+      { cwd: dir, encoding: 'utf8' },
+    );
+    const cjs = execFileSync(
+      process.execPath,
+      ['-e', `for (const e of ${JSON.stringify(entries)}) console.log(e, Object.keys(require(e)).length)`],
+      { cwd: dir, encoding: 'utf8' },
+    );
     for (const out of [esm, cjs]) for (const e of entries) expect(out).toMatch(new RegExp(`^${e} [1-9]\\d*$`, 'm'));
-    for (const f of ['index', 'msw', 'testing']) for (const ext of ['d.ts', 'd.cts']) expect(files).toContain(`dist/${f}.${ext}`);
+    for (const f of ['index', 'msw', 'testing'])
+      for (const ext of ['d.ts', 'd.cts']) expect(files).toContain(`dist/${f}.${ext}`);
 
     writeFileSync(
       join(dir, 'msw-test.mjs'),
@@ -98,11 +141,17 @@ console.log(JSON.stringify({ status: job.status, invoice: /INVOICE/.test(job.res
 server.close();
 `,
     );
-    const out = JSON.parse(execFileSync(process.execPath, ['msw-test.mjs'], { cwd: dir, encoding: 'utf8', timeout: 30_000 }));
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['msw-test.mjs'], { cwd: dir, encoding: 'utf8', timeout: 30_000 }),
+    );
     expect(out).toEqual({ status: 'completed', invoice: true, signature: true });
-    expect(execFileSync(join(dir, 'node_modules/.bin/pulse-mock'), ['--version'], { cwd: dir, encoding: 'utf8' }).trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(
+      execFileSync(join(dir, 'node_modules/.bin/pulse-mock'), ['--version'], { cwd: dir, encoding: 'utf8' }).trim(),
+    ).toMatch(/^\d+\.\d+\.\d+$/);
     // The scenario catalogue ships too, and loads through tsx from the installed package.
-    expect(execFileSync(join(dir, 'node_modules/.bin/pulse-mock'), ['scenario', 'list'], { cwd: dir, encoding: 'utf8' })).toMatch(/^happy-path +/m);
+    expect(
+      execFileSync(join(dir, 'node_modules/.bin/pulse-mock'), ['scenario', 'list'], { cwd: dir, encoding: 'utf8' }),
+    ).toMatch(/^happy-path +/m);
   }, 300_000);
 });
 
@@ -112,7 +161,12 @@ let program: ts.Program;
 
 /** The built package's types (built by the beforeAll above), as a user's editor sees them. */
 function loadTypes(): void {
-  program = ts.createProgram(ENTRIES, { noEmit: true, skipLibCheck: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext });
+  program = ts.createProgram(ENTRIES, {
+    noEmit: true,
+    skipLibCheck: true,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  });
   checker = program.getTypeChecker();
 }
 
@@ -145,7 +199,8 @@ describe('the public surface (dist/*.d.ts)', () => {
         const s = resolved(exported);
         if (!(s.flags & (ts.SymbolFlags.Function | ts.SymbolFlags.Class))) continue;
         checked++;
-        if (!s.getJsDocTags(checker).some((t) => t.name === 'example')) missing.push(`${file.split('/').pop()}: ${exported.name}`);
+        if (!s.getJsDocTags(checker).some((t) => t.name === 'example'))
+          missing.push(`${file.split('/').pop()}: ${exported.name}`);
       }
     }
     expect(checked).toBeGreaterThanOrEqual(10);
@@ -159,7 +214,19 @@ describe('the public surface (dist/*.d.ts)', () => {
     };
     const server = controls(ENTRIES[0]!, 'PulseMock');
     const msw = controls(ENTRIES[1]!, 'PulseMsw');
-    for (const name of ['apiKey', 'webhookSecret', 'seed', 'jobs', 'messages', 'requests', 'faults', 'endpoints', 'onEvent', 'waitForJob', 'waitForDelivery']) {
+    for (const name of [
+      'apiKey',
+      'webhookSecret',
+      'seed',
+      'jobs',
+      'messages',
+      'requests',
+      'faults',
+      'endpoints',
+      'onEvent',
+      'waitForJob',
+      'waitForDelivery',
+    ]) {
       expect(server).toContain(name);
       expect(msw).toContain(name);
     }

@@ -44,7 +44,13 @@ const cases: Case[] = [
   {
     name: 'a well-formed session: sync with schema and chunks, a large document, an async job polled and cancelled',
     calls: [
-      { json: { file_url: URL_, structured_output: { schema: { type: 'object', properties: { holder: { type: 'string' } } } }, extensions: { chunking: { chunk_types: ['page'] } } } },
+      {
+        json: {
+          file_url: URL_,
+          structured_output: { schema: { type: 'object', properties: { holder: { type: 'string' } } } },
+          extensions: { chunking: { chunk_types: ['page'] } },
+        },
+      },
       { json: { file_url: 'https://e.com/big-report-80p.pdf' } },
       { json: { file_url: 'https://e.com/contract.pdf', async: true } },
       { method: 'GET', path: '/job/{last}' },
@@ -53,29 +59,113 @@ const cases: Case[] = [
     ],
     expect: [{ status: 200 }, { status: 200 }, { status: 200 }, { status: 200 }, { status: 200 }, { status: 200 }],
   },
-  { name: 'malformed JSON', calls: [{ body: '{"file_url": ', headers: { 'content-type': 'application/json' } }], expect: [{ status: 400, code: 'INVALID_REQUEST_BODY', message: /Malformed JSON/ }] },
-  { name: 'an empty JSON body', calls: [{ body: '', headers: { 'content-type': 'application/json' } }], expect: [{ status: 400, code: 'INVALID_REQUEST_BODY', message: /empty/ }] },
-  { name: 'a JSON array', calls: [{ json: [{ file_url: URL_ }] }], expect: [{ status: 400, code: 'INVALID_REQUEST_BODY', message: /body must be object/ }] },
-  { name: 'wrong types', calls: [{ json: { file_url: { href: URL_ } } }], expect: [{ status: 400, code: 'INVALID_REQUEST_BODY', message: /body\/file_url must be string/ }] },
-  { name: 'text/plain', calls: [{ body: URL_, headers: { 'content-type': 'text/plain' } }], expect: [{ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: /text\/plain/ }] },
+  {
+    name: 'malformed JSON',
+    calls: [{ body: '{"file_url": ', headers: { 'content-type': 'application/json' } }],
+    expect: [{ status: 400, code: 'INVALID_REQUEST_BODY', message: /Malformed JSON/ }],
+  },
+  {
+    name: 'an empty JSON body',
+    calls: [{ body: '', headers: { 'content-type': 'application/json' } }],
+    expect: [{ status: 400, code: 'INVALID_REQUEST_BODY', message: /empty/ }],
+  },
+  {
+    name: 'a JSON array',
+    calls: [{ json: [{ file_url: URL_ }] }],
+    expect: [{ status: 400, code: 'INVALID_REQUEST_BODY', message: /body must be object/ }],
+  },
+  {
+    name: 'wrong types',
+    calls: [{ json: { file_url: { href: URL_ } } }],
+    expect: [{ status: 400, code: 'INVALID_REQUEST_BODY', message: /body\/file_url must be string/ }],
+  },
+  {
+    name: 'text/plain',
+    calls: [{ body: URL_, headers: { 'content-type': 'text/plain' } }],
+    expect: [{ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: /text\/plain/ }],
+  },
   { name: 'form-urlencoded', calls: [{ body: new URLSearchParams({ file_url: URL_ }) }], expect: [{ status: 200 }] },
-  { name: 'a repeated form field', calls: [{ body: new URLSearchParams([['file_url', URL_], ['file_url', URL_]]) }], expect: [{ status: 400, code: 'INVALID_PARAMETER', message: /"file_url" is sent more than once/ }] },
-  { name: 'multipart with a file', calls: [{ body: form([['file', pdf()], ['async', 'true']]) }], expect: [{ status: 200 }] },
-  { name: 'multipart with no file', calls: [{ body: form([['model', 'default']]) }], expect: [{ status: 400, code: 'REQ_001' }] },
-  { name: 'multipart with two files', calls: [{ body: form([['file', pdf('a.pdf')], ['file', pdf('b.pdf')]]) }], expect: [{ status: 400, code: 'INVALID_PARAMETER', message: /"file" is sent more than once/ }] },
-  { name: 'a repeated multipart field', calls: [{ body: form([['file', pdf()], ['pages', '1'], ['pages', '2']]) }], expect: [{ status: 400, code: 'INVALID_PARAMETER', message: /"pages" is sent more than once/ }] },
-  { name: 'an .exe upload', calls: [{ body: form([['file', new File(['MZ'], 'setup.exe', { type: 'application/x-msdownload' })]]) }], expect: [{ status: 400, code: 'FILE_001' }] },
+  {
+    name: 'a repeated form field',
+    calls: [
+      {
+        body: new URLSearchParams([
+          ['file_url', URL_],
+          ['file_url', URL_],
+        ]),
+      },
+    ],
+    expect: [{ status: 400, code: 'INVALID_PARAMETER', message: /"file_url" is sent more than once/ }],
+  },
+  {
+    name: 'multipart with a file',
+    calls: [
+      {
+        body: form([
+          ['file', pdf()],
+          ['async', 'true'],
+        ]),
+      },
+    ],
+    expect: [{ status: 200 }],
+  },
+  {
+    name: 'multipart with no file',
+    calls: [{ body: form([['model', 'default']]) }],
+    expect: [{ status: 400, code: 'REQ_001' }],
+  },
+  {
+    name: 'multipart with two files',
+    calls: [
+      {
+        body: form([
+          ['file', pdf('a.pdf')],
+          ['file', pdf('b.pdf')],
+        ]),
+      },
+    ],
+    expect: [{ status: 400, code: 'INVALID_PARAMETER', message: /"file" is sent more than once/ }],
+  },
+  {
+    name: 'a repeated multipart field',
+    calls: [
+      {
+        body: form([
+          ['file', pdf()],
+          ['pages', '1'],
+          ['pages', '2'],
+        ]),
+      },
+    ],
+    expect: [{ status: 400, code: 'INVALID_PARAMETER', message: /"pages" is sent more than once/ }],
+  },
+  {
+    name: 'an .exe upload',
+    calls: [{ body: form([['file', new File(['MZ'], 'setup.exe', { type: 'application/x-msdownload' })]]) }],
+    expect: [{ status: 400, code: 'FILE_001' }],
+  },
   {
     name: 'bodies over the limit, JSON and upload',
     options: { bodyLimit: 2048, jsonBodyLimit: 1024 },
-    calls: [{ json: { file_url: URL_, pad: 'x'.repeat(1100) } }, { body: form([['file', pdf('big.pdf', 'x'.repeat(4096))]]) }],
+    calls: [
+      { json: { file_url: URL_, pad: 'x'.repeat(1100) } },
+      { body: form([['file', pdf('big.pdf', 'x'.repeat(4096))]]) },
+    ],
     expect: [
       { status: 413, code: 'BODY_TOO_LARGE', message: /--json-body-limit/ },
       { status: 413, code: 'FILE_002' },
     ],
   },
-  { name: 'a bad page range', calls: [{ json: { file_url: URL_, pages: '5-1' } }], expect: [{ status: 400, code: 'REQ_006' }] },
-  { name: 'a bad chunk size', calls: [{ json: { file_url: URL_, extensions: { chunking: { chunk_types: ['page'], chunk_size: 5 } } } }], expect: [{ status: 400, code: 'REQ_005' }] },
+  {
+    name: 'a bad page range',
+    calls: [{ json: { file_url: URL_, pages: '5-1' } }],
+    expect: [{ status: 400, code: 'REQ_006' }],
+  },
+  {
+    name: 'a bad chunk size',
+    calls: [{ json: { file_url: URL_, extensions: { chunking: { chunk_types: ['page'], chunk_size: 5 } } } }],
+    expect: [{ status: 400, code: 'REQ_005' }],
+  },
   {
     name: 'bad x-pulse-mock-* headers',
     calls: [
@@ -89,7 +179,10 @@ const cases: Case[] = [
   },
   {
     name: 'missing and wrong keys',
-    calls: [{ json: { file_url: URL_ }, headers: { 'x-api-key': '' } }, { method: 'GET', path: '/job/x', headers: { 'x-api-key': 'sk_wrong' } }],
+    calls: [
+      { json: { file_url: URL_ }, headers: { 'x-api-key': '' } },
+      { method: 'GET', path: '/job/x', headers: { 'x-api-key': 'sk_wrong' } },
+    ],
     expect: [
       { status: 401, code: 'AUTH_001' },
       { status: 401, code: 'AUTH_002' },
@@ -112,14 +205,32 @@ const cases: Case[] = [
   },
   {
     name: 'an nth API fault after a malformed call (each authenticated call counts, before its body is read)',
-    faults: [{ fault: { kind: 'api-error', status: 429, retryAfterS: 7 }, scope: { routes: ['extract'] }, when: { nth: [2] } }],
-    calls: [{ body: '{', headers: { 'content-type': 'application/json' } }, { json: { file_url: URL_ } }, { json: { file_url: URL_ } }, { json: { file_url: URL_ }, headers: { 'x-api-key': 'sk_wrong' } }],
-    expect: [{ status: 400, code: 'INVALID_REQUEST_BODY' }, { status: 429, code: 'RATE_LIMITED', retryAfter: '7' }, { status: 200 }, { status: 401, code: 'AUTH_002' }],
+    faults: [
+      { fault: { kind: 'api-error', status: 429, retryAfterS: 7 }, scope: { routes: ['extract'] }, when: { nth: [2] } },
+    ],
+    calls: [
+      { body: '{', headers: { 'content-type': 'application/json' } },
+      { json: { file_url: URL_ } },
+      { json: { file_url: URL_ } },
+      { json: { file_url: URL_ }, headers: { 'x-api-key': 'sk_wrong' } },
+    ],
+    expect: [
+      { status: 400, code: 'INVALID_REQUEST_BODY' },
+      { status: 429, code: 'RATE_LIMITED', retryAfter: '7' },
+      { status: 200 },
+      { status: 401, code: 'AUTH_002' },
+    ],
   },
   {
     name: 'a probability fault with a fixed seed',
     options: { seed: 1234 },
-    faults: [{ fault: { kind: 'api-error', status: 503, retryAfterS: 1 }, scope: { routes: ['poll'] }, when: { probability: 0.5 } }],
+    faults: [
+      {
+        fault: { kind: 'api-error', status: 503, retryAfterS: 1 },
+        scope: { routes: ['poll'] },
+        when: { probability: 0.5 },
+      },
+    ],
     calls: Array.from({ length: 12 }, () => ({ method: 'GET', path: '/job/nope' })),
     // Which calls fail is the seed's choice; the test below checks both adapters make the same one.
     expect: [],
@@ -143,10 +254,21 @@ async function run(base: string, c: Case): Promise<Answer[]> {
   let last = '';
   for (const call of c.calls) {
     const body: Body = call.json !== undefined ? JSON.stringify(call.json) : call.body;
-    const headers: Record<string, string> = { 'x-api-key': KEY, ...(call.json !== undefined ? { 'content-type': 'application/json' } : {}), ...call.headers };
-    const res = await fetch(`${base}${(call.path ?? '/extract').replace('{last}', last)}`, { method: call.method ?? 'POST', headers, ...(body !== undefined ? { body } : {}) });
+    const headers: Record<string, string> = {
+      'x-api-key': KEY,
+      ...(call.json !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...call.headers,
+    };
+    const res = await fetch(`${base}${(call.path ?? '/extract').replace('{last}', last)}`, {
+      method: call.method ?? 'POST',
+      headers,
+      ...(body !== undefined ? { body } : {}),
+    });
     // Bodies differ only by where the mock is reached, when, and the portal link's token; everything else must match.
-    const text = (await res.text()).replaceAll(base, 'BASE').replace(/"(created_at|updated_at|queuedAt)":"[^"]+"/g, '"$1":"T"').replace(/token=[^"]+/, 'token=T');
+    const text = (await res.text())
+      .replaceAll(base, 'BASE')
+      .replace(/"(created_at|updated_at|queuedAt)":"[^"]+"/g, '"$1":"T"')
+      .replace(/token=[^"]+/, 'token=T');
     const json = JSON.parse(text) as Record<string, unknown>;
     if (typeof json.job_id === 'string') last = json.job_id;
     out.push({ status: res.status, retryAfter: res.headers.get('retry-after'), body: json });
@@ -158,8 +280,15 @@ const results = new Map<string, { server: Answer[]; msw: Answer[]; serverLog: un
 
 beforeAll(async () => {
   for (const c of cases) {
-    const options = { apiKey: KEY, seed: 99, processingMs: 60_000, ...c.options, ...(c.faults ? { faults: c.faults } : {}) };
-    const log = (entries: { route: string; status: number; fault?: string | undefined; ms: number }[]) => entries.map(({ route, status, fault, ms }) => ({ route, status, fault, ms }));
+    const options = {
+      apiKey: KEY,
+      seed: 99,
+      processingMs: 60_000,
+      ...c.options,
+      ...(c.faults ? { faults: c.faults } : {}),
+    };
+    const log = (entries: { route: string; status: number; fault?: string | undefined; ms: number }[]) =>
+      entries.map(({ route, status, fault, ms }) => ({ route, status, fault, ms }));
     // The real server first: msw, once listening, would intercept its sockets too.
     const server = await createPulseMock({ port: 0, ...options });
     const viaServer = await run(server.url, c);
@@ -183,9 +312,22 @@ describe('one pipeline, two adapters: what a Pulse client gets', () => {
   for (const c of cases.filter((x) => x.expect.length)) {
     it(c.name, () => {
       const r = results.get(c.name)!;
-      for (const [adapter, answers] of [['server', r.server], ['msw', r.msw]] as const) {
-        const got = answers.map((a) => ({ status: a.status, code: (a.body.error as { code?: string } | undefined)?.code, retryAfter: a.retryAfter ?? undefined, message: (a.body.error as { message?: string } | undefined)?.message }));
-        const want = c.expect.map((e) => ({ status: e.status, code: e.code, retryAfter: e.retryAfter, message: e.message ? expect.stringMatching(e.message) : e.code ? expect.any(String) : undefined }));
+      for (const [adapter, answers] of [
+        ['server', r.server],
+        ['msw', r.msw],
+      ] as const) {
+        const got = answers.map((a) => ({
+          status: a.status,
+          code: (a.body.error as { code?: string } | undefined)?.code,
+          retryAfter: a.retryAfter ?? undefined,
+          message: (a.body.error as { message?: string } | undefined)?.message,
+        }));
+        const want = c.expect.map((e) => ({
+          status: e.status,
+          code: e.code,
+          retryAfter: e.retryAfter,
+          message: e.message ? expect.stringMatching(e.message) : e.code ? expect.any(String) : undefined,
+        }));
         expect({ adapter, got }).toEqual({ adapter, got: want });
       }
       expect(r.msw.map((a) => a.body)).toEqual(r.server.map((a) => a.body));
@@ -204,14 +346,23 @@ describe('one pipeline, two adapters: what a Pulse client gets', () => {
   it('a latency fault holds the answer and is named in the request log of both', () => {
     const r = results.get('a latency fault')!;
     for (const log of [r.serverLog, r.mswLog]) {
-      expect(log).toEqual([{ route: 'webhook', status: 200, fault: expect.stringMatching(/API latency 40 ms/), ms: expect.any(Number) }]);
+      expect(log).toEqual([
+        { route: 'webhook', status: 200, fault: expect.stringMatching(/API latency 40 ms/), ms: expect.any(Number) },
+      ]);
       expect((log[0] as { ms: number }).ms).toBeGreaterThanOrEqual(39);
     }
   });
 
   it('the request log of both records every call, refused ones included, with the route and status', () => {
-    const r = results.get('an nth API fault after a malformed call (each authenticated call counts, before its body is read)')!;
-    const strip = (log: unknown[]) => (log as { route: string; status: number; fault?: string }[]).map(({ route, status, fault }) => ({ route, status, fault }));
+    const r = results.get(
+      'an nth API fault after a malformed call (each authenticated call counts, before its body is read)',
+    )!;
+    const strip = (log: unknown[]) =>
+      (log as { route: string; status: number; fault?: string }[]).map(({ route, status, fault }) => ({
+        route,
+        status,
+        fault,
+      }));
     expect(strip(r.mswLog)).toEqual(strip(r.serverLog));
     expect(strip(r.serverLog).map((x) => x.status)).toEqual([400, 429, 200, 401]);
   });

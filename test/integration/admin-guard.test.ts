@@ -6,15 +6,40 @@ import { sameSecret } from '../../src/core/secrets.js';
 import { cookieValue, fromAnotherSite, hostAllowed } from '../../src/server/guard.js';
 
 /** A raw HTTP request to 127.0.0.1 with any Host, Origin or Sec-Fetch-Site, as a browser or an attacker would send it. */
-function raw(mock: PulseMock, method: string, path: string, headers: Record<string, string> = {}, body?: unknown): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; json: { error?: { code: string; message: string } } & Record<string, unknown> }> {
+function raw(
+  mock: PulseMock,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: unknown,
+): Promise<{
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  json: { error?: { code: string; message: string } } & Record<string, unknown>;
+}> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: mock.port, method, path, headers: { ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}), ...headers } },
+      {
+        host: '127.0.0.1',
+        port: mock.port,
+        method,
+        path,
+        headers: {
+          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+          ...headers,
+        },
+      },
       (res) => {
         let text = '';
         res.on('data', (c) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, json: text.startsWith('{') ? JSON.parse(text) : {} }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            json: text.startsWith('{') ? JSON.parse(text) : {},
+          }),
+        );
       },
     );
     req.on('error', reject);
@@ -30,16 +55,35 @@ describe('on loopback: the Host header (DNS rebinding)', () => {
   afterAll(() => mock.close());
 
   it('answers localhost, loopback addresses and allowed names, on every route', async () => {
-    for (const host of [`localhost:${mock.port}`, `127.0.0.1:${mock.port}`, `[::1]:${mock.port}`, `app.localhost:${mock.port}`, `pulse-mock.test:${mock.port}`, 'PULSE-MOCK.TEST']) {
+    for (const host of [
+      `localhost:${mock.port}`,
+      `127.0.0.1:${mock.port}`,
+      `[::1]:${mock.port}`,
+      `app.localhost:${mock.port}`,
+      `pulse-mock.test:${mock.port}`,
+      'PULSE-MOCK.TEST',
+    ]) {
       expect((await raw(mock, 'GET', '/_mock/endpoints', { host })).status, host).toBe(200);
       expect((await raw(mock, 'GET', '/health', { host })).status, host).toBe(200);
     }
   });
 
-  it('refuses any other name with a 403 in Pulse\'s shape that names the flag, before anything is read or changed', async () => {
+  it("refuses any other name with a 403 in Pulse's shape that names the flag, before anything is read or changed", async () => {
     const host = `evil.example:${mock.port}`;
-    for (const [method, path] of [['GET', '/_mock/endpoints'], ['GET', '/health'], ['GET', `/portal?token=${mock.portalToken}`], ['POST', '/webhook'], ['POST', '/_mock/faults']] as const) {
-      const res = await raw(mock, method, path, { host, 'x-api-key': 'sk_guard' }, method === 'POST' ? { fault: { kind: 'drop' } } : undefined);
+    for (const [method, path] of [
+      ['GET', '/_mock/endpoints'],
+      ['GET', '/health'],
+      ['GET', `/portal?token=${mock.portalToken}`],
+      ['POST', '/webhook'],
+      ['POST', '/_mock/faults'],
+    ] as const) {
+      const res = await raw(
+        mock,
+        method,
+        path,
+        { host, 'x-api-key': 'sk_guard' },
+        method === 'POST' ? { fault: { kind: 'drop' } } : undefined,
+      );
       expect(res.status, path).toBe(403);
       expect(res.json.error?.code).toBe('HOST_NOT_ALLOWED');
       expect(res.json.error?.message).toContain('--allowed-host evil.example');
@@ -94,13 +138,25 @@ describe('on loopback: pages of other sites change nothing', () => {
   });
 
   it('stays open to its own origin and to non-browser clients', async () => {
-    const own = await raw(mock, 'POST', '/_mock/faults', { origin: `http://127.0.0.1:${mock.port}`, 'sec-fetch-site': 'same-origin' }, { fault: { kind: 'delay', ms: 1 } });
+    const own = await raw(
+      mock,
+      'POST',
+      '/_mock/faults',
+      { origin: `http://127.0.0.1:${mock.port}`, 'sec-fetch-site': 'same-origin' },
+      { fault: { kind: 'delay', ms: 1 } },
+    );
     expect(own.status).toBe(201);
     expect((await raw(mock, 'DELETE', '/_mock/faults')).status).toBe(200);
   });
 
   it("keeps Pulse's API open to any origin, as Pulse's is", async () => {
-    const res = await raw(mock, 'POST', '/extract', { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site', 'x-api-key': 'k' }, { file_url: 'https://e.com/a.pdf' });
+    const res = await raw(
+      mock,
+      'POST',
+      '/extract',
+      { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site', 'x-api-key': 'k' },
+      { file_url: 'https://e.com/a.pdf' },
+    );
     expect(res.status).toBe(200);
   });
 });
@@ -116,9 +172,15 @@ describe('beyond loopback: two tokens', () => {
   it('serves any Host (CI service names) and keeps the admin API behind the admin token', async () => {
     expect((await raw(mock, 'GET', '/health', { host: 'pulse-mock:4050' })).status).toBe(200);
     expect((await raw(mock, 'GET', '/_mock/endpoints', { host: 'pulse-mock:4050' })).status).toBe(401);
-    expect((await raw(mock, 'GET', '/_mock/endpoints', { authorization: `Bearer ${mock.adminToken}` })).status).toBe(200);
-    expect((await raw(mock, 'GET', '/_mock/endpoints', { 'x-pulse-mock-admin-token': mock.adminToken })).status).toBe(200);
-    expect((await raw(mock, 'GET', '/_mock/endpoints', { authorization: 'Bearer wrong' })).json.error?.code).toBe('ADMIN_TOKEN_REQUIRED');
+    expect((await raw(mock, 'GET', '/_mock/endpoints', { authorization: `Bearer ${mock.adminToken}` })).status).toBe(
+      200,
+    );
+    expect((await raw(mock, 'GET', '/_mock/endpoints', { 'x-pulse-mock-admin-token': mock.adminToken })).status).toBe(
+      200,
+    );
+    expect((await raw(mock, 'GET', '/_mock/endpoints', { authorization: 'Bearer wrong' })).json.error?.code).toBe(
+      'ADMIN_TOKEN_REQUIRED',
+    );
   });
 
   it('gives out no admin token through the Pulse API: the link opens the portal page only', async () => {
@@ -135,15 +197,33 @@ describe('beyond loopback: two tokens', () => {
     const session = cookie.split(';')[0]!;
     expect((await raw(mock, 'GET', '/_mock/endpoints', { cookie: session })).status).toBe(200);
     expect((await raw(mock, 'GET', '/_mock/endpoints', { cookie: `${session}x` })).status).toBe(401);
-    expect((await raw(mock, 'POST', '/_mock/faults', { cookie: session, origin: 'http://evil.example' }, { fault: { kind: 'drop' } })).status).toBe(403);
+    expect(
+      (
+        await raw(
+          mock,
+          'POST',
+          '/_mock/faults',
+          { cookie: session, origin: 'http://evil.example' },
+          { fault: { kind: 'drop' } },
+        )
+      ).status,
+    ).toBe(403);
   });
 });
 
 describe('the guard as pure rules', () => {
   it('tells hosts, sites and cookies apart', () => {
     const allowed = new Set(['ci.local']);
-    expect(['localhost', 'localhost:1', '127.0.0.1:80', '127.9.9.9', '[::1]:4050', 'ci.local:9', 'x.localhost'].every((h) => hostAllowed(h, allowed))).toBe(true);
-    expect(['evil.example', '127.0.0.1.evil.example', 'localhost.evil', '[::2]', '0.0.0.0', '10.0.0.1'].some((h) => hostAllowed(h, allowed))).toBe(false);
+    expect(
+      ['localhost', 'localhost:1', '127.0.0.1:80', '127.9.9.9', '[::1]:4050', 'ci.local:9', 'x.localhost'].every((h) =>
+        hostAllowed(h, allowed),
+      ),
+    ).toBe(true);
+    expect(
+      ['evil.example', '127.0.0.1.evil.example', 'localhost.evil', '[::2]', '0.0.0.0', '10.0.0.1'].some((h) =>
+        hostAllowed(h, allowed),
+      ),
+    ).toBe(false);
     expect(fromAnotherSite({ host: 'localhost:1', origin: 'http://localhost:1' }, 'http')).toBe(false);
     expect(fromAnotherSite({ host: 'localhost:1', origin: 'http://localhost:2' }, 'http')).toBe(true);
     expect(fromAnotherSite({ host: 'localhost:1', 'sec-fetch-site': 'same-origin' }, 'http')).toBe(false);
@@ -160,8 +240,16 @@ describe('the guard as pure rules', () => {
   });
 
   it('takes allowed hosts from the flag, the env var and the config file', () => {
-    expect(resolveConfig({ env: {}, options: { allowedHosts: ['a.test', 'b.test'] } }).allowedHosts).toEqual(['a.test', 'b.test']);
-    expect(resolveConfig({ env: { PULSE_MOCK_ALLOWED_HOST: 'a.test,b.test' } }).allowedHosts).toEqual(['a.test', 'b.test']);
-    expect(() => resolveConfig({ env: {}, options: { allowedHosts: ['http://a.test/'] } })).toThrow(/invalid --allowed-host/);
+    expect(resolveConfig({ env: {}, options: { allowedHosts: ['a.test', 'b.test'] } }).allowedHosts).toEqual([
+      'a.test',
+      'b.test',
+    ]);
+    expect(resolveConfig({ env: { PULSE_MOCK_ALLOWED_HOST: 'a.test,b.test' } }).allowedHosts).toEqual([
+      'a.test',
+      'b.test',
+    ]);
+    expect(() => resolveConfig({ env: {}, options: { allowedHosts: ['http://a.test/'] } })).toThrow(
+      /invalid --allowed-host/,
+    );
   });
 });

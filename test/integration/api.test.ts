@@ -36,7 +36,11 @@ describe('auth', () => {
     const open = await testApp({ apiKey: undefined });
     const ok = await open.app.inject({ method: 'POST', url: '/webhook', headers: { 'x-api-key': 'whatever' } });
     expect(ok.statusCode).toBe(200);
-    expectPulseError(await open.app.inject({ method: 'POST', url: '/webhook', headers: { 'x-api-key': '  ' } }), 401, 'AUTH_001');
+    expectPulseError(
+      await open.app.inject({ method: 'POST', url: '/webhook', headers: { 'x-api-key': '  ' } }),
+      401,
+      'AUTH_001',
+    );
     await open.app.close();
   });
 
@@ -57,12 +61,17 @@ describe('POST /extract (sync)', () => {
     expect(body.extraction_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(body.plan_info).toMatchObject({ pages_used: 2 });
     expect(body.bounding_boxes.Title.length).toBeGreaterThan(0);
-    expect(body.bounding_boxes.Text[0]).toMatchObject({ page_number: expect.any(Number), bounding_box: expect.any(Array) });
+    expect(body.bounding_boxes.Text[0]).toMatchObject({
+      page_number: expect.any(Number),
+      bounding_box: expect.any(Array),
+    });
     expect(body.job_id).toBeUndefined();
   });
 
   it('counts the pages of a "pages" selection', async () => {
-    const body = (await json(t.app, 'POST', '/extract', { file_url: 'https://e.com/paper.pdf', pages: '1-2,5' })).json();
+    const body = (
+      await json(t.app, 'POST', '/extract', { file_url: 'https://e.com/paper.pdf', pages: '1-2,5' })
+    ).json();
     expect(body.page_count).toBe(3);
     expect(body.bounding_boxes.Footer.map((b: { page_number: number }) => b.page_number)).toEqual([1, 2, 5]);
   });
@@ -71,7 +80,10 @@ describe('POST /extract (sync)', () => {
     const body = (
       await json(t.app, 'POST', '/extract', {
         file_url: 'https://e.com/report.pdf',
-        extensions: { chunking: { chunk_types: ['page', 'recursive', 'header', 'semantic'], chunk_size: 300 }, alt_outputs: { return_html: true } },
+        extensions: {
+          chunking: { chunk_types: ['page', 'recursive', 'header', 'semantic'], chunk_size: 300 },
+          alt_outputs: { return_html: true },
+        },
       })
     ).json();
     const c = body.extensions.chunking;
@@ -83,7 +95,9 @@ describe('POST /extract (sync)', () => {
   });
 
   it('supports the legacy chunking / return_html inputs with their legacy outputs and a deprecation warning', async () => {
-    const body = (await json(t.app, 'POST', '/extract', { file_url: 'https://e.com/r.pdf', chunking: 'page', return_html: true })).json();
+    const body = (
+      await json(t.app, 'POST', '/extract', { file_url: 'https://e.com/r.pdf', chunking: 'page', return_html: true })
+    ).json();
     expect(body.chunks.page.length).toBe(body.page_count);
     expect(body.html).toMatch(/<h/);
     expect(body.warnings.join(' ')).toMatch(/deprecated/);
@@ -93,9 +107,15 @@ describe('POST /extract (sync)', () => {
     const schema = {
       type: 'object',
       required: ['account_holder', 'balance', 'status'],
-      properties: { account_holder: { type: 'string' }, balance: { type: 'number' }, status: { enum: ['open', 'closed'] } },
+      properties: {
+        account_holder: { type: 'string' },
+        balance: { type: 'number' },
+        status: { enum: ['open', 'closed'] },
+      },
     };
-    const body = (await json(t.app, 'POST', '/extract', { file_url: 'https://e.com/s.pdf', structured_output: { schema } })).json();
+    const body = (
+      await json(t.app, 'POST', '/extract', { file_url: 'https://e.com/s.pdf', structured_output: { schema } })
+    ).json();
     const v = body.structured_output.values;
     expect(typeof v.account_holder).toBe('string');
     expect(typeof v.balance).toBe('number');
@@ -130,16 +150,31 @@ describe('POST /extract (sync)', () => {
 describe('request errors', () => {
   it('REQ_001 when neither file nor URL is sent', async () => {
     expectPulseError(await json(t.app, 'POST', '/extract', {}), 400, 'REQ_001');
-    expectPulseError(await t.app.inject({ method: 'POST', url: '/extract', headers: { 'x-api-key': KEY } }), 400, 'REQ_001');
+    expectPulseError(
+      await t.app.inject({ method: 'POST', url: '/extract', headers: { 'x-api-key': KEY } }),
+      400,
+      'REQ_001',
+    );
   });
   it('REQ_006 for bad page ranges', async () => {
     for (const pages of ['0-2', '3-1', 'abc', '1,,2', '1-99999'])
-      expectPulseError(await json(t.app, 'POST', '/extract', { file_url: 'https://e.com/a.pdf', pages }), 400, 'REQ_006');
+      expectPulseError(
+        await json(t.app, 'POST', '/extract', { file_url: 'https://e.com/a.pdf', pages }),
+        400,
+        'REQ_006',
+      );
   });
   it('REQ_005 for a chunk size out of range', async () => {
-    expectPulseError(await json(t.app, 'POST', '/extract', { file_url: 'https://e.com/a.pdf', chunking: 'page', chunk_size: 50 }), 400, 'REQ_005');
     expectPulseError(
-      await json(t.app, 'POST', '/extract', { file_url: 'https://e.com/a.pdf', extensions: { chunking: { chunk_size: 20000 } } }),
+      await json(t.app, 'POST', '/extract', { file_url: 'https://e.com/a.pdf', chunking: 'page', chunk_size: 50 }),
+      400,
+      'REQ_005',
+    );
+    expectPulseError(
+      await json(t.app, 'POST', '/extract', {
+        file_url: 'https://e.com/a.pdf',
+        extensions: { chunking: { chunk_size: 20000 } },
+      }),
       400,
       'REQ_005',
     );
@@ -149,33 +184,88 @@ describe('request errors', () => {
     const form = new FormData();
     form.append('file', new Blob(['x']), 'notes.txt');
     const mp = await multipart(form);
-    expectPulseError(await t.app.inject({ method: 'POST', url: '/extract', headers: { 'x-api-key': KEY, ...mp.headers }, payload: mp.payload }), 400, 'FILE_001');
+    expectPulseError(
+      await t.app.inject({
+        method: 'POST',
+        url: '/extract',
+        headers: { 'x-api-key': KEY, ...mp.headers },
+        payload: mp.payload,
+      }),
+      400,
+      'FILE_001',
+    );
   });
   it('413 past the body limits: BODY_TOO_LARGE for JSON (--json-body-limit), FILE_002 for uploads (--body-limit)', async () => {
     const small = await testApp({ bodyLimit: 1024, jsonBodyLimit: 2048 });
-    expectPulseError(await json(small.app, 'POST', '/extract', { file_url: 'https://e.com/a.pdf', pad: 'x'.repeat(5000) }), 413, 'BODY_TOO_LARGE');
-    expect((await json(small.app, 'POST', '/extract', { file_url: 'https://e.com/a.pdf', pad: 'x'.repeat(1500) })).statusCode).toBe(200);
+    expectPulseError(
+      await json(small.app, 'POST', '/extract', { file_url: 'https://e.com/a.pdf', pad: 'x'.repeat(5000) }),
+      413,
+      'BODY_TOO_LARGE',
+    );
+    expect(
+      (await json(small.app, 'POST', '/extract', { file_url: 'https://e.com/a.pdf', pad: 'x'.repeat(1500) }))
+        .statusCode,
+    ).toBe(200);
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(4096)]), 'big.pdf');
     const mp = await multipart(form);
-    expectPulseError(await small.app.inject({ method: 'POST', url: '/extract', headers: { 'x-api-key': KEY, ...mp.headers }, payload: mp.payload }), 413, 'FILE_002');
+    expectPulseError(
+      await small.app.inject({
+        method: 'POST',
+        url: '/extract',
+        headers: { 'x-api-key': KEY, ...mp.headers },
+        payload: mp.payload,
+      }),
+      413,
+      'FILE_002',
+    );
     await small.app.close();
   });
   it('400 (never 500) for malformed JSON, malformed multipart, wrong types and bad URLs', async () => {
     const raw = (payload: string, contentType: string) =>
-      t.app.inject({ method: 'POST', url: '/extract', headers: { 'x-api-key': KEY, 'content-type': contentType }, payload });
+      t.app.inject({
+        method: 'POST',
+        url: '/extract',
+        headers: { 'x-api-key': KEY, 'content-type': contentType },
+        payload,
+      });
     expectPulseError(await raw('{"file_url": ', 'application/json'), 400, 'INVALID_REQUEST_BODY');
     expectPulseError(await raw('[1,2]', 'application/json'), 400, 'INVALID_REQUEST_BODY');
-    expectPulseError(await raw('--xyz\r\nContent-Disposition: form-data; name="a"\r\n\r\nb', 'multipart/form-data; boundary=xyz'), 400, 'INVALID_REQUEST_BODY');
+    expectPulseError(
+      await raw('--xyz\r\nContent-Disposition: form-data; name="a"\r\n\r\nb', 'multipart/form-data; boundary=xyz'),
+      400,
+      'INVALID_REQUEST_BODY',
+    );
     expectPulseError(await raw('garbage', 'multipart/form-data'), 400, 'INVALID_REQUEST_BODY');
-    expectPulseError(await json(t.app, 'POST', '/extract', { file_url: 'https://e.com/a.pdf', async: 'maybe' }), 400, 'INVALID_PARAMETER');
+    expectPulseError(
+      await json(t.app, 'POST', '/extract', { file_url: 'https://e.com/a.pdf', async: 'maybe' }),
+      400,
+      'INVALID_PARAMETER',
+    );
     expectPulseError(await json(t.app, 'POST', '/extract', { file_url: 'not a url' }), 400, 'INVALID_PARAMETER');
-    expectPulseError(await json(t.app, 'POST', '/extract', { file_url: 'ftp://e.com/a.pdf' }), 400, 'INVALID_PARAMETER');
-    expectPulseError(await json(t.app, 'POST', '/extract', { file_url: 'https://e.com/a.pdf', extensions: '{oops' }), 400, 'INVALID_PARAMETER');
-    expectPulseError(await json(t.app, 'POST', '/extract', { file_url: 'https://e.com/a.pdf', pages: { a: 1 } }), 400, 'INVALID_REQUEST_BODY');
+    expectPulseError(
+      await json(t.app, 'POST', '/extract', { file_url: 'ftp://e.com/a.pdf' }),
+      400,
+      'INVALID_PARAMETER',
+    );
+    expectPulseError(
+      await json(t.app, 'POST', '/extract', { file_url: 'https://e.com/a.pdf', extensions: '{oops' }),
+      400,
+      'INVALID_PARAMETER',
+    );
+    expectPulseError(
+      await json(t.app, 'POST', '/extract', { file_url: 'https://e.com/a.pdf', pages: { a: 1 } }),
+      400,
+      'INVALID_REQUEST_BODY',
+    );
   });
   it('415 for a content type the API does not take', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/extract', headers: { 'x-api-key': KEY, 'content-type': 'text/plain' }, payload: 'hi' });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/extract',
+      headers: { 'x-api-key': KEY, 'content-type': 'text/plain' },
+      payload: 'hi',
+    });
     expectPulseError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
   it('404 in Pulse shape for unknown routes and jobs', async () => {
@@ -217,32 +307,52 @@ describe('async jobs', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json().status).toBe('pending');
     const t202 = await testApp({ asyncStatusCode: 202 });
-    expect((await json(t202.app, 'POST', '/extract', { file_url: 'https://e.com/a.pdf', async: 'true' })).statusCode).toBe(202);
+    expect(
+      (await json(t202.app, 'POST', '/extract', { file_url: 'https://e.com/a.pdf', async: 'true' })).statusCode,
+    ).toBe(202);
     await t202.app.close();
   });
 
   it('fails a job on request (header), with error and no result', async () => {
-    const id = (await submit({}, { 'x-pulse-mock-outcome': 'failed', 'x-pulse-mock-error': 'boom', 'x-pulse-mock-processing-ms': '10' })).json().job_id;
+    const id = (
+      await submit(
+        {},
+        { 'x-pulse-mock-outcome': 'failed', 'x-pulse-mock-error': 'boom', 'x-pulse-mock-processing-ms': '10' },
+      )
+    ).json().job_id;
     await t.clock.advance(110);
     expect((await poll(id)).json()).toMatchObject({ status: 'failed', error: 'boom' });
     expect((await poll(id)).json().result).toBeUndefined();
   });
 
   it('follows outcome rules from the config, and a seeded failure rate', async () => {
-    const ruled = await testApp({ outcomes: [{ match: '*corrupt*', outcome: 'failed', error: 'PDF is corrupt', processingMs: 5 }] });
-    const bad = (await json(ruled.app, 'POST', '/extract', { file_url: 'https://e.com/corrupt.pdf', async: true })).json().job_id;
-    const good = (await json(ruled.app, 'POST', '/extract', { file_url: 'https://e.com/fine.pdf', async: true })).json().job_id;
+    const ruled = await testApp({
+      outcomes: [{ match: '*corrupt*', outcome: 'failed', error: 'PDF is corrupt', processingMs: 5 }],
+    });
+    const bad = (
+      await json(ruled.app, 'POST', '/extract', { file_url: 'https://e.com/corrupt.pdf', async: true })
+    ).json().job_id;
+    const good = (await json(ruled.app, 'POST', '/extract', { file_url: 'https://e.com/fine.pdf', async: true })).json()
+      .job_id;
     await ruled.clock.advance(2000);
-    expect((await json(ruled.app, 'GET', `/job/${bad}`)).json()).toMatchObject({ status: 'failed', error: 'PDF is corrupt' });
+    expect((await json(ruled.app, 'GET', `/job/${bad}`)).json()).toMatchObject({
+      status: 'failed',
+      error: 'PDF is corrupt',
+    });
     expect((await json(ruled.app, 'GET', `/job/${good}`)).json().status).toBe('completed');
     await ruled.app.close();
 
     const outcomes = async (seed: number) => {
       const r = await testApp({ seed, failureRate: 0.5 });
       const ids: string[] = [];
-      for (let i = 0; i < 40; i++) ids.push((await json(r.app, 'POST', '/extract', { file_url: `https://e.com/${i}.pdf`, async: true })).json().job_id);
+      for (let i = 0; i < 40; i++)
+        ids.push(
+          (await json(r.app, 'POST', '/extract', { file_url: `https://e.com/${i}.pdf`, async: true })).json().job_id,
+        );
       await r.clock.advance(5000);
-      const statuses = await Promise.all(ids.map(async (id) => (await json(r.app, 'GET', `/job/${id}`)).json().status as string));
+      const statuses = await Promise.all(
+        ids.map(async (id) => (await json(r.app, 'GET', `/job/${id}`)).json().status as string),
+      );
       await r.app.close();
       return statuses;
     };
@@ -273,7 +383,8 @@ describe('async jobs', () => {
   });
 
   it('serves a large async result as a pointer, downloadable once', async () => {
-    const id = (await submit({ file_url: 'https://e.com/legal-filing.pdf' }, { 'x-pulse-mock-pages': '90' })).json().job_id;
+    const id = (await submit({ file_url: 'https://e.com/legal-filing.pdf' }, { 'x-pulse-mock-pages': '90' })).json()
+      .job_id;
     await t.clock.advance(2000);
     const res = (await poll(id)).json();
     expect(res.result).toMatchObject({ is_url: true, page_count: 90 });
@@ -305,9 +416,13 @@ describe('async jobs', () => {
   it('evicts the oldest finished job past --max-jobs, never a running one', async () => {
     const small = await testApp({ maxJobs: 3 });
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await json(small.app, 'POST', '/extract', { file_url: 'https://e.com/a.pdf', async: true })).json().job_id);
+    for (let i = 0; i < 3; i++)
+      ids.push(
+        (await json(small.app, 'POST', '/extract', { file_url: 'https://e.com/a.pdf', async: true })).json().job_id,
+      );
     await small.clock.advance(2000);
-    const running = (await json(small.app, 'POST', '/extract', { file_url: 'https://e.com/b.pdf', async: true })).json().job_id;
+    const running = (await json(small.app, 'POST', '/extract', { file_url: 'https://e.com/b.pdf', async: true })).json()
+      .job_id;
     const gone = await json(small.app, 'GET', `/job/${ids[0]}`);
     expectPulseError(gone, 404, 'JOB_NOT_FOUND');
     expect(gone.json().error.message).toMatch(/keeps the last 3 jobs and has evicted 1 older ones; raise --max-jobs/);
@@ -320,8 +435,14 @@ describe('reproducibility', () => {
   it('gives the same bodies for the same seed and requests, and different ones for another seed', async () => {
     const run = async (seed: number) => {
       const r = await testApp({ seed });
-      const sync = (await json(r.app, 'POST', '/extract', { file_url: 'https://e.com/invoice.pdf', structured_output: { schema: { type: 'object', properties: { total: { type: 'number' } } } } })).json();
-      const id = (await json(r.app, 'POST', '/extract', { file_url: 'https://e.com/paper.pdf', async: true })).json().job_id;
+      const sync = (
+        await json(r.app, 'POST', '/extract', {
+          file_url: 'https://e.com/invoice.pdf',
+          structured_output: { schema: { type: 'object', properties: { total: { type: 'number' } } } },
+        })
+      ).json();
+      const id = (await json(r.app, 'POST', '/extract', { file_url: 'https://e.com/paper.pdf', async: true })).json()
+        .job_id;
       await r.clock.advance(5000);
       const job = (await json(r.app, 'GET', `/job/${id}`)).json();
       await r.app.close();
@@ -353,10 +474,33 @@ describe('OpenAPI', () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(doc.openapi).toBe('3.1.0');
     const paths = Object.keys(doc.paths);
-    for (const p of ['/cancel/{jobId}', '/extract', '/extract_async', '/health', '/job/{jobId}', '/large_results/{jobId}', '/results/{jobId}/images/{filename}', '/split', '/schema', '/schema/{schemaId}/excel', '/tables', '/batch/extract', '/batch/split', '/batch/schema', '/batch/tables', '/pipeline/execute', '/form/detect', '/form/fill', '/form/clear', '/results/{jobId}/pdf', '/webhook'])
+    for (const p of [
+      '/cancel/{jobId}',
+      '/extract',
+      '/extract_async',
+      '/health',
+      '/job/{jobId}',
+      '/large_results/{jobId}',
+      '/results/{jobId}/images/{filename}',
+      '/split',
+      '/schema',
+      '/schema/{schemaId}/excel',
+      '/tables',
+      '/batch/extract',
+      '/batch/split',
+      '/batch/schema',
+      '/batch/tables',
+      '/pipeline/execute',
+      '/form/detect',
+      '/form/fill',
+      '/form/clear',
+      '/results/{jobId}/pdf',
+      '/webhook',
+    ])
       expect(paths).toContain(p);
     // Besides Pulse's routes, only the mock's own admin API, documented as needing no key.
-    for (const p of paths.filter((p) => p.startsWith('/_mock/'))) for (const op of Object.values(doc.paths[p]) as { security?: unknown }[]) expect(op.security).toEqual([]);
+    for (const p of paths.filter((p) => p.startsWith('/_mock/')))
+      for (const op of Object.values<{ security?: unknown }>(doc.paths[p])) expect(op.security).toEqual([]);
     expect(paths.filter((p) => !p.startsWith('/_mock/'))).toHaveLength(21);
     expect(paths).toContain('/_mock/endpoints');
     expect(paths).toContain('/_mock/messages');
@@ -377,6 +521,10 @@ describe('request schemas', () => {
     expect(schemas.length).toBeGreaterThan(30);
     const ajv = new Ajv({ strict: false });
     expect(ajv.validateSchema({ type: 'strin' })).toBe(false); // the check does catch a bad one
-    for (const schema of schemas) expect(ajv.validateSchema(schema), `${JSON.stringify(ajv.errors)} in ${JSON.stringify(schema).slice(0, 200)}`).toBe(true);
+    for (const schema of schemas)
+      expect(
+        ajv.validateSchema(schema),
+        `${JSON.stringify(ajv.errors)} in ${JSON.stringify(schema).slice(0, 200)}`,
+      ).toBe(true);
   });
 });

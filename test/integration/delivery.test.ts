@@ -13,19 +13,33 @@ afterEach(async () => {
 
 async function setup(options: Record<string, unknown>, answer?: Receiver['answer']) {
   const receiver = await startReceiver(answer);
-  const t = await testApp({ webhookUrl: [receiver.url], webhookSecret: SECRET, processingMs: 1000, queueMs: 100, ...options });
+  const t = await testApp({
+    webhookUrl: [receiver.url],
+    webhookSecret: SECRET,
+    processingMs: 1000,
+    queueMs: 100,
+    ...options,
+  });
   open.push(receiver, t.app);
   return { receiver, t };
 }
 
 async function runJob(t: TestApp, headers: Record<string, string> = {}) {
-  const id = (await json(t.app, 'POST', '/extract', { file_url: 'https://e.com/invoice.pdf', async: true }, headers)).json().job_id as string;
+  const id = (
+    await json(t.app, 'POST', '/extract', { file_url: 'https://e.com/invoice.pdf', async: true }, headers)
+  ).json().job_id as string;
   return id;
 }
 
 /** Advances mock time step by step, letting real HTTP attempts finish in between. */
 async function advanceSettled(t: TestApp, ms: number, step = ms) {
-  const settled = () => whenLog(t.runtime.dispatcher.log, () => t.runtime.dispatcher.log.counts().sending === 0, 'attempts in flight', 10_000);
+  const settled = () =>
+    whenLog(
+      t.runtime.dispatcher.log,
+      () => t.runtime.dispatcher.log.counts().sending === 0,
+      'attempts in flight',
+      10_000,
+    );
   for (let done = 0; done < ms; done += step) {
     await settled();
     await t.clock.advance(Math.min(step, ms - done));
@@ -41,7 +55,11 @@ describe('webhook delivery', () => {
     await advanceSettled(t, 1100, 100);
     const got = await receiver.waitFor(3);
     const events = got.map((r) => {
-      const headers = { 'webhook-id': r.headers['webhook-id'] as string, 'webhook-timestamp': r.headers['webhook-timestamp'] as string, 'webhook-signature': r.headers['webhook-signature'] as string };
+      const headers = {
+        'webhook-id': r.headers['webhook-id'] as string,
+        'webhook-timestamp': r.headers['webhook-timestamp'] as string,
+        'webhook-signature': r.headers['webhook-signature'] as string,
+      };
       const a = new SvixWebhook(SECRET).verify(r.body, headers) as { type: string };
       const b = new StandardWebhook(SECRET).verify(r.body, headers) as { type: string };
       expect(b).toEqual(a);
@@ -67,7 +85,10 @@ describe('webhook delivery', () => {
     await json(t.app, 'DELETE', `/job/${cancelId}`);
     await advanceSettled(t, 1100, 100);
     const bodies = (await receiver.waitFor(5)).map((r) => JSON.parse(r.body));
-    expect(bodies.find((b) => b.type === 'job.failed').data).toMatchObject({ status: 'failed', error: 'PDF is corrupt' });
+    expect(bodies.find((b) => b.type === 'job.failed').data).toMatchObject({
+      status: 'failed',
+      error: 'PDF is corrupt',
+    });
     expect(bodies.find((b) => b.type === 'job.cancelled').data).toMatchObject({ job_id: cancelId, status: 'canceled' });
   });
 
@@ -76,13 +97,22 @@ describe('webhook delivery', () => {
     await runJob(t);
     const [r] = await receiver.waitFor(1);
     expect(r?.headers['webhook-id']).toBeUndefined();
-    expect(new SvixWebhook(SECRET).verify(r!.body, r!.headers as Record<string, string>)).toMatchObject({ type: 'job.created' });
+    expect(new SvixWebhook(SECRET).verify(r!.body, r!.headers as Record<string, string>)).toMatchObject({
+      type: 'job.created',
+    });
   });
 
   it('honours event filters, custom headers and basic auth per endpoint', async () => {
     const receiver = await startReceiver();
     const t = await testApp({
-      endpoints: [{ url: receiver.url, eventTypes: ['job.completed'], headers: { 'x-tenant': 'acme' }, basicAuth: { username: 'u', password: 'p' } }],
+      endpoints: [
+        {
+          url: receiver.url,
+          eventTypes: ['job.completed'],
+          headers: { 'x-tenant': 'acme' },
+          basicAuth: { username: 'u', password: 'p' },
+        },
+      ],
       processingMs: 10,
     });
     open.push(receiver, t.app);
@@ -117,7 +147,12 @@ describe('retries (Svix semantics)', () => {
     const d = t.runtime.dispatcher.log.list({ eventType: 'job.created' })[0]!;
     const schedule = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
     for (const [i, delay] of schedule.entries()) {
-      await whenLog(t.runtime.dispatcher.log, () => d.status === 'pending' && d.attempts.length === i + 1, `attempt ${i + 1}`, 5000);
+      await whenLog(
+        t.runtime.dispatcher.log,
+        () => d.status === 'pending' && d.attempts.length === i + 1,
+        `attempt ${i + 1}`,
+        5000,
+      );
       expect(d.attempts[i]?.retryInMs).toBe(delay);
       await t.clock.advance(delay - 1);
       expect(d.attempts).toHaveLength(i + 1); // not a millisecond early
@@ -146,7 +181,9 @@ describe('retries (Svix semantics)', () => {
   });
 
   it('honours Retry-After on 429 and 503', async () => {
-    const { receiver, t } = await setup({}, (_r, i) => (i === 0 ? { status: 429, headers: { 'retry-after': '42' } } : { status: 200 }));
+    const { receiver, t } = await setup({}, (_r, i) =>
+      i === 0 ? { status: 429, headers: { 'retry-after': '42' } } : { status: 200 },
+    );
     await runJob(t, { 'x-pulse-mock-processing-ms': '86400000' });
     await receiver.waitFor(1);
     const d = t.runtime.dispatcher.log.list({ eventType: 'job.created' })[0]!;
@@ -197,7 +234,9 @@ describe('retries (Svix semantics)', () => {
   });
 
   it('fails an attempt that gets no answer within --delivery-timeout-ms, and retries', async () => {
-    const { receiver, t } = await setup({ deliveryTimeoutMs: 150 }, (_r, i) => (i === 0 ? { delayMs: 'hang' } : { status: 204 }));
+    const { receiver, t } = await setup({ deliveryTimeoutMs: 150 }, (_r, i) =>
+      i === 0 ? { delayMs: 'hang' } : { status: 204 },
+    );
     await runJob(t, { 'x-pulse-mock-processing-ms': '86400000' });
     const d = await (async () => {
       await receiver.waitFor(1);
@@ -224,13 +263,23 @@ describe('retries (Svix semantics)', () => {
     open.push(back);
     await advanceSettled(t, 400_000, 5_000);
     expect(log.counts()).toMatchObject({ pending: 0, sending: 0, succeeded: 3, failed: 0 });
-    expect(back.received.map((r) => JSON.parse(r.body).type).sort()).toEqual(['job.completed', 'job.created', 'job.processing']);
+    expect(back.received.map((r) => JSON.parse(r.body).type).sort()).toEqual([
+      'job.completed',
+      'job.created',
+      'job.processing',
+    ]);
   });
 
   it('keeps a slow endpoint from delaying another', async () => {
     const slow = await startReceiver(() => ({ delayMs: 'hang' }));
     const fast = await startReceiver();
-    const t = await testApp({ webhookUrl: [slow.url, fast.url], deliveryConcurrency: 1, deliveryTimeoutMs: 60_000, processingMs: 10, queueMs: 10 });
+    const t = await testApp({
+      webhookUrl: [slow.url, fast.url],
+      deliveryConcurrency: 1,
+      deliveryTimeoutMs: 60_000,
+      processingMs: 10,
+      queueMs: 10,
+    });
     open.push(slow, fast, t.app);
     await runJob(t);
     await t.clock.advance(30);
@@ -242,7 +291,10 @@ describe('retries (Svix semantics)', () => {
     const { receiver, t } = await setup({}, () => ({ status: 500 }));
     await runJob(t, { 'x-pulse-mock-processing-ms': '86400000' });
     await receiver.waitFor(1);
-    await whenLog(t.runtime.dispatcher.log, () => t.runtime.dispatcher.log.counts().pending === 1 && t.runtime.dispatcher.log.counts().sending === 0);
+    await whenLog(
+      t.runtime.dispatcher.log,
+      () => t.runtime.dispatcher.log.counts().pending === 1 && t.runtime.dispatcher.log.counts().sending === 0,
+    );
     expect(t.runtime.close()).toEqual({ pending: 1, sending: 0 });
   });
 });
@@ -251,27 +303,41 @@ describe('secret rotation', () => {
   it('signs with both secrets during the grace window, then with the new one only', async () => {
     const { receiver, t } = await setup({ queueMs: 90_000, processingMs: 1_000_000 });
     const ep = t.runtime.endpoints.list()[0]!;
-    const rotated = (await t.app.inject({ method: 'POST', url: `/_mock/endpoints/${ep.id}/rotate-secret`, payload: { graceMs: 60_000 } })).json();
+    const rotated = (
+      await t.app.inject({
+        method: 'POST',
+        url: `/_mock/endpoints/${ep.id}/rotate-secret`,
+        payload: { graceMs: 60_000 },
+      })
+    ).json();
     expect(rotated.secret).not.toBe(SECRET);
     expect(rotated.previousSecrets).toEqual([{ secret: SECRET, expiresAt: expect.any(String) }]);
     await runJob(t);
     const [during] = await receiver.waitFor(1);
     expect(String(during!.headers['webhook-signature']).split(' ')).toHaveLength(2);
-    for (const secret of [rotated.secret, SECRET]) expect(new SvixWebhook(secret).verify(during!.body, during!.headers as Record<string, string>)).toBeTruthy();
+    for (const secret of [rotated.secret, SECRET])
+      expect(new SvixWebhook(secret).verify(during!.body, during!.headers as Record<string, string>)).toBeTruthy();
 
     await t.clock.advance(90_000);
     await receiver.waitFor(2); // job.processing, after the 60 s window
     const after = receiver.received[1]!;
     expect(String(after.headers['webhook-signature']).split(' ')).toHaveLength(1);
-    expect(new StandardWebhook(rotated.secret).verify(after.body, after.headers as Record<string, string>)).toBeTruthy();
-    expect(() => new StandardWebhook(SECRET).verify(after.body, after.headers as Record<string, string>)).toThrow(/No matching signature/);
+    expect(
+      new StandardWebhook(rotated.secret).verify(after.body, after.headers as Record<string, string>),
+    ).toBeTruthy();
+    expect(() => new StandardWebhook(SECRET).verify(after.body, after.headers as Record<string, string>)).toThrow(
+      /No matching signature/,
+    );
   });
 });
 
 describe('delivery log and admin API', () => {
   it('lists messages with attempts, filters them, resends with the same id and a fresh timestamp, and recovers failures', async () => {
     let up = false;
-    const { receiver, t } = await setup({ retrySchedule: '' }, () => ({ status: up ? 200 : 503, body: up ? 'thanks' : 'maintenance' }));
+    const { receiver, t } = await setup({ retrySchedule: '' }, () => ({
+      status: up ? 200 : 503,
+      body: up ? 'thanks' : 'maintenance',
+    }));
     const jobId = await runJob(t);
     await receiver.waitFor(1);
     await advanceSettled(t, 1100, 100);
@@ -279,25 +345,42 @@ describe('delivery log and admin API', () => {
     expect(list.data).toHaveLength(3);
     expect(list.counts).toMatchObject({ failed: 3, pending: 0 });
     const first = list.data[0];
-    expect(first).toMatchObject({ eventType: 'job.created', jobId, status: 'failed', attempts: [{ n: 1, status: 503, responseBody: 'maintenance' }] });
-    expect((await t.app.inject({ method: 'GET', url: '/_mock/messages?eventType=job.completed' })).json().data).toHaveLength(1);
+    expect(first).toMatchObject({
+      eventType: 'job.created',
+      jobId,
+      status: 'failed',
+      attempts: [{ n: 1, status: 503, responseBody: 'maintenance' }],
+    });
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/_mock/messages?eventType=job.completed' })).json().data,
+    ).toHaveLength(1);
 
     up = true;
     const resent = await t.app.inject({ method: 'POST', url: `/_mock/messages/${first.id}/resend` });
     expect(resent.statusCode).toBe(202);
-    await whenLog(t.runtime.dispatcher.log, () => t.runtime.dispatcher.log.list({ messageId: first.id })[0]?.status === 'succeeded');
+    await whenLog(
+      t.runtime.dispatcher.log,
+      () => t.runtime.dispatcher.log.list({ messageId: first.id })[0]?.status === 'succeeded',
+    );
     const again = receiver.received.filter((r) => r.headers['webhook-id'] === first.id);
     expect(again).toHaveLength(2);
     expect(again[1]?.body).toBe(again[0]?.body);
 
     const ep = t.runtime.endpoints.list()[0]!;
-    const rec = (await t.app.inject({ method: 'POST', url: `/_mock/endpoints/${ep.id}/recover`, payload: { since: new Date(0).toISOString() } })).json();
+    const rec = (
+      await t.app.inject({
+        method: 'POST',
+        url: `/_mock/endpoints/${ep.id}/recover`,
+        payload: { since: new Date(0).toISOString() },
+      })
+    ).json();
     expect(rec.recovered).toBe(2);
     await whenLog(t.runtime.dispatcher.log, () => t.runtime.dispatcher.log.counts().succeeded === 3);
-    expect((await t.app.inject({ method: 'GET', url: `/_mock/messages/${first.id}` })).json().data[0].attempts.map((a: { trigger: string }) => a.trigger)).toEqual([
-      'scheduled',
-      'resend',
-    ]);
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/_mock/messages/${first.id}` }))
+        .json()
+        .data[0].attempts.map((a: { trigger: string }) => a.trigger),
+    ).toEqual(['scheduled', 'resend']);
   });
 
   it('manages endpoints at run time, with clear 4xx errors for bad input', async () => {
@@ -305,18 +388,39 @@ describe('delivery log and admin API', () => {
     open.push(t.app);
     const receiver = await startReceiver();
     open.push(receiver);
-    const created = await t.app.inject({ method: 'POST', url: '/_mock/endpoints', payload: { url: receiver.url, eventTypes: ['job.created'], description: 'mine' } });
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/_mock/endpoints',
+      payload: { url: receiver.url, eventTypes: ['job.created'], description: 'mine' },
+    });
     expect(created.statusCode).toBe(201);
     const ep = created.json();
-    expect(ep).toMatchObject({ id: expect.stringMatching(/^ep_/), url: receiver.url, eventTypes: ['job.created'], secret: expect.stringMatching(/^whsec_/), disabled: false });
+    expect(ep).toMatchObject({
+      id: expect.stringMatching(/^ep_/),
+      url: receiver.url,
+      eventTypes: ['job.created'],
+      secret: expect.stringMatching(/^whsec_/),
+      disabled: false,
+    });
     expect((await t.app.inject({ method: 'GET', url: '/_mock/endpoints' })).json().data).toHaveLength(1);
-    const patched = await t.app.inject({ method: 'PATCH', url: `/_mock/endpoints/${ep.id}`, payload: { eventTypes: [], headers: { 'x-a': 'b' } } });
+    const patched = await t.app.inject({
+      method: 'PATCH',
+      url: `/_mock/endpoints/${ep.id}`,
+      payload: { eventTypes: [], headers: { 'x-a': 'b' } },
+    });
     expect(patched.json()).toMatchObject({ eventTypes: [], headers: { 'x-a': 'b' } });
 
-    const test = await t.app.inject({ method: 'POST', url: `/_mock/endpoints/${ep.id}/test`, payload: { eventType: 'job.failed' } });
+    const test = await t.app.inject({
+      method: 'POST',
+      url: `/_mock/endpoints/${ep.id}/test`,
+      payload: { eventType: 'job.failed' },
+    });
     expect(test.statusCode).toBe(202);
     const [r] = await receiver.waitFor(1);
-    expect(new SvixWebhook(ep.secret).verify(r!.body, r!.headers as Record<string, string>)).toMatchObject({ type: 'job.failed', data: { error: 'Test failure' } });
+    expect(new SvixWebhook(ep.secret).verify(r!.body, r!.headers as Record<string, string>)).toMatchObject({
+      type: 'job.failed',
+      data: { error: 'Test failure' },
+    });
 
     const bad = async (method: 'POST' | 'PATCH', url: string, payload: unknown, status: number, code: string) => {
       const res = await t.app.inject({ method, url, payload: payload as object });
@@ -324,14 +428,29 @@ describe('delivery log and admin API', () => {
       expect(res.json().error.code).toBe(code);
     };
     await bad('POST', '/_mock/endpoints', { url: 'not a url' }, 400, 'INVALID_PARAMETER');
-    await bad('POST', '/_mock/endpoints', { url: receiver.url, eventTypes: ['job.exploded'] }, 400, 'INVALID_REQUEST_BODY');
+    await bad(
+      'POST',
+      '/_mock/endpoints',
+      { url: receiver.url, eventTypes: ['job.exploded'] },
+      400,
+      'INVALID_REQUEST_BODY',
+    );
     await bad('POST', '/_mock/endpoints', { url: receiver.url, evenTypes: [] }, 400, 'INVALID_REQUEST_BODY');
     await bad('POST', '/_mock/endpoints', { url: receiver.url, secret: 'nope' }, 400, 'INVALID_PARAMETER');
-    await bad('POST', '/_mock/endpoints', { url: receiver.url, headers: { 'webhook-id': 'x' } }, 400, 'INVALID_PARAMETER');
+    await bad(
+      'POST',
+      '/_mock/endpoints',
+      { url: receiver.url, headers: { 'webhook-id': 'x' } },
+      400,
+      'INVALID_PARAMETER',
+    );
     await bad('PATCH', '/_mock/endpoints/ep_missing', { description: 'x' }, 404, 'ENDPOINT_NOT_FOUND');
     await bad('POST', '/_mock/messages/msg_missing/resend', {}, 404, 'MESSAGE_NOT_FOUND');
     await bad('POST', `/_mock/endpoints/${ep.id}/recover`, { since: 'yesterday-ish' }, 400, 'INVALID_PARAMETER');
-    expect((await t.app.inject({ method: 'DELETE', url: `/_mock/endpoints/${ep.id}` })).json()).toEqual({ id: ep.id, deleted: true });
+    expect((await t.app.inject({ method: 'DELETE', url: `/_mock/endpoints/${ep.id}` })).json()).toEqual({
+      id: ep.id,
+      deleted: true,
+    });
     expect((await t.app.inject({ method: 'GET', url: '/_mock/endpoints' })).json().data).toHaveLength(0);
   });
 });
@@ -351,7 +470,10 @@ function countHeld(t: TestApp): { held: number } {
 describe('webhook backlog (--max-backlog)', () => {
   it('holds async submissions while deliveries queue past the limit, and loses nothing', async () => {
     // A slow consumer, one delivery at a time: events pile up faster than they go out.
-    const { receiver, t } = await setup({ maxBacklog: 6, deliveryConcurrency: 1, processingMs: 0, queueMs: 0 }, () => ({ status: 200, delayMs: 20 }));
+    const { receiver, t } = await setup({ maxBacklog: 6, deliveryConcurrency: 1, processingMs: 0, queueMs: 0 }, () => ({
+      status: 200,
+      delayMs: 20,
+    }));
     const counter = countHeld(t);
     let maxBacklog = 0;
     t.runtime.core.onEvent(() => (maxBacklog = Math.max(maxBacklog, t.runtime.dispatcher.backlog)));
@@ -363,7 +485,12 @@ describe('webhook backlog (--max-backlog)', () => {
     const got = await receiver.waitFor(36, 20_000);
     const jobsSeen = new Set(got.map((r) => (JSON.parse(r.body) as { data: { job_id: string } }).data.job_id));
     expect([...jobsSeen].sort()).toEqual([...ids].sort());
-    await whenLog(t.runtime.dispatcher.log, () => t.runtime.dispatcher.log.counts().succeeded === 36, 'all 36 deliveries succeeded', 10_000);
+    await whenLog(
+      t.runtime.dispatcher.log,
+      () => t.runtime.dispatcher.log.counts().succeeded === 36,
+      'all 36 deliveries succeeded',
+      10_000,
+    );
     expect(t.runtime.dispatcher.log.counts()).toMatchObject({ succeeded: 36, pending: 0, sending: 0, failed: 0 });
   }, 30_000);
 
@@ -373,7 +500,12 @@ describe('webhook backlog (--max-backlog)', () => {
     const counter = countHeld(t);
     for (let i = 0; i < 10; i++) {
       await runJob(t);
-      await whenLog(t.runtime.dispatcher.log, () => t.runtime.dispatcher.log.counts().sending === 0, 'attempts made', 10_000);
+      await whenLog(
+        t.runtime.dispatcher.log,
+        () => t.runtime.dispatcher.log.counts().sending === 0,
+        'attempts made',
+        10_000,
+      );
     }
     expect(t.runtime.dispatcher.log.counts().pending).toBeGreaterThanOrEqual(10); // waiting for their retry
     expect(counter.held).toBe(0);

@@ -4,7 +4,14 @@ import { ConfigError, createPulseMock, ManualClock, PulseMockError } from '../..
 import { createPulseMsw } from '../../src/msw/index.js';
 
 const clock = new ManualClock();
-const pulse = createPulseMsw({ apiKey: 'sk_facade', seed: 5, clock, queueMs: 100, processingMs: 1000, baseUrl: 'https://facade.test' });
+const pulse = createPulseMsw({
+  apiKey: 'sk_facade',
+  seed: 5,
+  clock,
+  queueMs: 100,
+  processingMs: 1000,
+  baseUrl: 'https://facade.test',
+});
 const server = setupServer(...pulse.handlers);
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterAll(() => {
@@ -23,13 +30,17 @@ const submit = async () => {
 
 describe('the facade: one surface over the mock', () => {
   it('names a bad option passed in code as the option, in a [pulse-mock] error', async () => {
-    await expect(createPulseMock({ port: 0, processingMs: -5 })).rejects.toThrow(/^\[pulse-mock\] invalid option processingMs: -5; expected an integer/);
+    await expect(createPulseMock({ port: 0, processingMs: -5 })).rejects.toThrow(
+      /^\[pulse-mock\] invalid option processingMs: -5; expected an integer/,
+    );
     expect(() => createPulseMsw({ failureRate: 2 })).toThrow(ConfigError);
     expect(() => createPulseMsw({ failureRate: 2 })).toThrow(/^\[pulse-mock\] invalid option failureRate: 2/);
   });
 
   it('checks fault rules added in code as the config file would, and names the bad field', () => {
-    expect(() => pulse.faults.add({ fault: { kind: 'api-error', status: 418 as 429 } })).toThrow(/^\[pulse-mock\] invalid faults\[0\]\.fault/);
+    expect(() => pulse.faults.add({ fault: { kind: 'api-error', status: 418 as 429 } })).toThrow(
+      /^\[pulse-mock\] invalid faults\[0\]\.fault/,
+    );
     const rule = pulse.faults.add({ fault: { kind: 'api-error', status: 503 }, scope: { routes: ['poll'] } });
     expect(pulse.faults.list()).toEqual([rule]);
     expect(pulse.faults.remove(rule.id!)).toBe(true);
@@ -61,7 +72,9 @@ describe('the facade: one surface over the mock', () => {
 
   it('waitForJob says which job and what it is when it gives up', async () => {
     const id = await submit();
-    await expect(pulse.waitForJob(id, { timeoutMs: 10 })).rejects.toThrow(`[pulse-mock] job ${id} did not reach a final status within 10 ms; it is pending`);
+    await expect(pulse.waitForJob(id, { timeoutMs: 10 })).rejects.toThrow(
+      `[pulse-mock] job ${id} did not reach a final status within 10 ms; it is pending`,
+    );
     await expect(pulse.waitForJob('nope', { timeoutMs: 10 })).rejects.toThrow(/it is unknown to the mock/);
   });
 

@@ -12,21 +12,37 @@ afterEach(async () => {
 
 async function setup(faults: FaultRule[], options: Record<string, unknown> = {}) {
   const receiver = await startReceiver();
-  const t = await testApp({ webhookUrl: [receiver.url], webhookSecret: SECRET, processingMs: 1000, queueMs: 100, retrySchedule: '', faults, ...options });
+  const t = await testApp({
+    webhookUrl: [receiver.url],
+    webhookSecret: SECRET,
+    processingMs: 1000,
+    queueMs: 100,
+    retrySchedule: '',
+    faults,
+    ...options,
+  });
   open.push(receiver, t.app);
   return { receiver, t };
 }
 const submit = async (t: TestApp, headers: Record<string, string> = {}) =>
-  (await json(t.app, 'POST', '/extract', { file_url: 'https://e.com/invoice.pdf', async: true }, headers)).json().job_id as string;
+  (await json(t.app, 'POST', '/extract', { file_url: 'https://e.com/invoice.pdf', async: true }, headers)).json()
+    .job_id as string;
 async function settle(t: TestApp, ms: number, step = 100) {
-  const idle = () => whenLog(t.runtime.dispatcher.log, () => t.runtime.dispatcher.log.counts().sending === 0, 'attempts in flight', 10_000);
+  const idle = () =>
+    whenLog(
+      t.runtime.dispatcher.log,
+      () => t.runtime.dispatcher.log.counts().sending === 0,
+      'attempts in flight',
+      10_000,
+    );
   for (let done = 0; done < ms; done += step) {
     await idle();
     await t.clock.advance(Math.min(step, ms - done));
   }
   await idle();
 }
-const verify = (r: Receiver['received'][number]) => new SvixWebhook(SECRET).verify(r.body, r.headers as Record<string, string>);
+const verify = (r: Receiver['received'][number]) =>
+  new SvixWebhook(SECRET).verify(r.body, r.headers as Record<string, string>);
 
 describe('signature faults, as the svix verifier sees them', () => {
   const expected: Record<(typeof SIGNATURE_FAULTS)[number], string | null> = {
@@ -42,7 +58,9 @@ describe('signature faults, as the svix verifier sees them', () => {
     'valid-after-invalid': null,
   };
   it.each(SIGNATURE_FAULTS)('%s', async (variant) => {
-    const { receiver, t } = await setup([{ fault: { kind: 'signature', variant }, scope: { eventTypes: ['job.created'] } }]);
+    const { receiver, t } = await setup([
+      { fault: { kind: 'signature', variant }, scope: { eventTypes: ['job.created'] } },
+    ]);
     await submit(t);
     const [r] = await receiver.waitFor(1);
     const err = expected[variant];
@@ -57,7 +75,10 @@ describe('signature faults, as the svix verifier sees them', () => {
   });
 
   it('only touches the scoped event type; the rest verify', async () => {
-    const { receiver, t } = await setup([{ fault: { kind: 'signature', variant: 'wrong-secret' }, scope: { eventTypes: ['job.processing'] } }], { processingMs: 10 });
+    const { receiver, t } = await setup(
+      [{ fault: { kind: 'signature', variant: 'wrong-secret' }, scope: { eventTypes: ['job.processing'] } }],
+      { processingMs: 10 },
+    );
     await submit(t);
     await settle(t, 200, 50);
     const got = await receiver.waitFor(3);
@@ -74,7 +95,10 @@ describe('signature faults, as the svix verifier sees them', () => {
 
 describe('delivery faults on a real receiver', () => {
   it('duplicate: n extra copies with the same webhook-id, spaced as asked', async () => {
-    const { receiver, t } = await setup([{ fault: { kind: 'duplicate', copies: 2, spacingMs: 1000 }, scope: { eventTypes: ['job.created'] } }], { queueMs: 10_000_000 });
+    const { receiver, t } = await setup(
+      [{ fault: { kind: 'duplicate', copies: 2, spacingMs: 1000 }, scope: { eventTypes: ['job.created'] } }],
+      { queueMs: 10_000_000 },
+    );
     await submit(t);
     await receiver.waitFor(1);
     await settle(t, 999, 999);
@@ -84,12 +108,19 @@ describe('delivery faults on a real receiver', () => {
     expect(new Set(got.map((r) => r.headers['webhook-id'])).size).toBe(1);
     for (const r of got) expect(verify(r)).toMatchObject({ type: 'job.created' });
     const log = t.runtime.dispatcher.log.list();
-    expect(log.map((d) => d.faults[0])).toEqual([expect.stringMatching(/^duplicate x2/), 'duplicate 1 of 2', 'duplicate 2 of 2']);
+    expect(log.map((d) => d.faults[0])).toEqual([
+      expect.stringMatching(/^duplicate x2/),
+      'duplicate 1 of 2',
+      'duplicate 2 of 2',
+    ]);
     expect(log.every((d) => d.status === 'succeeded')).toBe(true);
   });
 
   it('delay: the first attempt waits a seeded time within the range', async () => {
-    const { receiver, t } = await setup([{ fault: { kind: 'delay', ms: [2000, 4000] }, scope: { eventTypes: ['job.created'] } }], { queueMs: 10_000_000 });
+    const { receiver, t } = await setup(
+      [{ fault: { kind: 'delay', ms: [2000, 4000] }, scope: { eventTypes: ['job.created'] } }],
+      { queueMs: 10_000_000 },
+    );
     await submit(t);
     await settle(t, 1999, 1999);
     expect(receiver.received).toHaveLength(0);
@@ -111,14 +142,20 @@ describe('delivery faults on a real receiver', () => {
   });
 
   it('drop: never sent, and recorded as dropped', async () => {
-    const { receiver, t } = await setup([{ fault: { kind: 'drop' }, scope: { eventTypes: ['job.created'] } }], { processingMs: 10 });
+    const { receiver, t } = await setup([{ fault: { kind: 'drop' }, scope: { eventTypes: ['job.created'] } }], {
+      processingMs: 10,
+    });
     await submit(t);
     await settle(t, 200, 50);
     const types = (await receiver.waitFor(2)).map((r) => JSON.parse(r.body).type);
     expect(types).toEqual(['job.processing', 'job.completed']);
     const dropped = t.runtime.dispatcher.log.list({ status: 'dropped' });
     expect(dropped).toHaveLength(1);
-    expect(dropped[0]).toMatchObject({ eventType: 'job.created', attempts: [], reason: expect.stringMatching(/^dropped by fault: drop/) });
+    expect(dropped[0]).toMatchObject({
+      eventType: 'job.created',
+      attempts: [],
+      reason: expect.stringMatching(/^dropped by fault: drop/),
+    });
     expect(t.runtime.dispatcher.log.counts()).toMatchObject({ dropped: 1, succeeded: 2 });
   });
 
@@ -131,7 +168,10 @@ describe('delivery faults on a real receiver', () => {
       const target = t.runtime.endpoints.list()[0]!.id;
       t.runtime.faults.set([{ fault: { kind: 'drop' }, scope: { endpointId: target }, when: { probability: 0.5 } }]);
       for (let i = 0; i < 20; i++) await submit(t);
-      await whenLog(t.runtime.dispatcher.log, () => t.runtime.dispatcher.log.counts().pending + t.runtime.dispatcher.log.counts().sending === 0);
+      await whenLog(
+        t.runtime.dispatcher.log,
+        () => t.runtime.dispatcher.log.counts().pending + t.runtime.dispatcher.log.counts().sending === 0,
+      );
       const log = t.runtime.dispatcher.log.list();
       expect(log.filter((d) => d.endpointId !== target).every((d) => d.status === 'succeeded')).toBe(true);
       return log.filter((d) => d.status === 'dropped').map((d) => d.messageId);
@@ -145,7 +185,9 @@ describe('delivery faults on a real receiver', () => {
 
 describe('API faults', () => {
   it('answers chosen occurrences of a route with 429 + Retry-After in Pulse shape, and logs it', async () => {
-    const { t } = await setup([{ fault: { kind: 'api-error', status: 429, retryAfterS: 2 }, scope: { routes: ['poll'] }, when: { nth: [1, 2] } }]);
+    const { t } = await setup([
+      { fault: { kind: 'api-error', status: 429, retryAfterS: 2 }, scope: { routes: ['poll'] }, when: { nth: [1, 2] } },
+    ]);
     const id = await submit(t);
     const first = await json(t.app, 'GET', `/job/${id}`);
     expect(first.statusCode).toBe(429);
@@ -180,14 +222,30 @@ describe('API faults', () => {
 describe('fault rules through the admin API', () => {
   it('adds, lists with explanations, replaces and removes rules; rejects bad ones with a 400', async () => {
     const { t } = await setup([]);
-    const added = await t.app.inject({ method: 'POST', url: '/_mock/faults', payload: { fault: { kind: 'drop' }, when: { probability: 0.25 } } });
+    const added = await t.app.inject({
+      method: 'POST',
+      url: '/_mock/faults',
+      payload: { fault: { kind: 'drop' }, when: { probability: 0.25 } },
+    });
     expect(added.statusCode).toBe(201);
     expect(added.json()).toMatchObject({ id: expect.any(String), explanation: 'drop (p=0.25)' });
-    const put = await t.app.inject({ method: 'PUT', url: '/_mock/faults', payload: { rules: [{ id: 'dup', fault: { kind: 'duplicate', copies: 3 } }] } });
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: '/_mock/faults',
+      payload: { rules: [{ id: 'dup', fault: { kind: 'duplicate', copies: 3 } }] },
+    });
     expect(put.json().data.map((r: { id: string }) => r.id)).toEqual(['dup']);
-    expect((await t.app.inject({ method: 'DELETE', url: '/_mock/faults/dup' })).json()).toEqual({ id: 'dup', deleted: true });
+    expect((await t.app.inject({ method: 'DELETE', url: '/_mock/faults/dup' })).json()).toEqual({
+      id: 'dup',
+      deleted: true,
+    });
     expect((await t.app.inject({ method: 'GET', url: '/_mock/faults' })).json().data).toEqual([]);
-    for (const payload of [{ fault: { kind: 'explode' } }, { fault: { kind: 'duplicate', copies: 0 } }, { fault: { kind: 'drop' }, when: { probability: 2 } }, { fault: { kind: 'signature', variant: 'nope' } }]) {
+    for (const payload of [
+      { fault: { kind: 'explode' } },
+      { fault: { kind: 'duplicate', copies: 0 } },
+      { fault: { kind: 'drop' }, when: { probability: 2 } },
+      { fault: { kind: 'signature', variant: 'nope' } },
+    ]) {
       const bad = await t.app.inject({ method: 'POST', url: '/_mock/faults', payload });
       expect(bad.statusCode).toBe(400);
       expect(bad.json().error.message).toMatch(/Invalid fault rule: rule\[0\]\./);

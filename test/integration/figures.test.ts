@@ -12,12 +12,24 @@ const KEY = 'sk_fig';
 let server: RunningServer;
 const clock = new ManualClock();
 beforeAll(async () => {
-  server = await startServer(resolveConfig({ env: {}, options: { seed: 21, apiKey: KEY, port: 0, host: '127.0.0.1', queueMs: 10, processingMs: 100 } }), { clock });
+  server = await startServer(
+    resolveConfig({
+      env: {},
+      options: { seed: 21, apiKey: KEY, port: 0, host: '127.0.0.1', queueMs: 10, processingMs: 100 },
+    }),
+    { clock },
+  );
 });
 afterAll(() => server.mock.close());
 
 const extract = async (body: Record<string, unknown>) =>
-  (await (await fetch(`${server.mock.url}/extract`, { method: 'POST', headers: { 'x-api-key': KEY, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as Record<string, any>;
+  (await (
+    await fetch(`${server.mock.url}/extract`, {
+      method: 'POST',
+      headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+  ).json()) as Record<string, any>;
 const get = (url: string) => fetch(url, { headers: { 'x-api-key': KEY } });
 
 /** pngcheck's verdict on the bytes (it exits non-zero on a broken PNG). */
@@ -29,8 +41,17 @@ function pngcheck(bytes: Uint8Array): string {
 
 describe('figures', () => {
   it('with figureProcessing.showImages, each Images entry has an image_url on the request host that downloads as a PNG pngcheck accepts; a sync call gets a job id for it', async () => {
-    const r = await extract({ file_url: 'https://e.com/annual-report.pdf', figureProcessing: { showImages: true, description: true } });
-    const images = r.bounding_boxes.Images as { id: string; image_url: string; visual_type: string; description: string; content: string }[];
+    const r = await extract({
+      file_url: 'https://e.com/annual-report.pdf',
+      figureProcessing: { showImages: true, description: true },
+    });
+    const images = r.bounding_boxes.Images as {
+      id: string;
+      image_url: string;
+      visual_type: string;
+      description: string;
+      content: string;
+    }[];
     expect(images.length).toBeGreaterThan(0);
     for (const img of images) {
       expect(img.id).toMatch(/^img-\d+$/);
@@ -44,7 +65,9 @@ describe('figures', () => {
       expect(new Uint8Array(await (await get(img.image_url)).arrayBuffer())).toEqual(bytes);
     }
     const jobId = /\/results\/([^/]+)\/images\//.exec(images[0]!.image_url)?.[1];
-    expect((await (await get(`${server.mock.url}/job/${jobId}`)).json()) as object).toMatchObject({ status: 'completed' });
+    expect((await (await get(`${server.mock.url}/job/${jobId}`)).json()) as object).toMatchObject({
+      status: 'completed',
+    });
   });
 
   it('the deprecated top-level showImages works for async jobs too, with a warning; without it there is no image_url', async () => {
@@ -64,19 +87,29 @@ describe('figures', () => {
     const base = (r.bounding_boxes.Images[0].image_url as string).replace(/[^/]+$/, '');
     expect((await get(`${base}..%2F..%2Fetc%2Fpasswd`)).status).toBe(400);
     const missing = await get(`${base}page-9-chart-1.png`);
-    expect([missing.status, ((await missing.json()) as { error: { code: string } }).error.code]).toEqual([404, 'FILE_NOT_FOUND']);
+    expect([missing.status, ((await missing.json()) as { error: { code: string } }).error.code]).toEqual([
+      404,
+      'FILE_NOT_FOUND',
+    ]);
     expect((await fetch(`${base}page-1-chart-1.png`)).status).toBe(401);
   });
 });
 
 describe('reproducibility', () => {
   it('bodies of independent extractions do not depend on the order of requests', async () => {
-    const a = { file_url: 'https://e.com/statement-a.pdf', structured_output: { schema: { type: 'object', properties: { holder: { type: 'string' } } } } };
+    const a = {
+      file_url: 'https://e.com/statement-a.pdf',
+      structured_output: { schema: { type: 'object', properties: { holder: { type: 'string' } } } },
+    };
     const b = { file_url: 'https://e.com/invoice-b.pdf' };
     const first = await extract(a);
     await extract(b);
     const again = await extract(a);
-    const strip = (x: Record<string, any>) => ({ markdown: x.markdown, structured_output: x.structured_output, bounding_boxes: x.bounding_boxes });
+    const strip = (x: Record<string, any>) => ({
+      markdown: x.markdown,
+      structured_output: x.structured_output,
+      bounding_boxes: x.bounding_boxes,
+    });
     expect(strip(again)).toEqual(strip(first));
   });
 });

@@ -17,13 +17,21 @@ const sender =
   (base: () => string): Send =>
   async (path, body) => {
     const multipart = body instanceof FormData;
-    const res = await fetch(`${base()}${path}`, { method: 'POST', headers: { 'x-api-key': KEY, ...(multipart ? {} : { 'content-type': 'application/json' }) }, body: multipart ? body : JSON.stringify(body) });
+    const res = await fetch(`${base()}${path}`, {
+      method: 'POST',
+      headers: { 'x-api-key': KEY, ...(multipart ? {} : { 'content-type': 'application/json' }) },
+      body: multipart ? body : JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
 
 /** The smallest valid PDF with three page objects, written here by hand (an upload, not something the mock made). */
 function threePagePdf(): Uint8Array<ArrayBuffer> {
-  const objs = ['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R 4 0 R 5 0 R] /Count 3 >>', ...[1, 2, 3].map(() => '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>')];
+  const objs = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R 4 0 R 5 0 R] /Count 3 >>',
+    ...[1, 2, 3].map(() => '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>'),
+  ];
   let out = '%PDF-1.4\n';
   const offsets: number[] = [];
   objs.forEach((o, i) => {
@@ -32,10 +40,15 @@ function threePagePdf(): Uint8Array<ArrayBuffer> {
   });
   const xref = out.length;
   out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return new TextEncoder().encode(out) as Uint8Array<ArrayBuffer>;
+  return new TextEncoder().encode(out);
 }
 
-async function formsFlow(send: Send, get: (url: string) => Promise<Response>, settle: () => Promise<void>, checkPdf: boolean) {
+async function formsFlow(
+  send: Send,
+  get: (url: string) => Promise<Response>,
+  settle: () => Promise<void>,
+  checkPdf: boolean,
+) {
   // The SDK's multipart: snake_case parts, async as a string.
   const upload = new FormData();
   upload.set('file', new Blob([threePagePdf()], { type: 'application/pdf' }), 'patient-intake.pdf');
@@ -50,14 +63,24 @@ async function formsFlow(send: Send, get: (url: string) => Promise<Response>, se
 
   const fill = new FormData();
   fill.set('form_id', detected.body.form_id);
-  fill.set('instructions', 'Fill in patient name as Jane Doe, date of birth: 01/15/1990; check New patient and Phone is 555-0100. Favourite colour is blue');
+  fill.set(
+    'instructions',
+    'Fill in patient name as Jane Doe, date of birth: 01/15/1990; check New patient and Phone is 555-0100. Favourite colour is blue',
+  );
   const filled = await send('/form/fill', fill);
   expect(filled.status).toBe(200);
   expect(filled.body.fields_filled).toBe(4);
   expect(filled.body.warnings).toEqual(['No field matches "Favourite colour is blue".']);
   expect(filled.body.form_id).not.toBe(detected.body.form_id);
-  const byLabel = Object.fromEntries((filled.body.form_fields as { label: string; text: string }[]).map((c) => [c.label, c.text]));
-  expect(byLabel).toMatchObject({ 'Patient name': 'Jane Doe', 'Date of birth': '01/15/1990', Phone: '555-0100', 'New patient': 'X' });
+  const byLabel = Object.fromEntries(
+    (filled.body.form_fields as { label: string; text: string }[]).map((c) => [c.label, c.text]),
+  );
+  expect(byLabel).toMatchObject({
+    'Patient name': 'Jane Doe',
+    'Date of birth': '01/15/1990',
+    Phone: '555-0100',
+    'New patient': 'X',
+  });
 
   const pdf = await get(filled.body.pdf_url as string);
   expect([pdf.status, pdf.headers.get('content-type')]).toEqual([200, 'application/pdf']);
@@ -72,10 +95,17 @@ async function formsFlow(send: Send, get: (url: string) => Promise<Response>, se
   }
 
   // The docs' JSON, async: 202, then the FormResult inline in GET /job.
-  const cleared = await send('/form/clear', { form_id: filled.body.form_id, instructions: 'Phone; date of birth', async: true });
+  const cleared = await send('/form/clear', {
+    form_id: filled.body.form_id,
+    instructions: 'Phone; date of birth',
+    async: true,
+  });
   expect(cleared.status).toBe(202);
   await settle();
-  const job = (await get(`/job/${cleared.body.job_id}`).then((r) => r.json())) as { status: string; result: Record<string, any> };
+  const job = (await get(`/job/${cleared.body.job_id}`).then((r) => r.json())) as {
+    status: string;
+    result: Record<string, any>;
+  };
   expect(job).toMatchObject({ status: 'completed', result: { fields_cleared: 2, form_id: cleared.body.job_id } });
   const left = (job.result.form_fields as { label: string; text: string }[]).filter((c) => c.text).map((c) => c.label);
   expect(left).toEqual(['Patient name', 'New patient']);
@@ -84,7 +114,9 @@ async function formsFlow(send: Send, get: (url: string) => Promise<Response>, se
 
   // Exactly one source; a non-PDF; an unknown form_id.
   expect((await send('/form/detect', {})).status).toBe(400);
-  expect((await send('/form/detect', { file_url: 'https://e.com/a.pdf', form_id: detected.body.form_id })).status).toBe(400);
+  expect((await send('/form/detect', { file_url: 'https://e.com/a.pdf', form_id: detected.body.form_id })).status).toBe(
+    400,
+  );
   const txt = new FormData();
   txt.set('file', new Blob(['hello'], { type: 'text/plain' }), 'notes.txt');
   expect((await send('/form/detect', txt)).status).toBe(400);
@@ -96,13 +128,25 @@ describe('forms through the server', () => {
   const clock = new ManualClock();
   let server: RunningServer;
   beforeAll(async () => {
-    server = await startServer(resolveConfig({ env: {}, options: { seed: 3, apiKey: KEY, port: 0, host: '127.0.0.1', queueMs: 10, processingMs: 100 } }), { clock });
+    server = await startServer(
+      resolveConfig({
+        env: {},
+        options: { seed: 3, apiKey: KEY, port: 0, host: '127.0.0.1', queueMs: 10, processingMs: 100 },
+      }),
+      { clock },
+    );
   });
   afterAll(() => server.mock.close());
 
   it('detect, fill and clear chain by form_id; the PDF opens in pdfinfo with page_count pages and pdftotext shows the values', async () => {
-    const get = (url: string) => fetch(url.startsWith('http') ? url : `${server.mock.url}${url}`, { headers: { 'x-api-key': KEY } });
-    await formsFlow(sender(() => server.mock.url), get, () => clock.advance(200), true);
+    const get = (url: string) =>
+      fetch(url.startsWith('http') ? url : `${server.mock.url}${url}`, { headers: { 'x-api-key': KEY } });
+    await formsFlow(
+      sender(() => server.mock.url),
+      get,
+      () => clock.advance(200),
+      true,
+    );
   });
 });
 
@@ -111,8 +155,14 @@ describe('forms through msw', () => {
 
   it('the same', async () => {
     const base = PULSE;
-    const get = (url: string) => fetch(url.startsWith('http') ? url : `${base}${url}`, { headers: { 'x-api-key': KEY } });
-    await formsFlow(sender(() => base), get, () => clock.advance(200), false);
+    const get = (url: string) =>
+      fetch(url.startsWith('http') ? url : `${base}${url}`, { headers: { 'x-api-key': KEY } });
+    await formsFlow(
+      sender(() => base),
+      get,
+      () => clock.advance(200),
+      false,
+    );
   });
 });
 
@@ -127,14 +177,20 @@ describe('instructions', () => {
   });
 });
 
-
 describe('an uploaded PDF keeps its own page count for extract too', () => {
   it('counts its page objects while it streams', async () => {
-    const server = await startServer(resolveConfig({ env: {}, options: { seed: 3, apiKey: KEY, port: 0, host: '127.0.0.1' } }), { clock: new ManualClock() });
+    const server = await startServer(
+      resolveConfig({ env: {}, options: { seed: 3, apiKey: KEY, port: 0, host: '127.0.0.1' } }),
+      { clock: new ManualClock() },
+    );
     try {
       const form = new FormData();
       form.set('file', new Blob([threePagePdf()], { type: 'application/pdf' }), 'annual-report.pdf');
-      const res = await fetch(`${server.mock.url}/extract`, { method: 'POST', headers: { 'x-api-key': KEY }, body: form });
+      const res = await fetch(`${server.mock.url}/extract`, {
+        method: 'POST',
+        headers: { 'x-api-key': KEY },
+        body: form,
+      });
       expect(((await res.json()) as { page_count: number }).page_count).toBe(3);
     } finally {
       await server.mock.close();

@@ -9,7 +9,10 @@ import { createRuntime } from '../../src/runtime.js';
 import { json, testApp } from '../helpers.js';
 
 /** A kind of job that is not extract: what the coming operations (split, schema, ...) plug in. */
-const echo: JobKind<{ text: string }> = { kind: 'echo', result: (job) => ({ echoed: job.data.text, pages: job.pages }) };
+const echo: JobKind<{ text: string }> = {
+  kind: 'echo',
+  result: (job) => ({ echoed: job.data.text, pages: job.pages }),
+};
 const submitEcho = (core: PulseCore, text: string) =>
   core.submit('echo', { candidates: [`${text}.txt`], build: () => ({ data: { text }, pages: 2 }) });
 
@@ -21,11 +24,20 @@ describe('one job model for every kind of job', () => {
     t.runtime.core.onEvent((e) => events.push(`${e.jobId} ${e.type} ${e.payload.data.pages_processed ?? ''}`.trim()));
     const done = (await submitEcho(t.runtime.core, 'hello')).body.job_id;
     const canceled = (await submitEcho(t.runtime.core, 'bye')).body.job_id;
-    expect((await json(t.app, 'DELETE', `/job/${canceled}`)).json()).toMatchObject({ message: 'Job cancelled successfully' });
+    expect((await json(t.app, 'DELETE', `/job/${canceled}`)).json()).toMatchObject({
+      message: 'Job cancelled successfully',
+    });
     await t.clock.advance(1100);
-    expect((await json(t.app, 'GET', `/job/${done}`)).json()).toMatchObject({ status: 'completed', result: { echoed: 'hello', pages: 2 } });
+    expect((await json(t.app, 'GET', `/job/${done}`)).json()).toMatchObject({
+      status: 'completed',
+      result: { echoed: 'hello', pages: 2 },
+    });
     expect((await json(t.app, 'GET', `/job/${canceled}`)).json()).toMatchObject({ status: 'canceled' });
-    expect(events.filter((e) => e.startsWith(done))).toEqual([`${done} job.created 0`, `${done} job.processing 0`, `${done} job.completed 2`]);
+    expect(events.filter((e) => e.startsWith(done))).toEqual([
+      `${done} job.created 0`,
+      `${done} job.processing 0`,
+      `${done} job.completed 2`,
+    ]);
     expect(t.runtime.core.jobs.get(done)).toMatchObject({ kind: 'echo', data: { text: 'hello' } });
     await t.app.close();
   });
@@ -40,8 +52,37 @@ describe('one job model for every kind of job', () => {
     const id = (await submitEcho(first.core, 'kept')).body.job_id;
     first.close();
     // A record written by 0.1 (no kind, the extract recipe at the top level) and one of a kind this version lacks.
-    const legacy = { k: 'job', job: { id: 'legacy-1', status: 'completed', createdAt: 1, updatedAt: 2, request: { fileName: 'a.pdf' }, document: { pages: [{}, {}, {}] }, plannedOutcome: 'completed', processingMs: 1, outcomeReason: 'default', extractionId: 'x', largeResultFetched: false } };
-    const future = { k: 'job', job: { id: 'future-1', kind: 'hologram', status: 'pending', createdAt: 1, updatedAt: 1, plannedOutcome: 'completed', processingMs: 1, outcomeReason: 'default', pages: 1, data: {} } };
+    const legacy = {
+      k: 'job',
+      job: {
+        id: 'legacy-1',
+        status: 'completed',
+        createdAt: 1,
+        updatedAt: 2,
+        request: { fileName: 'a.pdf' },
+        document: { pages: [{}, {}, {}] },
+        plannedOutcome: 'completed',
+        processingMs: 1,
+        outcomeReason: 'default',
+        extractionId: 'x',
+        largeResultFetched: false,
+      },
+    };
+    const future = {
+      k: 'job',
+      job: {
+        id: 'future-1',
+        kind: 'hologram',
+        status: 'pending',
+        createdAt: 1,
+        updatedAt: 1,
+        plannedOutcome: 'completed',
+        processingMs: 1,
+        outcomeReason: 'default',
+        pages: 1,
+        data: {},
+      },
+    };
     writeFileSync(state, `${readFileSync(state, 'utf8')}${JSON.stringify(legacy)}\n${JSON.stringify(future)}\n`);
 
     const second = createRuntime(config, { clock });

@@ -45,19 +45,29 @@ describe('pulse-mock/msw', () => {
     expect(dev.status).toBe(404);
     expect(await dev.json()).toMatchObject({ error: { code: 'JOB_NOT_FOUND' } });
     expect((await call('POST', '/extract', {})).status).toBe(400);
-    const bad = await fetch(`${API}/extract`, { method: 'POST', headers: { 'x-api-key': 'sk_unit', 'content-type': 'application/json' }, body: '{oops' });
+    const bad = await fetch(`${API}/extract`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'sk_unit', 'content-type': 'application/json' },
+      body: '{oops',
+    });
     expect(await bad.json()).toMatchObject({ error: { code: 'INVALID_REQUEST_BODY' } });
   });
 
   it('runs the job lifecycle under vitest fake timers, and hands each signed delivery to onWebhook as a Request', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     vi.setSystemTime(new Date('2030-05-01T12:00:00Z'));
-    const { job_id } = (await (await call('POST', '/extract', { file_url: 'https://e.com/invoice.pdf', async: true })).json()) as { job_id: string };
+    const { job_id } = (await (
+      await call('POST', '/extract', { file_url: 'https://e.com/invoice.pdf', async: true })
+    ).json()) as { job_id: string };
     expect(((await (await call('GET', `/job/${job_id}`)).json()) as { status: string }).status).toBe('pending');
     await vi.advanceTimersByTimeAsync(100);
     expect(((await (await call('GET', `/job/${job_id}`)).json()) as { status: string }).status).toBe('processing');
     await vi.advanceTimersByTimeAsync(1000);
-    const done = (await (await call('GET', `/job/${job_id}`)).json()) as { status: string; created_at: string; result: { markdown: string } };
+    const done = (await (await call('GET', `/job/${job_id}`)).json()) as {
+      status: string;
+      created_at: string;
+      result: { markdown: string };
+    };
     expect(done.status).toBe('completed');
     expect(done.created_at).toBe('2030-05-01T12:00:00.000Z');
     expect(done.result.markdown).toMatch(/INVOICE/);
@@ -73,13 +83,25 @@ describe('pulse-mock/msw', () => {
   });
 
   it('applies API faults and outcome headers the same way as the server', async () => {
-    pulse.faults.set([{ fault: { kind: 'api-error', status: 429, retryAfterS: 3 }, scope: { routes: ['poll'] }, when: { nth: [1] } }]);
-    const { job_id } = (await (await call('POST', '/extract', { file_url: 'https://e.com/a.pdf', async: true }, { 'x-pulse-mock-outcome': 'failed', 'x-pulse-mock-processing-ms': '0' })).json()) as { job_id: string };
+    pulse.faults.set([
+      { fault: { kind: 'api-error', status: 429, retryAfterS: 3 }, scope: { routes: ['poll'] }, when: { nth: [1] } },
+    ]);
+    const { job_id } = (await (
+      await call(
+        'POST',
+        '/extract',
+        { file_url: 'https://e.com/a.pdf', async: true },
+        { 'x-pulse-mock-outcome': 'failed', 'x-pulse-mock-processing-ms': '0' },
+      )
+    ).json()) as { job_id: string };
     const limited = await call('GET', `/job/${job_id}`);
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('3');
     await pulse.waitForJob(job_id);
-    expect(await (await call('GET', `/job/${job_id}`)).json()).toMatchObject({ status: 'failed', error: expect.any(String) });
+    expect(await (await call('GET', `/job/${job_id}`)).json()).toMatchObject({
+      status: 'failed',
+      error: expect.any(String),
+    });
     expect(pulse.requests({ route: 'poll' }).map((r) => r.status)).toEqual([429, 200]);
   });
 
@@ -87,11 +109,13 @@ describe('pulse-mock/msw', () => {
     const form = new FormData();
     form.append('file', new Blob(['%PDF-1.7'], { type: 'application/pdf' }), 'statement.pdf');
     form.append('async', 'false');
-    form.append('structuredOutput', JSON.stringify({ schema: { type: 'object', required: ['total'], properties: { total: { type: 'number' } } } }));
+    form.append(
+      'structuredOutput',
+      JSON.stringify({ schema: { type: 'object', required: ['total'], properties: { total: { type: 'number' } } } }),
+    );
     const res = await fetch(`${API}/extract`, { method: 'POST', headers: { 'x-api-key': 'sk_unit' }, body: form });
     const body = (await res.json()) as { structured_output: { values: { total: number } } };
     expect(res.status).toBe(200);
     expect(typeof body.structured_output.values.total).toBe('number');
   });
 });
-

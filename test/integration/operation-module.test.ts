@@ -31,37 +31,85 @@ describe('an operation module added to the built-in list', () => {
   it('is served by the server: sync with a job id and a file, async jobs polled and cancelled, a batch run by its workers, its webhooks, a fault on its route, and a --state restart', async () => {
     const clock = new ManualClock();
     const state = join(mkdtempSync(join(tmpdir(), 'pm-echo-')), 'state.jsonl');
-    const config = resolveConfig({ env: {}, options: { seed: 3, apiKey: KEY, state, queueMs: 100, processingMs: 1000, webhookUrl: [receiver.url], retrySchedule: [], port: 0, host: '127.0.0.1' } });
+    const config = resolveConfig({
+      env: {},
+      options: {
+        seed: 3,
+        apiKey: KEY,
+        state,
+        queueMs: 100,
+        processingMs: 1000,
+        webhookUrl: [receiver.url],
+        retrySchedule: [],
+        port: 0,
+        host: '127.0.0.1',
+      },
+    });
     const events: string[] = [];
     const watch = (s: RunningServer) => s.runtime.core.onEvent((e: JobEvent) => events.push(`${e.jobId} ${e.type}`));
     let server = await startServer(config, { clock });
     watch(server);
     const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${server.mock.url}${path}`, { method, headers: { 'x-api-key': KEY, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      const res = await fetch(`${server.mock.url}${path}`, {
+        method,
+        headers: { 'x-api-key': KEY, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
       const type = res.headers.get('content-type') ?? '';
-      return { status: res.status, type, body: (type.startsWith('application/json') ? await res.json() : await res.text()) as Record<string, any> };
+      return {
+        status: res.status,
+        type,
+        body: (type.startsWith('application/json') ? await res.json() : await res.text()) as Record<string, any>,
+      };
     };
 
     // Its routes are in the OpenAPI document, and its route name in the fault rules' schema.
-    const openapi = (await (await fetch(`${server.mock.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/echo', '/echo/batch', '/echo/{jobId}/files/{name}']));
-    expect(() => server.mock.faults.add({ fault: { kind: 'drop' }, scope: { routes: ['nope' as never] } })).toThrow(/routes/);
+    const openapi = (await (await fetch(`${server.mock.url}/openapi.json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(openapi.paths)).toEqual(
+      expect.arrayContaining(['/echo', '/echo/batch', '/echo/{jobId}/files/{name}']),
+    );
+    expect(() => server.mock.faults.add({ fault: { kind: 'drop' }, scope: { routes: ['nope'] } })).toThrow(/routes/);
 
     // Sync: answered now, with a job id that GET /job and its file know; no webhook for it.
     const sync = await call('POST', '/echo', { text: 'now' });
     expect(sync).toMatchObject({ status: 200, body: { echoed: 'now', pages: 2 } });
-    expect(await call('GET', `/job/${sync.body.echo_id}`)).toMatchObject({ status: 200, body: { status: 'completed', result: { echoed: 'now' } } });
-    expect(await call('GET', `/echo/${sync.body.echo_id}/files/echo.txt`)).toMatchObject({ status: 200, type: 'text/plain; charset=utf-8', body: 'now\n' });
-    expect(await call('GET', `/echo/${sync.body.echo_id}/files/other.txt`)).toMatchObject({ status: 404, body: { error: { code: 'FILE_NOT_FOUND' } } });
+    expect(await call('GET', `/job/${sync.body.echo_id}`)).toMatchObject({
+      status: 200,
+      body: { status: 'completed', result: { echoed: 'now' } },
+    });
+    expect(await call('GET', `/echo/${sync.body.echo_id}/files/echo.txt`)).toMatchObject({
+      status: 200,
+      type: 'text/plain; charset=utf-8',
+      body: 'now\n',
+    });
+    expect(await call('GET', `/echo/${sync.body.echo_id}/files/other.txt`)).toMatchObject({
+      status: 404,
+      body: { error: { code: 'FILE_NOT_FOUND' } },
+    });
 
     // A fault rule scoped to its route hits its route only.
-    server.mock.faults.add({ id: 'echo-503', fault: { kind: 'api-error', status: 503 }, scope: { routes: ['echo'] }, when: { nth: [1] } });
+    server.mock.faults.add({
+      id: 'echo-503',
+      fault: { kind: 'api-error', status: 503 },
+      scope: { routes: ['echo'] },
+      when: { nth: [1] },
+    });
     expect(await call('POST', '/echo', { text: 'x', async: true })).toMatchObject({ status: 503 });
     expect((await call('GET', `/job/${sync.body.echo_id}`)).status).toBe(200);
     const later = (await call('POST', '/echo', { text: 'later', async: true })).body.job_id as string;
     const gone = (await call('POST', '/echo', { text: 'gone', async: true })).body.job_id as string;
-    expect(server.mock.requests().filter((r) => r.route === 'echo').map((r) => r.status)).toEqual([200, 503, 200, 200]);
-    expect(await call('DELETE', `/job/${gone}`)).toMatchObject({ status: 200, body: { message: 'Job cancelled successfully' } });
+    expect(
+      server.mock
+        .requests()
+        .filter((r) => r.route === 'echo')
+        .map((r) => r.status),
+    ).toEqual([200, 503, 200, 200]);
+    expect(await call('DELETE', `/job/${gone}`)).toMatchObject({
+      status: 200,
+      body: { message: 'Job cancelled successfully' },
+    });
 
     // A batch of three with one worker: one child runs at a time.
     const batch = await call('POST', '/echo/batch', { texts: ['a', 'b', 'c'], workers: 1 });
@@ -70,11 +118,26 @@ describe('an operation module added to the built-in list', () => {
     await clock.advance(100);
     const progress = (await call('GET', `/job/${batchId}`)).body;
     expect(progress).toMatchObject({ status: 'processing', result: { total: 3, completed: 0 } });
-    const [a, b, c] = (progress.result.items as { job_id: string; status: string }[]).map((i) => i.job_id) as [string, string, string];
-    expect(progress.result.items.map((i: { status: string }) => i.status)).toEqual(['processing', 'pending', 'pending']);
+    const [a, b, c] = (progress.result.items as { job_id: string; status: string }[]).map((i) => i.job_id) as [
+      string,
+      string,
+      string,
+    ];
+    expect(progress.result.items.map((i: { status: string }) => i.status)).toEqual([
+      'processing',
+      'pending',
+      'pending',
+    ]);
     await clock.advance(1000);
-    expect((await call('GET', `/job/${later}`)).body).toMatchObject({ status: 'completed', result: { echoed: 'later', pages: 2 } });
-    expect((await call('GET', `/job/${batchId}`)).body.result.items.map((i: { status: string }) => i.status)).toEqual(['completed', 'processing', 'pending']);
+    expect((await call('GET', `/job/${later}`)).body).toMatchObject({
+      status: 'completed',
+      result: { echoed: 'later', pages: 2 },
+    });
+    expect((await call('GET', `/job/${batchId}`)).body.result.items.map((i: { status: string }) => i.status)).toEqual([
+      'completed',
+      'processing',
+      'pending',
+    ]);
 
     // Webhooks for its jobs, signed and delivered like extract's, before the restart.
     // later 3, gone 2, the batch 2, its children 3 + 2 + 1.
@@ -89,7 +152,10 @@ describe('an operation module added to the built-in list', () => {
     expect(await call('GET', `/echo/${later}/files/echo.txt`)).toMatchObject({ status: 200, body: 'later\n' });
     await clock.advance(1000);
     await clock.advance(1000);
-    expect((await call('GET', `/job/${batchId}`)).body).toMatchObject({ status: 'completed', result: { total: 3, completed: 3 } });
+    expect((await call('GET', `/job/${batchId}`)).body).toMatchObject({
+      status: 'completed',
+      result: { total: 3, completed: 3 },
+    });
     await receiver.waitFor(17);
     await server.mock.close();
 
@@ -99,21 +165,42 @@ describe('an operation module added to the built-in list', () => {
     expect(ofJob(batchId)).toEqual(['job.created', 'job.processing', 'job.completed']);
     // One worker: each child starts after the one before it ended, across the restart too.
     const order = events.filter((e) => [a, b, c].some((id) => e.startsWith(`${id} `)) && !e.endsWith('created'));
-    expect(order).toEqual([`${a} job.processing`, `${a} job.completed`, `${b} job.processing`, `${b} job.completed`, `${c} job.processing`, `${c} job.completed`]);
+    expect(order).toEqual([
+      `${a} job.processing`,
+      `${a} job.completed`,
+      `${b} job.processing`,
+      `${b} job.completed`,
+      `${c} job.processing`,
+      `${c} job.completed`,
+    ]);
     const delivered = receiver.received.map((r) => JSON.parse(r.body) as { type: string; data: { job_id: string } });
-    expect(delivered.filter((d) => d.data.job_id === batchId).map((d) => d.type)).toEqual(['job.created', 'job.processing', 'job.completed']);
+    expect(delivered.filter((d) => d.data.job_id === batchId).map((d) => d.type)).toEqual([
+      'job.created',
+      'job.processing',
+      'job.completed',
+    ]);
     expect(delivered.some((d) => d.data.job_id === sync.body.echo_id)).toBe(false);
     expect(receiver.received.every((r) => typeof r.headers['webhook-signature'] === 'string')).toBe(true);
   });
 
   it('cancelling a batch cancels the children that have not ended, and none of them starts on the way', async () => {
     const clock = new ManualClock();
-    const config = resolveConfig({ env: {}, options: { seed: 4, apiKey: KEY, queueMs: 100, processingMs: 1000, port: 0, host: '127.0.0.1' } });
+    const config = resolveConfig({
+      env: {},
+      options: { seed: 4, apiKey: KEY, queueMs: 100, processingMs: 1000, port: 0, host: '127.0.0.1' },
+    });
     const server = await startServer(config, { clock });
     const events: string[] = [];
     server.runtime.core.onEvent((e) => events.push(`${e.jobId} ${e.type}`));
-    const post = (path: string, body: unknown) => fetch(`${server.mock.url}${path}`, { method: 'POST', headers: { 'x-api-key': KEY, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const { batch_job_id: id } = (await (await post('/echo/batch', { texts: ['a', 'b', 'c'], workers: 2 })).json()) as { batch_job_id: string };
+    const post = (path: string, body: unknown) =>
+      fetch(`${server.mock.url}${path}`, {
+        method: 'POST',
+        headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const { batch_job_id: id } = (await (await post('/echo/batch', { texts: ['a', 'b', 'c'], workers: 2 })).json()) as {
+      batch_job_id: string;
+    };
     await clock.advance(100);
     await fetch(`${server.mock.url}/job/${id}`, { method: 'DELETE', headers: { 'x-api-key': KEY } });
     const children = server.runtime.core.childrenOf(id);
@@ -127,16 +214,30 @@ describe('an operation module added to the built-in list', () => {
 
 describe('files of a job', () => {
   it('go with the job when it is evicted', async () => {
-    const server = await startServer(resolveConfig({ env: {}, options: { seed: 5, apiKey: KEY, maxJobs: 2, port: 0, host: '127.0.0.1' } }), { clock: new ManualClock() });
+    const server = await startServer(
+      resolveConfig({ env: {}, options: { seed: 5, apiKey: KEY, maxJobs: 2, port: 0, host: '127.0.0.1' } }),
+      { clock: new ManualClock() },
+    );
     const get = (path: string) => fetch(`${server.mock.url}${path}`, { headers: { 'x-api-key': KEY } });
     const echo = async (text: string) =>
-      ((await (await fetch(`${server.mock.url}/echo`, { method: 'POST', headers: { 'x-api-key': KEY, 'content-type': 'application/json' }, body: JSON.stringify({ text }) })).json()) as { echo_id: string }).echo_id;
+      (
+        (await (
+          await fetch(`${server.mock.url}/echo`, {
+            method: 'POST',
+            headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
+            body: JSON.stringify({ text }),
+          })
+        ).json()) as { echo_id: string }
+      ).echo_id;
     const first = await echo('first');
     expect((await get(`/echo/${first}/files/echo.txt`)).status).toBe(200);
     await echo('second');
     await echo('third');
     const gone = await get(`/echo/${first}/files/echo.txt`);
-    expect([gone.status, ((await gone.json()) as { error: { code: string } }).error.code]).toEqual([404, 'JOB_NOT_FOUND']);
+    expect([gone.status, ((await gone.json()) as { error: { code: string } }).error.code]).toEqual([
+      404,
+      'JOB_NOT_FOUND',
+    ]);
     await server.mock.close();
   });
 });
@@ -152,24 +253,44 @@ describe('the same operation through the msw handlers', () => {
   });
   const API = 'https://api.runpulse.com';
   const call = (method: string, path: string, body?: unknown) =>
-    fetch(`${API}${path}`, { method, headers: { 'x-api-key': KEY, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    fetch(`${API}${path}`, {
+      method,
+      headers: { 'x-api-key': KEY, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
 
   it('serves its routes, its files as bytes, the shared job routes and a fault on its route', async () => {
-    const sync = (await (await call('POST', '/echo', { text: 'unit' })).json()) as { echo_id: string; file_url: string };
+    const sync = (await (await call('POST', '/echo', { text: 'unit' })).json()) as {
+      echo_id: string;
+      file_url: string;
+    };
     expect(sync.file_url).toBe(`${API}/echo/${sync.echo_id}/files/echo.txt`);
     const file = await call('GET', `/echo/${sync.echo_id}/files/echo.txt`);
-    expect([file.status, file.headers.get('content-type'), await file.text()]).toEqual([200, 'text/plain; charset=utf-8', 'unit\n']);
+    expect([file.status, file.headers.get('content-type'), await file.text()]).toEqual([
+      200,
+      'text/plain; charset=utf-8',
+      'unit\n',
+    ]);
     expect((await call('POST', '/echo', { text: 'x'.repeat(101) })).status).toBe(400);
 
-    pulse.faults.add({ fault: { kind: 'api-error', status: 429, retryAfterS: 1 }, scope: { routes: ['echo-files'] }, when: { nth: [1] } });
+    pulse.faults.add({
+      fault: { kind: 'api-error', status: 429, retryAfterS: 1 },
+      scope: { routes: ['echo-files'] },
+      when: { nth: [1] },
+    });
     expect((await call('GET', `/echo/${sync.echo_id}/files/echo.txt`)).status).toBe(429);
     expect((await call('GET', `/echo/${sync.echo_id}/files/echo.txt`)).status).toBe(200);
 
     const { job_id } = (await (await call('POST', '/echo', { text: 'job', async: true })).json()) as { job_id: string };
-    const { job_id: other } = (await (await call('POST', '/echo', { text: 'other', async: true })).json()) as { job_id: string };
+    const { job_id: other } = (await (await call('POST', '/echo', { text: 'other', async: true })).json()) as {
+      job_id: string;
+    };
     expect((await call('DELETE', `/job/${other}`)).status).toBe(200);
     await clock.advance(1100);
-    expect(await (await call('GET', `/job/${job_id}`)).json()).toMatchObject({ status: 'completed', result: { echoed: 'job' } });
+    expect(await (await call('GET', `/job/${job_id}`)).json()).toMatchObject({
+      status: 'completed',
+      result: { echoed: 'job' },
+    });
     expect(await (await call('GET', `/job/${other}`)).json()).toMatchObject({ status: 'canceled' });
   });
 });

@@ -9,7 +9,11 @@ const SCHEMA = { type: 'object', properties: { account_holder: { type: 'string' 
 
 async function everyChain(call: Call, settle: () => Promise<void>) {
   const run = async (body: Record<string, unknown>, async: boolean) => {
-    const res = await call('POST', '/pipeline/execute', { file_url: 'https://e.com/statement.pdf', ...body, ...(async ? { async: true } : {}) });
+    const res = await call('POST', '/pipeline/execute', {
+      file_url: 'https://e.com/statement.pdf',
+      ...body,
+      ...(async ? { async: true } : {}),
+    });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     if (!async) return res.body;
     await settle();
@@ -19,7 +23,10 @@ async function everyChain(call: Call, settle: () => Promise<void>) {
   };
   for (const async of [false, true]) {
     const one = await run({ steps: { extract: {} } }, async);
-    expect(one).toMatchObject({ status: 'completed', results: { extract: { page_count: expect.any(Number), latency: 0.1 } } });
+    expect(one).toMatchObject({
+      status: 'completed',
+      results: { extract: { page_count: expect.any(Number), latency: 0.1 } },
+    });
     expect(one.results.extract.pages).toBe(one.results.extract.page_count);
     // The pipeline's extraction is a stored extraction like any.
     expect((await call('POST', '/tables', { extraction_id: one.results.extract.extraction_id })).status).toBe(200);
@@ -28,25 +35,61 @@ async function everyChain(call: Call, settle: () => Promise<void>) {
     expect(schema.results.schema.schema_output.values.account_holder).toEqual(expect.any(String));
     expect((await call('GET', `/job/${schema.results.schema.schema_id}`)).body.status).toBe('completed');
 
-    const split = await run({ steps: { extract: {}, split: { split_input: [{ name: 'Transactions' }] }, schema: { input_schema: SCHEMA } } }, async);
+    const split = await run(
+      { steps: { extract: {}, split: { split_input: [{ name: 'Transactions' }] }, schema: { input_schema: SCHEMA } } },
+      async,
+    );
     const pages = Array.from({ length: split.results.extract.page_count as number }, (_, i) => i + 1);
-    expect(split.results.split).toMatchObject({ split_output: { splits: { Transactions: pages } }, split_input: [{ name: 'Transactions' }] });
-    expect(split.results.schema).toMatchObject({ split_id: split.results.split.split_id, results: { Transactions: expect.any(Object) } });
-    expect((await call('POST', '/schema', { split_id: split.results.split.split_id, split_schema_config: { Transactions: { schema: SCHEMA } } })).status).toBe(200);
+    expect(split.results.split).toMatchObject({
+      split_output: { splits: { Transactions: pages } },
+      split_input: [{ name: 'Transactions' }],
+    });
+    expect(split.results.schema).toMatchObject({
+      split_id: split.results.split.split_id,
+      results: { Transactions: expect.any(Object) },
+    });
+    expect(
+      (
+        await call('POST', '/schema', {
+          split_id: split.results.split.split_id,
+          split_schema_config: { Transactions: { schema: SCHEMA } },
+        })
+      ).status,
+    ).toBe(200);
 
     const tables = await run({ steps: { extract: {}, tables: { table_format: 'json' } } }, async);
     expect(tables.results.tables.tables_output.tables.length).toBeGreaterThan(0);
 
-    const batch = await run({ steps: { batch_extract: { file_urls: ['https://e.com/a-statement.pdf', 'https://e.com/b-statement.pdf'] }, schema: { input_schema: SCHEMA } } }, async);
-    expect(batch.results.batch_extract).toMatchObject({ total_files: 2, extraction_ids: [expect.any(String), expect.any(String)] });
+    const batch = await run(
+      {
+        steps: {
+          batch_extract: { file_urls: ['https://e.com/a-statement.pdf', 'https://e.com/b-statement.pdf'] },
+          schema: { input_schema: SCHEMA },
+        },
+      },
+      async,
+    );
+    expect(batch.results.batch_extract).toMatchObject({
+      total_files: 2,
+      extraction_ids: [expect.any(String), expect.any(String)],
+    });
     expect(batch.results.schema.extraction_ids).toEqual(batch.results.batch_extract.extraction_ids);
     expect(batch.total_latency).toBeCloseTo(0.2);
   }
-  for (const steps of [{}, { schema: { input_schema: SCHEMA } }, { extract: {}, batch_extract: { file_urls: ['https://e.com/a.pdf'] } }, { extract: {}, tables: {}, schema: { input_schema: SCHEMA } }, { extract: {}, split: { split_input: [{ name: 'x' }] }, tables: {} }]) {
+  for (const steps of [
+    {},
+    { schema: { input_schema: SCHEMA } },
+    { extract: {}, batch_extract: { file_urls: ['https://e.com/a.pdf'] } },
+    { extract: {}, tables: {}, schema: { input_schema: SCHEMA } },
+    { extract: {}, split: { split_input: [{ name: 'x' }] }, tables: {} },
+  ]) {
     const refused = await call('POST', '/pipeline/execute', { file_url: 'https://e.com/a.pdf', steps });
     expect([refused.status, refused.body.error.details.field], JSON.stringify(steps)).toEqual([400, 'steps']);
   }
-  const badStep = await call('POST', '/pipeline/execute', { file_url: 'https://e.com/a.pdf', steps: { extract: {}, tables: { table_format: 'xml' } } });
+  const badStep = await call('POST', '/pipeline/execute', {
+    file_url: 'https://e.com/a.pdf',
+    steps: { extract: {}, tables: { table_format: 'xml' } },
+  });
   expect([badStep.status, badStep.body.error.message]).toEqual([400, expect.stringContaining('steps.tables')]);
 }
 

@@ -40,9 +40,16 @@ async function startConsumer(secretArg: string): Promise<{ url: string; lines: s
 }
 
 async function deliverJob(url: string) {
-  const t = await testApp({ webhookUrl: [url], webhookSecret: SECRET, retrySchedule: '', processingMs: 10, queueMs: 10 });
+  const t = await testApp({
+    webhookUrl: [url],
+    webhookSecret: SECRET,
+    retrySchedule: '',
+    processingMs: 10,
+    queueMs: 10,
+  });
   apps.push(t);
-  const jobId = (await json(t.app, 'POST', '/extract', { file_url: 'https://e.com/invoice.pdf', async: true })).json().job_id as string;
+  const jobId = (await json(t.app, 'POST', '/extract', { file_url: 'https://e.com/invoice.pdf', async: true })).json()
+    .job_id as string;
   await t.clock.advance(20);
   const log = t.runtime.dispatcher.log;
   await whenLog(log, () => log.counts().succeeded + log.counts().failed === 3, 'three deliveries', 10_000);
@@ -70,7 +77,13 @@ describe("the seed's Flask consumer with its verify_webhook", () => {
 
   it('rejects deliveries signed with two secrets during a rotation, since it splits on the first comma (a known trap)', async () => {
     const consumer = await startConsumer(SECRET.slice('whsec_'.length));
-    const t = await testApp({ webhookUrl: [consumer.url], webhookSecret: SECRET, retrySchedule: '', processingMs: 10, queueMs: 10 });
+    const t = await testApp({
+      webhookUrl: [consumer.url],
+      webhookSecret: SECRET,
+      retrySchedule: '',
+      processingMs: 10,
+      queueMs: 10,
+    });
     apps.push(t);
     const ep = t.runtime.endpoints.list()[0]!;
     // The old secret stays second in the header; the consumer still holds the old key.

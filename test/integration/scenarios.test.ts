@@ -31,8 +31,15 @@ describe('the scenario catalogue', () => {
 
   it('passes the careful consumer on every scenario', async () => {
     const scenarios = await Promise.all(listBuiltInScenarios().map((n) => loadScenario(n)));
-    const results = await runScenarios(scenarios, { target: careful.url, secret: SECRET, apiPort, seed: 1, reporter: silent() });
-    for (const r of results) for (const a of r.assertions) expect(a.passed, `${r.name}: ${a.message} (${a.detail ?? ''})`).toBe(true);
+    const results = await runScenarios(scenarios, {
+      target: careful.url,
+      secret: SECRET,
+      apiPort,
+      seed: 1,
+      reporter: silent(),
+    });
+    for (const r of results)
+      for (const a of r.assertions) expect(a.passed, `${r.name}: ${a.message} (${a.detail ?? ''})`).toBe(true);
   }, 180_000);
 
   it('fails the naive consumer where it is naive', async () => {
@@ -42,11 +49,17 @@ describe('the scenario catalogue', () => {
       const results = await runScenarios(scenarios, { target: naive.url, secret: SECRET, seed: 1, reporter: silent() });
       const byName = Object.fromEntries(results.map((r) => [r.name, r]));
       expect(byName['bad-signatures']?.passed).toBe(false);
-      expect(byName['bad-signatures']?.assertions.filter((a) => !a.passed).map((a) => a.message)).toContain('wrong-secret: rejected with a 4xx');
-      expect(byName['stale-replay']?.assertions.find((a) => a.message === 'the replay is rejected with a 4xx')?.passed).toBe(false);
+      expect(byName['bad-signatures']?.assertions.filter((a) => !a.passed).map((a) => a.message)).toContain(
+        'wrong-secret: rejected with a 4xx',
+      );
+      expect(
+        byName['stale-replay']?.assertions.find((a) => a.message === 'the replay is rejected with a 4xx')?.passed,
+      ).toBe(false);
       // It acknowledges events fine, but never fetches the job.
       const happy = byName['happy-path']!;
-      expect(happy.assertions.filter((a) => a.message.endsWith('acknowledged with a 2xx')).every((a) => a.passed)).toBe(true);
+      expect(happy.assertions.filter((a) => a.message.endsWith('acknowledged with a 2xx')).every((a) => a.passed)).toBe(
+        true,
+      );
       expect(happy.assertions.find((a) => a.message.startsWith('the consumer fetched'))?.passed).toBe(false);
     } finally {
       await naive.close();
@@ -57,7 +70,9 @@ describe('the scenario catalogue', () => {
     const chaos = await loadScenario(new URL('../fixtures/seeded-chaos.ts', import.meta.url).pathname);
     const run = async (seed: number) => {
       const [r] = await runScenarios([chaos], { target: careful.url, secret: SECRET, seed, reporter: silent() });
-      return [...(r?.deliveries ?? [])].sort((a, b) => (a.messageId + a.faults.join()).localeCompare(b.messageId + b.faults.join()));
+      return [...(r?.deliveries ?? [])].sort((a, b) =>
+        (a.messageId + a.faults.join()).localeCompare(b.messageId + b.faults.join()),
+      );
     };
     const a = await run(7);
     expect(a.some((d) => d.status === 'dropped')).toBe(true);

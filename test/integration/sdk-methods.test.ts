@@ -30,7 +30,9 @@ async function everyMethod(base: string, settle: () => Promise<void>): Promise<s
     expect(res.status, `${sdkMethod}: ${method} ${path}`).toBeLessThan(300);
     called.push(sdkMethod);
     const type = res.headers.get('content-type') ?? '';
-    return type.includes('json') ? ((await res.json()) as Record<string, any>) : { bytes: new Uint8Array(await res.arrayBuffer()), type };
+    return type.includes('json')
+      ? ((await res.json()) as Record<string, any>)
+      : { bytes: new Uint8Array(await res.arrayBuffer()), type };
   };
   const form = (fields: Record<string, string>, file?: [string, string]) => {
     const f = new FormData();
@@ -39,26 +41,82 @@ async function everyMethod(base: string, settle: () => Promise<void>): Promise<s
     return f;
   };
 
-  const extracted = await req('client.extract', 'POST', '/extract', form({ file_url: 'https://e.com/annual-report.pdf', figureProcessing: JSON.stringify({ showImages: true }) }));
-  const asyncJob = await req('client.extractAsync', 'POST', '/extract_async', form({ file_url: 'https://e.com/statement.pdf' }));
-  const split = await req('client.split', 'POST', '/split', { extraction_id: extracted.extraction_id, split_config: { split_input: [{ name: 'Revenue' }] } });
+  const extracted = await req(
+    'client.extract',
+    'POST',
+    '/extract',
+    form({ file_url: 'https://e.com/annual-report.pdf', figureProcessing: JSON.stringify({ showImages: true }) }),
+  );
+  const asyncJob = await req(
+    'client.extractAsync',
+    'POST',
+    '/extract_async',
+    form({ file_url: 'https://e.com/statement.pdf' }),
+  );
+  const split = await req('client.split', 'POST', '/split', {
+    extraction_id: extracted.extraction_id,
+    split_config: { split_input: [{ name: 'Revenue' }] },
+  });
+  expect(Object.keys(split.split_output.splits)).toEqual(['Revenue']);
   const template = join(mkdtempSync(join(tmpdir(), 'pm-sdk-')), 't.xlsx');
-  execFileSync(pythonPath(), ['-c', 'import sys, openpyxl; wb = openpyxl.Workbook(); wb.active.append(["Company", "Revenue"]); wb.save(sys.argv[1])', template]);
-  const schema = await req('client.schema', 'POST', '/schema', { extraction_id: extracted.extraction_id, schema_config: { excel_template: readFileSync(template).toString('base64') } });
+  execFileSync(pythonPath(), [
+    '-c',
+    'import sys, openpyxl; wb = openpyxl.Workbook(); wb.active.append(["Company", "Revenue"]); wb.save(sys.argv[1])',
+    template,
+  ]);
+  const schema = await req('client.schema', 'POST', '/schema', {
+    extraction_id: extracted.extraction_id,
+    schema_config: { excel_template: readFileSync(template).toString('base64') },
+  });
   const xlsx = await req('client.downloadSchemaExcel', 'GET', `/schema/${schema.schema_id}/excel`);
   expect(new TextDecoder().decode(xlsx.bytes.slice(0, 2))).toBe('PK');
-  const tables = await req('client.tables', 'POST', '/tables', { extraction_id: extracted.extraction_id, tables_config: { charts_to_tables: true } });
+  const tables = await req('client.tables', 'POST', '/tables', {
+    extraction_id: extracted.extraction_id,
+    tables_config: { charts_to_tables: true },
+  });
   expect(tables.tables_output.tables.some((t: { from_chart: boolean }) => t.from_chart)).toBe(true);
-  const detected = await req('client.form.detect', 'POST', '/form/detect', form({}, ['claim.pdf', '%PDF-1.4\n1 0 obj << /Type /Page >> endobj\n%%EOF']));
-  const filled = await req('client.form.fill', 'POST', '/form/fill', form({ form_id: detected.form_id, instructions: 'Claimant name is Jo Bloggs' }));
+  const detected = await req(
+    'client.form.detect',
+    'POST',
+    '/form/detect',
+    form({}, ['claim.pdf', '%PDF-1.4\n1 0 obj << /Type /Page >> endobj\n%%EOF']),
+  );
+  const filled = await req(
+    'client.form.fill',
+    'POST',
+    '/form/fill',
+    form({ form_id: detected.form_id, instructions: 'Claimant name is Jo Bloggs' }),
+  );
   expect(filled.fields_filled).toBe(1);
-  const cleared = await req('client.form.clear', 'POST', '/form/clear', form({ form_id: filled.form_id, async: 'true' }));
-  const batch = await req('client.batch.extract', 'POST', '/batch/extract', { input: { file_urls: ['https://e.com/a-statement.pdf'] }, output: { s3_prefix: 's3://o/' } });
+  const cleared = await req(
+    'client.form.clear',
+    'POST',
+    '/form/clear',
+    form({ form_id: filled.form_id, async: 'true' }),
+  );
+  const batch = await req('client.batch.extract', 'POST', '/batch/extract', {
+    input: { file_urls: ['https://e.com/a-statement.pdf'] },
+    output: { s3_prefix: 's3://o/' },
+  });
   await settle();
-  await req('client.batch.split', 'POST', '/batch/split', { batch_extract_id: batch.batch_job_id, output: { s3_prefix: 's3://o/' }, split_config: { split_input: [{ name: 'Transactions' }] } });
-  await req('client.batch.schema', 'POST', '/batch/schema', { batch_extract_id: batch.batch_job_id, output: { s3_prefix: 's3://o/' }, schema_config: { input_schema: SCHEMA } });
-  await req('client.batch.tables', 'POST', '/batch/tables', { batch_extract_id: batch.batch_job_id, output: { s3_prefix: 's3://o/' } });
-  const pipeline = await req('client.pipeline.execute', 'POST', '/pipeline/execute', { file_url: 'https://e.com/statement.pdf', steps: { extract: {}, schema: { input_schema: SCHEMA } } });
+  await req('client.batch.split', 'POST', '/batch/split', {
+    batch_extract_id: batch.batch_job_id,
+    output: { s3_prefix: 's3://o/' },
+    split_config: { split_input: [{ name: 'Transactions' }] },
+  });
+  await req('client.batch.schema', 'POST', '/batch/schema', {
+    batch_extract_id: batch.batch_job_id,
+    output: { s3_prefix: 's3://o/' },
+    schema_config: { input_schema: SCHEMA },
+  });
+  await req('client.batch.tables', 'POST', '/batch/tables', {
+    batch_extract_id: batch.batch_job_id,
+    output: { s3_prefix: 's3://o/' },
+  });
+  const pipeline = await req('client.pipeline.execute', 'POST', '/pipeline/execute', {
+    file_url: 'https://e.com/statement.pdf',
+    steps: { extract: {}, schema: { input_schema: SCHEMA } },
+  });
   expect(pipeline.status).toBe('completed');
   await settle();
   const job = await req('client.jobs.getJob', 'GET', `/job/${asyncJob.job_id}`);
@@ -103,7 +161,13 @@ describe("the SDK's 20 methods", () => {
   let server: RunningServer;
   const clock = new ManualClock();
   beforeAll(async () => {
-    server = await startServer(resolveConfig({ env: {}, options: { seed: 20, apiKey: KEY, port: 0, host: '127.0.0.1', queueMs: 10, processingMs: 100 } }), { clock });
+    server = await startServer(
+      resolveConfig({
+        env: {},
+        options: { seed: 20, apiKey: KEY, port: 0, host: '127.0.0.1', queueMs: 10, processingMs: 100 },
+      }),
+      { clock },
+    );
   });
   afterAll(() => server.mock.close());
 

@@ -24,7 +24,12 @@ describe('pulse-mock/testing', () => {
 
   base('startPulseMock delivers to a consumer and waitForDelivery resolves when it finished', async () => {
     const receiver = await startReceiver();
-    const pulse = await startPulseMock({ webhookUrl: [receiver.url], webhookSecret: SECRET, processingMs: 20, queueMs: 5 });
+    const pulse = await startPulseMock({
+      webhookUrl: [receiver.url],
+      webhookSecret: SECRET,
+      processingMs: 20,
+      queueMs: 5,
+    });
     try {
       await fetch(`${pulse.url}/extract`, {
         method: 'POST',

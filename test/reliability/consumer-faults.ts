@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** Consumers that misbehave in every way the field reports, each on its own port. */
-export type Behaviour = 'down' | 'reset' | 'hang' | 'redirect' | 'gone' | 'rate-limited-once' | 'error-500' | 'slow-ok' | 'ok';
+export type Behaviour =
+  'down' | 'reset' | 'hang' | 'redirect' | 'gone' | 'rate-limited-once' | 'error-500' | 'slow-ok' | 'ok';
 
 export interface FaultyConsumers {
   urls: Record<Behaviour, string>;
@@ -13,7 +14,17 @@ export async function startFaultyConsumers(opts: { slowMs: number }): Promise<Fa
   const servers: Server[] = [];
   const seen = new Map<string, number>();
   const urls = {} as Record<Behaviour, string>;
-  const behaviours: Behaviour[] = ['down', 'reset', 'hang', 'redirect', 'gone', 'rate-limited-once', 'error-500', 'slow-ok', 'ok'];
+  const behaviours: Behaviour[] = [
+    'down',
+    'reset',
+    'hang',
+    'redirect',
+    'gone',
+    'rate-limited-once',
+    'error-500',
+    'slow-ok',
+    'ok',
+  ];
   for (const b of behaviours) {
     const server = createServer((req, res) => {
       req.resume();
@@ -44,7 +55,8 @@ export async function startFaultyConsumers(opts: { slowMs: number }): Promise<Fa
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
     urls[b] = `http://127.0.0.1:${port}/${b}`;
-    if (b === 'down') await new Promise((r) => server.close(r)); // nothing listens there any more
+    if (b === 'down')
+      await new Promise((r) => server.close(r)); // nothing listens there any more
     else servers.push(server);
   }
   return {

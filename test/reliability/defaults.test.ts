@@ -13,14 +13,20 @@ describe('defaults that protect', () => {
       const denied = await fetch(`${wide.url}/_mock/endpoints`);
       expect(denied.status).toBe(401);
       expect(((await denied.json()) as { error: { code: string } }).error.code).toBe('ADMIN_TOKEN_REQUIRED');
-      expect((await fetch(`${wide.url}/_mock/endpoints`, { headers: { authorization: `Bearer ${wide.adminToken}` } })).status).toBe(200);
+      expect(
+        (await fetch(`${wide.url}/_mock/endpoints`, { headers: { authorization: `Bearer ${wide.adminToken}` } }))
+          .status,
+      ).toBe(200);
       // The portal link carries the portal token only: it opens the page, not the admin API.
       const res = await fetch(`${wide.url}/webhook`, { method: 'POST', headers: { 'x-api-key': 'k' } });
       const text = await res.text();
       expect(text).not.toContain(wide.adminToken);
       const link = (JSON.parse(text) as { link: string }).link;
       expect(new URL(link).searchParams.get('token')).toBe(wide.portalToken);
-      expect((await fetch(`${wide.url}/_mock/endpoints`, { headers: { authorization: `Bearer ${wide.portalToken}` } })).status).toBe(401);
+      expect(
+        (await fetch(`${wide.url}/_mock/endpoints`, { headers: { authorization: `Bearer ${wide.portalToken}` } }))
+          .status,
+      ).toBe(401);
     } finally {
       await wide.close();
     }
@@ -30,7 +36,11 @@ describe('defaults that protect', () => {
     const m = await createPulseMock({ port: 0, apiKey: 'sk_secret', jsonBodyLimit: 2048 });
     try {
       expect((await fetch(`${m.url}/job/x`, { headers: { 'x-api-key': 'sk_secreT' } })).status).toBe(401);
-      const big = await fetch(`${m.url}/extract`, { method: 'POST', headers: { 'x-api-key': 'sk_secret', 'content-type': 'application/json' }, body: JSON.stringify({ file_url: 'https://e.com/a.pdf', pad: 'x'.repeat(4096) }) });
+      const big = await fetch(`${m.url}/extract`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'sk_secret', 'content-type': 'application/json' },
+        body: JSON.stringify({ file_url: 'https://e.com/a.pdf', pad: 'x'.repeat(4096) }),
+      });
       expect(big.status).toBe(413);
       expect(((await big.json()) as { error: { code: string } }).error.code).toBe('BODY_TOO_LARGE');
     } finally {

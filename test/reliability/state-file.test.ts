@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -16,7 +25,20 @@ const attack = (probe: string, result: string) => report('attack', { probe, resu
 const KEY = 'sk_state';
 const dir = () => mkdtempSync(join(tmpdir(), 'pm-statefile-'));
 const configFor = (state: string, more: Record<string, unknown> = {}) =>
-  resolveConfig({ env: {}, options: { seed: 9, apiKey: KEY, state, queueMs: 100, processingMs: 1000, retrySchedule: [], port: 0, host: '127.0.0.1', ...more } });
+  resolveConfig({
+    env: {},
+    options: {
+      seed: 9,
+      apiKey: KEY,
+      state,
+      queueMs: 100,
+      processingMs: 1000,
+      retrySchedule: [],
+      port: 0,
+      host: '127.0.0.1',
+      ...more,
+    },
+  });
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -42,7 +64,10 @@ describe('what --state refuses at start: one line, exit 2, the file untouched', 
     expect(missing.stderr).toContain('does not exist');
     expect(missing.stderr).not.toContain('    at ');
     attack('--state notes.md, a text file (silently overwritten)', `exit 2, file unchanged: ${refused.stderr.trim()}`);
-    attack('--state on a folder, or in a missing folder (crashed with a stack trace)', `exit 2, one line each: ${folder.stderr.trim()} / ${missing.stderr.trim()}`);
+    attack(
+      '--state on a folder, or in a missing folder (crashed with a stack trace)',
+      `exit 2, one line each: ${folder.stderr.trim()} / ${missing.stderr.trim()}`,
+    );
   });
 
   it('an empty file or an absent one is taken, and created readable by its owner only (it holds secrets)', () => {
@@ -87,8 +112,13 @@ describe('damaged lines', () => {
     const second = join(d, 'second.state');
     writeFileSync(second, original);
     const banner = await bannerOf(['start', '--port', '0', '--state', second]);
-    attack('a torn line, a `job: null` line and a wrongly shaped delivery in the middle of the journal (skipped silently, or a crash)', `skipped and counted (JSON ready line: skippedLines ${cli.ready.restored.skippedLines}; the banner warns); the file as it was kept as ${copy.split('/').pop()}`);
-    expect(banner).toMatch(/warning: +3 lines of the state file could not be read and were skipped; the file as it was is kept at .*second\.state\.damaged-/);
+    attack(
+      'a torn line, a `job: null` line and a wrongly shaped delivery in the middle of the journal (skipped silently, or a crash)',
+      `skipped and counted (JSON ready line: skippedLines ${cli.ready.restored.skippedLines}; the banner warns); the file as it was kept as ${copy.split('/').pop()}`,
+    );
+    expect(banner).toMatch(
+      /warning: +3 lines of the state file could not be read and were skipped; the file as it was is kept at .*second\.state\.damaged-/,
+    );
   });
 });
 
@@ -148,7 +178,8 @@ describe('a journal that cannot be written', () => {
     server = await startServer(configFor(state), { clock, onJournalProblem: (l) => problems.push(l) });
     const events: string[] = [];
     server.runtime.core.onEvent((e) => events.push(e.type));
-    const kept = (await call('POST', '/extract', { file_url: 'https://e.com/kept.pdf', async: true })).body.job_id as string;
+    const kept = (await call('POST', '/extract', { file_url: 'https://e.com/kept.pdf', async: true })).body
+      .job_id as string;
     const repair = breakFile(state);
 
     const refused = await call('POST', '/extract', { file_url: 'https://e.com/lost.pdf', async: true });
@@ -163,15 +194,24 @@ describe('a journal that cannot be written', () => {
     expect(server.runtime.core.jobs.get(kept)?.status).toBe('pending');
     expect(problems.some((p) => p.includes('could not be written'))).toBe(true);
     expect((await call('GET', '/health')).body).toMatchObject({ status: 'degraded', state: { writing: false } });
-    attack('a journal that cannot be written, during requests (jobs acknowledged, never journalled; endpoint POST 500 while live)', `submit, cancel and endpoint POST answer 503 ${refused.body.error?.code} with nothing applied; the next request after the disk is back writes a snapshot of everything`);
+    attack(
+      'a journal that cannot be written, during requests (jobs acknowledged, never journalled; endpoint POST 500 while live)',
+      `submit, cancel and endpoint POST answer 503 ${refused.body.error?.code} with nothing applied; the next request after the disk is back writes a snapshot of everything`,
+    );
 
     repair();
-    const accepted = (await call('POST', '/extract', { file_url: 'https://e.com/later.pdf', async: true })).body.job_id as string;
+    const accepted = (await call('POST', '/extract', { file_url: 'https://e.com/later.pdf', async: true })).body
+      .job_id as string;
     expect((await call('GET', '/health')).body).toMatchObject({ status: 'ok', state: { writing: true } });
     await server.mock.close();
     server = undefined;
     const after = createRuntime(configFor(state), { clock });
-    expect(after.core.jobs.list().map((j) => j.id).sort()).toEqual([kept, accepted].sort());
+    expect(
+      after.core.jobs
+        .list()
+        .map((j) => j.id)
+        .sort(),
+    ).toEqual([kept, accepted].sort());
     after.close();
   });
 
@@ -180,7 +220,10 @@ describe('a journal that cannot be written', () => {
     const state = join(dir(), 'pulse-mock.state');
     const clock = new ManualClock();
     const problems: string[] = [];
-    server = await startServer(configFor(state, { webhookUrl: [receiver.url] }), { clock, onJournalProblem: (l) => problems.push(l) });
+    server = await startServer(configFor(state, { webhookUrl: [receiver.url] }), {
+      clock,
+      onJournalProblem: (l) => problems.push(l),
+    });
     const id = (await call('POST', '/extract', { file_url: 'https://e.com/a.pdf', async: true })).body.job_id as string;
     await receiver.waitFor(1);
     const repair = breakFile(state);
@@ -191,10 +234,16 @@ describe('a journal that cannot be written', () => {
     await vi.waitFor(() => expect(server?.mock.messages({ status: 'succeeded' })).toHaveLength(3));
     expect((await call('GET', '/health')).body).toMatchObject({ status: 'degraded', state: { writing: false } });
     expect(problems.filter((p) => p.includes('cannot write'))).toHaveLength(1);
-    attack('a journal that cannot be written, with no request behind (a timer, a delivery: deliveries stuck pending, nothing logged)', 'the job completes and its 3 webhooks are delivered; logged once; GET /health says degraded; a snapshot is retried until the file takes it, then a restart finds everything');
+    attack(
+      'a journal that cannot be written, with no request behind (a timer, a delivery: deliveries stuck pending, nothing logged)',
+      'the job completes and its 3 webhooks are delivered; logged once; GET /health says degraded; a snapshot is retried until the file takes it, then a restart finds everything',
+    );
 
     repair();
-    await vi.waitFor(async () => expect((await call('GET', '/health')).body.status).toBe('ok'), { timeout: 15_000, interval: 100 });
+    await vi.waitFor(async () => expect((await call('GET', '/health')).body.status).toBe('ok'), {
+      timeout: 15_000,
+      interval: 100,
+    });
     await server.mock.close();
     server = undefined;
     const after = createRuntime(configFor(state), { clock });

@@ -70,7 +70,10 @@ describe('delays longer than Node timers take (about 24.8 days)', () => {
       expect(fired).not.toHaveBeenCalled();
       await vi.advanceTimersByTimeAsync(DAY);
       expect(fired).toHaveBeenCalledOnce();
-      report('attack', { probe: '26 one-day delay rules on one delivery (fired after 9 ms, TimeoutOverflowWarning)', result: 'the 26-day timer fires after 26 days: timers past 24.8 days are chained' });
+      report('attack', {
+        probe: '26 one-day delay rules on one delivery (fired after 9 ms, TimeoutOverflowWarning)',
+        result: 'the 26-day timer fires after 26 days: timers past 24.8 days are chained',
+      });
     } finally {
       vi.useRealTimers();
     }
@@ -89,7 +92,10 @@ describe('delays longer than Node timers take (about 24.8 days)', () => {
       await vi.advanceTimersByTimeAsync(DAY);
       expect(fired).toHaveBeenCalledOnce();
       expect(never).not.toHaveBeenCalled();
-      report('attack', { probe: '--time-scale above 24.8: a one-day retry at --time-scale 30', result: 'fires after 30 days of real time, cancellable at any step' });
+      report('attack', {
+        probe: '--time-scale above 24.8: a one-day retry at --time-scale 30',
+        result: 'fires after 30 days of real time, cancellable at any step',
+      });
     } finally {
       vi.useRealTimers();
     }

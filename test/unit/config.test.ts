@@ -17,7 +17,16 @@ function fileWith(content: unknown): string {
 describe('resolveConfig', () => {
   it('has documented defaults and generates (and flags) a seed when none is given', () => {
     const c = resolveConfig({ env: {} });
-    expect(c).toMatchObject({ port: 4050, host: '127.0.0.1', processingMs: 1000, queueMs: 100, failureRate: 0, asyncStatusCode: 200, maxJobs: 10000, maxBacklog: 20000 });
+    expect(c).toMatchObject({
+      port: 4050,
+      host: '127.0.0.1',
+      processingMs: 1000,
+      queueMs: 100,
+      failureRate: 0,
+      asyncStatusCode: 200,
+      maxJobs: 10000,
+      maxBacklog: 20000,
+    });
     expect(c.apiKey).toBeUndefined();
     expect(c.seedGenerated).toBe(true);
     expect(Number.isInteger(c.seed)).toBe(true);
@@ -26,21 +35,35 @@ describe('resolveConfig', () => {
   it('takes flag over env over file over default', () => {
     const file = fileWith({ port: 1111, seed: 1, processingMs: 5 });
     const env = { PULSE_MOCK_PORT: '2222', PULSE_MOCK_SEED: '2' };
-    expect(resolveConfig({ env, configFile: file, options: { port: '3333' } })).toMatchObject({ port: 3333, seed: 2, processingMs: 5 });
-    expect(resolveConfig({ env, configFile: file })).toMatchObject({ port: 2222, seed: 2, processingMs: 5, seedGenerated: false });
+    expect(resolveConfig({ env, configFile: file, options: { port: '3333' } })).toMatchObject({
+      port: 3333,
+      seed: 2,
+      processingMs: 5,
+    });
+    expect(resolveConfig({ env, configFile: file })).toMatchObject({
+      port: 2222,
+      seed: 2,
+      processingMs: 5,
+      seedGenerated: false,
+    });
     expect(resolveConfig({ env: {}, configFile: file })).toMatchObject({ port: 1111, seed: 1 });
   });
 
   it('reads env-only settings such as PULSE_MOCK_CONFIG and parses sizes and booleans', () => {
     const file = fileWith({ apiKey: 'from-file' });
-    const c = resolveConfig({ env: { PULSE_MOCK_CONFIG: file, PULSE_MOCK_BODY_LIMIT: '2mb', PULSE_MOCK_JSON: 'true' } });
+    const c = resolveConfig({
+      env: { PULSE_MOCK_CONFIG: file, PULSE_MOCK_BODY_LIMIT: '2mb', PULSE_MOCK_JSON: 'true' },
+    });
     expect(c).toMatchObject({ apiKey: 'from-file', bodyLimit: 2 * 1024 * 1024, json: true, configFile: file });
   });
 
   it.each([
     [{ options: { port: 'abc' } }, /invalid --port: "abc"; expected an integer from 0 to 65535/],
     [{ options: { port: 70000 } }, /--port/],
-    [{ env: { PULSE_MOCK_FAILURE_RATE: '1.5' } }, /invalid PULSE_MOCK_FAILURE_RATE: "1.5"; expected a number from 0 to 1/],
+    [
+      { env: { PULSE_MOCK_FAILURE_RATE: '1.5' } },
+      /invalid PULSE_MOCK_FAILURE_RATE: "1.5"; expected a number from 0 to 1/,
+    ],
     [{ options: { asyncStatusCode: '201' } }, /--async-status-code.*200 or 202/],
     [{ options: { bodyLimit: 'lots' } }, /--body-limit/],
     [{ options: { processingMs: '-1' } }, /--processing-ms/],
@@ -60,34 +83,57 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({ env: {}, configFile: fileWith([1]) })).toThrow(/must hold a JSON object/);
     expect(() => resolveConfig({ env: {}, configFile: fileWith({ prot: 1 }) })).toThrow(/unknown key "prot"/);
     expect(() => resolveConfig({ env: {}, configFile: fileWith({ api_key: 'x' }) })).toThrow(/did you mean "apiKey"/);
-    expect(() => resolveConfig({ env: {}, configFile: fileWith({ seed: 'x' }) })).toThrow(/invalid "seed" in .*pulse-mock.config.json/);
-    expect(() => resolveConfig({ env: {}, configFile: fileWith({ outcomes: [{ match: '*', outcome: 'exploded' }] }) })).toThrow(
-      /outcomes\[0\]\.outcome/,
+    expect(() => resolveConfig({ env: {}, configFile: fileWith({ seed: 'x' }) })).toThrow(
+      /invalid "seed" in .*pulse-mock.config.json/,
     );
-    expect(() => resolveConfig({ env: {}, configFile: fileWith({ documents: [{ match: '/(/' }] }) })).toThrow(/documents\[0\]\.match/);
-    expect(() => resolveConfig({ env: {}, configFile: '/nonexistent/pm.json' })).toThrow(/cannot read config file .*ENOENT/);
+    expect(() =>
+      resolveConfig({ env: {}, configFile: fileWith({ outcomes: [{ match: '*', outcome: 'exploded' }] }) }),
+    ).toThrow(/outcomes\[0\]\.outcome/);
+    expect(() => resolveConfig({ env: {}, configFile: fileWith({ documents: [{ match: '/(/' }] }) })).toThrow(
+      /documents\[0\]\.match/,
+    );
+    expect(() => resolveConfig({ env: {}, configFile: '/nonexistent/pm.json' })).toThrow(
+      /cannot read config file .*ENOENT/,
+    );
   });
 
-  it('expands the fault shorthands into seeded rules after the config file\'s own', () => {
-    const file = fileWith({ faults: [{ id: 'mine', fault: { kind: 'drop' }, scope: { eventTypes: ['job.created'] } }] });
+  it("expands the fault shorthands into seeded rules after the config file's own", () => {
+    const file = fileWith({
+      faults: [{ id: 'mine', fault: { kind: 'drop' }, scope: { eventTypes: ['job.created'] } }],
+    });
     const c = resolveConfig({
       env: { PULSE_MOCK_DROP_RATE: '0.1' },
       configFile: file,
-      options: { duplicateRate: '0.2', duplicateCount: '2', delayMs: '100-500', badSignatureRate: '0.3', badSignatureKind: 'stale-timestamp', apiErrorRate: '0.05', apiErrorStatus: '429' },
+      options: {
+        duplicateRate: '0.2',
+        duplicateCount: '2',
+        delayMs: '100-500',
+        badSignatureRate: '0.3',
+        badSignatureKind: 'stale-timestamp',
+        apiErrorRate: '0.05',
+        apiErrorStatus: '429',
+      },
     });
     expect(c.faults).toEqual([
       { id: 'mine', fault: { kind: 'drop' }, scope: { eventTypes: ['job.created'] } },
       { id: 'duplicate-rate', fault: { kind: 'duplicate', copies: 2, spacingMs: 0 }, when: { probability: 0.2 } },
       { id: 'delay-ms', fault: { kind: 'delay', ms: [100, 500] } },
-      { id: 'bad-signature-rate', fault: { kind: 'signature', variant: 'stale-timestamp' }, when: { probability: 0.3 } },
+      {
+        id: 'bad-signature-rate',
+        fault: { kind: 'signature', variant: 'stale-timestamp' },
+        when: { probability: 0.3 },
+      },
       { id: 'drop-rate', fault: { kind: 'drop' }, when: { probability: 0.1 } },
       { id: 'api-error-rate', fault: { kind: 'api-error', status: 429, retryAfterS: 1 }, when: { probability: 0.05 } },
     ]);
     expect(() => resolveConfig({ env: {}, options: { delayMs: '500-100' } })).toThrow(/invalid --delay-ms: "500-100"/);
     expect(() => resolveConfig({ env: {}, options: { badSignatureKind: 'sloppy' } })).toThrow(/--bad-signature-kind/);
-    expect(() => resolveConfig({ env: {}, configFile: fileWith({ faults: [{ fault: { kind: 'drop' }, when: { probability: 3 } }] }) })).toThrow(
-      /invalid faults\[0\]\.when/,
-    );
+    expect(() =>
+      resolveConfig({
+        env: {},
+        configFile: fileWith({ faults: [{ fault: { kind: 'drop' }, when: { probability: 3 } }] }),
+      }),
+    ).toThrow(/invalid faults\[0\]\.when/);
   });
 
   it('discovers ./pulse-mock.config.json only when asked (the CLI asks)', () => {
@@ -120,9 +166,13 @@ describe('resolveConfig', () => {
     expect(problem([{ fault: { kind: 'delay', ms: [5, 1] } }])).toBe('faults[0].fault.ms: min must not exceed max');
     expect(problem([{ fault: { kind: 'drop' }, when: { nth: [0] } }])).toBe('faults[0].when.nth[0]: must be >= 1');
     expect(problem([{ fault: { kind: 'signature' } }])).toBe('faults[0].fault: missing "variant"');
-    expect(problem([{ fault: { kind: 'api-error', status: 404 } }])).toBe('faults[0].fault.status: must be one of 429, 500, 503');
+    expect(problem([{ fault: { kind: 'api-error', status: 404 } }])).toBe(
+      'faults[0].fault.status: must be one of 429, 500, 503',
+    );
     // Fault rules are JSON, not flags: a string is not a probability.
-    expect(problem([{ fault: { kind: 'drop' }, when: { probability: '0.5' } }])).toBe('faults[0].when.probability: must be number');
+    expect(problem([{ fault: { kind: 'drop' }, when: { probability: '0.5' } }])).toBe(
+      'faults[0].when.probability: must be number',
+    );
     expect(problem([{ fault: { kind: 'delay', ms: [100, 500] }, when: { always: true } }])).toBe('accepted');
   });
 
@@ -145,7 +195,13 @@ describe('resolveConfig', () => {
     };
     expect(validate(good), JSON.stringify(validate.errors)).toBe(true);
     expect(resolveConfig({ env: {}, configFile: fileWith(good) }).port).toBe(4050);
-    for (const bad of [{ prot: 1 }, { port: 'x' }, { headerPrefix: 'x-hook' }, { faults: [{ fault: { kind: 'explode' } }] }, { outcomes: [{ outcome: 'failed' }] }]) {
+    for (const bad of [
+      { prot: 1 },
+      { port: 'x' },
+      { headerPrefix: 'x-hook' },
+      { faults: [{ fault: { kind: 'explode' } }] },
+      { outcomes: [{ outcome: 'failed' }] },
+    ]) {
       expect(validate(bad), JSON.stringify(bad)).toBe(false);
       expect(() => resolveConfig({ env: {}, configFile: fileWith(bad) }), JSON.stringify(bad)).toThrow(ConfigError);
     }

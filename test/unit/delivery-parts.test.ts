@@ -15,7 +15,12 @@ describe('shapeDelivery: how faults shape one delivery', () => {
   });
 
   it('drops whatever else applies', () => {
-    expect(shapeDelivery({ drop: 'drop (always)', delayMs: 50, duplicate: { copies: 2, spacingMs: 5 }, applied: ['a', 'b'] }, true)).toEqual({ drop: 'dropped by fault: drop (always)' });
+    expect(
+      shapeDelivery(
+        { drop: 'drop (always)', delayMs: 50, duplicate: { copies: 2, spacingMs: 5 }, applied: ['a', 'b'] },
+        true,
+      ),
+    ).toEqual({ drop: 'dropped by fault: drop (always)' });
   });
 
   it('delays the delivery and its copies alike; copies follow spacingMs apart', () => {
@@ -40,7 +45,9 @@ describe('ReorderHolds', () => {
   it('releases a held message early when a later message of its job goes out, and the others at their deadline', async () => {
     const clock = new ManualClock();
     const released: string[] = [];
-    const holds = new ReorderHolds<{ messageId: string }>(clock, (m, early) => released.push(`${m.messageId}${early ? ' early' : ''}`));
+    const holds = new ReorderHolds<{ messageId: string }>(clock, (m, early) =>
+      released.push(`${m.messageId}${early ? ' early' : ''}`),
+    );
     holds.hold('job1/ep', { messageId: 'created' }, 1000);
     holds.hold('job2/ep', { messageId: 'other' }, 500);
     holds.overtakenBy('job1/ep', { messageId: 'created' }); // its own copy does not overtake it
@@ -99,7 +106,12 @@ describe('EndpointLanes', () => {
   it('reports an attempt that threw and goes on with the next; roomFor resolves once the backlog falls under the mark', async () => {
     const crashed: string[] = [];
     const gate = deferred();
-    const lanes = new EndpointLanes<string>(1, (item) => (item === 'bad' ? Promise.reject(new Error('boom')) : gate.promise), (item, e) => crashed.push(`${item}: ${(e as Error).message}`), new ManualClock());
+    const lanes = new EndpointLanes<string>(
+      1,
+      (item) => (item === 'bad' ? Promise.reject(new Error('boom')) : gate.promise),
+      (item, e) => crashed.push(`${item}: ${(e as Error).message}`),
+      new ManualClock(),
+    );
     lanes.push('ep', 'bad');
     lanes.push('ep', 'a');
     lanes.push('ep', 'b');
@@ -134,16 +146,31 @@ describe('Dispatcher: what it caches per endpoint follows the endpoint', () => {
       userAgent: 'pulse-mock/test',
       transport: async (req) => (sent.push(req), { status: 200, header: () => undefined, body: '' }),
     });
-    const ep = endpoints.add({ url: 'http://127.0.0.1:9/a', eventTypes: ['job.created'], headers: { 'X-Team': 'one' } });
+    const ep = endpoints.add({
+      url: 'http://127.0.0.1:9/a',
+      eventTypes: ['job.created'],
+      headers: { 'X-Team': 'one' },
+    });
     expect(dispatcher.publish({ type: 'job.failed', payload: {} })).toHaveLength(0);
     dispatcher.publish({ type: 'job.created', payload: {} });
     await vi.waitFor(() => expect(sent).toHaveLength(1));
-    expect(sent[0]).toMatchObject({ url: 'http://127.0.0.1:9/a', headers: { 'x-team': 'one', 'content-type': 'application/json' } });
+    expect(sent[0]).toMatchObject({
+      url: 'http://127.0.0.1:9/a',
+      headers: { 'x-team': 'one', 'content-type': 'application/json' },
+    });
 
-    endpoints.update(ep.id, { url: 'http://127.0.0.1:9/b', eventTypes: [], headers: { 'X-Team': 'two' }, basicAuth: { username: 'u', password: 'p' } });
+    endpoints.update(ep.id, {
+      url: 'http://127.0.0.1:9/b',
+      eventTypes: [],
+      headers: { 'X-Team': 'two' },
+      basicAuth: { username: 'u', password: 'p' },
+    });
     expect(dispatcher.publish({ type: 'job.failed', payload: {} })).toHaveLength(1);
     await vi.waitFor(() => expect(sent).toHaveLength(2));
-    expect(sent[1]).toMatchObject({ url: 'http://127.0.0.1:9/b', headers: { 'x-team': 'two', authorization: `Basic ${Buffer.from('u:p').toString('base64')}` } });
+    expect(sent[1]).toMatchObject({
+      url: 'http://127.0.0.1:9/b',
+      headers: { 'x-team': 'two', authorization: `Basic ${Buffer.from('u:p').toString('base64')}` },
+    });
     expect(sent[1]?.headers['webhook-signature']).toMatch(/^v1,/);
     dispatcher.close();
   });

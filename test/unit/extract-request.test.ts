@@ -27,7 +27,9 @@ describe('normalizeExtractRequest', () => {
     expect(normalizeExtractRequest({ file_url: 'https://e.com/a.pdf', async: 'false' }).async).toBe(false);
     expect(normalizeExtractRequest({ file_url: 'https://e.com/a.pdf', async: true }).async).toBe(true);
     expect(normalizeExtractRequest({ file_url: 'https://e.com/a.pdf' }).async).toBe(false);
-    expect(code(() => normalizeExtractRequest({ file_url: 'https://e.com/a.pdf', async: 'yes please' }))).toBe('INVALID_PARAMETER');
+    expect(code(() => normalizeExtractRequest({ file_url: 'https://e.com/a.pdf', async: 'yes please' }))).toBe(
+      'INVALID_PARAMETER',
+    );
   });
 
   it('reads the schema from structured_output, structuredOutput (object or JSON string) and legacy schema', () => {
@@ -53,7 +55,9 @@ describe('normalizeExtractRequest', () => {
     for (const ok of ['a.jpeg', 'a.docx', 'a.pptx', 'a.xlsx', 'a.xls', 'a.xlsm', 'a.html'])
       expect(code(() => normalizeExtractRequest({ file_url: `https://e.com/${ok}` }))).toBe('no error');
     expect(code(() => normalizeExtractRequest({ file_url: 'https://e.com/a.exe' }))).toBe('FILE_001');
-    expect(code(() => normalizeExtractRequest({}, { ...upload, filename: 'blob', mimetype: 'video/mp4' }))).toBe('FILE_001');
+    expect(code(() => normalizeExtractRequest({}, { ...upload, filename: 'blob', mimetype: 'video/mp4' }))).toBe(
+      'FILE_001',
+    );
   });
 });
 

@@ -9,7 +9,8 @@ describe('message ids', () => {
     // Consumers dedupe on webhook-id, so two events sharing an id means one is dropped as a
     // "duplicate". Ids drawn from a 32-bit seed had ~90% odds of a clash at this size.
     const ids = new Set<string>();
-    for (let i = 0; i < 100_000; i++) for (const type of ['job.created', 'job.completed']) ids.add(messageId(42, `job-${i}/${type}`));
+    for (let i = 0; i < 100_000; i++)
+      for (const type of ['job.created', 'job.completed']) ids.add(messageId(42, `job-${i}/${type}`));
     expect(ids.size).toBe(200_000);
   });
 
@@ -22,7 +23,19 @@ describe('message ids', () => {
 });
 
 describe('DeliveryLog', () => {
-  const delivery = (key: string): Delivery => ({ key, messageId: key.split('/')[0] as string, endpointId: 'ep', url: 'http://127.0.0.1/', eventType: 'job.completed', body: '{}', status: 'pending', attempts: [], scheduledAttempts: 0, createdAt: 0, faults: [] });
+  const delivery = (key: string): Delivery => ({
+    key,
+    messageId: key.split('/')[0] as string,
+    endpointId: 'ep',
+    url: 'http://127.0.0.1/',
+    eventType: 'job.completed',
+    body: '{}',
+    status: 'pending',
+    attempts: [],
+    scheduledAttempts: 0,
+    createdAt: 0,
+    faults: [],
+  });
 
   it('never lets a delivery with a reused key hide the one already logged', () => {
     const log = new DeliveryLog(100);
@@ -58,7 +71,19 @@ describe('job ids', () => {
 });
 
 describe('DeliveryLog retention', () => {
-  const delivery = (key: string): Delivery => ({ key, messageId: key, endpointId: 'ep', url: 'http://127.0.0.1/', eventType: 'job.completed', body: '{}', status: 'pending', attempts: [], scheduledAttempts: 0, createdAt: 0, faults: [] });
+  const delivery = (key: string): Delivery => ({
+    key,
+    messageId: key,
+    endpointId: 'ep',
+    url: 'http://127.0.0.1/',
+    eventType: 'job.completed',
+    body: '{}',
+    status: 'pending',
+    attempts: [],
+    scheduledAttempts: 0,
+    createdAt: 0,
+    faults: [],
+  });
 
   it('evicts the delivery that finished first, never a pending one, even behind a large backlog', () => {
     const log = new DeliveryLog(3);

@@ -6,7 +6,12 @@ import { checkSecret, generateSecret, sign } from '../../src/delivery/signing.js
 
 describe('signing', () => {
   it('reproduces the Standard Webhooks reference vector', () => {
-    const sig = sign(['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'], 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, '{"test": 2432232314}');
+    const sig = sign(
+      ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
+      'msg_p5jXN8AQM9LWM0D4loKWxJek',
+      1614265330,
+      '{"test": 2432232314}',
+    );
     expect(sig).toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
   });
 
@@ -36,10 +41,16 @@ describe('signing', () => {
 describe('signing matches svix byte for byte', () => {
   it('for arbitrary ids, timestamps, bodies and secrets', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1, maxLength: 40 }), fc.integer({ min: 0, max: 4_000_000_000 }), fc.string({ maxLength: 400 }), fc.uint8Array({ minLength: 24, maxLength: 64 }), (id, ts, body, key) => {
-        const secret = `whsec_${Buffer.from(key).toString('base64')}`;
-        expect(sign([secret], id, ts, body)).toBe(new SvixWebhook(secret).sign(id, new Date(ts * 1000), body));
-      }),
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 0, max: 4_000_000_000 }),
+        fc.string({ maxLength: 400 }),
+        fc.uint8Array({ minLength: 24, maxLength: 64 }),
+        (id, ts, body, key) => {
+          const secret = `whsec_${Buffer.from(key).toString('base64')}`;
+          expect(sign([secret], id, ts, body)).toBe(new SvixWebhook(secret).sign(id, new Date(ts * 1000), body));
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -10,19 +10,47 @@ import type { DocumentModel, Fact, FactList, Structure } from '../../core/docume
 export const FACT_NAMES: Record<DocumentKind, Record<string, string[]>> = {
   'bank-statement': {
     bank_name: ['bank', 'bank_name', 'institution', 'financial_institution', 'issuer'],
-    account_holder: ['holder', 'account_holder', 'customer_name', 'name_on_account', 'account_name', 'account_owner', 'owner', 'customer', 'name'],
+    account_holder: [
+      'holder',
+      'account_holder',
+      'customer_name',
+      'name_on_account',
+      'account_name',
+      'account_owner',
+      'owner',
+      'customer',
+      'name',
+    ],
     account_number: ['account_number', 'account_no', 'acct_number', 'account_num', 'account'],
     statement_period: ['statement_period', 'period'],
     period_start: ['period_start', 'start_date', 'from_date', 'statement_start'],
     period_end: ['period_end', 'end_date', 'to_date', 'statement_end', 'statement_date', 'date'],
     opening_balance: ['opening_balance', 'beginning_balance', 'starting_balance', 'previous_balance'],
-    closing_balance: ['closing_balance', 'ending_balance', 'final_balance', 'current_balance', 'balance', 'new_balance'],
+    closing_balance: [
+      'closing_balance',
+      'ending_balance',
+      'final_balance',
+      'current_balance',
+      'balance',
+      'new_balance',
+    ],
     total_deposits: ['total_deposits', 'deposits', 'total_credits', 'credits'],
     total_withdrawals: ['total_withdrawals', 'withdrawals', 'total_debits', 'debits'],
     currency: ['currency', 'currency_code'],
   },
   invoice: {
-    vendor_name: ['vendor', 'vendor_name', 'supplier', 'supplier_name', 'seller', 'merchant', 'company', 'company_name', 'issuer', 'from'],
+    vendor_name: [
+      'vendor',
+      'vendor_name',
+      'supplier',
+      'supplier_name',
+      'seller',
+      'merchant',
+      'company',
+      'company_name',
+      'issuer',
+      'from',
+    ],
     vendor_address: ['vendor_address', 'supplier_address', 'address', 'seller_address'],
     invoice_number: ['invoice_number', 'invoice_no', 'invoice_id', 'invoice_num', 'number', 'invoice'],
     invoice_date: ['invoice_date', 'date', 'issue_date', 'issued_on', 'date_issued'],
@@ -31,7 +59,16 @@ export const FACT_NAMES: Record<DocumentKind, Record<string, string[]>> = {
     customer_company: ['customer_company', 'client_company', 'bill_to_company', 'buyer_company'],
     subtotal: ['subtotal', 'sub_total', 'net_amount', 'net_total'],
     tax: ['tax', 'tax_amount', 'vat', 'sales_tax', 'total_tax'],
-    total: ['total', 'amount_due', 'grand_total', 'total_due', 'total_amount', 'balance_due', 'invoice_total', 'amount'],
+    total: [
+      'total',
+      'amount_due',
+      'grand_total',
+      'total_due',
+      'total_amount',
+      'balance_due',
+      'invoice_total',
+      'amount',
+    ],
     currency: ['currency', 'currency_code'],
   },
   'research-paper': {
@@ -76,7 +113,15 @@ export const FACT_NAMES: Record<DocumentKind, Record<string, string[]>> = {
 /** Property names for the document's tables and lists, and for their columns. */
 export const STRUCTURE_NAMES: Record<string, { names: string[]; columns: Record<string, string[]> }> = {
   transactions: {
-    names: ['transactions', 'transaction', 'transaction_history', 'entries', 'activity', 'activities', 'statement_lines'],
+    names: [
+      'transactions',
+      'transaction',
+      'transaction_history',
+      'entries',
+      'activity',
+      'activities',
+      'statement_lines',
+    ],
     columns: {
       date: ['date', 'transaction_date', 'posted', 'posting_date', 'posted_on', 'value_date'],
       description: ['description', 'memo', 'details', 'narrative', 'payee', 'merchant', 'name'],
@@ -104,7 +149,8 @@ function lookupFor(kind: DocumentKind): Map<string, string> {
   let map = lookups.get(kind);
   if (!map) {
     map = new Map();
-    for (const [fact, names] of Object.entries(FACT_NAMES[kind])) for (const n of [fact, ...names]) if (!map.has(normalizeName(n))) map.set(normalizeName(n), fact);
+    for (const [fact, names] of Object.entries(FACT_NAMES[kind]))
+      for (const n of [fact, ...names]) if (!map.has(normalizeName(n))) map.set(normalizeName(n), fact);
     lookups.set(kind, map);
   }
   return map;
@@ -116,7 +162,8 @@ export function matchFact(model: DocumentModel, property: string): Fact | undefi
   return fact === undefined ? undefined : model.facts.find((f) => f.name === fact);
 }
 
-const named = (kind: string, property: string) => (STRUCTURE_NAMES[kind]?.names ?? []).some((n) => normalizeName(n) === normalizeName(property));
+const named = (kind: string, property: string) =>
+  (STRUCTURE_NAMES[kind]?.names ?? []).some((n) => normalizeName(n) === normalizeName(property));
 
 export function matchStructure(model: DocumentModel, property: string): Structure | undefined {
   return model.structures.find((s) => named(s.name, property));
@@ -130,5 +177,7 @@ export function matchList(model: DocumentModel, property: string): FactList | un
 export function columnFor(structure: Structure, property: string): string | undefined {
   const columns = STRUCTURE_NAMES[structure.name]?.columns ?? {};
   const p = normalizeName(property);
-  return Object.entries(columns).find(([column, names]) => normalizeName(column) === p || names.some((n) => normalizeName(n) === p))?.[0];
+  return Object.entries(columns).find(
+    ([column, names]) => normalizeName(column) === p || names.some((n) => normalizeName(n) === p),
+  )?.[0];
 }

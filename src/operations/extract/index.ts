@@ -4,7 +4,13 @@ import { normalizeExtractRequest, type ExtractRequest, type UploadedFile } from 
 import type { JobRecord } from '../../core/job-store.js';
 import { LARGE_DOCUMENT_PAGES, largeResultPointer } from './large-results.js';
 import type { OutcomeOverrides } from '../../core/outcomes.js';
-import type { AsyncSubmissionResponse, CoreResponse, JobKind, JobSubmission, PulseCore } from '../../core/pulse-core.js';
+import type {
+  AsyncSubmissionResponse,
+  CoreResponse,
+  JobKind,
+  JobSubmission,
+  PulseCore,
+} from '../../core/pulse-core.js';
 import { seedFrom } from '../../core/random.js';
 import type { ExtractResult, LargeResultPointer } from './result.js';
 import type { DocumentInfo } from '../../core/documents.js';
@@ -12,7 +18,13 @@ import { overridesFrom } from '../../core/overrides.js';
 import { Type } from '../../api/json-schema.js';
 import type { ApiCall } from '../../api/routes.js';
 import { defineOperation, type OperationRoute } from '../operation.js';
-import { AsyncSubmissionResponse as AsyncSubmissionSchema, ExtractResponse, extractBody, JobIdParams } from '../../api/schemas.js';
+import {
+  AsyncSubmissionResponse as AsyncSubmissionSchema,
+  ExtractResponse,
+  extractBody,
+  JobIdParams,
+} from '../../api/schemas.js';
+import { textOf } from '../../core/text.js';
 
 /**
  * The result generator pulls in faker, json-schema-faker, ajv and marked: loaded on first use,
@@ -22,7 +34,12 @@ let generator: Promise<typeof import('./result.js')> | undefined;
 const loadGenerator = () => (generator ??= import('./result.js'));
 /** marked is loaded for the first request that asks for HTML only (about 20 ms of every cold start otherwise). */
 let html: Promise<(markdown: string) => string> | undefined;
-const loadHtml = () => (html ??= import('marked').then(({ marked }) => (markdown: string) => marked.parse(markdown, { async: false })));
+const loadHtml = () =>
+  (html ??= import('marked').then(
+    ({ marked }) =>
+      (markdown: string) =>
+        marked.parse(markdown, { async: false }),
+  ));
 const RESULT_CACHE_SIZE = 256;
 
 /** A stored extraction as the operations that read one see it. */
@@ -72,7 +89,9 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
     this.#documents = new DocumentCatalog(core.options.documents);
   }
 
-  async extract(input: ExtractInput): Promise<CoreResponse<ExtractResult | LargeResultPointer | AsyncSubmissionResponse>> {
+  async extract(
+    input: ExtractInput,
+  ): Promise<CoreResponse<ExtractResult | LargeResultPointer | AsyncSubmissionResponse>> {
     const req = normalizeExtractRequest(this.#withPreset(input.fields), input.upload);
     const seed = this.core.options.seed;
     if (input.forceAsync || req.async) {
@@ -87,12 +106,21 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
     const id = this.core.newId();
     // A synchronous call gets a job id when something will name it later: its image URLs, or
     // its extraction_id (split, schema and tables read the stored extraction through it).
-    const job = req.figures?.showImages || req.storage
-      ? this.core.recordSync<ExtractJobData>(this.kind, { data: { request: req, document: doc, extractionId: id, largeResultFetched: false }, pages: doc.pages.length })
-      : undefined;
+    const job =
+      req.figures?.showImages || req.storage
+        ? this.core.recordSync<ExtractJobData>(this.kind, {
+            data: { request: req, document: doc, extractionId: id, largeResultFetched: false },
+            pages: doc.pages.length,
+          })
+        : undefined;
     if (job) this.#index(job);
     const produce = () =>
-      generateExtraction(req, doc, { seed: this.#resultSeed(req), extractionId: id, ...(toHtml ? { toHtml } : {}), ...(job ? { imagesBase: `${input.baseUrl}/results/${job.id}/images/` } : {}) });
+      generateExtraction(req, doc, {
+        seed: this.#resultSeed(req),
+        extractionId: id,
+        ...(toHtml ? { toHtml } : {}),
+        ...(job ? { imagesBase: `${input.baseUrl}/results/${job.id}/images/` } : {}),
+      });
     if (doc.pages.length >= LARGE_DOCUMENT_PAGES) {
       // The body is generated when the one-time URL is fetched, not now.
       this.#rememberSyncLarge(id, produce);
@@ -108,7 +136,10 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
       ...(overrides ? { overrides } : {}),
       build: (plan) => {
         const document = this.#documents.describe(req, this.core.options.seed, overrides?.pages ?? plan.pages);
-        return { data: { request: req, document, extractionId: this.core.newId(), largeResultFetched: false }, pages: document.pages.length };
+        return {
+          data: { request: req, document, extractionId: this.core.newId(), largeResultFetched: false },
+          pages: document.pages.length,
+        };
       },
     };
   }
@@ -146,7 +177,8 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
   #index(job: JobRecord<ExtractJobData>): void {
     if (!job.data.request.storage) return;
     this.#byExtraction.set(job.data.extractionId, job.id);
-    if (this.#byExtraction.size > this.core.options.maxJobs * 2) this.#byExtraction.delete(this.#byExtraction.keys().next().value as string);
+    if (this.#byExtraction.size > this.core.options.maxJobs * 2)
+      this.#byExtraction.delete(this.#byExtraction.keys().next().value as string);
   }
 
   /** `extractionConfigId`: a saved set of options (config file `presets`), under the request's own fields (inline fields win). */
@@ -154,7 +186,10 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
     const id = fields.extractionConfigId ?? fields.extraction_config_id;
     if (id === undefined) return fields;
     const { extractionConfigId: _a, extraction_config_id: _b, ...own } = fields;
-    return { ...this.core.preset<{ options: Record<string, unknown> }>('extraction', 'extractionConfigId', String(id)).options, ...own };
+    return {
+      ...this.core.preset<{ options: Record<string, unknown> }>('extraction', 'extractionConfigId', textOf(id)).options,
+      ...own,
+    };
   }
 
   /** A completed extract job's `result`: the body, or for a large document the one-time URL. */
@@ -174,7 +209,13 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
       return { status: 200, body: sync.produce() };
     }
     const job = this.core.jobs.get(id) as JobRecord<ExtractJobData> | undefined;
-    if (!job || job.kind !== this.kind || job.status !== 'completed' || job.data.document.pages.length < LARGE_DOCUMENT_PAGES) throw errors.largeResultNotFound(id);
+    if (
+      !job ||
+      job.kind !== this.kind ||
+      job.status !== 'completed' ||
+      job.data.document.pages.length < LARGE_DOCUMENT_PAGES
+    )
+      throw errors.largeResultNotFound(id);
     if (job.data.largeResultFetched) throw errors.largeResultGone(id);
     job.data.largeResultFetched = true;
     return { status: 200, body: await this.#resultOf(job, baseUrl) };
@@ -186,14 +227,26 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
    */
   async image(jobId: string, filename: string): Promise<CoreResponse<Uint8Array>> {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(filename) || filename.includes('..'))
-      throw errors.invalidParameter('filename', `"${filename.slice(0, 60)}" is not an image file name (letters, digits, ".", "_" and "-"; no "/" or "..").`);
+      throw errors.invalidParameter(
+        'filename',
+        `"${filename.slice(0, 60)}" is not an image file name (letters, digits, ".", "_" and "-"; no "/" or "..").`,
+      );
     const job = this.core.require(jobId) as JobRecord<ExtractJobData>;
     if (job.kind !== this.kind || job.status !== 'completed') throw errors.fileNotFound(jobId, filename);
-    const [{ buildDocumentModel }, { renderFigurePng }] = await Promise.all([import('../../core/document-model.js'), import('../../core/figure-png.js')]);
+    const [{ buildDocumentModel }, { renderFigurePng }] = await Promise.all([
+      import('../../core/document-model.js'),
+      import('../../core/figure-png.js'),
+    ]);
     const seed = this.#resultSeed(job.data.request);
-    const figure = buildDocumentModel(job.data.document, seed).blocks.find((b) => b.figure?.filename === filename)?.figure;
+    const figure = buildDocumentModel(job.data.document, seed).blocks.find(
+      (b) => b.figure?.filename === filename,
+    )?.figure;
     if (!figure) throw errors.fileNotFound(jobId, filename);
-    return { status: 200, body: renderFigurePng(figure, seedFrom(seed, 'figure', filename)), headers: { 'content-type': 'image/png' } };
+    return {
+      status: 200,
+      body: renderFigurePng(figure, seedFrom(seed, 'figure', filename)),
+      headers: { 'content-type': 'image/png' },
+    };
   }
 
   /**
@@ -242,7 +295,10 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
 /** The parts of a request that decide its result body (not its id, not its timing). */
 function requestFingerprint(req: ExtractRequest): unknown {
   return {
-    source: req.source.kind === 'upload' ? { sha256: req.source.file.sha256, name: req.source.file.filename } : req.source.url,
+    source:
+      req.source.kind === 'upload'
+        ? { sha256: req.source.file.sha256, name: req.source.file.filename }
+        : req.source.url,
     pages: req.pages,
     model: req.model,
     structured: req.structured,
@@ -312,9 +368,13 @@ const extractRoutes: OperationRoute<ExtractOperation>[] = [
     route: 'images',
     readsBody: false,
     schema: {
-      summary: "Download a figure of an extraction as a PNG (bounding_boxes.Images[].image_url, with figureProcessing.showImages)",
+      summary:
+        'Download a figure of an extraction as a PNG (bounding_boxes.Images[].image_url, with figureProcessing.showImages)',
       tags: ['extract'],
-      params: Type.Object({ jobId: Type.String({ minLength: 1, maxLength: 200 }), filename: Type.String({ minLength: 1, maxLength: 200 }) }),
+      params: Type.Object({
+        jobId: Type.String({ minLength: 1, maxLength: 200 }),
+        filename: Type.String({ minLength: 1, maxLength: 200 }),
+      }),
       response: { 200: Type.String({ contentMediaType: 'image/png', description: 'PNG bytes' }) },
     },
     handle: (c, op) => op.image(c.params.jobId as string, c.params.filename as string),
@@ -322,4 +382,8 @@ const extractRoutes: OperationRoute<ExtractOperation>[] = [
 ];
 
 /** Extract, as one operation module: its routes and its instance per core. */
-export const extractOperation = defineOperation({ kind: 'extract', create: (core) => new ExtractOperation(core), routes: extractRoutes });
+export const extractOperation = defineOperation({
+  kind: 'extract',
+  create: (core) => new ExtractOperation(core),
+  routes: extractRoutes,
+});

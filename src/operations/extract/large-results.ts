@@ -17,11 +17,24 @@ export interface LargeResultPointer {
 /** Credits and plan info of an extraction: cheap, known before any body is generated. */
 export function usageOf(req: ExtractRequest, pages: number): { credits: number; planInfo: PlanInfo } {
   const credits = pages * (req.model === 'pulse-ultra-2' ? 2 : 1) + (req.structured?.usable ? pages : 0);
-  return { credits, planInfo: { tier: 'mock', total_credits_used: credits, pages_used: pages, note: 'Simulated usage from pulse-mock; no credits were spent.' } };
+  return {
+    credits,
+    planInfo: {
+      tier: 'mock',
+      total_credits_used: credits,
+      pages_used: pages,
+      note: 'Simulated usage from pulse-mock; no credits were spent.',
+    },
+  };
 }
 
 /** The pointer for a large document, without generating the body it points to. */
-export function largeResultPointer(req: ExtractRequest, doc: DocumentInfo, extractionId: string, url: string): LargeResultPointer {
+export function largeResultPointer(
+  req: ExtractRequest,
+  doc: DocumentInfo,
+  extractionId: string,
+  url: string,
+): LargeResultPointer {
   return {
     is_url: true,
     url,

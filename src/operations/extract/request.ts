@@ -1,6 +1,6 @@
 import type { UploadedFile } from '../../api/body.js';
 import { errors } from '../../core/errors.js';
-
+import { textOf } from '../../core/text.js';
 
 export type SchemaRequest =
   | { usable: true; schema: Record<string, unknown>; prompt?: string }
@@ -35,7 +35,19 @@ export interface ExtractRequest {
   warnings: string[];
 }
 
-export const SUPPORTED_FILE_TYPES = ['pdf', 'jpg', 'jpeg', 'png', 'docx', 'pptx', 'xlsx', 'xls', 'xlsm', 'html', 'htm'] as const;
+export const SUPPORTED_FILE_TYPES = [
+  'pdf',
+  'jpg',
+  'jpeg',
+  'png',
+  'docx',
+  'pptx',
+  'xlsx',
+  'xls',
+  'xlsm',
+  'html',
+  'htm',
+] as const;
 const MIME_TYPES: Record<string, string> = {
   'application/pdf': 'pdf',
   'image/jpeg': 'jpg',
@@ -73,7 +85,10 @@ function hasObjectField(fields: Record<string, unknown>): boolean {
 }
 
 export function normalizeExtractRequest(fields: Record<string, unknown>, upload?: UploadedFile): ExtractRequest {
-  if (hasObjectField(fields) && nestingDepth(fields) > MAX_NESTING) throw errors.invalidBody(`The request body is nested more than ${MAX_NESTING} levels deep.`, { max_depth: MAX_NESTING });
+  if (hasObjectField(fields) && nestingDepth(fields) > MAX_NESTING)
+    throw errors.invalidBody(`The request body is nested more than ${MAX_NESTING} levels deep.`, {
+      max_depth: MAX_NESTING,
+    });
   const warnings: string[] = [];
   const pick = (...names: string[]) => {
     for (const n of names) if (fields[n] !== undefined && fields[n] !== null && fields[n] !== '') return fields[n];
@@ -94,10 +109,18 @@ export function normalizeExtractRequest(fields: Record<string, unknown>, upload?
     try {
       url = new URL(rawUrl);
     } catch {
-      throw errors.invalidParameter('file_url', `file_url is not a valid URL: "${truncate(rawUrl)}".`, truncate(rawUrl));
+      throw errors.invalidParameter(
+        'file_url',
+        `file_url is not a valid URL: "${truncate(rawUrl)}".`,
+        truncate(rawUrl),
+      );
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      throw errors.invalidParameter('file_url', `file_url must be an http(s) URL, got "${url.protocol}".`, truncate(rawUrl));
+      throw errors.invalidParameter(
+        'file_url',
+        `file_url must be an http(s) URL, got "${url.protocol}".`,
+        truncate(rawUrl),
+      );
     source = { kind: 'url', url: url.toString() };
     fileName = decodeURIComponentSafe(url.pathname.split('/').filter(Boolean).pop() ?? '') || url.hostname;
   } else {
@@ -126,7 +149,7 @@ export function normalizeExtractRequest(fields: Record<string, unknown>, upload?
     fileName,
     fileType,
     async: parseBoolean(pick('async') ?? false, 'async'),
-    ...(pages ? { pages, pagesSpec: String(pagesValue) } : {}),
+    ...(pages ? { pages, pagesSpec: textOf(pagesValue) } : {}),
     model,
     ...(structured ? { structured } : {}),
     ...(chunking ? { chunking } : {}),
@@ -169,7 +192,8 @@ export function parsePageRange(value: unknown): number[] {
 function detectFileType(fileName: string, mimetype?: string): string {
   const ext = /\.([A-Za-z0-9]{1,10})$/.exec(fileName)?.[1]?.toLowerCase();
   if (ext) {
-    if ((SUPPORTED_FILE_TYPES as readonly string[]).includes(ext)) return ext === 'jpeg' ? 'jpg' : ext === 'htm' ? 'html' : ext;
+    if ((SUPPORTED_FILE_TYPES as readonly string[]).includes(ext))
+      return ext === 'jpeg' ? 'jpg' : ext === 'htm' ? 'html' : ext;
     throw errors.unsupportedFileType(ext, SUPPORTED_FILE_TYPES);
   }
   if (mimetype && mimetype !== 'application/octet-stream') {
@@ -188,9 +212,14 @@ function jsonOption(value: unknown, field: string): Record<string, unknown> | un
     try {
       value = JSON.parse(value);
     } catch {
-      throw errors.invalidParameter(field, `${field} must be an object or a JSON string of one.`, truncate(value as string));
+      throw errors.invalidParameter(
+        field,
+        `${field} must be an object or a JSON string of one.`,
+        truncate(value as string),
+      );
     }
-    if (nestingDepth(value) > MAX_NESTING) throw errors.invalidParameter(field, `${field} is nested more than ${MAX_NESTING} levels deep.`);
+    if (nestingDepth(value) > MAX_NESTING)
+      throw errors.invalidParameter(field, `${field} is nested more than ${MAX_NESTING} levels deep.`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw errors.invalidParameter(field, `${field} must be an object.`, value);
@@ -213,7 +242,8 @@ function readSchema(pick: Pick, warnings: string[]): SchemaRequest | undefined {
       } catch {
         return { usable: false, reason: 'structured_output is not valid JSON.' };
       }
-      if (nestingDepth(obj) > MAX_NESTING) return { usable: false, reason: `structured_output is nested more than ${MAX_NESTING} levels deep.` };
+      if (nestingDepth(obj) > MAX_NESTING)
+        return { usable: false, reason: `structured_output is nested more than ${MAX_NESTING} levels deep.` };
     }
     if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
       return { usable: false, reason: 'structured_output must be an object with a "schema".' };
@@ -233,7 +263,8 @@ function schemaFrom(value: unknown, prompt: string | undefined, field: string): 
     } catch {
       return { usable: false, reason: `${field} is not valid JSON.`, ...p };
     }
-    if (nestingDepth(value) > MAX_NESTING) return { usable: false, reason: `${field} is nested more than ${MAX_NESTING} levels deep.`, ...p };
+    if (nestingDepth(value) > MAX_NESTING)
+      return { usable: false, reason: `${field} is nested more than ${MAX_NESTING} levels deep.`, ...p };
   }
   if (value === undefined) return { usable: false, reason: `${field} is missing.`, ...p };
   if (typeof value !== 'object' || value === null || Array.isArray(value))
@@ -253,7 +284,15 @@ function readChunking(pick: Pick, extensions: Record<string, unknown> | undefine
   const legacySize = chunkSize(pick('chunk_size', 'chunkSize'));
   if (legacy === undefined) return undefined;
   warnings.push('"chunking" is deprecated; use extensions.chunking.');
-  const types = chunkTypes(typeof legacy === 'string' ? legacy.split(',').map((s) => s.trim()).filter(Boolean) : legacy, 'chunking');
+  const types = chunkTypes(
+    typeof legacy === 'string'
+      ? legacy
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : legacy,
+    'chunking',
+  );
   return { request: { types, ...(legacySize === undefined ? {} : { size: legacySize }) }, legacy: true };
 }
 

@@ -1,4 +1,10 @@
-import { buildDocumentModel, markdownOf, markdownWithIds, type DocumentModel, type Figure } from '../../core/document-model.js';
+import {
+  buildDocumentModel,
+  markdownOf,
+  markdownWithIds,
+  type DocumentModel,
+  type Figure,
+} from '../../core/document-model.js';
 import type { DocumentInfo } from '../../core/documents.js';
 import type { ChunkType, ExtractRequest } from './request.js';
 import { usageOf } from './large-results.js';
@@ -72,7 +78,12 @@ export interface GenerateContext {
  */
 export function generateExtraction(req: ExtractRequest, doc: DocumentInfo, ctx: GenerateContext): ExtractResult {
   const model = buildDocumentModel(doc, ctx.seed);
-  const pages = doc.pages.map((n) => model.blocks.filter((b) => b.page === n && b.type !== 'footer').map((b) => b.text).join('\n\n'));
+  const pages = doc.pages.map((n) =>
+    model.blocks
+      .filter((b) => b.page === n && b.type !== 'footer')
+      .map((b) => b.text)
+      .join('\n\n'),
+  );
   const markdown = markdownOf(model);
   const { credits, planInfo } = usageOf(req, doc.pages.length);
   const result: ExtractResult = {
@@ -114,10 +125,23 @@ const CATEGORY = { title: 'Title', text: 'Text', table: 'Tables', image: 'Images
 
 /** Every block in its category, with its id; tables with their shape, figures with their kind, description and URL when asked. */
 function boxesOf(model: DocumentModel, req: ExtractRequest, ctx: GenerateContext): BoundingBoxes {
-  const out: BoundingBoxes = { Text: [], Title: [], Tables: [], Images: [], Footer: [], markdown_with_ids: markdownWithIds(model) };
+  const out: BoundingBoxes = {
+    Text: [],
+    Title: [],
+    Tables: [],
+    Images: [],
+    Footer: [],
+    markdown_with_ids: markdownWithIds(model),
+  };
   for (const b of model.blocks) {
     const item: BoxItem = { id: b.id, content: b.text, page_number: b.page, bounding_box: b.box };
-    if (b.table) item.table_info = { id: b.id, rows: b.table.rows.length, columns: b.table.headers.length, headers: b.table.headers };
+    if (b.table)
+      item.table_info = {
+        id: b.id,
+        rows: b.table.rows.length,
+        columns: b.table.headers.length,
+        headers: b.table.headers,
+      };
     if (b.figure) {
       item.visual_type = b.figure.visual;
       if (req.figures?.description) item.description = figureDescription(b.figure);
@@ -140,9 +164,16 @@ function chunk(pages: string[], types: ChunkType[], size: number): Partial<Recor
   const out: Partial<Record<ChunkType, string[]>> = {};
   for (const t of types) {
     if (t === 'page') out.page = pages;
-    else if (t === 'header') out.header = all.split(/\n(?=#{1,6} )/).map((s) => s.trim()).filter(Boolean);
+    else if (t === 'header')
+      out.header = all
+        .split(/\n(?=#{1,6} )/)
+        .map((s) => s.trim())
+        .filter(Boolean);
     else if (t === 'semantic') out.semantic = pack(paragraphs, size, '\n\n');
-    else out.recursive = pack(all.split(/(?<=[.!?])\s+|\n+/).filter(Boolean), size, ' ').flatMap((c) => hardSplit(c, size));
+    else
+      out.recursive = pack(all.split(/(?<=[.!?])\s+|\n+/).filter(Boolean), size, ' ').flatMap((c) =>
+        hardSplit(c, size),
+      );
   }
   return out;
 }

@@ -7,6 +7,7 @@ import generatedMeta2020 from './meta-2020.generated.js';
 import type { DocumentModel } from '../../core/document-model.js';
 import { BoundedMemo } from '../../core/bounded-memo.js';
 import { columnFor, matchFact, matchList, matchStructure } from './fact-names.js';
+import { textOf } from '../../core/text.js';
 
 /**
  * `structured_output.values` for a user's JSON Schema, read from the document: a property whose
@@ -19,8 +20,7 @@ import { columnFor, matchFact, matchList, matchStructure } from './fact-names.js
  * `schema_error`, as Pulse does.
  */
 export type StructuredResult =
-  | { ok: true; values: unknown; citations: Citations }
-  | { ok: false; schema_error: string };
+  { ok: true; values: unknown; citations: Citations } | { ok: false; schema_error: string };
 
 /**
  * One shape for citations on every endpoint: the path of each value (`account_holder`,
@@ -30,11 +30,15 @@ export type StructuredResult =
 export type Citations = Record<string, string[]>;
 
 // ajv-formats ships CJS with a default export; under NodeNext the namespace is what we get.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: unknown) => void;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  a: unknown,
+) => void;
 const Ajv7 = ((AjvDraft7 as unknown as { default?: unknown }).default ?? AjvDraft7) as typeof Ajv2020;
 
 const META_2020_ID = 'https://json-schema.org/draft/2020-12/schema';
-const validateMeta2020 = generatedMeta2020 as unknown as ((schema: unknown) => boolean) & { errors?: ErrorObject[] | null };
+const validateMeta2020 = generatedMeta2020 as unknown as ((schema: unknown) => boolean) & {
+  errors?: ErrorObject[] | null;
+};
 
 /** One ajv per JSON Schema draft, made when a schema of that draft first comes (each costs tens of ms). */
 const ajvs = new Map<'2020' | '7', InstanceType<typeof Ajv2020>>();
@@ -42,7 +46,12 @@ function ajvFor(draft: '2020' | '7'): InstanceType<typeof Ajv2020> {
   let ajv = ajvs.get(draft);
   if (!ajv) {
     // 2020-12 schemas are checked against the meta-schema by the validator compiled ahead of time.
-    ajv = new (draft === '7' ? Ajv7 : Ajv2020)({ strict: false, allErrors: true, validateFormats: true, validateSchema: draft === '7' });
+    ajv = new (draft === '7' ? Ajv7 : Ajv2020)({
+      strict: false,
+      allErrors: true,
+      validateFormats: true,
+      validateSchema: draft === '7',
+    });
     addFormats(ajv);
     ajvs.set(draft, ajv);
   }
@@ -58,7 +67,11 @@ const HINTS: [RegExp, string, 'string' | 'number' | 'integer'][] = [
   [/phone|mobile|fax/i, 'phone.number', 'string'],
   [/(^|_)(first_?name|given_?name)$/i, 'person.firstName', 'string'],
   [/(^|_)(last_?name|surname|family_?name)$/i, 'person.lastName', 'string'],
-  [/holder|owner|customer|client|patient|employee|author|signatory|person|(^|_)name$|full_?name|contact/i, 'person.fullName', 'string'],
+  [
+    /holder|owner|customer|client|patient|employee|author|signatory|person|(^|_)name$|full_?name|contact/i,
+    'person.fullName',
+    'string',
+  ],
   [/company|vendor|supplier|merchant|employer|organi[sz]ation|bank|payee|payer|issuer/i, 'company.name', 'string'],
   [/street|address/i, 'location.streetAddress', 'string'],
   [/city|town/i, 'location.city', 'string'],
@@ -77,7 +90,11 @@ const HINTS: [RegExp, string, 'string' | 'number' | 'integer'][] = [
   [/quantity|qty|count|age|year/i, 'number.int', 'integer'],
 ];
 
-export function generateStructuredOutput(schema: Record<string, unknown>, seed: number, model?: DocumentModel): StructuredResult {
+export function generateStructuredOutput(
+  schema: Record<string, unknown>,
+  seed: number,
+  model?: DocumentModel,
+): StructuredResult {
   let validate: (v: unknown) => boolean;
   try {
     validate = validatorFor(schema);
@@ -90,12 +107,12 @@ export function generateStructuredOutput(schema: Record<string, unknown>, seed: 
     const candidate = attempts[Math.min(i, 1)] as Record<string, unknown>;
     faker.seed(seed + i);
     try {
-      const values = generateSync(candidate as never, {
+      const values = generateSync(candidate, {
         seed: seed + i,
         alwaysFakeOptionals: true,
         maxDefaultItems: 3,
         extensions: { faker },
-      } as never);
+      });
       if (validate(values)) return fromDocument(schema, values, validate, model);
       lastError = 'generated values did not satisfy the schema';
     } catch (e) {
@@ -139,7 +156,7 @@ function compile(schema: Record<string, unknown>): (v: unknown) => boolean {
   const fn = draft.compile(copy);
   // ajv keeps every schema it compiled (by object) for reuse; this memo is what reuses them here.
   draft.removeSchema(copy);
-  return (value: unknown) => fn(value) as boolean;
+  return (value: unknown) => fn(value);
 }
 
 /**
@@ -150,7 +167,7 @@ function compile(schema: Record<string, unknown>): (v: unknown) => boolean {
 function checkAgainstMetaSchema(ajv: InstanceType<typeof Ajv2020>, schema: Record<string, unknown>): void {
   if (ajv.opts.validateSchema) return; // ajv checks it in compile
   if (schema.$schema !== undefined && schema.$schema !== META_2020_ID) {
-    ajv.validateSchema(schema, true);
+    void ajv.validateSchema(schema, true); // throws when invalid (throw = true)
     return;
   }
   if (!validateMeta2020(schema)) throw new Error(`schema is invalid: ${ajv.errorsText(validateMeta2020.errors)}`);
@@ -161,19 +178,37 @@ function withHints(schema: unknown, key = ''): Record<string, unknown> {
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return schema as Record<string, unknown>;
   const s = { ...(schema as Record<string, unknown>) };
   if (s.properties && typeof s.properties === 'object') {
-    s.properties = Object.fromEntries(Object.entries(s.properties as object).map(([k, v]) => [k, withHints(v, k)]));
+    s.properties = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, withHints(v, k)]));
   }
   if (s.items && typeof s.items === 'object') s.items = withHints(s.items, key);
   // Only unconstrained leaves get a hint: a length, step or exclusive bound is json-schema-faker's job.
-  const constrained = ['enum', 'const', 'format', 'pattern', 'faker', 'minLength', 'maxLength', 'multipleOf', 'exclusiveMinimum', 'exclusiveMaximum'];
+  const constrained = [
+    'enum',
+    'const',
+    'format',
+    'pattern',
+    'faker',
+    'minLength',
+    'maxLength',
+    'multipleOf',
+    'exclusiveMinimum',
+    'exclusiveMaximum',
+  ];
   const plain = !constrained.some((k) => k in s);
   // A date for `*_date` and `*_on` (a real calendar date, which json-schema-faker makes for format: date).
-  if (plain && key && s.type === 'string' && /(^|_)(date|dob|birthday)$|_on$|^date/i.test(key.replace(/([a-z])([A-Z])/g, '$1_$2'))) {
+  if (
+    plain &&
+    key &&
+    s.type === 'string' &&
+    /(^|_)(date|dob|birthday)$|_on$|^date/i.test(key.replace(/([a-z])([A-Z])/g, '$1_$2'))
+  ) {
     s.format = 'date';
     return s;
   }
   if (plain && key && (s.type === 'string' || s.type === 'number' || s.type === 'integer')) {
-    const hint = HINTS.find(([re, , type]) => re.test(key) && (type === s.type || (type === 'integer' && s.type === 'number')));
+    const hint = HINTS.find(
+      ([re, , type]) => re.test(key) && (type === s.type || (type === 'integer' && s.type === 'number')),
+    );
     if (hint) {
       const [, method, type] = hint;
       if (type === 'string') s.faker = method;
@@ -196,7 +231,12 @@ function withHints(schema: unknown, key = ''): Record<string, unknown> {
  * schema, and cites them. If the whole no longer validates (a constraint across properties),
  * the generated values stand, uncited.
  */
-function fromDocument(schema: Record<string, unknown>, generated: unknown, validate: (v: unknown) => boolean, model: DocumentModel | undefined): StructuredResult {
+function fromDocument(
+  schema: Record<string, unknown>,
+  generated: unknown,
+  validate: (v: unknown) => boolean,
+  model: DocumentModel | undefined,
+): StructuredResult {
   const citations: Citations = {};
   if (!model || !isObject(generated)) return { ok: true, values: generated, citations: uncited(schema, generated) };
   const values = structuredClone(generated);
@@ -207,9 +247,17 @@ function fromDocument(schema: Record<string, unknown>, generated: unknown, valid
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const typeOf = (s: Record<string, unknown>): string | undefined => (Array.isArray(s.type) ? (s.type.find((t) => t !== 'null') as string | undefined) : (s.type as string | undefined));
+const typeOf = (s: Record<string, unknown>): string | undefined =>
+  Array.isArray(s.type) ? (s.type.find((t) => t !== 'null') as string | undefined) : (s.type as string | undefined);
 
-function overlay(schema: Record<string, unknown>, target: Record<string, unknown>, prefix: string, model: DocumentModel, text: Map<string, string>, citations: Citations): void {
+function overlay(
+  schema: Record<string, unknown>,
+  target: Record<string, unknown>,
+  prefix: string,
+  model: DocumentModel,
+  text: Map<string, string>,
+  citations: Citations,
+): void {
   const props = isObject(schema.properties) ? schema.properties : {};
   for (const [key, raw] of Object.entries(props)) {
     if (!(key in target) || !isObject(raw)) continue;
@@ -219,7 +267,7 @@ function overlay(schema: Record<string, unknown>, target: Record<string, unknown
     const type = typeOf(sub);
     if (type === 'object' && isObject(target[key])) {
       delete citations[path];
-      overlay(sub, target[key] as Record<string, unknown>, path, model, text, citations);
+      overlay(sub, target[key], path, model, text, citations);
       continue;
     }
     if (type === 'array') {
@@ -229,7 +277,10 @@ function overlay(schema: Record<string, unknown>, target: Record<string, unknown
       let candidate: unknown[] | undefined;
       let blocks: string[] = [];
       if (structure && items && typeOf(items) === 'object' && isObject(items.properties)) {
-        const template = Array.isArray(target[key]) && isObject((target[key] as unknown[])[0]) ? ((target[key] as unknown[])[0] as Record<string, unknown>) : {};
+        const template =
+          Array.isArray(target[key]) && isObject((target[key] as unknown[])[0])
+            ? ((target[key] as unknown[])[0] as Record<string, unknown>)
+            : {};
         const max = typeof sub.maxItems === 'number' ? sub.maxItems : 100;
         candidate = structure.items.slice(0, max).map((item) => {
           const out: Record<string, unknown> = { ...template };
@@ -256,7 +307,7 @@ function overlay(schema: Record<string, unknown>, target: Record<string, unknown
     const v = convert(fact.value, sub);
     if (v === undefined || !subValid(sub, v)) continue; // the schema wins: the generated value stays, uncited
     target[key] = v;
-    citations[path] = fact.blocks.filter((id) => text.get(id)?.includes(String(v)));
+    citations[path] = fact.blocks.filter((id) => text.get(id)?.includes(textOf(v)));
   }
 }
 
@@ -265,11 +316,11 @@ function convert(value: unknown, schema: Record<string, unknown>): unknown {
   if (value === undefined) return undefined;
   switch (typeOf(schema)) {
     case 'string':
-      return String(value);
+      return textOf(value);
     case 'number':
-      return typeof value === 'number' ? value : /^-?\d+(\.\d+)?$/.test(String(value)) ? Number(value) : undefined;
+      return typeof value === 'number' ? value : /^-?\d+(\.\d+)?$/.test(textOf(value)) ? Number(value) : undefined;
     case 'integer': {
-      const n = typeof value === 'number' ? value : /^-?\d+$/.test(String(value)) ? Number(value) : NaN;
+      const n = typeof value === 'number' ? value : /^-?\d+$/.test(textOf(value)) ? Number(value) : NaN;
       return Number.isInteger(n) ? n : undefined;
     }
     case 'boolean':
@@ -284,7 +335,10 @@ function convert(value: unknown, schema: Record<string, unknown>): unknown {
 /** Whether a value satisfies one property's schema (enum, bounds, format, pattern, ...). */
 function subValid(schema: Record<string, unknown>, value: unknown): boolean {
   // Most properties say only their type: checked here, without compiling a validator for each.
-  if (Object.keys(schema).every((k) => k === 'type' || k === 'description' || k === 'title') && typeof schema.type === 'string') {
+  if (
+    Object.keys(schema).every((k) => k === 'type' || k === 'description' || k === 'title') &&
+    typeof schema.type === 'string'
+  ) {
     const t = schema.type;
     if (t === 'string') return typeof value === 'string';
     if (t === 'number') return typeof value === 'number' && Number.isFinite(value);
@@ -304,7 +358,8 @@ function uncited(schema: Record<string, unknown>, values: unknown, prefix = ''):
   for (const [key, sub] of Object.entries(schema.properties)) {
     if (!(key in values)) continue;
     const path = prefix ? `${prefix}.${key}` : key;
-    if (isObject(sub) && typeOf(sub) === 'object' && isObject(values[key])) Object.assign(out, uncited(sub, values[key], path));
+    if (isObject(sub) && typeOf(sub) === 'object' && isObject(values[key]))
+      Object.assign(out, uncited(sub, values[key], path));
     else out[path] = [];
   }
   return out;

@@ -18,14 +18,34 @@ import { parseFaultRules } from '../../faults/validate.js';
  */
 const EventType = Type.Union(JOB_EVENT_TYPES.map((t) => Type.Literal(t)));
 const EndpointFields = {
-  url: Type.String({ maxLength: LIMITS.urlLength, description: 'Consumer URL (http or https); user:password@ in it is used as basicAuth.' }),
+  url: Type.String({
+    maxLength: LIMITS.urlLength,
+    description: 'Consumer URL (http or https); user:password@ in it is used as basicAuth.',
+  }),
   description: Type.Optional(Type.String({ maxLength: LIMITS.textLength })),
-  eventTypes: Type.Optional(Type.Array(EventType, { maxItems: JOB_EVENT_TYPES.length, description: 'Event types to receive; empty or absent = all.' })),
+  eventTypes: Type.Optional(
+    Type.Array(EventType, {
+      maxItems: JOB_EVENT_TYPES.length,
+      description: 'Event types to receive; empty or absent = all.',
+    }),
+  ),
   headers: Type.Optional(
-    Type.Record(Type.String(), Type.String({ maxLength: LIMITS.headerValueLength }), { maxProperties: LIMITS.endpointHeaders, description: 'Extra headers on every delivery (printable ASCII; not the ones a delivery sets).' }),
+    Type.Record(Type.String(), Type.String({ maxLength: LIMITS.headerValueLength }), {
+      maxProperties: LIMITS.endpointHeaders,
+      description: 'Extra headers on every delivery (printable ASCII; not the ones a delivery sets).',
+    }),
   ),
   basicAuth: Type.Optional(
-    Type.Union([Type.Object({ username: Type.String({ maxLength: LIMITS.credentialLength }), password: Type.String({ maxLength: LIMITS.credentialLength }) }, { additionalProperties: false }), Type.Null()]),
+    Type.Union([
+      Type.Object(
+        {
+          username: Type.String({ maxLength: LIMITS.credentialLength }),
+          password: Type.String({ maxLength: LIMITS.credentialLength }),
+        },
+        { additionalProperties: false },
+      ),
+      Type.Null(),
+    ]),
   ),
   secret: Type.Optional(Type.String({ maxLength: 200, description: 'whsec_ secret; generated when absent.' })),
   disabled: Type.Optional(Type.Boolean()),
@@ -35,7 +55,10 @@ const EndpointPatch = Type.Partial(Type.Object(EndpointFields), { additionalProp
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 const tags = ['mock admin'];
 
-export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAccess }> = async (app, { runtime, access }) => {
+export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAccess }> = async (
+  app,
+  { runtime, access },
+) => {
   const { endpoints, dispatcher, core } = runtime;
   // `curl -X POST .../resend` sends no body at all: treat it as {} so optional bodies stay optional.
   app.addHook('preValidation', async (request) => {
@@ -43,7 +66,7 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAc
   });
   // Documented without the x-api-key scheme: the admin API is the mock's own, not Pulse's.
   app.addHook('onRoute', (route) => {
-    route.schema = { ...route.schema, security: [] } as typeof route.schema;
+    route.schema = { ...route.schema, security: [] };
   });
 
   // Before the body is read: a page of another site changes nothing, with a body or without.
@@ -64,20 +87,39 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAc
       throw errors.invalidParameter(where, `Invalid fault rule: ${(e as Error).message}`);
     }
   };
-  app.get('/_mock/faults', { schema: { tags, summary: 'Fault rules in force' } }, async () => ({ data: runtime.faults.list().map(faultView) }));
+  app.get('/_mock/faults', { schema: { tags, summary: 'Fault rules in force' } }, async () => ({
+    data: runtime.faults.list().map(faultView),
+  }));
   app.put<{ Body: { rules?: unknown } }>(
     '/_mock/faults',
-    { schema: { tags, summary: 'Replace every fault rule', body: Type.Object({ rules: Type.Array(Type.Unknown(), { maxItems: LIMITS.faultRules }) }, { additionalProperties: false }) } },
+    {
+      schema: {
+        tags,
+        summary: 'Replace every fault rule',
+        body: Type.Object(
+          { rules: Type.Array(Type.Unknown(), { maxItems: LIMITS.faultRules }) },
+          { additionalProperties: false },
+        ),
+      },
+    },
     async (request) => {
       runtime.faults.set(rulesFrom(request.body.rules, 'rules'));
       return { data: runtime.faults.list().map(faultView) };
     },
   );
-  app.post<{ Body: unknown }>('/_mock/faults', { schema: { tags, summary: 'Add a fault rule' } }, async (request, reply) => {
-    const [rule] = rulesFrom([request.body], 'rule');
-    if (runtime.faults.list().length >= LIMITS.faultRules) throw errors.invalidParameter('rule', `At most ${LIMITS.faultRules} fault rules are in force at once; remove some first.`);
-    return reply.code(201).send(faultView(runtime.faults.add(rule as FaultRule)));
-  });
+  app.post<{ Body: unknown }>(
+    '/_mock/faults',
+    { schema: { tags, summary: 'Add a fault rule' } },
+    async (request, reply) => {
+      const [rule] = rulesFrom([request.body], 'rule');
+      if (runtime.faults.list().length >= LIMITS.faultRules)
+        throw errors.invalidParameter(
+          'rule',
+          `At most ${LIMITS.faultRules} fault rules are in force at once; remove some first.`,
+        );
+      return reply.code(201).send(faultView(runtime.faults.add(rule as FaultRule)));
+    },
+  );
   app.delete('/_mock/faults', { schema: { tags, summary: 'Remove every fault rule' } }, async () => {
     runtime.faults.set([]);
     return { data: [] };
@@ -92,18 +134,32 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAc
       schema: {
         tags,
         summary: "The API request log (what clients called, e.g. a consumer's GET /job/{id})",
-        querystring: Type.Object({ route: Type.Optional(Type.String()), jobId: Type.Optional(Type.String()), method: Type.Optional(Type.String()) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          {
+            route: Type.Optional(Type.String()),
+            jobId: Type.Optional(Type.String()),
+            method: Type.Optional(Type.String()),
+          },
+          { additionalProperties: false },
+        ),
       },
     },
-    async (request) => ({ data: runtime.requests.list(request.query).map((r) => ({ ...r, at: new Date(r.at).toISOString() })) }),
+    async (request) => ({
+      data: runtime.requests.list(request.query).map((r) => ({ ...r, at: new Date(r.at).toISOString() })),
+    }),
   );
 
-  app.get('/_mock/endpoints', { schema: { tags, summary: 'List webhook endpoints' } }, async () => ({ data: endpoints.list().map(endpointView) }));
+  app.get('/_mock/endpoints', { schema: { tags, summary: 'List webhook endpoints' } }, async () => ({
+    data: endpoints.list().map(endpointView),
+  }));
 
   app.post<{ Body: EndpointInput }>(
     '/_mock/endpoints',
     { schema: { tags, summary: 'Add a webhook endpoint', body: EndpointBody } },
-    async (request, reply) => reply.code(201).send(endpointView(endpoints.add({ ...request.body, basicAuth: request.body.basicAuth ?? undefined } as never))),
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(endpointView(endpoints.add({ ...request.body, basicAuth: request.body.basicAuth ?? undefined }))),
   );
 
   app.get<{ Params: { id: string } }>('/_mock/endpoints/:id', { schema: { tags, params: Id } }, async (request) =>
@@ -113,7 +169,7 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAc
   app.patch<{ Params: { id: string }; Body: Partial<EndpointInput> }>(
     '/_mock/endpoints/:id',
     { schema: { tags, summary: 'Update an endpoint', params: Id, body: EndpointPatch } },
-    async (request) => endpointView(endpoints.update(request.params.id, request.body as never)),
+    async (request) => endpointView(endpoints.update(request.params.id, request.body)),
   );
 
   app.delete<{ Params: { id: string } }>('/_mock/endpoints/:id', { schema: { tags, params: Id } }, async (request) => {
@@ -128,7 +184,13 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAc
         tags,
         summary: 'Rotate the signing secret; the old one keeps signing for graceMs',
         params: Id,
-        body: Type.Object({ graceMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 604_800_000 })), secret: Type.Optional(Type.String()) }, { additionalProperties: false }),
+        body: Type.Object(
+          {
+            graceMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 604_800_000 })),
+            secret: Type.Optional(Type.String()),
+          },
+          { additionalProperties: false },
+        ),
       },
     },
     async (request) => {
@@ -151,8 +213,26 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAc
       const ep = endpoints.require(request.params.id);
       const type = request.body?.eventType ?? 'job.completed';
       const now = core.clock.now();
-      const status = ({ 'job.created': 'pending', 'job.processing': 'processing', 'job.completed': 'completed', 'job.failed': 'failed', 'job.cancelled': 'canceled' } as const)[type];
-      const ev = jobEvent(type, { id: 'test_job_0000', status, createdAt: now - 12_500, pagesProcessed: status === 'completed' ? 3 : 0, ...(status === 'failed' ? { error: 'Test failure' } : {}) }, now);
+      const status = (
+        {
+          'job.created': 'pending',
+          'job.processing': 'processing',
+          'job.completed': 'completed',
+          'job.failed': 'failed',
+          'job.cancelled': 'canceled',
+        } as const
+      )[type];
+      const ev = jobEvent(
+        type,
+        {
+          id: 'test_job_0000',
+          status,
+          createdAt: now - 12_500,
+          pagesProcessed: status === 'completed' ? 3 : 0,
+          ...(status === 'failed' ? { error: 'Test failure' } : {}),
+        },
+        now,
+      );
       const [d] = dispatcher.publish({ type, payload: ev.payload }, [ep]);
       return reply.code(202).send(deliveryView(d as NonNullable<typeof d>));
     },
@@ -165,7 +245,10 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAc
         tags,
         summary: 'Send again every failed message of this endpoint since a time',
         params: Id,
-        body: Type.Object({ since: Type.Optional(Type.String({ description: 'ISO time; default: all' })) }, { additionalProperties: false }),
+        body: Type.Object(
+          { since: Type.Optional(Type.String({ description: 'ISO time; default: all' })) },
+          { additionalProperties: false },
+        ),
       },
     },
     async (request) => {
@@ -177,7 +260,9 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAc
     },
   );
 
-  app.get<{ Querystring: { jobId?: string; eventType?: string; endpointId?: string; status?: DeliveryStatus; limit?: number } }>(
+  app.get<{
+    Querystring: { jobId?: string; eventType?: string; endpointId?: string; status?: DeliveryStatus; limit?: number };
+  }>(
     '/_mock/messages',
     {
       schema: {
@@ -218,6 +303,7 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAc
         body: Type.Object({ endpointId: Type.Optional(Type.String()) }, { additionalProperties: false }),
       },
     },
-    async (request, reply) => reply.code(202).send({ data: dispatcher.resend(request.params.id, request.body?.endpointId).map(deliveryView) }),
+    async (request, reply) =>
+      reply.code(202).send({ data: dispatcher.resend(request.params.id, request.body?.endpointId).map(deliveryView) }),
   );
 };

@@ -4,10 +4,18 @@ import { ADMIN_SESSION_COOKIE } from '../guard.js';
 import { portalPage } from '../portal-page.js';
 
 /** The portal page itself (no API key: the link's token is the credential). */
-export const portalRoutes: FastifyPluginAsync<{ portalToken: string; adminSession: string }> = async (app, { portalToken, adminSession }) => {
+export const portalRoutes: FastifyPluginAsync<{ portalToken: string; adminSession: string }> = async (
+  app,
+  { portalToken, adminSession },
+) => {
   app.get<{ Querystring: { token?: string } }>('/portal', { schema: { hide: true } }, async (request, reply) => {
     if (!sameSecret(String(request.query.token ?? ''), portalToken)) {
-      return reply.code(401).type('text/html').send(page('Portal link expired or invalid', '<p>Ask the API for a fresh link: <code>POST /webhook</code>.</p>'));
+      return reply
+        .code(401)
+        .type('text/html')
+        .send(
+          page('Portal link expired or invalid', '<p>Ask the API for a fresh link: <code>POST /webhook</code>.</p>'),
+        );
     }
     // The page's admin session: sent back only to /_mock by this origin's own pages (SameSite=Strict),
     // unreadable by script (HttpOnly). The link's token opens the page; it is no admin token.
