@@ -1,45 +1,82 @@
-import { defineConfig } from 'tsup';
+import { resolve } from 'node:path';
+import type { Plugin } from 'esbuild';
+import { defineConfig, type Options } from 'tsup';
 
-// Published shape: ESM and CommonJS with types for the library entries, ESM for the CLI.
+/**
+ * What stays a real dependency, loaded from node_modules at run time: msw and vitest (the user's
+ * own peers), tsx (a module loader, for scenario files), faker (large, loaded on first use),
+ * undici (CommonJS behind a dynamic import, whose named exports a bundle would hide) and pdfkit
+ * (it loads its fonts with a require() of its own package's '#standard-fonts/*' imports, which
+ * only its installed package.json can answer). Everything else is bundled, once, and is a
+ * devDependency: an install does not fetch it a second time.
+ */
+const EXTERNAL = ['msw', 'vitest', 'tsx', '@faker-js/faker', 'undici', 'pdfkit'];
+const notExternal = new RegExp(`^(?!(${EXTERNAL.map((e) => e.replace('/', '\\/')).join('|')})(\\/|$))`);
+
+const LIBRARY = {
+  index: 'src/index.ts',
+  msw: 'src/msw/index.ts',
+  testing: 'src/testing/index.ts',
+  vitest: 'src/vitest/index.ts',
+};
+/** Large modules loaded on first use (src/vendor/): ESM entries the CommonJS bundles import(). */
+const VENDOR = {
+  'vendor/swagger': 'src/vendor/swagger.ts',
+  'vendor/excel': 'src/vendor/excel.ts',
+};
+
+const common: Options = {
+  target: 'node20',
+  shims: true,
+  noExternal: [notExternal],
+  external: EXTERNAL,
+  // Maps for our own code only: scripts/strip-vendor-maps.ts drops what maps third-party code.
+  sourcemap: true,
+};
+
+/**
+ * In the CommonJS bundles, an import of another library entry is a require() of that entry's
+ * bundle (pulse-mock/testing does not carry a second copy of the server), and a vendor module is
+ * an import() of the ESM build's file.
+ */
+const shareAcrossCommonJs: Plugin = {
+  name: 'pulse-mock-share',
+  setup(build) {
+    const entries = new Map(Object.entries(LIBRARY).map(([name, file]) => [resolve(file), `./${name}.cjs`]));
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      if (args.kind === 'entry-point') return undefined;
+      const target = resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
+      const entry = entries.get(target);
+      if (entry && target !== resolve(args.importer)) return { path: entry, external: true };
+      const vendor = /\/src\/vendor\/([\w-]+)\.ts$/.exec(target);
+      if (vendor) return { path: `./vendor/${vendor[1]}.js`, external: true };
+      return undefined;
+    });
+  },
+};
+
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', msw: 'src/msw/index.ts', testing: 'src/testing/index.ts' },
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
-    clean: true,
-    target: 'node20',
-    shims: true,
-    // json-schema-faker ships ESM only (import condition); bundling it lets require('pulse-mock') work.
-    noExternal: [
-      'json-schema-faker',
-      /^ajv(-formats)?(\/|$)/,
-      'fast-uri',
-      'json-schema-traverse',
-      'fast-deep-equal',
-      'secure-json-parse',
-      'bytes',
-      'ms',
-      'denque',
-    ],
-    external: ['msw', 'vitest'],
-  },
-  {
-    // The CLI carries its start-up path in a few files: Node's ESM loader resolving, reading and
-    // compiling hundreds of dependency files was the largest part of `pulse-mock start`'s
-    // start-up (bench/RESULTS.md). Code the mock loads only when needed stays in its own chunks
-    // (splitting). Left as installed: tsx (a module loader, for scenario files), and what is
-    // loaded on first use anyway: faker (large) and undici (CommonJS behind a dynamic import,
-    // whose named exports a bundle would hide).
-    entry: { cli: 'src/cli/main.ts' },
+    // The CLI and the library entries in one build: they share chunks, so nothing is in the
+    // package twice, and the CLI's start-up path is a few files instead of hundreds of resolved
+    // and read dependency files (bench/RESULTS.md). Code loaded only when needed stays in its
+    // own chunks.
+    ...common,
+    entry: { ...LIBRARY, ...VENDOR, cli: 'src/cli/main.ts' },
     format: ['esm'],
-    sourcemap: true,
-    target: 'node20',
     splitting: true,
-    noExternal: [/^(?!tsx(\/|$)|@faker-js\/faker(\/|$)|undici(\/|$))/],
+    dts: { entry: LIBRARY },
     // Bundled CommonJS dependencies call require() for Node's built-ins.
     banner: {
       js: "import { createRequire as __pulseMockCreateRequire } from 'node:module'; const require = __pulseMockCreateRequire(import.meta.url);",
     },
+  },
+  {
+    // require('pulse-mock'...) for CommonJS projects and runners with their own require (Jest).
+    ...common,
+    entry: LIBRARY,
+    format: ['cjs'],
+    dts: { entry: LIBRARY },
+    esbuildPlugins: [shareAcrossCommonJs],
   },
 ]);

@@ -24,19 +24,21 @@ export interface Receiver {
   answer: (req: Received, index: number) => Answer;
   /** Resolves once `n` requests have arrived (bounded). */
   waitFor(n: number, timeoutMs?: number): Promise<Received[]>;
+  /** Resolves once `done(received)` holds, tested on each arrival (bounded); fails naming `what`. */
+  waitUntil(done: (received: Received[]) => boolean, what: string, timeoutMs?: number): Promise<Received[]>;
   close(): Promise<void>;
 }
 
 export async function startReceiver(answer: Receiver['answer'] = () => ({ status: 200 }), port = 0): Promise<Receiver> {
   const received: Received[] = [];
-  const waiters: { n: number; resolve: () => void }[] = [];
+  const waiters: { done: (r: Received[]) => boolean; resolve: () => void }[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const r: Received = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
       received.push(r);
-      for (const w of waiters.filter((w) => received.length >= w.n)) w.resolve();
+      for (const w of waiters.filter((w) => w.done(received))) w.resolve();
       const a = receiver.answer(r, received.length - 1);
       if (a.delayMs === 'hang') return;
       const send = () => {
@@ -55,14 +57,17 @@ export async function startReceiver(answer: Receiver['answer'] = () => ({ status
     received,
     answer,
     waitFor(n, timeoutMs = 10_000) {
-      if (received.length >= n) return Promise.resolve(received);
+      return receiver.waitUntil((r) => r.length >= n, `${n} requests`, timeoutMs);
+    },
+    waitUntil(done, what, timeoutMs = 10_000) {
+      if (done(received)) return Promise.resolve(received);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`receiver got ${received.length} of ${n} requests in ${timeoutMs} ms`)),
+          () => reject(new Error(`receiver did not get ${what} in ${timeoutMs} ms (got ${received.length} requests)`)),
           timeoutMs,
         );
         waiters.push({
-          n,
+          done,
           resolve: () => {
             clearTimeout(timer);
             resolve(received);

@@ -114,7 +114,10 @@ function formFields(params: URLSearchParams): Record<string, string> {
 
 async function readMultipart(contentType: string, body: BodySource, limit: number): Promise<ParsedBody> {
   // Loaded on the first upload: most unit tests send JSON only.
-  const { Busboy } = await import('@fastify/busboy');
+  // Through the default export (module.exports): a bundle keeps only that of a CommonJS module,
+  // not the named exports Node's interop adds (the installed CLI once answered every upload
+  // 'Busboy is not a function'). module.exports is Busboy, with itself as its .Busboy.
+  const { Busboy } = (await import('@fastify/busboy')).default;
   const fields: Record<string, string> = {};
   let upload: UploadedFile | undefined;
   const files: Promise<void>[] = [];

@@ -6,6 +6,7 @@ import { startServer, type RunningServer } from '../server/start.js';
 import { createOutput, type Output } from './output.js';
 import { checkSecret } from '../delivery/signing.js';
 import type { ReporterName } from '../scenarios/reporters.js';
+import type { Scenario } from '../scenarios/define.js';
 
 /** Flag descriptions, by config key; types and ranges live in config.ts. */
 const DESCRIBE: Record<string, string> = {
@@ -141,7 +142,7 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
         const names = args.all ? listBuiltInScenarios() : (args.names ?? []);
         if (names.length === 0) fail('name one or more scenarios (pulse-mock scenario list), or pass --all');
         const { target, secret } = requireTarget(args);
-        const scenarios = [];
+        const scenarios: Scenario[] = [];
         for (const n of names) {
           try {
             scenarios.push(await loadScenario(n));
@@ -150,42 +151,32 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
           }
         }
         const reporter = createReporter(args.reporter as ReporterName);
-        const results = await runScenarios(scenarios, {
-          target,
-          secret,
-          reporter,
-          ...(args['api-port'] !== undefined ? { apiPort: args['api-port'] } : {}),
-          ...(args.seed !== undefined ? { seed: args.seed } : {}),
-        });
+        const apiPort = args['api-port'];
+        if (args.reporter === 'pretty') process.stdout.write(apiBaseLine(apiPort, target));
+        const results = await onApiPort(apiPort, () =>
+          runScenarios(scenarios, {
+            target,
+            secret,
+            reporter,
+            apiPort,
+            ...(args.seed !== undefined ? { seed: args.seed } : {}),
+          }),
+        );
         process.exit(results.every((r) => r.passed) ? 0 : 1);
       },
     )
     .command(
       'check',
       "Grade a webhook consumer against Pulse's Production Checklist",
-      (y) => targetOptions(y).option('api-port', { default: 4050 }),
+      (y) => targetOptions(y),
       async (args) => {
         const { target, secret } = requireTarget(args);
         const { formatCheckReport, runCheck } = await import('../scenarios/check.js');
         const apiPort = args['api-port'];
-        if (args.reporter === 'pretty')
-          process.stdout.write(
-            `[pulse-mock] the consumer's Pulse API base URL must be http://127.0.0.1:${apiPort} (any x-api-key); checking ${target} ...\n`,
-          );
-        let report;
-        try {
-          report = await runCheck({
-            target,
-            secret,
-            apiPort,
-            ...(args.seed !== undefined ? { seed: args.seed } : {}),
-          });
-        } catch (e) {
-          const err = e as NodeJS.ErrnoException;
-          if (err.code === 'EADDRINUSE')
-            fail(`--api-port ${apiPort} is in use; stop what uses it or pick another (and point the consumer at it)`);
-          throw e;
-        }
+        if (args.reporter === 'pretty') process.stdout.write(apiBaseLine(apiPort, target));
+        const report = await onApiPort(apiPort, () =>
+          runCheck({ target, secret, apiPort, ...(args.seed !== undefined ? { seed: args.seed } : {}) }),
+        );
         process.stdout.write(formatCheckReport(report, args.reporter as ReporterName));
         process.exit(report.passed ? 0 : 1);
       },
@@ -221,7 +212,8 @@ function targetOptions(y: Argv) {
     .option('api-port', {
       type: 'number',
       requiresArg: true,
-      describe: "Port of the mock Pulse API the consumer calls (fix it so the consumer's config can name it)",
+      default: 4050,
+      describe: "Port of the mock Pulse API the consumer calls (fixed, so the consumer's config can name it)",
     })
     .option('reporter', { choices: ['pretty', 'json', 'junit'] as const, default: 'pretty', describe: 'Output format' })
     .option('seed', {
@@ -229,6 +221,22 @@ function targetOptions(y: Argv) {
       requiresArg: true,
       describe: 'Seed for every random choice (printed; replay a failure with it)',
     });
+}
+
+/** What `scenario run` and `check` say first: where the consumer must find the mock's API. */
+function apiBaseLine(apiPort: number, target: string): string {
+  return `[pulse-mock] the consumer's Pulse API base URL must be http://127.0.0.1:${apiPort} (any x-api-key); checking ${target} ...\n`;
+}
+
+/** Runs what listens on --api-port; a taken port is one line naming the flag, not a stack. */
+async function onApiPort<T>(apiPort: number, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      fail(`--api-port ${apiPort} is in use; stop what uses it or pick another (and point the consumer at it)`);
+    throw e;
+  }
 }
 
 function requireTarget(args: Record<string, unknown>): { target: string; secret: string } {

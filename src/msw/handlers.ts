@@ -1,4 +1,5 @@
-import { http, HttpResponse, type HttpHandler } from 'msw';
+import { http, HttpResponse, passthrough, type HttpHandler } from 'msw';
+import { isRunningMockUrl } from '../core/running-mocks.js';
 import { resolveConfig } from '../config.js';
 import type { PulseMockOptions } from '../index.js';
 import { controlsOver, PLACEHOLDER_API_KEY, type PulseMockControls } from '../facade.js';
@@ -132,6 +133,15 @@ export function createPulseMsw(options: PulseHandlersOptions = {}): PulseMsw {
     // Pulse's own hosts answer every other path with a 404 in its error shape, as the server does.
     http.all(`${b}/*`, ({ request }) => respond(routeNotFound(request.method, new URL(request.url).pathname))),
   ]);
+  // A mock server started in this process (startPulseMock, withPulseMock) is reached over the
+  // network even under `onUnhandledRequest: 'error'`. The predicate (msw >= 2.11) matches those
+  // origins only: a handler that matched every request would make none of them unhandled.
+  handlers.push(
+    http.all(
+      ({ request }) => isRunningMockUrl(request.url),
+      () => passthrough(),
+    ),
+  );
 
   const controls = controlsOver(() => runtime, config.apiKey ?? PLACEHOLDER_API_KEY);
   return Object.assign(controls, {

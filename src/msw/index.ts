@@ -6,6 +6,8 @@
  * import { createPulseHandlers } from 'pulse-mock/msw';
  * const server = setupServer(...createPulseHandlers({ apiKey: 'sk_test', processingMs: 50 }));
  */
+import './peer.js';
+
 export {
   createPulseHandlers,
   createPulseMsw,

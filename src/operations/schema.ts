@@ -105,7 +105,7 @@ export class SchemaOperation implements JobKind<SchemaJobData> {
     const { headers } = job.data.excel;
     const out = await this.result(job);
     const values = ('schema_output' in out ? out.schema_output.values : {}) as Record<string, unknown>;
-    const { default: writeXlsxFile } = await import('write-excel-file/node');
+    const { writeXlsxFile } = await import('../vendor/excel.js');
     const cell = (v: unknown) => ({
       value: typeof v === 'number' ? v : v === undefined || v === null ? '' : textOf(v),
     });
@@ -187,7 +187,7 @@ async function excelTemplate(
   field: string,
 ): Promise<{ schema: Record<string, unknown>; excel: { headers: string[] } }> {
   const bytes = Buffer.from(base64, 'base64');
-  const { readSheet } = await import('read-excel-file/node');
+  const { readSheet } = await import('../vendor/excel.js');
   let rows: unknown[][];
   try {
     rows = await readSheet(bytes);

@@ -107,7 +107,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerErrorHandling(app, { bodyLimit, onInternalError });
 
   if (opts.forDocument) {
-    const { default: swagger } = await import('@fastify/swagger');
+    const { default: swagger } = await import('../vendor/swagger.js');
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',

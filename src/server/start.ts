@@ -9,6 +9,7 @@ import type { PulseMock, PulseMockOptions } from '../index.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import { buildApp } from './app.js';
 import { isLoopbackHost } from './guard.js';
+import { registerRunningMock } from '../core/running-mocks.js';
 
 /** A listening mock with its insides, for the CLI and the scenario runner (not exported by the package). */
 export interface RunningServer {
@@ -58,9 +59,11 @@ export async function startServer(config: MockConfig, extra: StartExtras = {}): 
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const displayHost = host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host;
   let closed: Promise<{ pending: number; sending: number }> | undefined;
+  const url = `http://${displayHost}:${address.port}`;
+  const forget = registerRunningMock(url);
   const mock: PulseMock = {
     ...controlsOver(() => runtime, config.apiKey ?? PLACEHOLDER_API_KEY),
-    url: `http://${displayHost}:${address.port}`,
+    url,
     port: address.port,
     apiKeyRequired: config.apiKey !== undefined,
     portalToken,
@@ -68,6 +71,7 @@ export async function startServer(config: MockConfig, extra: StartExtras = {}): 
     close: () =>
       (closed ??= (async () => {
         const left = runtime.close();
+        forget();
         await app.close();
         return left;
       })()),

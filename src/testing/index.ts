@@ -1,12 +1,12 @@
 /**
- * `pulse-mock/testing`: helpers for users' tests. Start the mock in-process, sign a webhook
- * (valid or broken) to test a handler alone, and a vitest fixture.
+ * `pulse-mock/testing`: helpers for users' tests, whatever their test runner. Start the mock
+ * in-process, sign a webhook (valid or broken) to test a handler alone. The vitest fixture is
+ * `pulse-mock/vitest`, so that this module's types need no test runner installed.
  */
 import { signDelivery } from '../delivery/signature-faults.js';
 import { headerNames, messageId, type HeaderPrefix } from '../delivery/signing.js';
 import type { SignatureFault } from '../faults/fault-plan.js';
 import { createPulseMock, type PulseMock, type PulseMockOptions } from '../index.js';
-import type { TestAPI } from 'vitest';
 
 /** @deprecated Since 0.2.0 `startPulseMock` returns a `PulseMock`, the same surface as `createPulseMock`. */
 export type StartedPulseMock = PulseMock;
@@ -81,35 +81,6 @@ export function webhookRequest(
 ): Request {
   const { headers, body } = signWebhook(event, secret, options);
   return new Request(options.url ?? 'http://localhost/webhooks/pulse', { method: 'POST', headers, body });
-}
-
-/**
- * A vitest fixture: `pulseMock` started before and closed after each test (or once per file).
- * Pass your `test` from vitest, so this module needs no vitest import of its own.
- *
- * @example
- * import { test as base } from 'vitest';
- * const test = withPulseMock(base, { processingMs: 20 });
- * test('submits', async ({ pulseMock }) => { ... pulseMock.url ... });
- */
-export function withPulseMock(
-  test: TestAPI,
-  options: PulseMockOptions & { scope?: 'test' | 'file' } = {},
-): TestAPI<{ pulseMock: PulseMock }> {
-  const { scope = 'test', ...mockOptions } = options;
-  // vitest reads the fixture's parameters: the first must be an object pattern.
-  // eslint-disable-next-line no-empty-pattern
-  const fixture = async ({}: object, use: (m: PulseMock) => Promise<void>) => {
-    const m = await startPulseMock(mockOptions);
-    try {
-      await use(m);
-    } finally {
-      await m.close();
-    }
-  };
-  return test.extend({ pulseMock: scope === 'file' ? [fixture, { scope: 'file' }] : fixture } as never) as TestAPI<{
-    pulseMock: PulseMock;
-  }>;
 }
 
 export { SIGNATURE_FAULTS, type SignatureFault } from '../faults/fault-plan.js';

@@ -1,5 +1,6 @@
 import { test as base, describe, expect } from 'vitest';
-import { signWebhook, startPulseMock, webhookRequest, withPulseMock } from '../../src/testing/index.js';
+import { signWebhook, startPulseMock, webhookRequest } from '../../src/testing/index.js';
+import { withPulseMock } from '../../src/vitest/index.js';
 import { startReceiver } from '../receivers.js';
 import { Webhook } from 'standardwebhooks';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'svix';
 import { describe, expect, it, vi } from 'vitest';
-import { startCli } from '../e2e/cli-process.js';
+import { startCli } from '../installed/cli-process.js';
 import { startReceiver } from '../receivers.js';
 import { report } from './report.js';
 

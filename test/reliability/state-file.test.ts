@@ -15,7 +15,7 @@ import { ManualClock } from '../../src/clock.js';
 import { ConfigError, resolveConfig } from '../../src/config.js';
 import { createRuntime } from '../../src/runtime.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
-import { runCli, startCli } from '../e2e/cli-process.js';
+import { runCli, startCli } from '../installed/cli-process.js';
 import { startReceiver, type Receiver } from '../receivers.js';
 import { report } from './report.js';
 
@@ -125,7 +125,7 @@ describe('damaged lines', () => {
 /** The human banner of `pulse-mock start`, up to its last line; the process is then stopped. */
 async function bannerOf(args: string[]): Promise<string> {
   const { spawn } = await import('node:child_process');
-  const { BIN } = await import('../e2e/cli-process.js');
+  const { BIN } = await import('../installed/cli-process.js');
   const child = spawn(process.execPath, [BIN, ...args]);
   let out = '';
   try {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startCarefulConsumer } from '../../examples/consumers/careful-consumer.js';
 import { startNaiveConsumer } from '../../examples/consumers/naive-consumer.js';
 import { CHECK_IDS } from '../../src/scenarios/check.js';
-import { freePort } from '../receivers.js';
+import { freePort, startReceiver } from '../receivers.js';
 import { spawn } from 'node:child_process';
 import { BIN, runCli } from './cli-process.js';
 
@@ -98,6 +98,31 @@ describe('pulse-mock check', () => {
     const bad = await cli(['check', '--target', 'http://127.0.0.1:9/x', '--secret', 'plain']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/invalid --secret: a webhook secret starts with "whsec_"/);
+  });
+
+  it('check and scenario run both listen on --api-port; a taken port is one line naming the flag, exit 2', async () => {
+    const taken = await startReceiver();
+    open.push(taken);
+    for (const command of [['check'], ['scenario', 'run', 'happy-path']]) {
+      const r = await cli([
+        ...command,
+        '--target',
+        'http://127.0.0.1:9/x',
+        '--secret',
+        SECRET,
+        '--api-port',
+        String(taken.port),
+      ]);
+      expect(r.code, command.join(' ')).toBe(2);
+      expect(r.stderr.trim()).toBe(
+        `[pulse-mock] error: --api-port ${taken.port} is in use; stop what uses it or pick another (and point the consumer at it)`,
+      );
+    }
+    // Without the flag, both say the default, 4050, is where the consumer must find the API.
+    for (const command of [['check'], ['scenario', 'run', 'happy-path']]) {
+      const help = await cli([...command, '--help']);
+      expect(help.stdout, command.join(' ')).toMatch(/--api-port[^\n]*\[default: 4050\]/);
+    }
   });
 });
 

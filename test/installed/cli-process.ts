@@ -1,7 +1,11 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 
-export const BIN = fileURLToPath(new URL('../../bin/pulse-mock.js', import.meta.url));
+/**
+ * The installed package's bin (`npx pulse-mock`), from the tarball the global set-up packed and
+ * installed: what users run, not the sources.
+ */
+export const BIN = inject('installed').bin;
 
 export interface RunningCli {
   child: ChildProcessWithoutNullStreams;

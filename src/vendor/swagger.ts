@@ -1,0 +1,2 @@
+// The OpenAPI document (GET /openapi.json).
+export { default } from '@fastify/swagger';
