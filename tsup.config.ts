@@ -1,16 +1,15 @@
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Plugin } from 'esbuild';
 import { defineConfig, type Options } from 'tsup';
 
 /**
  * What stays a real dependency, loaded from node_modules at run time: msw and vitest (the user's
- * own peers), tsx (a module loader, for scenario files), faker (large, loaded on first use),
- * undici (CommonJS behind a dynamic import, whose named exports a bundle would hide) and pdfkit
- * (it loads its fonts with a require() of its own package's '#standard-fonts/*' imports, which
- * only its installed package.json can answer). Everything else is bundled, once, and is a
- * devDependency: an install does not fetch it a second time.
+ * own peers), tsx (a module loader, for scenario files), faker (large, loaded on first use) and
+ * undici (CommonJS behind a dynamic import, whose named exports a bundle would hide). Everything
+ * else is bundled, once, and is a devDependency: an install does not fetch it a second time.
  */
-const EXTERNAL = ['msw', 'vitest', 'tsx', '@faker-js/faker', 'undici', 'pdfkit'];
+const EXTERNAL = ['msw', 'vitest', 'tsx', '@faker-js/faker', 'undici'];
 const notExternal = new RegExp(`^(?!(${EXTERNAL.map((e) => e.replace('/', '\\/')).join('|')})(\\/|$))`);
 
 const LIBRARY = {
@@ -21,6 +20,7 @@ const LIBRARY = {
 };
 /** Large modules loaded on first use (src/vendor/): ESM entries the CommonJS bundles import(). */
 const VENDOR = {
+  'vendor/pdfkit': 'src/vendor/pdfkit.ts',
   'vendor/swagger': 'src/vendor/swagger.ts',
   'vendor/excel': 'src/vendor/excel.ts',
 };
@@ -55,6 +55,25 @@ const shareAcrossCommonJs: Plugin = {
   },
 };
 
+/**
+ * pdfkit loads each standard font with `createRequire(import.meta.url)('#standard-fonts/<name>')`,
+ * which only pdfkit's own package.json can answer: bundled as is, the first PDF failed with
+ * "Cannot find module '#standard-fonts/Helvetica'". Rewritten to plain require()s of its exported
+ * font modules, the fonts are bundled too (lazily: each is loaded when a PDF first uses it).
+ */
+const pdfkitStandardFonts: Plugin = {
+  name: 'pdfkit-standard-fonts',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]pdfkit[\\/]js[\\/]pdfkit\.node\.mjs$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const fonts = /require\$1\('#standard-fonts\/(\w+)'\)/g;
+      if ((source.match(fonts) ?? []).length < 14)
+        throw new Error('[pulse-mock] pdfkit no longer loads its 14 standard fonts as expected: update tsup.config.ts');
+      return { contents: source.replace(fonts, "require('pdfkit/standard-fonts/$1')"), loader: 'js' };
+    });
+  },
+};
+
 export default defineConfig([
   {
     // The CLI and the library entries in one build: they share chunks, so nothing is in the
@@ -66,6 +85,7 @@ export default defineConfig([
     format: ['esm'],
     splitting: true,
     dts: { entry: LIBRARY },
+    esbuildPlugins: [pdfkitStandardFonts],
     // Bundled CommonJS dependencies call require() for Node's built-ins.
     banner: {
       js: "import { createRequire as __pulseMockCreateRequire } from 'node:module'; const require = __pulseMockCreateRequire(import.meta.url);",

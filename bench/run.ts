@@ -15,6 +15,7 @@ import autocannon from 'autocannon';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startFromOptions } from '../src/server/start.js';
+import { installInto, pack } from '../scripts/install-packed.js';
 
 const args = process.argv.slice(2);
 const mode = args.includes('--smoke') ? 'smoke' : args.includes('--quick') ? 'quick' : 'full';
@@ -26,7 +27,8 @@ const outDir = args.includes('--out')
   : fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('..', import.meta.url));
 const useDist = existsSync(join(root, 'dist/cli.js')) && mode !== 'smoke';
-const BIN = join(root, 'bin/pulse-mock.js');
+/** The CLI measured: the installed package's bin (see installPackage), or the checkout's in --smoke. */
+let BIN = join(root, 'bin/pulse-mock.js');
 const size = {
   smoke: { runs: 1, seconds: 1, jobs: 300, lateness: 500 },
   quick: { runs: 3, seconds: 3, jobs: 10_000, lateness: 10_000 },
@@ -101,6 +103,36 @@ const pulseMock = (flags: string[] = []) =>
     [BIN, 'start', '--port', '0', '--json', '--quiet', ...flags],
     useDist ? { PULSE_MOCK_USE_DIST: '1' } : {},
   );
+
+/**
+ * The package as users get it: `npm pack`, then `npm install <tarball>` into an empty project
+ * (from npm's cache when it can). Its bin is what the CLI figures measure, and its size on disk
+ * is reported: the package alone, and the whole node_modules it brings.
+ */
+async function installPackage(): Promise<void> {
+  const run = promisify(execFile);
+  const { tarball } = await pack(mkdtempDir());
+  const { dir } = await installInto('pulse-mock-bench-user-', tarball);
+  BIN = join(dir, 'node_modules', 'pulse-mock', 'bin', 'pulse-mock.js');
+  const mb = async (path: string) => round(Number((await run('du', ['-sk', path])).stdout.split('\t')[0]) / 1024, 1);
+  const pkg = await mb(join(dir, 'node_modules', 'pulse-mock'));
+  const all = await mb(join(dir, 'node_modules'));
+  metrics.installed_package_mb = {
+    value: pkg,
+    unit: 'MB',
+    target: 'report',
+    pass: null,
+    detail: `node_modules/pulse-mock after npm install of the packed tarball (du -sk)`,
+  };
+  metrics.installed_total_mb = {
+    value: all,
+    unit: 'MB',
+    target: 'report',
+    pass: null,
+    detail: `the whole node_modules of a project with pulse-mock alone (its dependencies: faker, pdfkit, tsx with esbuild, undici)`,
+  };
+  log(`installed: package ${pkg} MB, node_modules ${all} MB; the CLI figures run ${BIN}`);
+}
 const fastifyBaseline = (jobBody: string, more: Record<string, string> = {}) =>
   spawnReady(process.execPath, [join(root, 'bench/baseline-fastify.mjs')], { BASELINE_JOB_BODY: jobBody, ...more });
 const sink = () => spawnReady(process.execPath, [join(root, 'bench/sink.mjs')]);
@@ -310,6 +342,8 @@ async function measure() {
   log(
     `mode ${mode}, ${useDist ? 'compiled dist' : 'sources through tsx'}, node ${process.version}, ${cpus().length} cores`,
   );
+
+  if (useDist) await installPackage();
 
   // One real job body so the fastify baseline answers the same bytes.
   const probe = await pulseMock(['--processing-ms', '0', '--queue-ms', '0']);

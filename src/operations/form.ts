@@ -183,7 +183,7 @@ export class FormOperation implements JobKind<FormJobData> {
     const job = this.core.require(jobId) as JobRecord<FormJobData>;
     if (job.kind !== this.kind || job.status !== 'completed') throw errors.fileNotFound(jobId, 'pdf');
     const d = job.data;
-    const { default: PDFDocument } = await import('pdfkit');
+    const { default: PDFDocument } = await import('../vendor/pdfkit.js');
     const doc = new PDFDocument({
       autoFirstPage: false,
       info: { Title: `${d.formType} form`, Producer: 'pulse-mock', CreationDate: new Date(job.createdAt) },

@@ -5,16 +5,13 @@
  * - `user`: `npm install <tarball> msw vitest` (the peers a user adds), an ESM project.
  * - `bare`: `npm install <tarball>` alone: no msw, no vitest (a Jest or node:test user).
  *
- * Dependencies come from npm's cache when it has them (`--prefer-offline`); nothing is linked
- * from this repository's node_modules.
+ * (scripts/install-packed.ts: nothing is linked from this repository's node_modules.)
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
+import { installInto, npm, pack, REPO_ROOT } from '../../scripts/install-packed.js';
 
 export interface InstalledPackage {
   /** This repository. */
@@ -41,42 +38,24 @@ declare module 'vitest' {
   }
 }
 
-const run = promisify(execFile);
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const version = (name: string) =>
-  (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
-
-async function npm(args: string[], cwd: string): Promise<{ stdout: string; stderr: string }> {
-  return run('npm', args, { cwd, timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
-}
-
-async function scratchProject(prefix: string, tarball: string, extra: string[]): Promise<{ dir: string; log: string }> {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module' }));
-  const { stderr } = await npm(['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, ...extra], dir);
-  return { dir, log: stderr };
-}
+  (JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string })
+    .version;
 
 export default async function setup(project: TestProject): Promise<() => void> {
-  await npm(['run', 'build', '--silent'], root);
+  await npm(['run', 'build', '--silent'], REPO_ROOT);
   const dest = mkdtempSync(join(tmpdir(), 'pm-pack-'));
-  const packed = JSON.parse(
-    (await npm(['pack', '--ignore-scripts', '--json', '--pack-destination', dest], root)).stdout,
-  ) as { filename: string; size: number; unpackedSize: number; files: { path: string }[] }[];
-  const tarball = join(dest, packed[0]!.filename);
+  const packed = await pack(dest);
   const [user, bare] = await Promise.all([
-    scratchProject('pm-user-', tarball, [`msw@${version('msw')}`, `vitest@${version('vitest')}`]),
-    scratchProject('pm-bare-', tarball, []),
+    installInto('pm-user-', packed.tarball, [`msw@${version('msw')}`, `vitest@${version('vitest')}`]),
+    installInto('pm-bare-', packed.tarball),
   ]);
   project.provide('installed', {
-    root,
-    tarball,
-    files: packed[0]!.files.map((f) => f.path),
-    size: packed[0]!.size,
-    unpackedSize: packed[0]!.unpackedSize,
+    root: REPO_ROOT,
+    ...packed,
     user: user.dir,
     bare: bare.dir,
-    bin: join(user.dir, 'node_modules', '.bin', 'pulse-mock'),
+    bin: user.bin,
     installLog: { user: user.log, bare: bare.log },
   });
   return () => {
