@@ -5,6 +5,7 @@ import type { BusboyFileStream } from '@fastify/busboy';
 import sjson from 'secure-json-parse';
 import { errors, PulseMockError } from '../core/errors.js';
 import { LIMITS } from './limits.js';
+import { PdfPageCounter } from './pdf-pages.js';
 
 /**
  * The one normalised form of an extract request, whatever spelling it arrived in: JSON with
@@ -175,6 +176,7 @@ async function readMultipart(contentType: string, body: BodySource, limit: numbe
       ).then(() => {
         if (stream.truncated) throw errors.fileTooLarge(limit);
         file.sha256 = hash.digest('hex');
+        pages?.end();
         if (pages && pages.count > 0) file.pdfPages = pages.count;
       }),
     );
@@ -193,18 +195,4 @@ async function readMultipart(contentType: string, body: BodySource, limit: numbe
     value: upload ? { ...fields, file: upload.filename } : fields,
     ...(upload ? { upload } : {}),
   };
-}
-
-/** Counts a PDF's page objects (`/Type /Page`, not `/Pages`) as its bytes stream by, across chunk edges. */
-class PdfPageCounter {
-  count = 0;
-  #tail = '';
-  add(chunk: Buffer): void {
-    const text = this.#tail + chunk.toString('latin1');
-    this.count += text.match(/\/Type\s*\/Page(?![a-zA-Z])/g)?.length ?? 0;
-    // Keep the end that could hold the start of a match cut by the chunk edge (never a whole match).
-    const cut = text.lastIndexOf('/Type');
-    this.#tail =
-      cut >= 0 && text.length - cut < 16 && !/\/Type\s*\/Page(?![a-zA-Z])/.test(text.slice(cut)) ? text.slice(cut) : '';
-  }
 }

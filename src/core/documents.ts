@@ -3,6 +3,10 @@ import { BoundedMemo } from './bounded-memo.js';
 import { compilePattern } from './patterns.js';
 import { seedFrom } from './random.js';
 import type { ExtractRequest } from '../operations/extract/request.js';
+import { errors } from './errors.js';
+
+/** Pulse's own cap on a document's pages: what an upload, a file name or a selection may claim. */
+export const MAX_PAGES = 5000;
 
 /** What the mock pretends a submitted document is: how many pages, and what kind of text. */
 export type DocumentKind =
@@ -71,7 +75,13 @@ export class DocumentCatalog {
       () => {
         const rule = this.#rules.find((r) => r.test([req.fileName, url]));
         const kind = rule?.kind ?? kindFromName(req.fileName, req.fileType);
-        const fromName = /[-_.](\d{1,4})-?p(?:ages?)?\.[a-z0-9]+$/i.exec(req.fileName)?.[1];
+        const fromName = /[-_.](\d{1,6})-?p(?:ages?)?\.[a-z0-9]+$/i.exec(req.fileName)?.[1];
+        // Checked before anything is built for the document: a claim past the cap is refused.
+        const field = req.source.kind === 'url' ? 'file_url' : 'file';
+        if (ownPages !== undefined && ownPages > MAX_PAGES)
+          throw errors.tooManyPages(field, `The uploaded PDF ${req.fileName}`, ownPages, MAX_PAGES);
+        if (!rule?.pages && ownPages === undefined && fromName && Number(fromName) > MAX_PAGES)
+          throw errors.tooManyPages(field, `The file name ${req.fileName}`, Number(fromName), MAX_PAGES);
         const pages =
           rule?.pages ??
           ownPages ??

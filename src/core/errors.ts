@@ -64,6 +64,13 @@ export const errors = {
       `Request body too large: the limit for this body is ${limitBytes} bytes (${flag}); send files as multipart uploads.`,
       { limit_bytes: limitBytes },
     ),
+  tooManyPages: (field: string, source: string, pages: number, max: number) =>
+    new PulseMockError(
+      400,
+      'INVALID_PARAMETER',
+      `${source} has ${pages} pages; at most ${max} pages are processed per document.`,
+      { field, pages, max_pages: max },
+    ),
   invalidParameter: (field: string, message: string, value?: unknown) =>
     new PulseMockError(400, 'INVALID_PARAMETER', message, value === undefined ? { field } : { field, value }),
   invalidBody: (message: string, details: Record<string, unknown> = {}) =>

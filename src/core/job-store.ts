@@ -41,11 +41,15 @@ export interface JobFile {
 
 /**
  * In-memory jobs in submission order, capped at `maxJobs`: past the cap the oldest finished
- * job is evicted (a running one never is), so a long soak stays flat in memory.
+ * job is evicted (a running one never is), so a long soak stays flat in memory. A batch and its
+ * children are one family: kept while the batch runs, evicted together once it has finished (a
+ * child alone never is, or a running batch would lose its items and their counts).
  */
 export class JobStore {
   readonly #jobs = new Map<string, JobRecord>();
+  /** Only jobs without a parent take part in eviction; children go with them. */
   readonly #eviction = new EvictionOrder(this.#jobs, (job) => TERMINAL_STATUSES.has(job.status));
+  readonly #children = new Map<string, string[]>();
   #evicted = 0;
   /** Told of each evicted job, so what was derived from it (cached results, file bytes) goes too. */
   onEvict?: (job: JobRecord) => void;
@@ -54,14 +58,24 @@ export class JobStore {
 
   add(job: JobRecord): void {
     this.#jobs.set(job.id, job);
-    if (TERMINAL_STATUSES.has(job.status)) this.#eviction.finished(job.id);
+    if (job.parentId !== undefined) {
+      const list = this.#children.get(job.parentId);
+      if (list) list.push(job.id);
+      else this.#children.set(job.parentId, [job.id]);
+    } else if (TERMINAL_STATUSES.has(job.status)) this.#eviction.finished(job.id);
     if (this.#jobs.size > this.maxJobs) this.#evictOne();
   }
 
-  /** Called when a job reaches a final status: from now on it may be evicted. */
+  /** Called when a job reaches a final status: from now on it (with its children) may be evicted. */
   settled(job: JobRecord): void {
+    if (job.parentId !== undefined) return;
     this.#eviction.finished(job.id);
     if (this.#jobs.size > this.maxJobs) this.#evictOne();
+  }
+
+  /** The children of a job, in submission order. */
+  childrenOf(parentId: string): JobRecord[] {
+    return (this.#children.get(parentId) ?? []).flatMap((id) => this.#jobs.get(id) ?? []);
   }
 
   get(id: string): JobRecord | undefined {
@@ -84,6 +98,12 @@ export class JobStore {
   #evictOne(): void {
     const gone = this.#eviction.evictOldest();
     if (gone === undefined) return;
+    for (const child of this.childrenOf(gone.id)) {
+      this.#jobs.delete(child.id);
+      this.#evicted++;
+      this.onEvict?.(child);
+    }
+    this.#children.delete(gone.id);
     this.#evicted++;
     this.onEvict?.(gone);
   }

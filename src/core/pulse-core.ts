@@ -129,7 +129,6 @@ export class PulseCore {
   readonly #recordListeners = new Set<JobRecordListener>();
   readonly #live = new Map<string, LiveJob>();
   /** Parent id -> its children's ids, in submission order. */
-  readonly #children = new Map<string, string[]>();
   /** Parent id -> how many of its children are processing now. */
   readonly #running = new Map<string, number>();
   /** Parent id -> children due to start, waiting for a free worker. */
@@ -151,7 +150,6 @@ export class PulseCore {
   ) {
     this.jobs = new JobStore(options.maxJobs);
     this.jobs.onEvict = (job) => {
-      this.#children.delete(job.id);
       this.#kinds.get(job.kind)?.evicted?.(job);
     };
     this.#ids = new IdSequence(`${options.seed}/ids/${idSalt}`);
@@ -239,7 +237,7 @@ export class PulseCore {
 
   /** The children of a job, in submission order (those still kept). */
   childrenOf(parentId: string): JobRecord[] {
-    return (this.#children.get(parentId) ?? []).flatMap((id) => this.jobs.get(id) ?? []);
+    return this.jobs.childrenOf(parentId);
   }
 
   /** One of a job's files: its bytes drawn again by the job's kind, or 404. */
@@ -315,7 +313,6 @@ export class PulseCore {
   restoreJob(job: JobRecord): boolean {
     if (!this.#kinds.has(job.kind)) return false;
     this.jobs.add(job);
-    if (job.parentId !== undefined) this.#adopt(job.parentId, job.id);
     const now = this.clock.now();
     if (job.status === 'pending') {
       this.#schedule(job, Math.max(0, job.createdAt + this.options.queueMs - now), () => this.#startProcessing(job));
@@ -361,7 +358,6 @@ export class PulseCore {
     );
     for (const f of family) {
       this.jobs.add(f.job);
-      if (f.job.parentId !== undefined) this.#adopt(f.job.parentId, f.job.id);
       this.#emit('job.created', f.job);
     }
     for (const f of family) {
@@ -404,12 +400,6 @@ export class PulseCore {
     family.push({ job, submission: s });
     for (const child of s.children ?? []) this.#plan(child.kind, child.submission, family, job.id);
     return job;
-  }
-
-  #adopt(parentId: string, childId: string): void {
-    const list = this.#children.get(parentId);
-    if (list) list.push(childId);
-    else this.#children.set(parentId, [childId]);
   }
 
   #startProcessing(job: JobRecord): void {

@@ -158,6 +158,13 @@ export class BatchOperation implements JobKind<BatchJobData> {
         ? outputDirFor(output.local_path, this.core.options.outputDir ?? 'pulse-mock-output')
         : undefined;
     if (children.length === 0) throw errors.invalidParameter('input', 'The batch has no items.');
+    // A batch and its children are kept together until the batch ends: more than the store
+    // holds could only be kept by evicting the batch's own items.
+    if (children.length + 1 > this.core.options.maxJobs)
+      throw errors.invalidParameter(
+        'input',
+        `The batch has ${children.length} items, but the mock keeps at most ${this.core.options.maxJobs} jobs (--max-jobs) and a batch is kept with all its items; send fewer items or raise --max-jobs.`,
+      );
     const parent = await this.core.accept<BatchJobData>(this.kind, {
       candidates: [`batch/${step}`],
       startAs: 'processing',

@@ -11,6 +11,7 @@ import type { BatchOperation } from './batch.js';
 import type { SplitOperation } from './split.js';
 import { modelOf, runOrSubmit, storedExtraction, usage, type ExtractionRef } from './stored.js';
 import { textOf } from '../core/text.js';
+import { readTemplateRows, XlsxTemplateError } from './xlsx-template.js';
 
 /**
  * `POST /schema`: a JSON Schema applied to stored content, read from the same document model as
@@ -179,27 +180,32 @@ async function schemaFrom(
 
 /**
  * Excel template mode: the template's first row names the columns, each a property of the schema
- * (a number where the second row holds one, else a string). Read with read-excel-file, loaded on
- * first use.
+ * (a number where the second row holds one, else a string). Read with bounds (xlsx-template.ts):
+ * only the first two rows, and no part larger than XLSX_ENTRY_CAP, however it is packed.
  */
-async function excelTemplate(
+function excelTemplate(
   base64: string,
   field: string,
-): Promise<{ schema: Record<string, unknown>; excel: { headers: string[] } }> {
-  const bytes = Buffer.from(base64, 'base64');
-  const { readSheet } = await import('../vendor/excel.js');
-  let rows: unknown[][];
+): { schema: Record<string, unknown>; excel: { headers: string[] } } {
+  let rows: [unknown[], unknown[]];
   try {
-    rows = await readSheet(bytes);
+    rows = readTemplateRows(Buffer.from(base64, 'base64'));
   } catch (e) {
-    throw errors.invalidParameter(field, `${field} is not a readable .xlsx file (base64): ${(e as Error).message}`);
+    const why = e instanceof XlsxTemplateError ? e.message : `it cannot be read (${(e as Error).message})`;
+    throw errors.invalidParameter(field, `${field} is not a usable .xlsx template (base64): ${why}.`);
   }
-  const headers = (rows[0] ?? []).map((h) => (h === null || h === undefined ? '' : textOf(h).trim())).filter(Boolean);
+  const headers = Array.from(rows[0], (h) => (h === null || h === undefined ? '' : textOf(h).trim())).filter(Boolean);
   if (headers.length === 0)
     throw errors.invalidParameter(field, `${field} has no header row: its first row should name the columns to fill.`);
   if (headers.length > 200)
     throw errors.invalidParameter(field, `${field} has ${headers.length} columns; at most 200.`);
-  const sample = rows[1] ?? [];
+  const long = headers.find((h) => h.length > LIMITS.optionLength);
+  if (long !== undefined)
+    throw errors.invalidParameter(
+      field,
+      `${field} has a column name of ${long.length} characters; at most ${LIMITS.optionLength}.`,
+    );
+  const sample = rows[1];
   const properties = Object.fromEntries(
     headers.map((h, i) => [h, { type: typeof sample[i] === 'number' ? 'number' : 'string' }]),
   );

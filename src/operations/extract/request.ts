@@ -60,7 +60,8 @@ const MIME_TYPES: Record<string, string> = {
   'application/vnd.ms-excel.sheet.macroenabled.12': 'xlsm',
 };
 /** More than any real document; keeps a typo like "1-99999999" from allocating a huge array. */
-export const MAX_PAGES = 5000;
+export { MAX_PAGES } from '../../core/documents.js';
+import { MAX_PAGES } from '../../core/documents.js';
 
 /** Deeper than any real request: past it a body is refused before anything recurses into it. */
 export const MAX_NESTING = 64;

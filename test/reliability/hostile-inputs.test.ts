@@ -1,0 +1,218 @@
+import { execFileSync } from 'node:child_process';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { pythonPath } from '../../scripts/test-deps.js';
+import { ManualClock } from '../../src/clock.js';
+import { resolveConfig } from '../../src/config.js';
+import { startServer, type RunningServer } from '../../src/server/start.js';
+import { probeHealth } from './health-probe.js';
+import { report } from './report.js';
+
+/**
+ * Issue 28: hostile files and big batches, over real sockets. Every input that makes work has a
+ * bound enforced before the work, and `/health` answers within a second throughout each attack.
+ */
+const SOAK = process.env.RELIABILITY_REPORT !== undefined;
+const attack = (probe: string, result: string) => report('attack', { probe, result });
+const KEY = 'sk_hostile';
+let server: RunningServer;
+let health: ReturnType<typeof probeHealth>;
+
+beforeAll(async () => {
+  server = await startServer(
+    resolveConfig({ env: {}, options: { seed: 28, apiKey: KEY, port: 0, host: '127.0.0.1' } }),
+    { clock: new ManualClock() },
+  );
+});
+afterAll(() => server.mock.close());
+beforeEach(() => {
+  health = probeHealth(server.mock.url);
+});
+afterEach(async () => {
+  const { worstMs } = await health.stop();
+  expect(worstMs, 'the slowest /health answer during the attack').toBeLessThan(1000);
+});
+
+async function call(path: string, body: unknown, headers: Record<string, string> = {}) {
+  const multipart = body instanceof FormData;
+  const res = await fetch(`${server.mock.url}${path}`, {
+    method: 'POST',
+    headers: { 'x-api-key': KEY, ...(multipart ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: multipart ? body : JSON.stringify(body),
+  });
+  return {
+    status: res.status,
+    body: (await res.json()) as {
+      error?: { code: string; message: string; details: Record<string, unknown> };
+    } & Record<string, any>,
+  };
+}
+
+/** A PDF whose body holds `pages` page objects (what a hostile upload claims). */
+function pdfWithPages(pages: number): Blob {
+  const objects = Array.from({ length: pages }, (_, i) => `${i + 3} 0 obj << /Type /Page /Parent 2 0 R >> endobj\n`);
+  return new Blob(['%PDF-1.4\n', ...objects, '%%EOF\n'], { type: 'application/pdf' });
+}
+
+describe('pages: one cap, 5,000, for every source, refused before any work', () => {
+  it(`an upload with ${SOAK ? '1e6' : '20,000'} page objects is a 400 naming the file, and nothing is built`, async () => {
+    const pages = SOAK ? 1_000_000 : 20_000;
+    const form = new FormData();
+    form.set('file', pdfWithPages(pages), 'huge.pdf');
+    const started = performance.now();
+    const r = await call('/extract', form);
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatchObject({
+      code: 'INVALID_PARAMETER',
+      details: { field: 'file', pages, max_pages: 5000 },
+    });
+    expect(r.body.error?.message).toBe(
+      `The uploaded PDF huge.pdf has ${pages} pages; at most 5000 pages are processed per document.`,
+    );
+    attack(`upload with ${pages} page objects`, `400 naming file in ${Math.round(performance.now() - started)} ms`);
+  });
+
+  it('a file name claiming 9,999 pages is a 400 naming file_url; 5,000 is accepted', async () => {
+    const r = await call('/extract', { file_url: 'https://e.com/report-9999p.pdf', async: true });
+    expect(r.status).toBe(400);
+    expect(r.body.error?.details).toMatchObject({ field: 'file_url', pages: 9999 });
+    const ok = await call('/extract', { file_url: 'https://e.com/report-5000p.pdf', async: true });
+    expect(ok.status).toBe(200);
+    attack('file name report-9999p.pdf', '400 naming file_url');
+  });
+
+  it('x-pulse-mock-pages past 5,000 is a 400 naming the header', async () => {
+    const r = await call(
+      '/extract',
+      { file_url: 'https://e.com/a.pdf', async: true },
+      { 'x-pulse-mock-pages': '5001' },
+    );
+    expect(r.status).toBe(400);
+    expect(JSON.stringify(r.body.error)).toContain('x-pulse-mock-pages');
+  });
+});
+
+describe('a batch and its children are kept and evicted together', () => {
+  it('with --max-jobs 100, a 60-item batch keeps all 60 items while 80 more jobs come and go; 150 items are refused naming the flag', async () => {
+    const clock = new ManualClock();
+    const small = await startServer(
+      resolveConfig({
+        env: {},
+        options: { seed: 29, apiKey: KEY, port: 0, host: '127.0.0.1', maxJobs: 100, queueMs: 10, processingMs: 100 },
+      }),
+      { clock },
+    );
+    const send = (path: string, body: unknown) =>
+      fetch(`${small.mock.url}${path}`, {
+        method: 'POST',
+        headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    try {
+      const urls = (n: number) => Array.from({ length: n }, (_, i) => `https://e.com/item-${i}.pdf`);
+      const batch = (await (
+        await send('/batch/extract', { input: { file_urls: urls(60) }, output: { s3_prefix: 's3://o/' }, workers: 10 })
+      ).json()) as { batch_job_id: string };
+      for (let i = 0; i < 80; i++) await send('/extract', { file_url: `https://e.com/other-${i}.pdf`, async: true });
+      for (let i = 0; i < 12; i++) await clock.advance(120);
+      const job = (await (
+        await fetch(`${small.mock.url}/job/${batch.batch_job_id}`, { headers: { 'x-api-key': KEY } })
+      ).json()) as { status: string; result: { total: number; completed: number; items: unknown[] } };
+      expect(job.status).toBe('completed');
+      expect([job.result.total, job.result.completed, job.result.items.length]).toEqual([60, 60, 60]);
+
+      const refused = await send('/batch/extract', {
+        input: { file_urls: urls(150) },
+        output: { s3_prefix: 's3://o/' },
+      });
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('--max-jobs');
+      attack(
+        '300-item batch with --max-jobs 100',
+        '400 naming --max-jobs; a 60-item batch keeps 60/60 through 80 more jobs',
+      );
+    } finally {
+      await small.mock.close();
+    }
+  });
+});
+
+/** An .xlsx made by Python's zipfile: `parts` name -> XML text, deflated. */
+function xlsx(parts: Record<string, string>): string {
+  const script = `import base64, io, json, sys, zipfile
+parts = json.loads(sys.stdin.read())
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, 'w', zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+    for name, text in parts.items(): z.writestr(name, text)
+print(base64.b64encode(buf.getvalue()).decode())`;
+  return execFileSync(pythonPath(), ['-c', script], {
+    input: JSON.stringify(parts),
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  }).trim();
+}
+const sheet = (rows: string) =>
+  `<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${rows}</sheetData></worksheet>`;
+
+describe('Excel templates are read with bounds: only two rows, no part past 4 MB unpacked', () => {
+  let extractionId: string;
+  beforeAll(async () => {
+    extractionId = (await call('/extract', { file_url: 'https://e.com/statement.pdf' })).body.extraction_id as string;
+  });
+  const template = (excel_template: string) =>
+    call('/schema', { extraction_id: extractionId, schema_config: { excel_template } });
+
+  it(`a zip bomb (${SOAK ? '400' : '40'} MB of sheet in a few KB) is a 400 at once`, async () => {
+    const filler = SOAK ? 400 : 40;
+    const bomb = xlsx({
+      'xl/worksheets/sheet1.xml': sheet(
+        `<row r="1"><c r="A1" t="inlineStr"><is><t>Name</t></is></c></row>${' '.repeat(filler * 1024 * 1024)}`,
+      ),
+    });
+    const started = performance.now();
+    const r = await template(bomb);
+    expect(r.status).toBe(400);
+    expect(r.body.error?.message).toMatch(
+      /excel_template is not a usable \.xlsx template \(base64\): its xl\/worksheets\/sheet1\.xml is \d+ bytes unpacked/,
+    );
+    attack(
+      `xlsx zip bomb, ${Math.round(bomb.length / 1024)} KB base64 -> ${filler} MB`,
+      `400 in ${Math.round(performance.now() - started)} ms`,
+    );
+  });
+
+  it('a string table of 100,000 entries costs only the strings the two rows name', async () => {
+    const strings = Array.from({ length: 100_000 }, (_, i) => `<si><t>string number ${i}</t></si>`).join('');
+    const file = xlsx({
+      'xl/sharedStrings.xml': `<sst>${strings}</sst>`,
+      'xl/worksheets/sheet1.xml': sheet(
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row><row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2"><v>12.5</v></c></row>',
+      ),
+    });
+    const rss = process.memoryUsage().rss;
+    const r = await template(file);
+    expect(r.status).toBe(200);
+    expect(Object.keys(r.body.schema_output.values as object)).toEqual(['string number 0', 'string number 1']);
+    expect(process.memoryUsage().rss - rss).toBeLessThan(200 * 1024 * 1024);
+    attack('xlsx with a 100,000-entry string table', '200, reads the 3 strings used');
+  });
+
+  it('a header name past 200 characters is a 400 naming excel_template', async () => {
+    const r = await template(
+      xlsx({
+        'xl/worksheets/sheet1.xml': sheet(
+          `<row r="1"><c r="A1" t="inlineStr"><is><t>${'h'.repeat(100_000)}</t></is></c></row>`,
+        ),
+      }),
+    );
+    expect(r.status).toBe(400);
+    expect(r.body.error?.message).toContain('a column name of 100000 characters; at most 200');
+    attack('xlsx with a 100,000-character header', '400 naming excel_template');
+  });
+
+  it('a template that is not a zip, or has no sheet, is a 400 saying so', async () => {
+    expect((await template(Buffer.from('not a zip').toString('base64'))).body.error?.message).toContain(
+      'it is not a zip file',
+    );
+    expect((await template(xlsx({ 'other.xml': '<x/>' }))).body.error?.message).toContain('it has no worksheet');
+  });
+});
