@@ -70,6 +70,12 @@ export class RequestPipeline {
             ? { upload: bodyLimit, json: bodyLimit, jsonFlag: '--body-limit' }
             : { upload: bodyLimit, json: jsonBodyLimit, jsonFlag: '--json-body-limit' },
         );
+        // JSON that may carry base64 files is read with the upload limit; everything in it besides
+        // those files is held to the JSON limit (a 100k-property input_schema is no file).
+        if (spec.jsonCarriesFiles && parsed.contentType === 'application/json') {
+          const rest = bytesBesideFiles(parsed.value);
+          if (rest > jsonBodyLimit) throw errors.bodyTooLarge(jsonBodyLimit, '--json-body-limit, besides base64 files');
+        }
         const schema = spec.schema.body?.content[parsed.contentType]?.schema;
         if (schema) this.#validate(schema, parsed.value, 'body');
         fields = parsed.value as Record<string, unknown>;
@@ -126,4 +132,18 @@ function errorResponse(err: PulseMockError): ApiResponse {
 /** What a bug that reached a client is told by default: the console, with its stack. */
 export function reportInternalError(err: unknown): void {
   console.error('[pulse-mock] internal error', err);
+}
+
+/**
+ * The size of a JSON body with its base64 files left out: `excel_template` strings, and the
+ * `content` of `{ filename, content }` items (batch `files`).
+ */
+export function bytesBesideFiles(value: unknown): number {
+  return Buffer.byteLength(
+    JSON.stringify(value, function (this: Record<string, unknown>, key, v: unknown) {
+      if (typeof v !== 'string') return v;
+      if (key === 'excel_template' || (key === 'content' && typeof this.filename === 'string')) return '';
+      return v;
+    }) ?? '',
+  );
 }

@@ -7,9 +7,9 @@ import type { ApiCall } from '../api/routes.js';
 import { errors } from '../core/errors.js';
 import type { JobRecord } from '../core/job-store.js';
 import type { JobKind, JobSubmission, PulseCore } from '../core/pulse-core.js';
-import type { ExtractJobData, ExtractOperation } from './extract/index.js';
+import { extractOperation, type ExtractJobData, type ExtractOperation } from './extract/index.js';
 import { normalizeExtractRequest } from './extract/request.js';
-import { defineOperation, operationOf, type OperationRoute } from './operation.js';
+import { checkAsRoute, defineOperation, operationOf, routeOf, type OperationRoute } from './operation.js';
 import type { SchemaJobData, SchemaOperation } from './schema.js';
 import type { SplitJobData, SplitOperation, Topic } from './split.js';
 import { storedExtraction, type ExtractionRef } from './stored.js';
@@ -202,6 +202,12 @@ function extractItems(
   const given = [input.s3_prefix, input.file_urls, input.files].filter((x) => x !== undefined).length;
   if (given !== 1) throw errors.invalidParameter('input', 'input needs exactly one of s3_prefix, file_urls and files.');
   const options = (call.fields.extract_options ?? {}) as Record<string, unknown>;
+  // /extract's own schema and limits, checked once for every item, before any job is made.
+  checkAsRoute(
+    routeOf(extractOperation, 'POST', '/extract'),
+    { ...options, file_url: 'https://example.com/item.pdf' },
+    'extract_options',
+  );
   if (input.file_urls) return input.file_urls.map((url) => ({ fields: { ...options, file_url: url }, input: url }));
   if (input.files)
     return input.files.map((file) => {

@@ -1,5 +1,7 @@
 import type { ApiCall, ApiRouteSpec } from '../api/routes.js';
 import type { CoreResponse, JobKind, PulseCore } from '../core/pulse-core.js';
+import { validationMessage, validatorFor } from '../api/validator.js';
+import { errors } from '../core/errors.js';
 
 /** One route of an operation: an API route whose handler also gets the operation's instance. */
 export interface OperationRoute<Op> extends Omit<ApiRouteSpec, 'handle'> {
@@ -51,4 +53,24 @@ export function boundRoutes(module: OperationModule): ApiRouteSpec[] {
     ...route,
     handle: (call: ApiCall) => route.handle(call, operationOf(call, module.kind)),
   }));
+}
+
+/**
+ * Checks fields an operation hands to another one (a batch's `extract_options`, a pipeline's
+ * step) against that route's own JSON body schema, the one the request pipeline validates
+ * requests with: the same limits whichever way the fields arrive. A 400 naming `label` otherwise.
+ */
+export function checkAsRoute(spec: Pick<ApiRouteSpec, 'schema'>, fields: unknown, label: string): void {
+  const schema = spec.schema.body?.content['application/json']?.schema;
+  if (!schema) return;
+  const validate = validatorFor(schema);
+  if (!validate(fields))
+    throw errors.invalidBody(`Invalid ${label}: ${validationMessage(label, validate.errors)}`, { field: label });
+}
+
+/** One route of a module, by method and path. */
+export function routeOf(module: OperationModule, method: string, path: string): OperationRoute<never> {
+  const found = module.routes.find((r) => r.method === method && r.path === path);
+  if (!found) throw new Error(`operation ${module.kind} has no route ${method} ${path}`);
+  return found;
 }

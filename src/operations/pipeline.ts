@@ -1,12 +1,11 @@
 import { Type } from '../api/json-schema.js';
 import { LIMITS } from '../api/limits.js';
 import type { ApiCall, ApiRouteSpec } from '../api/routes.js';
-import { validationMessage, validatorFor } from '../api/validator.js';
 import { errors } from '../core/errors.js';
 import type { JobRecord } from '../core/job-store.js';
 import type { JobKind, PulseCore } from '../core/pulse-core.js';
 import type { ExtractOperation } from './extract/index.js';
-import { defineOperation, operationOf } from './operation.js';
+import { checkAsRoute, defineOperation, operationOf } from './operation.js';
 
 /**
  * `POST /pipeline/execute`: several steps in one request, each run by the single operation's own
@@ -51,14 +50,83 @@ async function runStep(
   fields: Record<string, unknown>,
 ): Promise<Record<string, unknown>> {
   const spec = await routeFor(path);
-  const schema = spec.schema.body?.content['application/json']?.schema;
-  if (schema) {
-    const validate = validatorFor(schema);
-    if (!validate(fields))
-      throw errors.invalidBody(`Invalid steps.${step}: ${validationMessage('body', validate.errors)}`, { step });
-  }
+  checkAsRoute(spec, fields, `steps.${step}`);
   const out = await spec.handle({ ...call, fields });
   return out.body as Record<string, unknown>;
+}
+
+/** What the steps so far made, for the steps after them. */
+interface Chained {
+  extractionId?: string;
+  extractionIds?: string[];
+  splitId?: string;
+  topics: string[];
+}
+
+/** Stands for an id a step will make, while the chain is checked before it runs. */
+const PLACEHOLDER_ID = '00000000-0000-4000-8000-000000000000';
+
+function batchUrls(config: Record<string, unknown>): string[] {
+  const { file_urls, fileUrls, files } = config as { file_urls?: string[]; fileUrls?: string[]; files?: unknown[] };
+  const urls = file_urls ?? fileUrls ?? [];
+  if (urls.length === 0 && !files?.length)
+    throw errors.invalidParameter('steps.batch_extract', 'steps.batch_extract needs file_urls or files.');
+  if (files?.length)
+    throw errors.invalidParameter(
+      'steps.batch_extract.files',
+      'steps.batch_extract.files is not supported by this version of pulse-mock yet; give file_urls.',
+    );
+  return urls;
+}
+
+/** The requests one step makes of the single operations' routes, given what the earlier steps made. */
+function stepRequests(
+  name: string,
+  config: Record<string, unknown>,
+  fileUrl: unknown,
+  got: Chained,
+): { path: string; fields: Record<string, unknown> }[] {
+  const stored = { storage: { enabled: true }, async: false };
+  switch (name) {
+    case 'extract':
+      return [
+        {
+          path: '/extract',
+          fields: {
+            ...config,
+            ...(fileUrl !== undefined && config.file_url === undefined ? { file_url: fileUrl } : {}),
+            ...stored,
+          },
+        },
+      ];
+    case 'batch_extract': {
+      const { file_urls: _u, fileUrls: _f, files: _x, workers: _w, ...options } = config;
+      return batchUrls(config).map((url) => ({ path: '/extract', fields: { ...options, file_url: url, ...stored } }));
+    }
+    case 'split':
+      return [{ path: '/split', fields: { extraction_id: got.extractionId, split_config: config } }];
+    case 'schema':
+      // After a split, the schema applies to every topic (Pulse does not document how per-topic schemas are given).
+      return [
+        {
+          path: '/schema',
+          fields: got.splitId
+            ? {
+                split_id: got.splitId,
+                split_schema_config: Object.fromEntries(
+                  got.topics.map((t) => [t, { schema: (config as { input_schema?: unknown }).input_schema }]),
+                ),
+              }
+            : got.extractionIds
+              ? { extraction_ids: got.extractionIds, schema_config: config }
+              : { extraction_id: got.extractionId, schema_config: config },
+        },
+      ];
+    case 'tables':
+      return [{ path: '/tables', fields: { extraction_id: got.extractionId, tables_config: config } }];
+    default:
+      return [];
+  }
 }
 
 /** The chain as the keys of `steps` give it, or a 400 that names the rule it breaks. */
@@ -93,82 +161,44 @@ export class PipelineOperation implements JobKind<PipelineJobData> {
     };
     const chain = chainOf(f.steps);
     const latency = this.core.options.processingMs / 1000;
+    const fileUrl = f.file_url ?? f.fileUrl;
+    // Every request of every step is checked against its route before the first one runs (ids an
+    // earlier step will make stand in as placeholders), so a step refused for its size or a bad
+    // option leaves no jobs behind from the steps before it.
+    const planned: Chained = {
+      ...(chain.includes('extract') ? { extractionId: PLACEHOLDER_ID } : {}),
+      ...(chain.includes('split') ? { splitId: PLACEHOLDER_ID } : {}),
+      topics: ((f.steps.split?.split_input ?? []) as { name?: unknown }[]).map((t, i) =>
+        typeof t?.name === 'string' ? t.name : `topic ${i + 1}`,
+      ),
+      ...(chain[0] === 'batch_extract'
+        ? { extractionIds: batchUrls(f.steps.batch_extract ?? {}).map(() => PLACEHOLDER_ID) }
+        : {}),
+    };
+    for (const name of chain)
+      for (const r of stepRequests(name, f.steps[name] ?? {}, fileUrl, planned))
+        checkAsRoute(await routeFor(r.path), r.fields, `steps.${name}`);
+
     const done: PipelineJobData['steps'] = [];
-    let extractionId: string | undefined;
-    let extractionIds: string[] | undefined;
-    let splitId: string | undefined;
-    let topics: string[] = [];
+    const got: Chained = { topics: [] };
     for (const name of chain) {
       const config = f.steps[name] ?? {};
+      const bodies = [];
+      for (const r of stepRequests(name, config, fileUrl, got))
+        bodies.push(await runStep(call, r.path, name, r.fields));
+      const body = bodies[0]!;
       if (name === 'extract') {
-        const fileUrl = f.file_url ?? f.fileUrl;
-        const body = await runStep(call, '/extract', name, {
-          ...config,
-          ...(fileUrl !== undefined && config.file_url === undefined ? { file_url: fileUrl } : {}),
-          storage: { enabled: true },
-          async: false,
-        });
-        extractionId = body.extraction_id as string;
-        done.push({ name, jobId: operationOf<ExtractOperation>(call, 'extract').extraction(extractionId).jobId });
+        got.extractionId = body.extraction_id as string;
+        done.push({ name, jobId: operationOf<ExtractOperation>(call, 'extract').extraction(got.extractionId).jobId });
       } else if (name === 'batch_extract') {
-        const {
-          file_urls,
-          fileUrls,
-          files,
-          workers: _w,
-          ...options
-        } = config as {
-          file_urls?: string[];
-          fileUrls?: string[];
-          files?: { filename: string; content: string }[];
-          workers?: number;
-        };
-        const urls = file_urls ?? fileUrls ?? [];
-        if (urls.length === 0 && !files?.length)
-          throw errors.invalidParameter('steps.batch_extract', 'steps.batch_extract needs file_urls or files.');
-        if (files?.length)
-          throw errors.invalidParameter(
-            'steps.batch_extract.files',
-            'steps.batch_extract.files is not supported by this version of pulse-mock yet; give file_urls.',
-          );
-        extractionIds = [];
-        for (const url of urls)
-          extractionIds.push(
-            (
-              await runStep(call, '/extract', name, {
-                ...options,
-                file_url: url,
-                storage: { enabled: true },
-                async: false,
-              })
-            ).extraction_id as string,
-          );
-        done.push({ name, extractionIds, totalFiles: urls.length });
+        got.extractionIds = bodies.map((b) => b.extraction_id as string);
+        done.push({ name, extractionIds: got.extractionIds, totalFiles: bodies.length });
       } else if (name === 'split') {
-        const body = await runStep(call, '/split', name, { extraction_id: extractionId, split_config: config });
-        splitId = body.split_id as string;
-        topics = Object.keys((body.split_output as { splits: Record<string, unknown> }).splits);
-        done.push({ name, jobId: splitId, splitInput: (config as { split_input?: unknown }).split_input });
-      } else if (name === 'schema') {
-        // After a split, the schema applies to every topic (Pulse does not document how per-topic schemas are given).
-        const fields = splitId
-          ? {
-              split_id: splitId,
-              split_schema_config: Object.fromEntries(
-                topics.map((t) => [t, { schema: (config as { input_schema?: unknown }).input_schema }]),
-              ),
-            }
-          : extractionIds
-            ? { extraction_ids: extractionIds, schema_config: config }
-            : { extraction_id: extractionId, schema_config: config };
-        done.push({ name, jobId: (await runStep(call, '/schema', name, fields)).schema_id as string });
-      } else if (name === 'tables') {
-        done.push({
-          name,
-          jobId: (await runStep(call, '/tables', name, { extraction_id: extractionId, tables_config: config }))
-            .tables_id as string,
-        });
-      }
+        got.splitId = body.split_id as string;
+        got.topics = Object.keys((body.split_output as { splits: Record<string, unknown> }).splits);
+        done.push({ name, jobId: got.splitId, splitInput: (config as { split_input?: unknown }).split_input });
+      } else if (name === 'schema') done.push({ name, jobId: body.schema_id as string });
+      else if (name === 'tables') done.push({ name, jobId: body.tables_id as string });
     }
     return { steps: done, latencyS: latency, autoDelete: (f.auto_delete ?? f.autoDelete) === true };
   }

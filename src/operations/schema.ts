@@ -274,10 +274,19 @@ async function modeOf(call: ApiCall, core: PulseCore): Promise<Mode> {
   if (core.jobs.get(String(f.extraction_id))?.kind === 'batch' && !excel) {
     const ids = operationOf<BatchOperation>(call, 'batch').extractionsOf(String(f.extraction_id));
     if (ids.length === 0) throw errors.extractionNotFound(String(f.extraction_id));
+    // The same cap as extraction_ids (multi mode reads at most this many).
+    if (ids.length > MULTI_MAX)
+      throw errors.invalidParameter(
+        'extraction_id',
+        `The batch ${String(f.extraction_id)} has ${ids.length} extractions; multi mode reads at most ${MULTI_MAX}: give up to ${MULTI_MAX} of them as extraction_ids.`,
+      );
     return { mode: 'multi', extractions: ids.map((id) => storedExtraction(call, id)), schema };
   }
   return { mode: 'single', extraction: storedExtraction(call, f.extraction_id), schema, ...(excel ? { excel } : {}) };
 }
+
+/** Extractions one multi-mode schema run reads at most (extraction_ids, or a batch's). */
+const MULTI_MAX = 100;
 
 const ConfigSchema = Type.Object(
   {
@@ -312,7 +321,7 @@ export const schemaOperation = defineOperation({
                   extraction_ids: Type.Optional(
                     Type.Array(Type.String({ minLength: 1, maxLength: LIMITS.idLength }), {
                       minItems: 1,
-                      maxItems: 100,
+                      maxItems: MULTI_MAX,
                     }),
                   ),
                   split_id: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.idLength })),

@@ -216,3 +216,88 @@ describe('Excel templates are read with bounds: only two rows, no part past 4 MB
     expect((await template(xlsx({ 'other.xml': '<x/>' }))).body.error?.message).toContain('it has no worksheet');
   });
 });
+
+describe('JSON fields get the JSON limit, and batch and pipeline items their route limits, before any work', () => {
+  it(`a ${SOAK ? '100k' : '60k'}-property input_schema is a 413 naming --json-body-limit, though /schema takes 50 MB templates`, async () => {
+    const n = SOAK ? 100_000 : 60_000;
+    const properties = Object.fromEntries(Array.from({ length: n }, (_, i) => [`field_${i}`, { type: 'string' }]));
+    const started = performance.now();
+    const r = await call('/schema', {
+      extraction_id: 'x',
+      schema_config: { input_schema: { type: 'object', properties } },
+    });
+    expect(r.status).toBe(413);
+    expect(r.body.error?.message).toContain('--json-body-limit, besides base64 files');
+    attack(`/schema with a ${n}-property input_schema`, `413 in ${Math.round(performance.now() - started)} ms`);
+  });
+
+  it("a batch's extract_options get /extract's limits: a 300 KB model is a 400 naming extract_options, and no job is made", async () => {
+    const before = server.mock.jobs().length;
+    const r = await call('/batch/extract', {
+      input: { file_urls: ['https://e.com/a.pdf'] },
+      output: { s3_prefix: 's3://o/' },
+      extract_options: { model: 'm'.repeat(300_000) },
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.error?.message).toMatch(/^Invalid extract_options: .*model/);
+    expect(server.mock.jobs().length).toBe(before);
+    attack('batch extract_options with a 300 KB model', '400 naming extract_options, no job made');
+  });
+
+  it('a pipeline whose schema step would read 1,500 extractions is refused before its batch_extract runs', async () => {
+    const before = server.mock.jobs().length;
+    const file_urls = Array.from({ length: 1500 }, (_, i) => `https://e.com/p-${i}.pdf`);
+    const started = performance.now();
+    const r = await call('/pipeline/execute', {
+      steps: {
+        batch_extract: { file_urls },
+        schema: { input_schema: { type: 'object', properties: { a: { type: 'string' } } } },
+      },
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.error?.message).toMatch(/^Invalid steps\.schema: .*100/);
+    expect(server.mock.jobs().length).toBe(before);
+    attack(
+      'pipeline with 1,500 batch_extract URLs then schema',
+      `400 before any step, in ${Math.round(performance.now() - started)} ms, no job left`,
+    );
+  });
+});
+
+describe('multi-mode schema reads at most 100 extractions, however they are named', () => {
+  it("/schema on a batch extract's id with 150 extractions is a 400, as 150 extraction_ids are", async () => {
+    const clock = new ManualClock();
+    const quick = await startServer(
+      resolveConfig({
+        env: {},
+        options: { seed: 30, apiKey: KEY, port: 0, host: '127.0.0.1', queueMs: 1, processingMs: 1 },
+      }),
+      { clock },
+    );
+    const send = async (path: string, body: unknown) => {
+      const res = await fetch(`${quick.mock.url}${path}`, {
+        method: 'POST',
+        headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    };
+    try {
+      const file_urls = Array.from({ length: 150 }, (_, i) => `https://e.com/s-${i}.pdf`);
+      const batch = await send('/batch/extract', {
+        input: { file_urls },
+        output: { s3_prefix: 's3://o/' },
+        workers: 10,
+      });
+      for (let i = 0; i < 40; i++) await clock.advance(5);
+      expect(quick.mock.jobs().filter((j) => j.status === 'completed').length).toBe(151);
+      const schema = { input_schema: { type: 'object', properties: { a: { type: 'string' } } } };
+      const r = await send('/schema', { extraction_id: batch.body.batch_job_id, schema_config: schema });
+      expect(r.status).toBe(400);
+      expect(r.body.error.message).toContain('has 150 extractions; multi mode reads at most 100');
+      attack('/schema on a 150-extraction batch id', '400 (was: merged past the 100 cap)');
+    } finally {
+      await quick.mock.close();
+    }
+  });
+});
