@@ -30,6 +30,10 @@ export interface MockConfig {
   /** A request not received whole within this time is answered 408 and closed. */
   requestTimeoutMs: number;
   maxJobs: number;
+  /** Webhook endpoints at most; adding one more is a 400. */
+  maxEndpoints: number;
+  /** Deliveries not yet finished (pending or sending, retries included) past which async submissions get 503 BACKLOG_FULL. */
+  maxPending: number;
   /** Past this many deliveries waiting to be sent, async submissions wait for them (0: never). */
   maxBacklog: number;
   asyncStatusCode: 200 | 202;
@@ -222,6 +226,13 @@ const SCALARS = {
     default: 20_000,
   },
   maxJobs: { flag: 'max-jobs', expect: 'an integer from 1 to 10000000', schema: intIn(1, 10_000_000), default: 10_000 },
+  maxEndpoints: { flag: 'max-endpoints', expect: 'an integer from 1 to 10000', schema: intIn(1, 10_000), default: 100 },
+  maxPending: {
+    flag: 'max-pending',
+    expect: 'an integer from 1 to 10000000',
+    schema: intIn(1, 10_000_000),
+    default: 1_000_000,
+  },
   asyncStatusCode: {
     flag: 'async-status-code',
     expect: '200 or 202',

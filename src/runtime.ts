@@ -1,3 +1,4 @@
+import { errors } from './core/errors.js';
 import { scaledClock, systemClock, type Clock } from './clock.js';
 import type { MockConfig } from './config.js';
 import { PulseCore } from './core/pulse-core.js';
@@ -76,7 +77,11 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
     restored?.starts ?? 0,
   );
   const operations = builtInOperations(core);
-  const endpoints = new EndpointRegistry(clock, new IdSequence(`${config.seed}/endpoints/${restored?.starts ?? 0}`));
+  const endpoints = new EndpointRegistry(
+    clock,
+    new IdSequence(`${config.seed}/endpoints/${restored?.starts ?? 0}`),
+    config.maxEndpoints,
+  );
   for (const ep of restored?.endpoints ?? []) endpoints.restore(ep);
   // A restart keeps the secret the consumer already has.
   const webhookSecret =
@@ -136,11 +141,17 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
   // for the queue to fall back to 80% of it, at most BACKLOG_WAIT_MS, and is then accepted anyway:
   // nothing is refused or dropped, and a consumer that is merely down (its deliveries wait for a
   // retry, not in the queue) never slows the API.
-  if (config.maxBacklog > 0) {
-    const below = Math.max(1, Math.floor(config.maxBacklog * 0.8));
-    core.beforeSubmit = () =>
-      dispatcher.backlog >= config.maxBacklog ? dispatcher.roomFor(below, BACKLOG_WAIT_MS) : undefined;
-  }
+  // And a hard bound: past `maxPending` unfinished deliveries (waiting retries included, which the
+  // backlog does not count: 2,000 endpoints of a consumer that is down made a million), an async
+  // submission is refused with 503 and Retry-After. What was accepted is still delivered.
+  const below = Math.max(1, Math.floor(config.maxBacklog * 0.8));
+  core.beforeSubmit = () => {
+    const { pending, sending } = dispatcher.log.counts();
+    if (pending + sending >= config.maxPending) throw errors.backlogFull(pending + sending, config.maxPending);
+    return config.maxBacklog > 0 && dispatcher.backlog >= config.maxBacklog
+      ? dispatcher.roomFor(below, BACKLOG_WAIT_MS)
+      : undefined;
+  };
 
   return {
     config,

@@ -34,6 +34,9 @@ const DESCRIBE: Record<string, string> = {
   maxBacklog:
     'Past this many webhook deliveries waiting to go out, async submissions wait (up to 10 s) for them to catch up; 0: no limit',
   maxJobs: 'Jobs kept in memory, with their deliveries; past it the oldest finished job is evicted',
+  maxEndpoints: 'Webhook endpoints at most; one more is refused (400)',
+  maxPending:
+    'Deliveries not yet finished (retries included) past which async submissions get 503 BACKLOG_FULL with Retry-After; nothing accepted is dropped',
   asyncStatusCode: 'HTTP status of an async submission: 200 or 202',
   webhookUrl: 'Deliver signed webhooks to this URL (repeatable)',
   allowedHosts:

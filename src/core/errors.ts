@@ -64,6 +64,21 @@ export const errors = {
       `Request body too large: the limit for this body is ${limitBytes} bytes (${flag}); send files as multipart uploads.`,
       { limit_bytes: limitBytes },
     ),
+  backlogFull: (pending: number, max: number) =>
+    new PulseMockError(
+      503,
+      'BACKLOG_FULL',
+      `${pending} webhook deliveries are not finished yet (at most ${max}, --max-pending): try again later; nothing already accepted is dropped.`,
+      { pending, max_pending: max },
+      { 'retry-after': '5' },
+    ),
+  tooManyEndpoints: (max: number) =>
+    new PulseMockError(
+      400,
+      'INVALID_PARAMETER',
+      `There are ${max} webhook endpoints already, the most the mock keeps (--max-endpoints): remove one first.`,
+      { field: 'url', max_endpoints: max },
+    ),
   tooManyPages: (field: string, source: string, pages: number, max: number) =>
     new PulseMockError(
       400,

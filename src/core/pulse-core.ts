@@ -138,7 +138,8 @@ export class PulseCore {
   #closed = false;
   /**
    * Called before an async job is accepted; a returned promise holds the submission until it
-   * settles (the runtime uses it to let deliveries catch up, see `maxBacklog`).
+   * settles (the runtime uses it to let deliveries catch up, see `maxBacklog`), and a throw
+   * refuses it (past `maxPending`).
    */
   beforeSubmit?: () => Promise<void> | undefined;
 

@@ -54,6 +54,8 @@ export class EndpointRegistry {
   constructor(
     private readonly clock: Clock,
     private readonly ids: IdSequence,
+    /** Endpoints at most (`--max-endpoints`): each job's events fan out to every one. */
+    private readonly max = Number.POSITIVE_INFINITY,
   ) {}
 
   list(): Endpoint[] {
@@ -72,6 +74,7 @@ export class EndpointRegistry {
 
   add(input: EndpointInput): Endpoint {
     const v = validateEndpoint(input, true);
+    if (this.#endpoints.size >= this.max) throw errors.tooManyEndpoints(this.max);
     const now = this.clock.now();
     const ep: Endpoint = {
       id: this.#newId(),

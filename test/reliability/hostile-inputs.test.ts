@@ -301,3 +301,68 @@ describe('multi-mode schema reads at most 100 extractions, however they are name
     }
   });
 });
+
+describe('endpoints and unfinished deliveries are bounded; nothing accepted is dropped', () => {
+  it('past --max-endpoints one more endpoint is a 400 naming the flag', async () => {
+    const few = await startServer(
+      resolveConfig({ env: {}, options: { seed: 31, apiKey: KEY, port: 0, host: '127.0.0.1', maxEndpoints: 3 } }),
+      { clock: new ManualClock() },
+    );
+    try {
+      const add = (i: number) =>
+        fetch(`${few.mock.url}/_mock/endpoints`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ url: `http://127.0.0.1:9/hook-${i}` }),
+        });
+      for (let i = 0; i < 3; i++) expect((await add(i)).status).toBe(201);
+      const refused = await add(3);
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('--max-endpoints');
+      expect(() => few.mock.endpoints.add({ url: 'http://127.0.0.1:9/x' })).toThrow(/--max-endpoints/);
+      attack('endpoints past --max-endpoints (2,000 made 1e6 pending deliveries)', '400 naming --max-endpoints');
+    } finally {
+      await few.mock.close();
+    }
+  });
+
+  it('past --max-pending unfinished deliveries an async submission is a 503 BACKLOG_FULL with Retry-After; the accepted ones stay', async () => {
+    const tight = await startServer(
+      resolveConfig({
+        env: {},
+        options: {
+          seed: 32,
+          apiKey: KEY,
+          port: 0,
+          host: '127.0.0.1',
+          maxPending: 10,
+          webhookUrl: ['http://127.0.0.1:9/down'],
+          retrySchedule: [600_000],
+        },
+      }),
+      { clock: new ManualClock() },
+    );
+    try {
+      const submit = () =>
+        fetch(`${tight.mock.url}/extract`, {
+          method: 'POST',
+          headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
+          body: JSON.stringify({ file_url: 'https://e.com/a.pdf', async: true }),
+        });
+      for (let i = 0; i < 10; i++) expect((await submit()).status).toBe(200);
+      const refused = await submit();
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('5');
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('BACKLOG_FULL');
+      expect(tight.mock.jobs().length).toBe(10);
+      expect(tight.mock.messages().filter((m) => m.eventType === 'job.created').length).toBe(10);
+      expect(tight.mock.messages().every((m) => m.status === 'pending' || m.status === 'sending')).toBe(true);
+      attack(
+        'async submissions past --max-pending',
+        '503 BACKLOG_FULL with Retry-After; the 10 accepted keep their deliveries',
+      );
+    } finally {
+      await tight.mock.close();
+    }
+  });
+});
