@@ -72,6 +72,13 @@ export const errors = {
       { pending, max_pending: max },
       { 'retry-after': '5' },
     ),
+  requestTimeout: (ms: number) =>
+    new PulseMockError(
+      408,
+      'REQUEST_TIMEOUT',
+      `The request was not received whole within ${ms} ms (--request-timeout-ms); the connection is closed.`,
+      { timeout_ms: ms },
+    ),
   tooManyEndpoints: (max: number) =>
     new PulseMockError(
       400,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { Type } from '../api/json-schema.js';
 import { LIMITS } from '../api/limits.js';
 import type { ApiCall } from '../api/routes.js';
@@ -31,23 +31,52 @@ export interface BatchJobData {
   output: { s3_prefix?: string; local_path?: string };
   /** `output.local_path` resolved inside `--output-dir`: one result JSON per item is written there. */
   writeTo?: string;
+  /** Where writing an item's file failed anyway, by child id: the reason, shown on the item. */
+  writeErrors?: Record<string, string>;
 }
 
 /**
  * Where `output.local_path` may write: inside `--output-dir` only. Any client of the API could
- * otherwise write files anywhere on the user's disk, so an absolute path elsewhere, or one that
- * climbs out, is a 400.
+ * otherwise write files anywhere on the user's disk, so an absolute path elsewhere, one that
+ * climbs out, or one that leads out through a symlink (checked on the real path of its deepest
+ * existing folder) is a 400; so is a segment no file system takes (a NUL, over 255 bytes).
  */
 export function outputDirFor(localPath: string, outputDir: string): string {
+  const refuse = (why: string) =>
+    errors.invalidParameter(
+      'output.local_path',
+      `output.local_path ${why}; "${localPath.slice(0, 200)}" is not usable.`,
+    );
+  for (const segment of localPath.split(/[\\/]/)) {
+    if (segment.includes('\u0000')) throw refuse('may not contain a NUL character');
+    if (Buffer.byteLength(segment) > 255) throw refuse('has a folder name over 255 bytes');
+  }
   const root = resolve(outputDir);
   const target = isAbsolute(localPath) ? resolve(localPath) : resolve(root, localPath);
-  const rel = relative(root, target);
-  if (rel.startsWith('..') || isAbsolute(rel))
-    throw errors.invalidParameter(
-      'output.local_path',
-      `output.local_path must be inside the output directory ${root} (--output-dir); "${localPath.slice(0, 200)}" is not.`,
-    );
+  if (!inside(root, target) || !inside(realPathOf(root), realPathOf(target)))
+    throw refuse(`must be inside the output directory ${root} (--output-dir)`);
   return target;
+}
+
+const inside = (root: string, path: string) => {
+  const rel = relative(root, path);
+  return !rel.startsWith('..') && !isAbsolute(rel);
+};
+
+/** The real path of `path`: its deepest existing folder resolved (symlinks followed), the rest appended. */
+function realPathOf(path: string): string {
+  const rest: string[] = [];
+  let at = path;
+  for (;;) {
+    try {
+      return join(realpathSync(at), ...rest.reverse());
+    } catch {
+      const up = dirname(at);
+      if (up === at) return path;
+      rest.push(basename(at));
+      at = up;
+    }
+  }
 }
 
 /** The id a child's result is known by, per step (`extraction_id`, `split_id`, ...). */
@@ -80,16 +109,29 @@ export class BatchOperation implements JobKind<BatchJobData> {
       if (!child || !parent || parent.kind !== this.kind || !parent.data.writeTo) return;
       const dir = parent.data.writeTo;
       const index = core.childrenOf(parent.id).indexOf(child);
+      const root = core.options.outputDir ?? 'pulse-mock-output';
       void this.resultOf(child)
         .then((result) => {
+          // Checked again where it is written, before and after making the folders: a symlink
+          // may have appeared since the submission.
+          const recheck = () => outputDirFor(relative(resolve(root), dir) || '.', root);
+          recheck();
           mkdirSync(dir, { recursive: true });
+          recheck();
           writeFileSync(
             join(dir, `${String(index + 1).padStart(4, '0')}-${child.id}.json`),
             `${JSON.stringify(result, null, 2)}\n`,
+            { flag: 'w' },
           );
         })
-        .catch(() => {
-          // The item stays completed and readable through GET /job; the file is a convenience.
+        .catch((e: unknown) => {
+          // The item stays completed and readable through GET /job; its output_error says why
+          // no file was written.
+          const reason = e instanceof Error ? e.message : String(e);
+          (parent.data.writeErrors ??= {})[child.id] = reason.slice(0, 500);
+          // The batch record changed: a later updated_at, so GET /job does not answer from the
+          // result made before it.
+          parent.updatedAt = Math.max(parent.updatedAt + 1, core.clock.now());
         });
     });
   }
@@ -113,6 +155,7 @@ export class BatchOperation implements JobKind<BatchJobData> {
         job_id: c.id,
         ...(c.status === 'completed' ? resultId(c) : {}),
         ...(c.error !== undefined ? { error: c.error } : {}),
+        ...(job.data.writeErrors?.[c.id] ? { output_error: job.data.writeErrors[c.id] } : {}),
       })),
       output: job.data.output,
     };

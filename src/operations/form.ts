@@ -9,6 +9,7 @@ import { parseBoolean, parsePageRange } from './extract/request.js';
 import { defineOperation, type OperationRoute } from './operation.js';
 import { runOrSubmit, usage } from './stored.js';
 import { textOf } from '../core/text.js';
+import { parseFileUrl } from './extract/request.js';
 
 /**
  * Forms: `POST /form/detect`, `/form/fill`, `/form/clear`. A form is one of a few kinds (intake,
@@ -237,9 +238,7 @@ export class FormOperation implements JobKind<FormJobData> {
         values: { ...prev.data.values },
       };
     } else {
-      const name =
-        call.upload?.filename ??
-        decodeURIComponent(new URL(String(f.file_url)).pathname.split('/').pop() || 'form.pdf');
+      const name = call.upload?.filename ?? (parseFileUrl(f.file_url).lastSegment || 'form.pdf');
       if (call.upload && !/\.pdf$/i.test(name) && call.upload.mimetype !== 'application/pdf')
         throw errors.invalidParameter('file', `A form is a PDF; "${name}" is not.`);
       const random = new SeededRandom(

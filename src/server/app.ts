@@ -80,6 +80,19 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         },
         handler,
       ),
+    // What Node's HTTP parser refuses before fastify sees a request (a body not received whole
+    // within --request-timeout-ms, a malformed request line) is answered in Pulse's shape too.
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return socket.destroy();
+      const e =
+        err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? errors.requestTimeout(runtime.config.requestTimeoutMs)
+          : errors.invalidBody(`Malformed HTTP request: ${err.message}`);
+      const body = JSON.stringify(e.toBody());
+      socket.end(
+        `HTTP/1.1 ${e.status} ${e.status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+    },
     return503OnClosing: true,
     routerOptions: { maxParamLength: 500 },
     // Errors fastify raises before routing (an undecodable URL) get Pulse's shape too.

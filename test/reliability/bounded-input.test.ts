@@ -213,6 +213,14 @@ describe('bodies', () => {
     );
     await closed; // bounded by the server's 1 s request timeout, or vitest's test timeout
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    // In Pulse's shape, not Node's own {"error":"Request Timeout"}.
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({
+      error: {
+        code: 'REQUEST_TIMEOUT',
+        message: 'The request was not received whole within 1000 ms (--request-timeout-ms); the connection is closed.',
+        details: { timeout_ms: 1000 },
+      },
+    });
     expect((await fetch(`${server.mock.url}/health`)).status).toBe(200);
     attack(
       'a request whose body never finishes (held forever)',

@@ -1,5 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { pythonPath } from '../../scripts/test-deps.js';
 import { ManualClock } from '../../src/clock.js';
 import { resolveConfig } from '../../src/config.js';
@@ -364,5 +367,87 @@ describe('endpoints and unfinished deliveries are bounded; nothing accepted is d
     } finally {
       await tight.mock.close();
     }
+  });
+});
+
+describe('forms take a bad file_url as extract does: a 400 naming it, never a 500', () => {
+  it.each(['not a url', 'http://[::1', '%', 'ftp://e.com/form.pdf'])('file_url %j', async (file_url) => {
+    for (const op of ['detect', 'fill', 'clear']) {
+      const r = await call(`/form/${op}`, { file_url, ...(op === 'fill' ? { instructions: 'Name is Jo' } : {}) });
+      expect([op, r.status, r.body.error?.details.field]).toEqual([op, 400, 'file_url']);
+    }
+  });
+
+  it('a file_url whose name does not decode is taken as written, as extract takes it', async () => {
+    const r = await call('/form/detect', { file_url: 'https://e.com/%E0%A4%A.pdf' });
+    expect(r.status).toBe(200);
+    attack(
+      '/form/* with file_url "not a url", "%", "http://[::1", a malformed escape',
+      '400 naming file_url (was 500), or 200',
+    );
+  });
+});
+
+describe('batch output paths: checked on the real path, at submission and at write time', () => {
+  let outputDir: string;
+  let outside: string;
+  let out: RunningServer;
+  const clock = new ManualClock();
+  beforeAll(async () => {
+    outputDir = mkdtempSync(join(tmpdir(), 'pm-out-'));
+    outside = mkdtempSync(join(tmpdir(), 'pm-outside-'));
+    symlinkSync(outside, join(outputDir, 'escape'));
+    out = await startServer(
+      resolveConfig({
+        env: {},
+        options: { seed: 33, apiKey: KEY, port: 0, host: '127.0.0.1', outputDir, queueMs: 1, processingMs: 1 },
+      }),
+      { clock },
+    );
+  });
+  afterAll(() => out.mock.close());
+  const batch = async (local_path: string) => {
+    const res = await fetch(`${out.mock.url}/batch/extract`, {
+      method: 'POST',
+      headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        input: { file_urls: ['https://e.com/a.pdf', 'https://e.com/b.pdf'] },
+        output: { local_path },
+      }),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
+
+  it('a symlink inside --output-dir that leads out is refused: no file is written outside', async () => {
+    for (const path of ['escape', 'escape/deeper/still']) {
+      const r = await batch(path);
+      expect([path, r.status]).toEqual([path, 400]);
+      expect(r.body.error.message).toContain('must be inside the output directory');
+    }
+    expect(readdirSync(outside)).toEqual([]);
+    attack(
+      'batch output.local_path through a symlink out of --output-dir',
+      '400, nothing written outside (3 files were)',
+    );
+  });
+
+  it('a NUL or a 300-byte folder name is a 400 at submission (it was accepted and written nowhere)', async () => {
+    expect((await batch('a\u0000b')).body.error.message).toContain('may not contain a NUL character');
+    expect((await batch(`ok/${'x'.repeat(300)}`)).body.error.message).toContain('over 255 bytes');
+  });
+
+  it('a write that fails anyway (the folder became a file) is recorded on each item, which stays completed', async () => {
+    const r = await batch('later');
+    writeFileSync(join(outputDir, 'later'), 'a file where the folder should go');
+    for (let i = 0; i < 20; i++) await clock.advance(5);
+    const items = await vi.waitFor(async () => {
+      const job = (await (
+        await fetch(`${out.mock.url}/job/${r.body.batch_job_id}`, { headers: { 'x-api-key': KEY } })
+      ).json()) as { result: { items: { status: string; output_error?: string }[] } };
+      expect(job.result.items.every((i) => i.output_error !== undefined)).toBe(true);
+      return job.result.items;
+    });
+    expect(items.map((i) => i.status)).toEqual(['completed', 'completed']);
+    expect(items[0]!.output_error).toMatch(/EEXIST|ENOTDIR/);
   });
 });

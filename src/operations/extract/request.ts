@@ -105,25 +105,9 @@ export function normalizeExtractRequest(fields: Record<string, unknown>, upload?
     fileName = upload.filename || 'upload';
     if (rawUrl !== undefined) warnings.push('Both a file and a file URL were sent; the uploaded file was used.');
   } else if (rawUrl !== undefined) {
-    if (typeof rawUrl !== 'string') throw errors.invalidParameter('file_url', 'file_url must be a string URL.', rawUrl);
-    let url: URL;
-    try {
-      url = new URL(rawUrl);
-    } catch {
-      throw errors.invalidParameter(
-        'file_url',
-        `file_url is not a valid URL: "${truncate(rawUrl)}".`,
-        truncate(rawUrl),
-      );
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      throw errors.invalidParameter(
-        'file_url',
-        `file_url must be an http(s) URL, got "${url.protocol}".`,
-        truncate(rawUrl),
-      );
-    source = { kind: 'url', url: url.toString() };
-    fileName = decodeURIComponentSafe(url.pathname.split('/').filter(Boolean).pop() ?? '') || url.hostname;
+    const parsed = parseFileUrl(rawUrl);
+    source = { kind: 'url', url: parsed.url };
+    fileName = parsed.fileName;
   } else {
     throw errors.missingFile();
   }
@@ -325,6 +309,28 @@ function readReturnHtml(pick: Pick, extensions: Record<string, unknown> | undefi
     return { legacy: true };
   }
   return undefined;
+}
+
+/**
+ * A `file_url` as extract and forms take it: an http(s) URL (else a 400 naming file_url), and the
+ * file name its path ends with (percent-decoded where it decodes; the host when there is none).
+ */
+export function parseFileUrl(rawUrl: unknown): { url: string; fileName: string; lastSegment: string } {
+  if (typeof rawUrl !== 'string') throw errors.invalidParameter('file_url', 'file_url must be a string URL.', rawUrl);
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    throw errors.invalidParameter('file_url', `file_url is not a valid URL: "${truncate(rawUrl)}".`, truncate(rawUrl));
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw errors.invalidParameter(
+      'file_url',
+      `file_url must be an http(s) URL, got "${url.protocol}".`,
+      truncate(rawUrl),
+    );
+  const lastSegment = decodeURIComponentSafe(url.pathname.split('/').filter(Boolean).pop() ?? '');
+  return { url: url.toString(), fileName: lastSegment || url.hostname, lastSegment };
 }
 
 function truncate(s: string, n = 200): string {
