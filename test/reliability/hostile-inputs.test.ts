@@ -451,3 +451,39 @@ describe('batch output paths: checked on the real path, at submission and at wri
     expect(items[0]!.output_error).toMatch(/EEXIST|ENOTDIR/);
   });
 });
+
+describe('long work yields: a 5,000-page document read every way while /health answers', () => {
+  it('extract, /large_results, /split, /schema and /tables on 5,000 pages', { timeout: 120_000 }, async () => {
+    const timings: string[] = [];
+    const timed = async <T>(what: string, run: () => Promise<T>) => {
+      const started = performance.now();
+      const out = await run();
+      timings.push(`${what} ${Math.round(performance.now() - started)} ms`);
+      return out;
+    };
+    const extract = await timed('extract', () =>
+      call('/extract', { file_url: 'https://e.com/annual-report-5000p.pdf' }),
+    );
+    expect([extract.status, extract.body.is_url, extract.body.page_count]).toEqual([200, true, 5000]);
+    const large = await timed('large_results', async () => {
+      const res = await fetch(extract.body.url as string, { headers: { 'x-api-key': KEY } });
+      return { status: res.status, length: (await res.arrayBuffer()).byteLength };
+    });
+    expect(large.status).toBe(200);
+    const id = extract.body.extraction_id as string;
+    const split = await timed('split', () =>
+      call('/split', { extraction_id: id, split_config: { split_input: [{ name: 'Revenue' }, { name: 'Risks' }] } }),
+    );
+    expect(split.status).toBe(200);
+    const schema = await timed('schema', () =>
+      call('/schema', {
+        extraction_id: id,
+        schema_config: { input_schema: { type: 'object', properties: { company_name: { type: 'string' } } } },
+      }),
+    );
+    expect(schema.status).toBe(200);
+    const tables = await timed('tables', () => call('/tables', { extraction_id: id, tables_config: { merge: true } }));
+    expect(tables.status).toBe(200);
+    attack('a 5,000-page document: extract, large result, split, schema, tables', timings.join(', '));
+  });
+});

@@ -78,12 +78,15 @@ export interface GenerateContext {
  */
 export function generateExtraction(req: ExtractRequest, doc: DocumentInfo, ctx: GenerateContext): ExtractResult {
   const model = buildDocumentModel(doc, ctx.seed);
-  const pages = doc.pages.map((n) =>
-    model.blocks
-      .filter((b) => b.page === n && b.type !== 'footer')
-      .map((b) => b.text)
-      .join('\n\n'),
-  );
+  // Each page's text, grouped in one pass (filtering every block per page was 75M steps at 5,000 pages).
+  const byPage = new Map<number, string[]>();
+  for (const b of model.blocks)
+    if (b.type !== 'footer') {
+      const list = byPage.get(b.page);
+      if (list) list.push(b.text);
+      else byPage.set(b.page, [b.text]);
+    }
+  const pages = doc.pages.map((n) => (byPage.get(n) ?? []).join('\n\n'));
   const markdown = markdownOf(model);
   const { credits, planInfo } = usageOf(req, doc.pages.length);
   const result: ExtractResult = {
