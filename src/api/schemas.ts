@@ -87,6 +87,7 @@ export const ExtractResponse = Type.Object(
     warnings: Type.Optional(Type.Array(Type.String())),
     credits_used: Type.Optional(Type.Number()),
     plan_info: Type.Optional(AnyObject),
+    'plan-info': Type.Optional(AnyObject),
     bounding_boxes: Type.Optional(AnyObject),
     extensions: Type.Optional(AnyObject),
     structured_output: Type.Optional(AnyObject),

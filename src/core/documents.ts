@@ -40,7 +40,12 @@ function loadFixtureRules(): DocumentRule[] {
 export class DocumentCatalog {
   readonly #rules: CompiledRule[];
   /** What a (name, URL, type) resolves to; clients resubmit the same few documents many times. */
-  readonly #seen = new BoundedMemo<{ rule: CompiledRule | undefined; kind: DocumentKind; pages: number }>();
+  readonly #seen = new BoundedMemo<{
+    rule: CompiledRule | undefined;
+    kind: DocumentKind;
+    pages: number;
+    known: boolean;
+  }>();
 
   /** `rules` from the user's config come first, then the shipped fixtures. */
   constructor(rules: readonly DocumentRule[] = [], withFixtures = true) {
@@ -51,10 +56,18 @@ export class DocumentCatalog {
   }
 
   describe(req: ExtractRequest, seed: number, pagesOverride?: number): DocumentInfo {
-    const { rule, kind, pages } = this.#lookup(req, seed);
+    const { rule, kind, pages, known } = this.#lookup(req, seed);
     let totalPages = Math.max(1, pagesOverride ?? pages);
     if (req.pages) {
-      totalPages = Math.max(totalPages, req.pages[req.pages.length - 1] as number);
+      const last = req.pages[req.pages.length - 1] as number;
+      // Pulse refuses pages past the end (400 REQ_006). Only a count the mock knows (the upload's,
+      // a document rule's, the header's, the file name's) can say so: a seeded one grows instead.
+      if ((known || pagesOverride !== undefined) && last > totalPages)
+        throw errors.badPageRange(
+          req.pagesSpec ?? String(last),
+          `page ${last} is past the end of the document, which has ${totalPages} page${totalPages === 1 ? '' : 's'}`,
+        );
+      totalPages = Math.max(totalPages, last);
       return { name: req.fileName, kind, ...(rule?.title ? { title: rule.title } : {}), totalPages, pages: req.pages };
     }
     return {
@@ -82,12 +95,9 @@ export class DocumentCatalog {
           throw errors.tooManyPages(field, `The uploaded PDF ${req.fileName}`, ownPages, MAX_PAGES);
         if (!rule?.pages && ownPages === undefined && fromName && Number(fromName) > MAX_PAGES)
           throw errors.tooManyPages(field, `The file name ${req.fileName}`, Number(fromName), MAX_PAGES);
-        const pages =
-          rule?.pages ??
-          ownPages ??
-          (fromName ? Number(fromName) : undefined) ??
-          defaultPages(kind, seedFrom(seed, 'pages', req.fileName));
-        return { rule, kind, pages };
+        const stated = rule?.pages ?? ownPages ?? (fromName ? Number(fromName) : undefined);
+        const pages = stated ?? defaultPages(kind, seedFrom(seed, 'pages', req.fileName));
+        return { rule, kind, pages, known: stated !== undefined };
       },
     );
   }

@@ -119,7 +119,14 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
         seed: this.#resultSeed(req),
         extractionId: id,
         ...(toHtml ? { toHtml } : {}),
-        ...(job ? { imagesBase: `${input.baseUrl}/results/${job.id}/images/` } : {}),
+        // The stored extraction as a job, as an async result names it (the SDK types say it is
+        // there whenever storage is on).
+        ...(job
+          ? {
+              imagesBase: `${input.baseUrl}/results/${job.id}/images/`,
+              extractionUrl: `${input.baseUrl}/job/${job.id}`,
+            }
+          : {}),
       });
     if (doc.pages.length >= LARGE_DOCUMENT_PAGES) {
       // The body is generated when the one-time URL is fetched, not now.

@@ -22,6 +22,12 @@ export interface ExtractRequest {
   fileName: string;
   fileType: string;
   async: boolean;
+  /**
+   * Only options of Pulse's older API (`return_html`, `chunking`, `chunk_size`, top-level
+   * `schema`, `schema_prompt`, `extract_figure`) and none of the newer ones: the answer then also
+   * carries `plan-info`, the spelling that API's ExtractResponse had (SDK 0.0.64-0.0.66).
+   */
+  legacyOnly?: true;
   /** 1-indexed page numbers when `pages` was given, sorted and unique. */
   pages?: number[];
   pagesSpec?: string;
@@ -141,8 +147,29 @@ export function normalizeExtractRequest(fields: Record<string, unknown>, upload?
     ...(returnHtml ? { returnHtml } : {}),
     ...(figures ? { figures } : {}),
     storage: storageEnabled,
+    ...(isLegacyOnly(fields) ? { legacyOnly: true as const } : {}),
     warnings: warnings.length > 0 ? warnings : NO_WARNINGS,
   };
+}
+
+const LEGACY_OPTIONS = [
+  'return_html',
+  'returnHtml',
+  'chunking',
+  'chunk_size',
+  'chunkSize',
+  'schema',
+  'schema_prompt',
+  'schemaPrompt',
+  'extract_figure',
+  'extractFigure',
+];
+const NEWER_OPTIONS = ['structured_output', 'structuredOutput', 'extensions', 'figure_processing', 'figureProcessing'];
+const given = (fields: Record<string, unknown>, name: string) =>
+  fields[name] !== undefined && fields[name] !== null && fields[name] !== '';
+
+function isLegacyOnly(fields: Record<string, unknown>): boolean {
+  return LEGACY_OPTIONS.some((n) => given(fields, n)) && !NEWER_OPTIONS.some((n) => given(fields, n));
 }
 
 /** Shared by the (many) requests without warnings; jobs keep their request for their lifetime. */

@@ -25,6 +25,8 @@ export interface ExtractResult {
   warnings: string[];
   credits_used: number;
   plan_info: PlanInfo;
+  /** The same, as Pulse's older API spelled it: only for requests that use only its options. */
+  'plan-info'?: PlanInfo;
   bounding_boxes: BoundingBoxes;
   extensions?: { chunking?: Partial<Record<ChunkType, string[]>>; altOutputs?: { html: string } };
   chunks?: Partial<Record<ChunkType, string[]>>;
@@ -99,6 +101,7 @@ export function generateExtraction(req: ExtractRequest, doc: DocumentInfo, ctx: 
     warnings: [...req.warnings],
     credits_used: credits,
     plan_info: planInfo,
+    ...(req.legacyOnly ? { 'plan-info': planInfo } : {}),
     bounding_boxes: boxesOf(model, req, ctx),
   };
   if (req.chunking) {

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { mswPulseFor, PULSE, serverFor } from '../adapters.js';
+
+/**
+ * Issue 29: what Pulse answers to the code people write with fetch, requests and httpx, not only
+ * what the SDK types allow; each case through the server and through msw.
+ */
+const KEY = 'sk_fidelity';
+
+function suite(name: string, base: () => string) {
+  const post = async (body: Record<string, unknown> | FormData, headers: Record<string, string> = {}) => {
+    const multipart = body instanceof FormData;
+    const res = await fetch(`${base()}/extract`, {
+      method: 'POST',
+      headers: { 'x-api-key': KEY, ...(multipart ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: multipart ? body : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
+  const onePagePdf = () => {
+    const form = new FormData();
+    form.set(
+      'file',
+      new Blob(['%PDF-1.4\n<< /Type /Pages /Count 1 >>\n<< /Type /Page >>\n%%EOF'], { type: 'application/pdf' }),
+      'one.pdf',
+    );
+    return form;
+  };
+
+  describe(`${name}: page selections past a known end are refused (400 REQ_006), as Pulse refuses them`, () => {
+    it('an uploaded one-page PDF with pages=1-2', async () => {
+      const form = onePagePdf();
+      form.set('pages', '1-2');
+      const r = await post(form);
+      expect(r.status).toBe(400);
+      expect(r.body.error.code).toBe('REQ_006');
+      expect(r.body.error.message).toBe(
+        'Invalid page range: page 2 is past the end of the document, which has 1 page. Use 1-indexed pages such as "1-2,5".',
+      );
+    });
+
+    it('a -3p file name, x-pulse-mock-pages and a document rule; sync and async alike', async () => {
+      expect((await post({ file_url: 'https://e.com/report-3p.pdf', pages: '2-4' })).body.error.code).toBe('REQ_006');
+      expect((await post({ file_url: 'https://e.com/report-3p.pdf', pages: '2-4', async: true })).status).toBe(400);
+      const ok = await post({ file_url: 'https://e.com/report-3p.pdf', pages: '2-3' });
+      expect([ok.status, ok.body.page_count]).toEqual([200, 2]);
+      const header = await post({ file_url: 'https://e.com/a.pdf', pages: '1-2' }, { 'x-pulse-mock-pages': '1' });
+      expect(header.body.error.code).toBe('REQ_006');
+      // fixtures/documents.json says dummy_statement.pdf has 2 pages.
+      expect((await post({ file_url: 'https://e.com/dummy_statement.pdf', pages: '3' })).status).toBe(400);
+    });
+
+    it('a seeded page count is not known: the selection sets page_count', async () => {
+      const r = await post({ file_url: 'https://e.com/report.pdf', pages: '1-40' });
+      expect([r.status, r.body.page_count]).toEqual([200, 40]);
+    });
+  });
+
+  describe(`${name}: a request in Pulse's older API gets the older spelling too`, () => {
+    it('plan-info beside plan_info when only legacy options are used, never otherwise', async () => {
+      for (const legacy of [{ return_html: true }, { chunking: 'page' }, { schema_prompt: 'the totals' }]) {
+        const r = await post({ file_url: 'https://e.com/invoice.pdf', ...legacy });
+        expect([JSON.stringify(legacy), r.body['plan-info']]).toEqual([JSON.stringify(legacy), r.body.plan_info]);
+        expect(r.body.plan_info.pages_used).toBeGreaterThan(0);
+      }
+      const mixed = await post({ file_url: 'https://e.com/invoice.pdf', return_html: true, extensions: {} });
+      expect(mixed.body['plan-info']).toBeUndefined();
+      expect((await post({ file_url: 'https://e.com/invoice.pdf' })).body['plan-info']).toBeUndefined();
+    });
+  });
+
+  describe(`${name}: a sync extract names its stored extraction`, () => {
+    it('extraction_url, as async results have it, answers the same extraction', async () => {
+      const r = await post({ file_url: 'https://e.com/invoice.pdf' });
+      expect(r.body.extraction_url).toMatch(new RegExp(`^${base().replace(/[.]/g, '\\.')}/job/[0-9a-f-]{36}$`));
+      const job = (await (
+        await fetch(r.body.extraction_url as string, { headers: { 'x-api-key': KEY } })
+      ).json()) as Record<string, any>;
+      expect([job.status, job.result.extraction_id]).toEqual(['completed', r.body.extraction_id]);
+      const off = await post({ file_url: 'https://e.com/invoice.pdf', storage: { enabled: false } });
+      expect(off.body.extraction_url).toBeUndefined();
+    });
+  });
+}
+
+describe('through the server', () => {
+  const { server } = serverFor({ apiKey: KEY, seed: 29 });
+  suite('server', () => server().mock.url);
+});
+
+describe('through msw', () => {
+  mswPulseFor({ apiKey: KEY, seed: 29 });
+  suite('msw', () => PULSE);
+});
