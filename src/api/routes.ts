@@ -11,6 +11,7 @@ export interface ApiCall {
   /** The operations' instances (extract, ...), by kind. */
   operations: OperationInstances;
   params: Record<string, string>;
+  query: Record<string, string>;
   /** The validated body fields (`{}` for routes without a body). */
   fields: Record<string, unknown>;
   /** The `file` part of a multipart upload. */
@@ -29,6 +30,8 @@ export interface ApiCall {
  */
 export interface ApiRouteSpec {
   method: 'GET' | 'POST' | 'DELETE';
+  /** Answers a signed link (`?token=`) without the API key; the handler verifies the token. */
+  signedLink?: true;
   /** Path pattern, `:name` for parameters (the syntax fastify and msw share). */
   path: string;
   /** The name fault rules (`scope.routes`) and the request log use; several routes may share one. */

@@ -150,6 +150,17 @@ export const errors = {
       job_id: jobId,
       filename: name,
     }),
+  largeResultExpired: (id: string) =>
+    new PulseMockError(410, 'RESULT_GONE', 'This large result link has expired (an hour after the job completed).', {
+      job_id: id,
+    }),
+  largeResultLinkInvalid: (id: string) =>
+    new PulseMockError(
+      401,
+      'INVALID_LINK',
+      'This large result link is not valid (its token does not match): use the url the result gave, or GET /large_results/{id} with x-api-key.',
+      { job_id: id },
+    ),
   largeResultGone: (id: string) =>
     new PulseMockError(410, 'RESULT_GONE', 'This large result was already downloaded; its URL works once.', {
       job_id: id,

@@ -112,6 +112,8 @@ export function createPulseMsw(options: PulseHandlersOptions = {}): PulseMsw {
         method: request.method,
         path: url.pathname,
         params: params as Record<string, string>,
+        // The first value of a repeated name, as the server takes it.
+        query: Object.fromEntries([...url.searchParams].reverse()),
         header: (name) => request.headers.get(name) ?? undefined,
         // Not cancelled when the pipeline stops reading early (a refused body): msw's request
         // stream never settles a cancel, and the answer would hang.

@@ -190,6 +190,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
             method: request.method,
             path: q < 0 ? request.url : request.url.slice(0, q),
             params: request.params as Record<string, string>,
+            query: firstValues(request.query),
             header: (name) => headerValue(request, name),
             // Not destroyed when the pipeline stops reading early (a refused body): the answer still goes out.
             body: payload ? payload.iterator({ destroyOnReturn: false }) : null,
@@ -211,4 +212,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       runtime.close();
     });
   return app;
+}
+
+/** Fastify's parsed query, one string per name (the first of repeated ones), as msw's adapter gives it. */
+function firstValues(query: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries((query ?? {}) as Record<string, unknown>)) {
+    const first: unknown = Array.isArray(v) ? v[0] : v;
+    if (typeof first === 'string') out[k] = first;
+  }
+  return out;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ManualClock } from '../../src/clock.js';
 import { mswPulseFor, PULSE, serverFor } from '../adapters.js';
 
 /**
@@ -7,7 +8,7 @@ import { mswPulseFor, PULSE, serverFor } from '../adapters.js';
  */
 const KEY = 'sk_fidelity';
 
-function suite(name: string, base: () => string) {
+function suite(name: string, base: () => string, clock: ManualClock) {
   const post = async (body: Record<string, unknown> | FormData, headers: Record<string, string> = {}) => {
     const multipart = body instanceof FormData;
     const res = await fetch(`${base()}/extract`, {
@@ -69,6 +70,50 @@ function suite(name: string, base: () => string) {
     });
   });
 
+  describe(`${name}: a large result's url is a signed link that needs no key, works once and expires`, () => {
+    const get = async (url: string, key?: string) => {
+      const res = await fetch(url, key ? { headers: { 'x-api-key': key } } : {});
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    };
+
+    it('a plain GET of the url (no key) downloads it; the keyed route then finds it used: 410', async () => {
+      const r = await post({ file_url: 'https://e.com/annual-report-90p.pdf' });
+      expect(r.body.is_url).toBe(true);
+      expect(r.body.url).toMatch(/\/large_results\/[0-9a-f-]{36}\?expires=\d+&token=[\w-]+$/);
+      const first = await get(r.body.url as string);
+      expect([first.status, first.body.page_count]).toEqual([200, 90]);
+      expect((await get(r.body.url as string)).body.error.code).toBe('RESULT_GONE');
+      const keyed = `${base()}${new URL(r.body.url as string).pathname}`;
+      expect((await get(keyed, KEY)).status).toBe(410);
+    });
+
+    it('the keyed route (as the SDK calls it) and the link share the one use', async () => {
+      const r = await post({ file_url: 'https://e.com/annual-report-90p.pdf' });
+      const keyed = `${base()}${new URL(r.body.url as string).pathname}`;
+      expect((await get(keyed)).status).toBe(401); // no key, no token
+      expect((await get(keyed, KEY)).status).toBe(200);
+      expect((await get(r.body.url as string)).status).toBe(410);
+    });
+
+    it('an altered token is a 401; past an hour after the job completed the link is a 410', async () => {
+      const r = await post({ file_url: 'https://e.com/annual-report-90p.pdf', async: true });
+      await clock.advance(5000);
+      const job = (await (await fetch(`${base()}/job/${r.body.job_id}`, { headers: { 'x-api-key': KEY } })).json()) as {
+        result: { url: string };
+      };
+      const url = job.result.url;
+      const altered = url.replace(/token=(.)/, (_, c: string) => `token=${c === 'A' ? 'B' : 'A'}`);
+      expect((await get(altered)).body.error.code).toBe('INVALID_LINK');
+      expect((await get(url.replace(/expires=\d+/, 'expires=9999999999'))).status).toBe(401);
+      await clock.advance(3_600_000 + 1000);
+      const late = await get(url);
+      expect([late.status, late.body.error.message]).toEqual([
+        410,
+        'This large result link has expired (an hour after the job completed).',
+      ]);
+    });
+  });
+
   describe(`${name}: a sync extract names its stored extraction`, () => {
     it('extraction_url, as async results have it, answers the same extraction', async () => {
       const r = await post({ file_url: 'https://e.com/invoice.pdf' });
@@ -84,11 +129,11 @@ function suite(name: string, base: () => string) {
 }
 
 describe('through the server', () => {
-  const { server } = serverFor({ apiKey: KEY, seed: 29 });
-  suite('server', () => server().mock.url);
+  const { server, clock } = serverFor({ apiKey: KEY, seed: 29, queueMs: 10, processingMs: 100 });
+  suite('server', () => server().mock.url, clock);
 });
 
 describe('through msw', () => {
-  mswPulseFor({ apiKey: KEY, seed: 29 });
-  suite('msw', () => PULSE);
+  const { clock } = mswPulseFor({ apiKey: KEY, seed: 29, queueMs: 10, processingMs: 100 });
+  suite('msw', () => PULSE, clock);
 });

@@ -25,6 +25,10 @@ import {
   JobIdParams,
 } from '../../api/schemas.js';
 import { textOf } from '../../core/text.js';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+/** A large result's link expires this long after its job completed (Pulse's presigned links: an hour). */
+const LARGE_RESULT_LINK_MS = 3_600_000;
 
 /**
  * The result generator pulls in faker, json-schema-faker, ajv and marked: loaded on first use,
@@ -81,12 +85,39 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
   readonly #documents: DocumentCatalog;
   /** Large results of synchronous extracts, by id: generated once, served once. */
   readonly #syncLarge = new Map<string, { fetched: boolean; produce: () => ExtractResult }>();
+  /** Signs large-result links; from the seed, so links stay valid across a --state restart and replay. */
+  readonly #linkKey: Buffer;
   readonly #results = new Map<string, ExtractResult>();
   /** extraction_id -> the job that holds it. */
   readonly #byExtraction = new Map<string, string>();
 
   constructor(private readonly core: PulseCore) {
     this.#documents = new DocumentCatalog(core.options.documents);
+    this.#linkKey = createHash('sha256').update(`${core.options.seed}/large-result-links`).digest();
+  }
+
+  /**
+   * A large result's url, as Pulse hands out a presigned link: it needs no API key, works once
+   * (the same one use as GET /large_results/{id} with the key) and expires an hour after the job
+   * completed, on the mock's clock.
+   */
+  #largeLink(id: string, baseUrl: string, completedAt: number): string {
+    const expires = Math.floor((completedAt + LARGE_RESULT_LINK_MS) / 1000);
+    return `${baseUrl}/large_results/${id}?expires=${expires}&token=${this.#linkToken(id, expires)}`;
+  }
+
+  #linkToken(id: string, expires: number): string {
+    return createHmac('sha256', this.#linkKey).update(`${id}.${expires}`).digest('base64url');
+  }
+
+  /** A link's token and expiry, checked; throws 401 for a token that is not ours, 410 once expired. */
+  #checkLink(id: string, query: Record<string, string>): void {
+    const expires = Number(query.expires);
+    const expected = Number.isInteger(expires) ? this.#linkToken(id, expires) : '';
+    const given = Buffer.from(query.token ?? '');
+    if (!expected || given.length !== expected.length || !timingSafeEqual(given, Buffer.from(expected)))
+      throw errors.largeResultLinkInvalid(id);
+    if (this.core.clock.now() > expires * 1000) throw errors.largeResultExpired(id);
   }
 
   async extract(
@@ -130,8 +161,9 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
       });
     if (doc.pages.length >= LARGE_DOCUMENT_PAGES) {
       // The body is generated when the one-time URL is fetched, not now.
+      const now = this.core.clock.now();
       this.#rememberSyncLarge(id, produce);
-      return { status: 200, body: largeResultPointer(req, doc, id, `${input.baseUrl}/large_results/${id}`) };
+      return { status: 200, body: largeResultPointer(req, doc, id, this.#largeLink(id, input.baseUrl, now)) };
     }
     return { status: 200, body: produce() };
   }
@@ -203,14 +235,21 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
   result(job: JobRecord<ExtractJobData>, baseUrl: string): Promise<ExtractResult> | LargeResultPointer {
     const { request, document, extractionId } = job.data;
     return document.pages.length >= LARGE_DOCUMENT_PAGES
-      ? largeResultPointer(request, document, extractionId, `${baseUrl}/large_results/${job.id}`)
+      ? largeResultPointer(request, document, extractionId, this.#largeLink(job.id, baseUrl, job.updatedAt))
       : this.#resultOf(job, baseUrl);
   }
 
   /** `GET /large_results/{id}`: the full body, once; then 410. */
-  async largeResult(id: string, baseUrl: string): Promise<CoreResponse<ExtractResult>> {
+  async largeResult(
+    id: string,
+    baseUrl: string,
+    query: Record<string, string> = {},
+  ): Promise<CoreResponse<ExtractResult>> {
+    // With the link's token, the token is the credential (the pipeline asked for no key).
+    const viaLink = query.token !== undefined;
     const sync = this.#syncLarge.get(id);
     if (sync) {
+      if (viaLink) this.#checkLink(id, query);
       if (sync.fetched) throw errors.largeResultGone(id);
       sync.fetched = true;
       return { status: 200, body: sync.produce() };
@@ -223,6 +262,7 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
       job.data.document.pages.length < LARGE_DOCUMENT_PAGES
     )
       throw errors.largeResultNotFound(id);
+    if (viaLink) this.#checkLink(id, query);
     if (job.data.largeResultFetched) throw errors.largeResultGone(id);
     job.data.largeResultFetched = true;
     return { status: 200, body: await this.#resultOf(job, baseUrl) };
@@ -367,7 +407,8 @@ const extractRoutes: OperationRoute<ExtractOperation>[] = [
       params: JobIdParams,
       response: { 200: ExtractResponse },
     },
-    handle: (c, op) => op.largeResult(c.params.jobId as string, c.baseUrl),
+    signedLink: true,
+    handle: (c, op) => op.largeResult(c.params.jobId as string, c.baseUrl, c.query),
   },
   {
     method: 'GET',
