@@ -62,6 +62,7 @@ export class RequestPipeline {
       if (decision.latencyMs) await wallDelay(decision.latencyMs);
       if (decision.error) throw errors.injected(decision.error.status, decision.error.retryAfterS);
       if (spec.schema.params) this.#validate(spec.schema.params, req.params, 'params');
+      if (spec.schema.querystring) this.#validate(spec.schema.querystring, req.query, 'query');
       let fields: Record<string, unknown> = {};
       let upload;
       if (spec.readsBody) {
@@ -115,7 +116,7 @@ export class RequestPipeline {
     return res;
   }
 
-  #validate(schema: object, value: unknown, context: 'body' | 'params'): void {
+  #validate(schema: object, value: unknown, context: 'body' | 'params' | 'query'): void {
     const validate = validatorFor(schema);
     if (!validate(value)) {
       const message = validationMessage(context, validate.errors);

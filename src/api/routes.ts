@@ -42,6 +42,8 @@ export interface ApiRouteSpec {
     deprecated?: boolean;
     consumes?: string[];
     params?: Schema;
+    /** Query parameters the route reads (validated by the pipeline, documented in /openapi.json). */
+    querystring?: Schema;
     /** Body schema per content type, as fastify and OpenAPI take it. */
     body?: { content: Record<string, { schema: Schema }> };
     response: Record<number, Schema>;

@@ -95,6 +95,16 @@ function suite(name: string, base: () => string, clock: ManualClock) {
       expect((await get(r.body.url as string)).status).toBe(410);
     });
 
+    it('a malformed expiry or an overlong token is a 400 naming the query', async () => {
+      const r = await post({ file_url: 'https://e.com/annual-report-90p.pdf' });
+      const path = new URL(r.body.url as string).pathname;
+      for (const q of ['?expires=soon&token=x', `?expires=1&token=${'t'.repeat(101)}`]) {
+        const bad = await get(`${base()}${path}${q}`);
+        expect([q, bad.status, bad.body.error.code]).toEqual([q, 400, 'INVALID_REQUEST_BODY']);
+        expect(bad.body.error.message).toMatch(/^Invalid request query: /);
+      }
+    });
+
     it('an altered token is a 401; past an hour after the job completed the link is a 410', async () => {
       const r = await post({ file_url: 'https://e.com/annual-report-90p.pdf', async: true });
       await clock.advance(5000);
@@ -131,6 +141,14 @@ function suite(name: string, base: () => string, clock: ManualClock) {
 describe('through the server', () => {
   const { server, clock } = serverFor({ apiKey: KEY, seed: 29, queueMs: 10, processingMs: 100 });
   suite('server', () => server().mock.url, clock);
+
+  it("documents the large result link's query in /openapi.json", async () => {
+    const doc = (await (await fetch(`${server().mock.url}/openapi.json`)).json()) as {
+      paths: Record<string, { get: { parameters: { in: string; name: string }[] } }>;
+    };
+    const params = doc.paths['/large_results/{jobId}']!.get.parameters.map((p) => `${p.in} ${p.name}`);
+    expect(params.sort()).toEqual(['path jobId', 'query expires', 'query token']);
+  });
 });
 
 describe('through msw', () => {

@@ -402,9 +402,16 @@ const extractRoutes: OperationRoute<ExtractOperation>[] = [
     route: 'large-results',
     readsBody: false,
     schema: {
-      summary: 'Download the full result of a large document (>= 70 pages); works once, then 410',
+      summary:
+        "Download the full result of a large document (>= 70 pages); works once, then 410. The result's url carries expires and token: with them no x-api-key is needed (401 INVALID_LINK if altered, 410 an hour after the job completed)",
       tags: ['jobs'],
       params: JobIdParams,
+      querystring: Type.Object({
+        expires: Type.Optional(
+          Type.String({ pattern: '^[0-9]{1,12}$', description: 'Unix seconds the link expires at' }),
+        ),
+        token: Type.Optional(Type.String({ maxLength: 100, description: "The link's signature" })),
+      }),
       response: { 200: ExtractResponse },
     },
     signedLink: true,
