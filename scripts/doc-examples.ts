@@ -16,7 +16,6 @@
  * - A command in NOT_RUN is listed with the reason it cannot run here.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 
 export interface Step {
   /** The command as written (continuations joined). */
@@ -352,12 +351,4 @@ function idFields(shown: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const m of shown.matchAll(/"(\w+)":"([0-9a-f]{4}…)"/g)) if (!out.has(m[1]!)) out.set(m[1]!, m[2]!);
   return out;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }

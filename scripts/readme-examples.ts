@@ -8,7 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCarefulConsumer } from '../examples/consumers/careful-consumer.js';
-import { abbreviate, freePort, parseBlocks, runBlock, type Block, type RunEnv } from './doc-examples.js';
+import { freePort } from '../test/receivers.js';
+import { abbreviate, parseBlocks, runBlock, type Block, type RunEnv } from './doc-examples.js';
 import { installInto, npm, pack, REPO_ROOT } from './install-packed.js';
 
 export const EXAMPLE_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';

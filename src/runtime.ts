@@ -146,8 +146,8 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
   // submission is refused with 503 and Retry-After. What was accepted is still delivered.
   const below = Math.max(1, Math.floor(config.maxBacklog * 0.8));
   core.beforeSubmit = () => {
-    const { pending, sending } = dispatcher.log.counts();
-    if (pending + sending >= config.maxPending) throw errors.backlogFull(pending + sending, config.maxPending);
+    const unfinished = dispatcher.log.unfinished;
+    if (unfinished >= config.maxPending) throw errors.backlogFull(unfinished, config.maxPending);
     return config.maxBacklog > 0 && dispatcher.backlog >= config.maxBacklog
       ? dispatcher.roomFor(below, BACKLOG_WAIT_MS)
       : undefined;

@@ -109,6 +109,11 @@ export class DeliveryLog {
     return f.limit !== undefined ? out.slice(-f.limit) : out;
   }
 
+  /** Deliveries not finished yet (pending, waiting retries included, or sending): read per async submission. */
+  get unfinished(): number {
+    return this.#counts.pending + this.#counts.sending;
+  }
+
   counts(): Record<DeliveryStatus, number> & { evicted: number } {
     return { ...this.#counts, evicted: this.#evicted };
   }

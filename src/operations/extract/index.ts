@@ -161,9 +161,9 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
       });
     if (doc.pages.length >= LARGE_DOCUMENT_PAGES) {
       // The body is generated when the one-time URL is fetched, not now.
-      const now = this.core.clock.now();
       this.#rememberSyncLarge(id, produce);
-      return { status: 200, body: largeResultPointer(req, doc, id, this.#largeLink(id, input.baseUrl, now)) };
+      const link = this.#largeLink(id, input.baseUrl, this.core.clock.now());
+      return { status: 200, body: largeResultPointer(req, doc, id, link) };
     }
     return { status: 200, body: produce() };
   }

@@ -98,7 +98,7 @@ export function normalizeExtractRequest(fields: Record<string, unknown>, upload?
     });
   const warnings: string[] = [];
   const pick = (...names: string[]) => {
-    for (const n of names) if (fields[n] !== undefined && fields[n] !== null && fields[n] !== '') return fields[n];
+    for (const n of names) if (given(fields, n)) return fields[n];
     return undefined;
   };
 
@@ -165,6 +165,7 @@ const LEGACY_OPTIONS = [
   'extractFigure',
 ];
 const NEWER_OPTIONS = ['structured_output', 'structuredOutput', 'extensions', 'figure_processing', 'figureProcessing'];
+/** A field counts as given unless absent, null or empty (what clients send for "not set"). */
 const given = (fields: Record<string, unknown>, name: string) =>
   fields[name] !== undefined && fields[name] !== null && fields[name] !== '';
 
