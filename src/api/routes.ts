@@ -21,6 +21,11 @@ export interface ApiCall {
   baseUrl: string;
   /** The token in the portal link `POST /webhook` returns. */
   portalToken: string;
+  /**
+   * The call is a step of an async pipeline, whose job's outcome was planned for the whole: the
+   * step runs as planned to succeed (a sync call plans its own outcome otherwise).
+   */
+  outcomePlanned?: boolean;
 }
 
 /**

@@ -57,6 +57,14 @@ export const errors = {
     new PulseMockError(413, 'FILE_002', `File too large: the limit is ${limitBytes} bytes.`, {
       limit_bytes: limitBytes,
     }),
+  /**
+   * A synchronous call whose planned outcome is failure (a header, a rule, `--failure-rate`):
+   * a 400 with a code from the older table of Pulse's error page (FILE_003 corrupted, 004 empty,
+   * 005 download failed, 006 password-protected) picked by the message, never a 5xx, which the
+   * TypeScript SDK would retry twice.
+   */
+  syncFailed: (message: string, reason: string) =>
+    new PulseMockError(400, fileErrorCode(message), message, { outcome: 'failed', reason }),
   bodyTooLarge: (limitBytes: number, flag: string) =>
     new PulseMockError(
       413,
@@ -235,3 +243,11 @@ export const errors = {
       retryAfterS !== undefined ? { 'retry-after': String(retryAfterS) } : {},
     ),
 };
+
+/** The FILE_00x code whose meaning fits a failure's message best (FILE_003, corrupted, otherwise). */
+function fileErrorCode(message: string): string {
+  if (/password/i.test(message)) return 'FILE_006';
+  if (/download/i.test(message)) return 'FILE_005';
+  if (/\bempty\b/i.test(message)) return 'FILE_004';
+  return 'FILE_003';
+}

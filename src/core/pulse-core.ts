@@ -121,6 +121,8 @@ interface LiveJob {
 export class PulseCore {
   readonly jobs: JobStore;
   readonly #outcomes: OutcomePlanner;
+  /** Sync calls' outcomes, from a stream of their own: they do not shift the seeded outcomes of async jobs. */
+  readonly #syncOutcomes: OutcomePlanner;
   readonly #ids: IdSequence;
   readonly #kinds = new Map<string, JobKind>();
   /** Recently read results of completed jobs (see `#resultOf`); few, since one can be large. */
@@ -158,6 +160,11 @@ export class PulseCore {
       options.outcomes,
       { processingMs: options.processingMs, failureRate: options.failureRate },
       new SeededRandom(seedFrom(options.seed, 'outcomes')),
+    );
+    this.#syncOutcomes = new OutcomePlanner(
+      options.outcomes,
+      { processingMs: 0, failureRate: options.failureRate },
+      new SeededRandom(seedFrom(options.seed, 'outcomes/sync')),
     );
   }
 
@@ -210,6 +217,17 @@ export class PulseCore {
     const wait = this.beforeSubmit?.();
     if (wait) await wait;
     return this.#accept(kind, s);
+  }
+
+  /**
+   * Plans a synchronous call's outcome as an async job's would be (headers, rules, the failure
+   * rate): a planned failure is thrown as a 400 (see `errors.syncFailed`), before anything is
+   * stored. The plan's page count, when a rule sets one, is the caller's to apply.
+   */
+  planSync(candidates: readonly string[], overrides: OutcomeOverrides = {}): PlannedOutcome {
+    const plan = this.#syncOutcomes.plan(candidates, overrides);
+    if (plan.outcome === 'failed') throw errors.syncFailed(plan.error ?? 'Job failed.', plan.reason);
+    return plan;
   }
 
   /**

@@ -5,6 +5,7 @@ import { errors } from '../core/errors.js';
 import type { JobRecord } from '../core/job-store.js';
 import type { JobKind, PulseCore } from '../core/pulse-core.js';
 import type { ExtractOperation } from './extract/index.js';
+import { overridesFrom } from '../core/overrides.js';
 import { checkAsRoute, defineOperation, operationOf } from './operation.js';
 
 /**
@@ -51,7 +52,8 @@ async function runStep(
 ): Promise<Record<string, unknown>> {
   const spec = await routeFor(path);
   checkAsRoute(spec, fields, `steps.${step}`);
-  const out = await spec.handle({ ...call, fields });
+  // The pipeline's outcome was planned once for the whole (see its handler), not per step.
+  const out = await spec.handle({ ...call, fields, outcomePlanned: true });
   return out.body as Record<string, unknown>;
 }
 
@@ -129,6 +131,15 @@ function stepRequests(
   }
 }
 
+/** The names outcome rules match for a pipeline: its file URLs (top level, extract's, batch_extract's) and `pipeline`. */
+function pipelineCandidates(fields: Record<string, unknown>): string[] {
+  const f = fields as { file_url?: unknown; fileUrl?: unknown; steps?: Record<string, Record<string, unknown>> };
+  const extract = f.steps?.extract;
+  const batch = f.steps?.batch_extract as { file_urls?: unknown; fileUrls?: unknown } | undefined;
+  const urls = [f.file_url, f.fileUrl, extract?.file_url, extract?.fileUrl, batch?.file_urls, batch?.fileUrls].flat();
+  return [...urls.filter((u): u is string => typeof u === 'string'), 'pipeline'];
+}
+
 /** The chain as the keys of `steps` give it, or a 400 that names the rule it breaks. */
 function chainOf(steps: Record<string, unknown>): StepName[] {
   const names = Object.keys(steps) as StepName[];
@@ -150,8 +161,8 @@ export class PipelineOperation implements JobKind<PipelineJobData> {
   readonly kind = 'pipeline';
   constructor(readonly core: PulseCore) {}
 
-  /** Runs the steps now; what each made is kept in the recipe. */
-  async runSteps(call: ApiCall): Promise<PipelineJobData> {
+  /** Runs the steps now, `beforeRun` once they are all checked; what each made is kept in the recipe. */
+  async runSteps(call: ApiCall, beforeRun?: () => void): Promise<PipelineJobData> {
     const f = call.fields as {
       file_url?: string;
       fileUrl?: string;
@@ -178,6 +189,7 @@ export class PipelineOperation implements JobKind<PipelineJobData> {
     for (const name of chain)
       for (const r of stepRequests(name, f.steps[name] ?? {}, fileUrl, planned))
         checkAsRoute(await routeFor(r.path), r.fields, `steps.${name}`);
+    beforeRun?.();
 
     const done: PipelineJobData['steps'] = [];
     const got: Chained = { topics: [] };
@@ -271,10 +283,16 @@ export const pipelineOperation = defineOperation({
         response: { 200: Type.Object({}, { additionalProperties: true }) },
       },
       handle: async (call, op) => {
-        const data = await op.runSteps(call);
+        // One call, one planned outcome: a sync pipeline planned to fail is a 400 before any step
+        // runs; an async one is a job that fails, its steps run as usual.
+        const overrides = overridesFrom(call.header);
+        const data = await op.runSteps(call, () => {
+          if (call.fields.async !== true) op.core.planSync(pipelineCandidates(call.fields), overrides);
+        });
         if (call.fields.async === true)
           return op.core.submit<PipelineJobData>('pipeline', {
-            candidates: ['pipeline'],
+            candidates: pipelineCandidates(call.fields),
+            overrides,
             build: () => ({ data, pages: 0 }),
           });
         return { status: 200, body: await op.result({ data }, call.baseUrl) };

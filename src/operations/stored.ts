@@ -50,7 +50,8 @@ export function usage(credits: number, pages: number): { credits_used: number; p
 
 /**
  * Runs an operation: with `async: true` a job (polled and cancelled like any, with its webhooks),
- * otherwise now, stored as a completed job whose id is the run's id. Either way the body is the
+ * otherwise now, stored as a completed job whose id is the run's id (or a 400 when its planned
+ * outcome is failure, see `PulseCore.planSync`). Either way the body is the
  * kind's `result` of that job, made from the recipe on read (what `GET /job` shows too).
  */
 export async function runOrSubmit<D>(
@@ -65,6 +66,7 @@ export async function runOrSubmit<D>(
     const overrides: OutcomeOverrides = overridesFrom(call.header);
     return asyncReply(await core.submit<D>(kind, { candidates, overrides, build: () => job }));
   }
+  if (!call.outcomePlanned) core.planSync(candidates, overridesFrom(call.header));
   const record = core.recordSync<D>(kind, job);
   return { status: 200, body: (await core.getJob(record.id, call.baseUrl)).body.result };
 }

@@ -362,6 +362,34 @@ describe('async jobs', () => {
     expect(await outcomes(11)).toEqual(a);
   });
 
+  it('--failure-rate fails sync calls too (400, replayed by the seed), drawn apart from async jobs', async () => {
+    const run = async (withSync: boolean) => {
+      const r = await testApp({ seed: 12, failureRate: 0.5 });
+      const sync: number[] = [];
+      const ids: string[] = [];
+      for (let i = 0; i < 30; i++) {
+        if (withSync)
+          sync.push((await json(r.app, 'POST', '/extract', { file_url: `https://e.com/s${i}.pdf` })).statusCode);
+        ids.push(
+          (await json(r.app, 'POST', '/extract', { file_url: `https://e.com/${i}.pdf`, async: true })).json().job_id,
+        );
+      }
+      await r.clock.advance(5000);
+      const statuses = await Promise.all(
+        ids.map(async (id) => (await json(r.app, 'GET', `/job/${id}`)).json().status as string),
+      );
+      await r.app.close();
+      return { sync, statuses };
+    };
+    const a = await run(true);
+    expect(a.sync.filter((s) => s === 400).length).toBeGreaterThan(5);
+    expect(a.sync.filter((s) => s === 200).length).toBeGreaterThan(5);
+    expect(a.sync.every((s) => s === 200 || s === 400)).toBe(true);
+    expect((await run(true)).sync).toEqual(a.sync);
+    // Sync calls between the async submissions do not change which async jobs fail.
+    expect((await run(false)).statuses).toEqual(a.statuses);
+  });
+
   it('cancels pending and processing jobs (DELETE and deprecated POST /cancel) and leaves terminal ones', async () => {
     const a = (await submit()).json().job_id;
     const cancelled = await json(t.app, 'DELETE', `/job/${a}`);

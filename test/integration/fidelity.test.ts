@@ -7,6 +7,7 @@ import { mswPulseFor, PULSE, serverFor } from '../adapters.js';
  * what the SDK types allow; each case through the server and through msw.
  */
 const KEY = 'sk_fidelity';
+const RULES = [{ match: '*corrupt*', outcome: 'failed' as const, error: 'The PDF is corrupt.' }];
 
 function suite(name: string, base: () => string, clock: ManualClock) {
   const post = async (body: Record<string, unknown> | FormData, headers: Record<string, string> = {}) => {
@@ -124,6 +125,94 @@ function suite(name: string, base: () => string, clock: ManualClock) {
     });
   });
 
+  describe(`${name}: a sync call planned to fail answers a 4xx in Pulse's shape, never a result`, () => {
+    const call = async (path: string, body: Record<string, unknown>, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${base()}${path}`, {
+        method: 'POST',
+        headers: { 'x-api-key': KEY, 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    };
+    const failed = { 'x-pulse-mock-outcome': 'failed' };
+
+    it("/extract: the header's or the rule's message, with the FILE_00x code that fits it", async () => {
+      const header = await post(
+        { file_url: 'https://e.com/invoice.pdf' },
+        { ...failed, 'x-pulse-mock-error': 'The file is password-protected.' },
+      );
+      expect([header.status, header.body.error.code, header.body.error.message]).toEqual([
+        400,
+        'FILE_006',
+        'The file is password-protected.',
+      ]);
+      const rule = await post({ file_url: 'https://e.com/corrupt-scan.pdf' });
+      expect([rule.status, rule.body.error]).toEqual([
+        400,
+        {
+          code: 'FILE_003',
+          message: 'The PDF is corrupt.',
+          details: { outcome: 'failed', reason: 'rule #1 (*corrupt*)' },
+        },
+      ]);
+      const upload = onePagePdf();
+      upload.set('file', new Blob(['%PDF-1.4\n%%EOF'], { type: 'application/pdf' }), 'corrupt.pdf');
+      expect((await post(upload)).body.error?.code).toBe('FILE_003');
+      // Async, the same request is a job that fails, as before.
+      const job = await post({ file_url: 'https://e.com/corrupt-scan.pdf', async: true });
+      expect([job.status, job.body.status]).toEqual([200, 'pending']);
+    });
+
+    it('/split, /schema, /tables, /form/* and /pipeline/execute, by header or by the source document name', async () => {
+      // Stored despite the rule: a header outranks it.
+      const corrupt = await post(
+        { file_url: 'https://e.com/corrupt-scan.pdf' },
+        { 'x-pulse-mock-outcome': 'completed' },
+      );
+      const fine = await post({ file_url: 'https://e.com/invoice.pdf' });
+      const split = { split_config: { split_input: [{ name: 'all', description: 'everything' }] } };
+      const schema = { schema_config: { input_schema: { type: 'object', properties: { total: { type: 'number' } } } } };
+      const tables = { tables_config: {} };
+      for (const [path, fields] of [
+        ['/split', split],
+        ['/schema', schema],
+        ['/tables', tables],
+      ] as const) {
+        const ok = await call(path, { extraction_id: fine.body.extraction_id, ...fields });
+        expect([path, ok.status]).toEqual([path, 200]);
+        const byHeader = await call(path, { extraction_id: fine.body.extraction_id, ...fields }, failed);
+        expect([path, byHeader.status, byHeader.body.error.code]).toEqual([
+          path,
+          400,
+          expect.stringMatching(/^FILE_00[3-6]$/),
+        ]);
+        const byRule = await call(path, { extraction_id: corrupt.body.extraction_id, ...fields });
+        expect([path, byRule.status, byRule.body.error.message]).toEqual([path, 400, 'The PDF is corrupt.']);
+        const async = await call(path, { extraction_id: corrupt.body.extraction_id, ...fields, async: true });
+        expect([path, async.status, async.body.status]).toEqual([path, 200, 'pending']);
+      }
+      const form = { file_url: 'https://e.com/w9.pdf', instructions: 'Name: Ada' };
+      expect((await call('/form/fill', form)).status).toBe(200);
+      expect((await call('/form/fill', form, failed)).body.error.code).toMatch(/^FILE_00[3-6]$/);
+      expect((await call('/form/detect', { file_url: 'https://e.com/corrupt-form.pdf' })).status).toBe(400);
+      const pipeline = {
+        file_url: 'https://e.com/invoice.pdf',
+        steps: { extract: {}, ...{ schema: schema.schema_config } },
+      };
+      expect((await call('/pipeline/execute', pipeline)).status).toBe(200);
+      const planned = await call('/pipeline/execute', pipeline, failed);
+      expect([planned.status, planned.body.error.code]).toEqual([400, expect.stringMatching(/^FILE_00[3-6]$/)]);
+      const byUrl = await call('/pipeline/execute', { ...pipeline, file_url: 'https://e.com/corrupt.pdf' });
+      expect([byUrl.status, byUrl.body.error.message]).toEqual([400, 'The PDF is corrupt.']);
+      // An async pipeline planned to fail is a job that fails; its steps run as usual.
+      const job = await call('/pipeline/execute', { ...pipeline, async: true }, failed);
+      expect(job.status).toBe(200);
+      await clock.advance(1000);
+      const polled = await fetch(`${base()}/job/${job.body.job_id}`, { headers: { 'x-api-key': KEY } });
+      expect(((await polled.json()) as Record<string, any>).status).toBe('failed');
+    });
+  });
+
   describe(`${name}: a sync extract names its stored extraction`, () => {
     it('extraction_url, as async results have it, answers the same extraction', async () => {
       const r = await post({ file_url: 'https://e.com/invoice.pdf' });
@@ -139,7 +228,7 @@ function suite(name: string, base: () => string, clock: ManualClock) {
 }
 
 describe('through the server', () => {
-  const { server, clock } = serverFor({ apiKey: KEY, seed: 29, queueMs: 10, processingMs: 100 });
+  const { server, clock } = serverFor({ apiKey: KEY, seed: 29, queueMs: 10, processingMs: 100, outcomes: RULES });
   suite('server', () => server().mock.url, clock);
 
   it("documents the large result link's query in /openapi.json", async () => {
@@ -152,6 +241,6 @@ describe('through the server', () => {
 });
 
 describe('through msw', () => {
-  const { clock } = mswPulseFor({ apiKey: KEY, seed: 29, queueMs: 10, processingMs: 100 });
+  const { clock } = mswPulseFor({ apiKey: KEY, seed: 29, queueMs: 10, processingMs: 100, outcomes: RULES });
   suite('msw', () => PULSE, clock);
 });

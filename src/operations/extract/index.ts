@@ -65,6 +65,8 @@ export interface ExtractInput {
   baseUrl: string;
   /** Force async (the /extract_async route). */
   forceAsync?: boolean;
+  /** See `ApiCall.outcomePlanned`. */
+  outcomePlanned?: boolean;
 }
 
 /** An extract job's recipe: the normalised request and the document it reads; the body is regenerated. */
@@ -131,9 +133,11 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
       if (job) this.#index(job);
       return accepted;
     }
+    // Planned as an async job would be: a planned failure is a 400, and a rule may set the pages.
+    const plan = input.outcomePlanned ? undefined : this.core.planSync(candidatesOf(req), input.overrides);
     const { generateExtraction } = await loadGenerator();
     const toHtml = req.returnHtml ? await loadHtml() : undefined;
-    const doc = this.#documents.describe(req, seed, input.overrides?.pages);
+    const doc = this.#documents.describe(req, seed, input.overrides?.pages ?? plan?.pages);
     const id = this.core.newId();
     // A synchronous call gets a job id when something will name it later: its image URLs, or
     // its extraction_id (split, schema and tables read the stored extraction through it).
@@ -171,7 +175,7 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
   /** An async extract job of a normalised request: alone, or as a batch's child. */
   submission(req: ExtractRequest, overrides?: ExtractInput['overrides']): JobSubmission<ExtractJobData> {
     return {
-      candidates: [req.fileName, req.source.kind === 'url' ? req.source.url : req.fileName],
+      candidates: candidatesOf(req),
       ...(overrides ? { overrides } : {}),
       build: (plan) => {
         const document = this.#documents.describe(req, this.core.options.seed, overrides?.pages ?? plan.pages);
@@ -361,9 +365,15 @@ const submit = (forceAsync: boolean) => async (c: ApiCall, op: ExtractOperation)
     overrides: overridesFrom(c.header),
     baseUrl: c.baseUrl,
     forceAsync,
+    ...(c.outcomePlanned ? { outcomePlanned: true } : {}),
   });
 
 const UPLOAD_TYPES = ['application/json', 'multipart/form-data', 'application/x-www-form-urlencoded'];
+
+/** The names outcome rules match for an extract: its file name and, for a URL, the URL. */
+function candidatesOf(req: ExtractRequest): string[] {
+  return [req.fileName, req.source.kind === 'url' ? req.source.url : req.fileName];
+}
 
 /** Extract's routes: `POST /extract` (sync, or async with `async: true`), the deprecated `POST /extract_async`, and large results. */
 const extractRoutes: OperationRoute<ExtractOperation>[] = [
