@@ -2,6 +2,7 @@ import { stopwatch, wallDelay } from '../clock.js';
 import { errors, PulseMockError } from '../core/errors.js';
 import type { Runtime } from '../runtime.js';
 import { readBody, type BodySource } from './body.js';
+import type { ApiRouter } from './router.js';
 import type { ApiRouteSpec } from './routes.js';
 import { validationMessage, validatorFor } from './validator.js';
 
@@ -10,7 +11,7 @@ export interface ApiRequest {
   method: string;
   /** The path without the query string (for the request log). */
   path: string;
-  /** Path parameters as the adapter's router matched them. */
+  /** Path parameters, as the router matched them. */
   params: Record<string, string>;
   /** Query parameters (the first value of each). */
   query: Record<string, string>;
@@ -29,6 +30,8 @@ export interface ApiResponse {
 }
 
 export interface PipelineOptions {
+  /** The routes it serves (`new ApiRouter(apiRouteSpecs())`): one router for both adapters. */
+  router: ApiRouter;
   /** The token `POST /webhook` puts in the portal link. */
   portalToken: string;
   /** Called with anything unexpected that became a 500 (a bug in the mock). */
@@ -47,6 +50,13 @@ export class RequestPipeline {
     readonly runtime: Runtime,
     readonly options: PipelineOptions,
   ) {}
+
+  /** Routes a request by its method and path, then serves it; no route is Pulse's 404 or 405. */
+  async serve(req: Omit<ApiRequest, 'params'>): Promise<ApiResponse> {
+    const match = this.options.router.find(req.method, req.path);
+    if ('error' in match) return errorResponse(match.error);
+    return this.handle(match.spec, { ...req, params: match.params });
+  }
 
   async handle(spec: ApiRouteSpec, req: ApiRequest): Promise<ApiResponse> {
     const { core, faults, requests, clock } = this.runtime;
@@ -123,11 +133,6 @@ export class RequestPipeline {
       throw errors.invalidBody(`Invalid request ${context}: ${message}`, { errors: validate.errors });
     }
   }
-}
-
-/** Pulse's answer to a path on its host that is no route of its API. */
-export function routeNotFound(method: string, path: string): ApiResponse {
-  return errorResponse(errors.routeNotFound(method, path));
 }
 
 /** Pulse's error shape, with the error's headers (`Retry-After`). */

@@ -173,8 +173,23 @@ export const errors = {
     new PulseMockError(410, 'RESULT_GONE', 'This large result was already downloaded; its URL works once.', {
       job_id: id,
     }),
-  routeNotFound: (method: string, url: string) =>
-    new PulseMockError(404, 'NOT_FOUND', `No route ${method} ${url}.`, { method, url }),
+  routeNotFound: (method: string, url: string, meant?: string) =>
+    new PulseMockError(
+      404,
+      'NOT_FOUND',
+      meant === undefined
+        ? `No route ${method} ${url}.`
+        : `No route ${method} ${url}. Paths match exactly: lower-case, no trailing or doubled slash. Did you mean ${method} ${meant}?`,
+      { method, url, ...(meant === undefined ? {} : { did_you_mean: meant }) },
+    ),
+  methodNotAllowed: (method: string, url: string, allowed: readonly string[]) =>
+    new PulseMockError(
+      405,
+      'METHOD_NOT_ALLOWED',
+      `${method} is not allowed on ${url}; use ${allowed.join(' or ')}.`,
+      { method, url, allowed },
+      { allow: allowed.join(', ') },
+    ),
   stateWriteFailed: (path: string, cause: string) =>
     new PulseMockError(
       503,

@@ -4,8 +4,9 @@ import { resolveConfig } from '../config.js';
 import type { PulseMockOptions } from '../index.js';
 import { controlsOver, PLACEHOLDER_API_KEY, type PulseMockControls } from '../facade.js';
 import { createRuntime } from '../runtime.js';
-import { RequestPipeline, routeNotFound, type ApiResponse } from '../api/pipeline.js';
-import { apiRouteSpecs, type ApiRouteSpec } from '../api/routes.js';
+import { RequestPipeline } from '../api/pipeline.js';
+import { ApiRouter } from '../api/router.js';
+import { apiRouteSpecs } from '../api/routes.js';
 
 /**
  * msw handlers for Pulse's API, over the same runtime as the server: same job lifecycle,
@@ -91,50 +92,35 @@ export function createPulseMsw(options: PulseHandlersOptions = {}): PulseMsw {
           }
         : {}),
     });
+  const router = new ApiRouter(apiRouteSpecs());
   let runtime = make();
-  let pipeline = new RequestPipeline(runtime, { portalToken: 'msw' });
+  let pipeline = new RequestPipeline(runtime, { portalToken: 'msw', router });
   const bases = (Array.isArray(baseUrl) ? baseUrl : baseUrl ? [baseUrl] : PULSE_BASE_URLS).map((u) =>
     u.replace(/\/$/, ''),
   );
 
-  // msw only matches the route; the pipeline does everything else, as it does for the server.
-  const serve =
-    (spec: ApiRouteSpec) =>
-    async ({
-      request,
-      params,
-    }: {
-      request: Request;
-      params: Record<string, string | readonly string[] | undefined>;
-    }) => {
-      const url = new URL(request.url);
-      const res = await pipeline.handle(spec, {
-        method: request.method,
-        path: url.pathname,
-        params: params as Record<string, string>,
-        // The first value of a repeated name, as the server takes it.
-        query: Object.fromEntries([...url.searchParams].reverse()),
-        header: (name) => request.headers.get(name) ?? undefined,
-        // Not cancelled when the pipeline stops reading early (a refused body): msw's request
-        // stream never settles a cancel, and the answer would hang.
-        body: request.body ? request.body.values({ preventCancel: true }) : null,
-        baseUrl: url.origin,
-      });
-      return respond(res);
-    };
-  const respond = (res: ApiResponse) =>
-    res.body instanceof Uint8Array
+  // msw only catches the requests to Pulse's hosts; the pipeline routes them with the server's
+  // router (msw's own matching ignores case and trailing slashes) and does everything else.
+  const serve = async ({ request }: { request: Request }) => {
+    const url = new URL(request.url);
+    const res = await pipeline.serve({
+      method: request.method,
+      path: url.pathname,
+      // The first value of a repeated name, as the server takes it.
+      query: Object.fromEntries([...url.searchParams].reverse()),
+      header: (name) => request.headers.get(name) ?? undefined,
+      // Not cancelled when the pipeline stops reading early (a refused body): msw's request
+      // stream never settles a cancel, and the answer would hang.
+      body: request.body ? request.body.values({ preventCancel: true }) : null,
+      baseUrl: url.origin,
+    });
+    // An answer to HEAD has no body over HTTP; msw would hand the body to the client as it is.
+    if (request.method === 'HEAD') return new HttpResponse(null, { status: res.status, headers: res.headers });
+    return res.body instanceof Uint8Array
       ? new HttpResponse(res.body, { status: res.status, headers: res.headers })
       : HttpResponse.json(res.body as never, { status: res.status, headers: res.headers });
-
-  const specs = apiRouteSpecs();
-  const handlers = bases.flatMap((b) => [
-    ...specs.map((spec) =>
-      http[spec.method.toLowerCase() as 'get' | 'post' | 'delete'](`${b}${spec.path}`, serve(spec)),
-    ),
-    // Pulse's own hosts answer every other path with a 404 in its error shape, as the server does.
-    http.all(`${b}/*`, ({ request }) => respond(routeNotFound(request.method, new URL(request.url).pathname))),
-  ]);
+  };
+  const handlers = bases.map((b) => http.all(`${b}/*`, serve));
   // A mock server started in this process (startPulseMock, withPulseMock) is reached over the
   // network even under `onUnhandledRequest: 'error'`. The predicate (msw >= 2.11) matches those
   // origins only: a handler that matched every request would make none of them unhandled.
@@ -151,7 +137,7 @@ export function createPulseMsw(options: PulseHandlersOptions = {}): PulseMsw {
     reset() {
       runtime.close();
       runtime = make();
-      pipeline = new RequestPipeline(runtime, { portalToken: 'msw' });
+      pipeline = new RequestPipeline(runtime, { portalToken: 'msw', router });
     },
     close() {
       runtime.close();

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
 import { reportInternalError, RequestPipeline } from '../api/pipeline.js';
+import { ApiRouter } from '../api/router.js';
 import { apiRouteSpecs } from '../api/routes.js';
 import { lazyValidator } from '../api/validator.js';
 import { errors } from '../core/errors.js';
@@ -169,7 +170,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // Pulse's API: fastify routes the request and hands it, body unread, to the one pipeline the
   // msw handlers use too (auth, faults, parsing, validation, the operation, errors, request log).
   // The route schemas are registered for /openapi.json.
-  const pipeline = new RequestPipeline(runtime, { portalToken, onInternalError });
+  const specs = apiRouteSpecs();
+  const pipeline = new RequestPipeline(runtime, { portalToken, onInternalError, router: new ApiRouter(specs) });
   await app.register(async (api) => {
     api.removeAllContentTypeParsers();
     api.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
@@ -178,32 +180,32 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // answers are unions (a result or a submission) that fast-json-stringify picked between by
     // running ajv on every response, which cost more than the rest of a poll.
     api.setSerializerCompiler(() => (doc) => JSON.stringify(doc));
-    for (const spec of apiRouteSpecs()) {
-      api.route({
-        method: spec.method,
-        url: spec.path,
-        schema: spec.schema,
-        handler: async (request, reply) => {
-          const q = request.url.indexOf('?');
-          const payload = request.body as Readable | undefined;
-          const res = await pipeline.handle(spec, {
-            method: request.method,
-            path: q < 0 ? request.url : request.url.slice(0, q),
-            params: request.params as Record<string, string>,
-            query: firstValues(request.query),
-            header: (name) => headerValue(request, name),
-            // Not destroyed when the pipeline stops reading early (a refused body): the answer still goes out.
-            body: payload ? payload.iterator({ destroyOnReturn: false }) : null,
-            baseUrl: baseUrlOf(request),
-          });
-          const body =
-            res.body instanceof Uint8Array && !Buffer.isBuffer(res.body)
-              ? Buffer.from(res.body.buffer, res.body.byteOffset, res.body.byteLength)
-              : res.body;
-          return reply.code(res.status).headers(res.headers).send(body);
-        },
-      });
+    // The document's app registers each route, with its schema, for @fastify/swagger to describe.
+    if (opts.forDocument) {
+      for (const spec of specs)
+        api.route({ method: spec.method, url: spec.path, schema: spec.schema, handler: () => null });
+      return;
     }
+    // Everything that is not the mock's own (health, portal, admin) goes to the pipeline, which
+    // routes it with the msw handlers' router: the two adapters answer every URL alike.
+    api.all('/*', async (request, reply) => {
+      const q = request.url.indexOf('?');
+      const payload = request.body as Readable | undefined;
+      const res = await pipeline.serve({
+        method: request.method,
+        path: q < 0 ? request.url : request.url.slice(0, q),
+        query: firstValues(request.query),
+        header: (name) => headerValue(request, name),
+        // Not destroyed when the pipeline stops reading early (a refused body): the answer still goes out.
+        body: payload ? payload.iterator({ destroyOnReturn: false }) : null,
+        baseUrl: baseUrlOf(request),
+      });
+      const body =
+        res.body instanceof Uint8Array && !Buffer.isBuffer(res.body)
+          ? Buffer.from(res.body.buffer, res.body.byteOffset, res.body.byteLength)
+          : res.body;
+      return reply.code(res.status).headers(res.headers).send(body);
+    });
   });
 
   // The document's app shares the runtime: only the app that serves closes it.

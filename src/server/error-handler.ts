@@ -1,5 +1,4 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { routeNotFound } from '../api/pipeline.js';
 import { errors, PulseMockError } from '../core/errors.js';
 
 /**
@@ -46,7 +45,7 @@ export function registerErrorHandling(
     void reply.code(pulse.status).headers(pulse.headers).send(pulse.toBody());
   });
   app.setNotFoundHandler((request, reply) => {
-    const res = routeNotFound(request.method, request.url.split('?')[0] ?? request.url);
-    void reply.code(res.status).send(res.body);
+    const e = errors.routeNotFound(request.method, request.url.split('?')[0] ?? request.url);
+    void reply.code(e.status).send(e.toBody());
   });
 }

@@ -20,6 +20,7 @@ interface Expected {
   status: number;
   code?: string;
   retryAfter?: string;
+  allow?: string;
   /** Part of the message, e.g. the field a 400 names. */
   message?: RegExp;
 }
@@ -204,6 +205,43 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'paths match exactly (a trailing slash, another case, a doubled slash are 404s naming the path meant)',
+    calls: [
+      { json: { file_url: URL_ }, path: '/extract/' },
+      { method: 'GET', path: '/JOB/x' },
+      { method: 'GET', path: '//job/x' },
+      { method: 'GET', path: '/nowhere' },
+    ],
+    expect: [
+      { status: 404, code: 'NOT_FOUND', message: /Did you mean POST \/extract\?$/ },
+      { status: 404, code: 'NOT_FOUND', message: /Did you mean GET \/job\/x\?$/ },
+      { status: 404, code: 'NOT_FOUND', message: /Did you mean GET \/job\/x\?$/ },
+      { status: 404, code: 'NOT_FOUND', message: /^No route GET \/nowhere\.$/ },
+    ],
+  },
+  {
+    name: 'another method on a known path, HEAD included, is a 405 with Allow and runs nothing',
+    calls: [
+      { json: { file_url: URL_, async: true } },
+      { method: 'HEAD', path: '/job/{last}' },
+      { method: 'PUT', path: '/extract', json: { file_url: URL_ } },
+      { method: 'GET', path: '/extract' },
+      { method: 'DELETE', path: '/job/{last}' },
+    ],
+    expect: [
+      { status: 200 },
+      { status: 405, allow: 'GET, DELETE' },
+      {
+        status: 405,
+        code: 'METHOD_NOT_ALLOWED',
+        allow: 'POST',
+        message: /^PUT is not allowed on \/extract; use POST\.$/,
+      },
+      { status: 405, code: 'METHOD_NOT_ALLOWED', allow: 'POST' },
+      { status: 200 },
+    ],
+  },
+  {
     name: 'an nth API fault after a malformed call (each authenticated call counts, before its body is read)',
     faults: [
       { fault: { kind: 'api-error', status: 429, retryAfterS: 7 }, scope: { routes: ['extract'] }, when: { nth: [2] } },
@@ -246,6 +284,7 @@ const cases: Case[] = [
 interface Answer {
   status: number;
   retryAfter: string | null;
+  allow: string | null;
   body: Record<string, unknown>;
 }
 
@@ -271,9 +310,15 @@ async function run(base: string, c: Case): Promise<Answer[]> {
       .replace(/"(created_at|updated_at|queuedAt)":"[^"]+"/g, '"$1":"T"')
       .replace(/expires=\d+/g, 'expires=T')
       .replace(/token=[^"]+/g, 'token=T');
-    const json = JSON.parse(text) as Record<string, unknown>;
+    // A HEAD's answer has no body.
+    const json = (text === '' ? {} : JSON.parse(text)) as Record<string, unknown>;
     if (typeof json.job_id === 'string') last = json.job_id;
-    out.push({ status: res.status, retryAfter: res.headers.get('retry-after'), body: json });
+    out.push({
+      status: res.status,
+      retryAfter: res.headers.get('retry-after'),
+      allow: res.headers.get('allow'),
+      body: json,
+    });
   }
   return out;
 }
@@ -322,12 +367,14 @@ describe('one pipeline, two adapters: what a Pulse client gets', () => {
           status: a.status,
           code: (a.body.error as { code?: string } | undefined)?.code,
           retryAfter: a.retryAfter ?? undefined,
+          allow: a.allow ?? undefined,
           message: (a.body.error as { message?: string } | undefined)?.message,
         }));
         const want = c.expect.map((e) => ({
           status: e.status,
           code: e.code,
           retryAfter: e.retryAfter,
+          allow: e.allow,
           message: e.message ? expect.stringMatching(e.message) : e.code ? expect.any(String) : undefined,
         }));
         expect({ adapter, got }).toEqual({ adapter, got: want });

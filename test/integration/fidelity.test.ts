@@ -88,6 +88,13 @@ function suite(name: string, base: () => string, clock: ManualClock) {
       expect((await get(keyed, KEY)).status).toBe(410);
     });
 
+    it('a HEAD of the link (a link checker, a proxy) is a 405 and does not spend it', async () => {
+      const r = await post({ file_url: 'https://e.com/annual-report-90p.pdf' });
+      const head = await fetch(r.body.url as string, { method: 'HEAD' });
+      expect([head.status, head.headers.get('allow'), await head.text()]).toEqual([405, 'GET', '']);
+      expect((await get(r.body.url as string)).status).toBe(200);
+    });
+
     it('the keyed route (as the SDK calls it) and the link share the one use', async () => {
       const r = await post({ file_url: 'https://e.com/annual-report-90p.pdf' });
       const keyed = `${base()}${new URL(r.body.url as string).pathname}`;
