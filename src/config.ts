@@ -49,6 +49,8 @@ export interface MockConfig {
   deliveryTimeoutMs: number;
   /** Delays between attempts (ms); Svix's by default. */
   retrySchedule: number[];
+  /** How far each retry's delay strays either way, 0..0.5, drawn from the seed; Svix's 0.2 by default. */
+  retryJitter: number;
   /** Multiplies every mock-time delay (retries, job timing); 0.001 turns 5 min into 300 ms. */
   timeScale: number;
   deliveryConcurrency: number;
@@ -291,6 +293,12 @@ const SCALARS = {
       anyOf: [{ type: 'string' }, { type: 'array', items: { type: ['integer', 'string'] } }],
     }),
     default: [...SVIX_RETRY_SCHEDULE_MS],
+  },
+  retryJitter: {
+    flag: 'retry-jitter',
+    expect: 'a number from 0 to 0.5 (0 turns jitter off)',
+    schema: check({ type: 'number', minimum: 0, maximum: 0.5 }),
+    default: 0.2,
   },
   timeScale: {
     flag: 'time-scale',

@@ -101,6 +101,7 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
     ...(opts.wallClock ? { wallClock: opts.wallClock } : {}),
     endpoints,
     schedule: new RetrySchedule(config.retrySchedule),
+    retryJitter: config.retryJitter,
     timeoutMs: config.deliveryTimeoutMs,
     headerPrefix: config.headerPrefix,
     concurrency: config.deliveryConcurrency,

@@ -45,6 +45,8 @@ const DESCRIBE: Record<string, string> = {
   headerPrefix: 'Signature headers: webhook-* (Standard Webhooks) or svix-*',
   deliveryTimeoutMs: 'A delivery fails without a 2xx within this time (ms, real time)',
   retrySchedule: "Delays between attempts, e.g. 5s,5m,30m (default: Svix's 5s,5m,30m,2h,5h,10h,10h)",
+  retryJitter:
+    "How far each retry's delay strays either way, 0..0.5, drawn from the seed (Svix's 0.2; 0 for exact delays)",
   timeScale: 'Multiply every mock delay (retries, job timing); 0.001 turns 5 min into 300 ms',
   deliveryConcurrency: 'Deliveries in flight per endpoint',
   rotationGraceMs: 'How long a rotated-out secret keeps signing (ms of mock time)',

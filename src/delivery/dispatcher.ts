@@ -2,7 +2,7 @@ import { awaitedDeadline, systemClock, type Clock, type Timer } from '../clock.j
 import { errors } from '../core/errors.js';
 import { DeliveryLog } from './delivery-log.js';
 import type { Endpoint, EndpointRegistry } from './endpoints.js';
-import { decideAttempt } from './attempt-policy.js';
+import { decideAttempt, jitterDraw } from './attempt-policy.js';
 import { ReorderHolds, shapeDelivery } from './fault-shaping.js';
 import { EndpointLanes } from './lanes.js';
 import type { RetrySchedule } from './retry-schedule.js';
@@ -24,8 +24,10 @@ export interface DispatcherOptions {
   /** Attempts in flight per endpoint; a slow endpoint only queues its own deliveries. */
   concurrency: number;
   userAgent: string;
-  /** Message ids of job events derive from this and the event, so they do not depend on timing. */
+  /** Message ids of job events and retry jitter derive from this, so they do not depend on timing. */
   seed?: number;
+  /** How far a retry's delay may stray either way, 0..0.5 (`--retry-jitter`); none when omitted. */
+  retryJitter?: number;
   transport?: Transport;
   maxDeliveries?: number;
   /** Injected faults (drop, delay, duplicate, reorder, bad signatures). */
@@ -62,8 +64,8 @@ function flatString(s: string): string {
  */
 export class Dispatcher {
   readonly log: DeliveryLog;
-  readonly #o: Required<Omit<DispatcherOptions, 'onAttempt' | 'maxDeliveries' | 'faults' | 'seed'>> &
-    Pick<DispatcherOptions, 'onAttempt' | 'faults' | 'seed'>;
+  readonly #o: Required<Omit<DispatcherOptions, 'onAttempt' | 'maxDeliveries' | 'faults' | 'seed' | 'retryJitter'>> &
+    Pick<DispatcherOptions, 'onAttempt' | 'faults' | 'seed' | 'retryJitter'>;
   /** Deliveries held by a reorder fault, by `${jobId}/${endpointId}`. */
   readonly #held: ReorderHolds<Delivery>;
   readonly #lanes: EndpointLanes<{ d: Delivery; trigger: AttemptTrigger }>;
@@ -314,13 +316,14 @@ export class Dispatcher {
     };
     if (trigger === 'scheduled') d.scheduledAttempts++;
     let response: Awaited<ReturnType<Transport>> | undefined;
+    let timedOut = false;
     try {
       response = await this.#o.transport({ url: ep.url, headers, body: signed.body, timeoutMs: this.#o.timeoutMs });
       attempt.status = response.status;
       attempt.responseBody = internShort(response.body);
     } catch (e) {
-      attempt.error =
-        e instanceof DeliveryTimeoutError ? `timeout: ${e.message}` : `network error: ${(e as Error).message}`;
+      timedOut = e instanceof DeliveryTimeoutError;
+      attempt.error = timedOut ? `timeout: ${(e as Error).message}` : `network error: ${(e as Error).message}`;
     }
     attempt.durationMs = Math.max(0, wall.now() - started);
     // Exact-size arrays: `push` (or a spread) reserves room for 17 elements, and the log holds
@@ -329,11 +332,14 @@ export class Dispatcher {
     if (d.attempts.length === 1 && d.jobId !== undefined && this.#held.size > 0)
       this.#held.overtakenBy(`${d.jobId}/${d.endpointId}`, d);
 
-    const decision = decideAttempt(response ?? { error: attempt.error }, {
+    const jitter = this.#o.retryJitter ?? 0;
+    const decision = decideAttempt(response ?? { error: attempt.error, timedOut }, {
       scheduledAttempts: d.scheduledAttempts,
       trigger,
       schedule: this.#o.schedule,
       now: wall.now(),
+      jitter,
+      draw: jitter === 0 ? 0.5 : jitterDraw(this.#o.seed ?? 0, d.key, d.scheduledAttempts),
     });
     if (decision.outcome === 'succeeded') return this.#conclude(d, attempt, 'succeeded');
     if (decision.outcome === 'failed') {

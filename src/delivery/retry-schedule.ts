@@ -11,7 +11,7 @@ export const SVIX_RETRY_SCHEDULE_MS: readonly number[] = [
 export class RetrySchedule {
   constructor(readonly delaysMs: readonly number[] = SVIX_RETRY_SCHEDULE_MS) {}
 
-  /** The longest delay: the cap on a receiver's Retry-After. */
+  /** The longest delay: the cap on the overload penalty (see `retryDelay`). */
   get maxDelayMs(): number {
     return this.delaysMs.reduce((m, d) => Math.max(m, d), 0);
   }
@@ -37,10 +37,14 @@ export class RetrySchedule {
   }
 }
 
-/** `Retry-After` as seconds or an HTTP date, in ms from `now`; undefined when absent or unusable. */
+/**
+ * `Retry-After` as seconds (fractions rounded up, as svix-server does) or an HTTP date, in ms
+ * from `now` (0 for a time past); undefined when absent or unusable.
+ */
 export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
+  const v = value?.trim();
+  if (!v) return undefined;
+  if (/^[+-]?(\d+\.?\d*|\.\d+)$/.test(v)) return Math.max(0, Math.ceil(Number(v))) * 1000;
+  const at = Date.parse(v);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

@@ -136,11 +136,12 @@ describe('webhook delivery', () => {
 });
 
 describe('retries (Svix semantics)', () => {
+  // Exact delays here (--retry-jitter 0): the jitter has its own tests, in attempt-policy.test.ts.
   it("walks Svix's schedule: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, then marks the message failed", async () => {
     // Wall time is manual too here, so each attempt's signed timestamp shows it was re-made.
     const wall = new ManualClock(Date.now());
     const receiver = await startReceiver(() => ({ status: 500, body: 'down' }));
-    const t = await testApp({ webhookUrl: [receiver.url], webhookSecret: SECRET }, { wallClock: wall });
+    const t = await testApp({ webhookUrl: [receiver.url], webhookSecret: SECRET, retryJitter: 0 }, { wallClock: wall });
     open.push(receiver, t.app);
     await runJob(t, { 'x-pulse-mock-processing-ms': '86400000' });
     await receiver.waitFor(1);
@@ -171,7 +172,7 @@ describe('retries (Svix semantics)', () => {
   });
 
   it('takes a custom --retry-schedule', async () => {
-    const { receiver, t } = await setup({ retrySchedule: '1s,2s' }, () => ({ status: 503 }));
+    const { receiver, t } = await setup({ retrySchedule: '1s,2s', retryJitter: 0 }, () => ({ status: 503 }));
     await runJob(t, { 'x-pulse-mock-processing-ms': '86400000' });
     await receiver.waitFor(1);
     await advanceSettled(t, 3000, 500);
@@ -180,18 +181,26 @@ describe('retries (Svix semantics)', () => {
     expect(d.status).toBe('failed');
   });
 
-  it('honours Retry-After on 429 and 503', async () => {
-    const { receiver, t } = await setup({}, (_r, i) =>
-      i === 0 ? { status: 429, headers: { 'retry-after': '42' } } : { status: 200 },
-    );
+  it('reads Retry-After on any failure, as svix-server: it can lengthen a delay up to twice it, never shorten it', async () => {
+    let created = 0;
+    const { receiver, t } = await setup({ retryJitter: 0 }, (r) => {
+      if (!r.body.includes('"job.created"')) return { status: 200 };
+      created++;
+      if (created === 1) return { status: 500, headers: { 'retry-after': '8' } };
+      return created === 2 ? { status: 429, headers: { 'retry-after': '42' } } : { status: 200 };
+    });
     await runJob(t, { 'x-pulse-mock-processing-ms': '86400000' });
     await receiver.waitFor(1);
     const d = t.runtime.dispatcher.log.list({ eventType: 'job.created' })[0]!;
     await whenLog(t.runtime.dispatcher.log, () => d.status === 'pending' && d.attempts.length === 1);
-    expect(d.attempts[0]?.retryInMs).toBe(42_000);
-    await t.clock.advance(41_999);
+    expect(d.attempts[0]?.retryInMs).toBe(8_000);
+    await t.clock.advance(7_999);
     expect(d.attempts).toHaveLength(1);
     await t.clock.advance(1);
+    await whenLog(t.runtime.dispatcher.log, () => d.status === 'pending' && d.attempts.length === 2);
+    // 5 min scheduled; the 429 asks for 42 s, which cannot shorten it.
+    expect(d.attempts[1]?.retryInMs).toBe(300_000);
+    await t.clock.advance(300_000);
     await whenLog(t.runtime.dispatcher.log, () => d.status === 'succeeded');
   });
 
@@ -223,7 +232,7 @@ describe('retries (Svix semantics)', () => {
   it('counts a 3xx as a failure and does not follow it', async () => {
     const other = await startReceiver();
     open.push(other);
-    const { receiver, t } = await setup({}, () => ({ status: 302, headers: { location: other.url } }));
+    const { receiver, t } = await setup({ retryJitter: 0 }, () => ({ status: 302, headers: { location: other.url } }));
     await runJob(t, { 'x-pulse-mock-processing-ms': '86400000' });
     await receiver.waitFor(1);
     const d = t.runtime.dispatcher.log.list({ eventType: 'job.created' })[0]!;
@@ -234,7 +243,7 @@ describe('retries (Svix semantics)', () => {
   });
 
   it('fails an attempt that gets no answer within --delivery-timeout-ms, and retries', async () => {
-    const { receiver, t } = await setup({ deliveryTimeoutMs: 150 }, (_r, i) =>
+    const { receiver, t } = await setup({ deliveryTimeoutMs: 150, retryJitter: 0 }, (_r, i) =>
       i === 0 ? { delayMs: 'hang' } : { status: 204 },
     );
     await runJob(t, { 'x-pulse-mock-processing-ms': '86400000' });
@@ -244,7 +253,11 @@ describe('retries (Svix semantics)', () => {
     })();
     await whenLog(t.runtime.dispatcher.log, () => d.attempts.length === 1, 'timeout', 5000);
     expect(d.attempts[0]?.error).toMatch(/^timeout: no response within 150 ms/);
-    await advanceSettled(t, 5000);
+    // After a timeout svix-server waits at least a minute, not the schedule's 5 s.
+    expect(d.attempts[0]?.retryInMs).toBe(60_000);
+    await advanceSettled(t, 59_000, 1_000);
+    expect(d.attempts).toHaveLength(1);
+    await advanceSettled(t, 1_000);
     expect(d.status).toBe('succeeded');
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { resolveConfig } from '../../src/config.js';
-import { decideAttempt, type AttemptContext } from '../../src/delivery/attempt-policy.js';
+import { decideAttempt, jitterDraw, type AttemptContext } from '../../src/delivery/attempt-policy.js';
 import { RetrySchedule, SVIX_RETRY_SCHEDULE_MS } from '../../src/delivery/retry-schedule.js';
 import type { OutgoingDelivery, TransportResponse } from '../../src/delivery/transport.js';
 import { createRuntime } from '../../src/runtime.js';
@@ -13,6 +13,8 @@ const ctx = (over: Partial<AttemptContext> = {}): AttemptContext => ({
   trigger: 'scheduled',
   schedule: svix,
   now: Date.UTC(2026, 0, 1),
+  jitter: 0,
+  draw: 0.5,
   ...over,
 });
 const answer = (status: number, headers: Record<string, string> = {}) => ({
@@ -30,16 +32,8 @@ describe('the attempt policy (pure)', () => {
       expect(decideAttempt(answer(s, { location: 'http://x/' }), ctx())).toEqual({ outcome: 'retry', delayMs: 5_000 });
   });
 
-  it('4xx, 5xx, a timeout and a network error are retried on the schedule', () => {
-    for (const r of [
-      answer(400),
-      answer(401),
-      answer(404),
-      answer(500),
-      answer(503),
-      { error: 'timeout: 15000 ms' },
-      { error: 'network error: ECONNREFUSED' },
-    ])
+  it('4xx, 5xx and a network error are retried on the schedule', () => {
+    for (const r of [answer(400), answer(401), answer(404), answer(500), answer(503), { error: 'network error: x' }])
       expect(decideAttempt(r, ctx())).toEqual({ outcome: 'retry', delayMs: 5_000 });
   });
 
@@ -55,22 +49,73 @@ describe('the attempt policy (pure)', () => {
     });
   });
 
-  it('honours Retry-After (seconds or an HTTP date) on 429, 502, 503 and 504, capped at the longest delay', () => {
-    const now = ctx().now;
-    for (const s of [429, 502, 503, 504]) {
-      expect(decideAttempt(answer(s, { 'retry-after': '120' }), ctx())).toEqual({ outcome: 'retry', delayMs: 120_000 });
-      expect(decideAttempt(answer(s, { 'retry-after': new Date(now + 90_000).toUTCString() }), ctx())).toEqual({
-        outcome: 'retry',
-        delayMs: 90_000,
-      });
-    }
-    expect(decideAttempt(answer(429, { 'retry-after': String(7 * 86_400) }), ctx())).toEqual({
-      outcome: 'retry',
-      delayMs: 36_000_000,
+  const delay = (r: Parameters<typeof decideAttempt>[0], over: Partial<AttemptContext> = {}) => {
+    const d = decideAttempt(r, ctx(over));
+    return d.outcome === 'retry' ? d.delayMs : d.outcome;
+  };
+
+  describe("svix-server's calculate_retry_delay, rule by rule", () => {
+    it('Retry-After is read on any failed answer, not only 429/502/503/504', () => {
+      for (const s of [301, 400, 404, 429, 500, 502, 503, 504])
+        expect([s, delay(answer(s, { 'retry-after': '8' }))]).toEqual([s, s === 429 ? 60_000 : 8_000]);
     });
-    expect(decideAttempt(answer(429, { 'retry-after': 'soon' }), ctx())).toEqual({ outcome: 'retry', delayMs: 5_000 });
-    // Not on other statuses.
-    expect(decideAttempt(answer(500, { 'retry-after': '120' }), ctx())).toEqual({ outcome: 'retry', delayMs: 5_000 });
+
+    it('it lengthens the scheduled delay up to twice it, never beyond', () => {
+      expect(delay(answer(503, { 'retry-after': '9' }))).toBe(9_000);
+      expect(delay(answer(503, { 'retry-after': '10' }))).toBe(10_000);
+      expect(delay(answer(503, { 'retry-after': String(7 * 86_400) }))).toBe(10_000);
+      expect(delay(answer(503, { 'retry-after': '3600' }), { scheduledAttempts: 2 })).toBe(600_000);
+    });
+
+    it('it never shortens the scheduled delay (0, 1 s, a date in the past)', () => {
+      for (const v of ['0', '1', new Date(ctx().now - 60_000).toUTCString()])
+        expect([v, delay(answer(503, { 'retry-after': v }), { scheduledAttempts: 2 })]).toEqual([v, 300_000]);
+    });
+
+    it('seconds (fractions rounded up) or an HTTP date; anything else is ignored', () => {
+      expect(delay(answer(500, { 'retry-after': '6.1' }))).toBe(7_000);
+      expect(delay(answer(500, { 'retry-after': new Date(ctx().now + 8_000).toUTCString() }))).toBe(8_000);
+      for (const v of ['soon', '', '-5', '1e3x'])
+        expect([v, delay(answer(500, { 'retry-after': v }))]).toEqual([v, 5_000]);
+    });
+
+    it('after a timeout or a 429 the delay is at least 60 s; a Retry-After then counts from there', () => {
+      expect(delay({ error: 'timeout: 15000 ms', timedOut: true })).toBe(60_000);
+      expect(delay(answer(429))).toBe(60_000);
+      expect(delay(answer(429, { 'retry-after': '90' }))).toBe(90_000);
+      expect(delay(answer(429, { 'retry-after': '600' }))).toBe(120_000);
+      // Not after other failures, nor once the schedule waits longer anyway.
+      expect(delay(answer(503))).toBe(5_000);
+      expect(delay({ error: 'network error: ECONNREFUSED' })).toBe(5_000);
+      expect(delay(answer(429), { scheduledAttempts: 2 })).toBe(300_000);
+    });
+
+    it("the 60 s floor is at most the schedule's longest delay: a fast test schedule stays fast", () => {
+      const fast = new RetrySchedule([250, 500, 1000, 2000]);
+      expect(delay(answer(429), { schedule: fast })).toBe(2_000);
+      expect(delay({ error: 'timeout', timedOut: true }, { schedule: fast, scheduledAttempts: 2 })).toBe(2_000);
+      expect(delay(answer(429), { schedule: new RetrySchedule([1000, 120_000]) })).toBe(60_000);
+    });
+
+    it('every delay then strays by up to +/- jitter, last (after the clamp)', () => {
+      expect(delay(answer(500), { jitter: 0.2, draw: 0 })).toBe(4_000);
+      expect(delay(answer(500), { jitter: 0.2, draw: 1 })).toBe(6_000);
+      expect(delay(answer(500), { jitter: 0.2, draw: 0.5 })).toBe(5_000);
+      expect(delay(answer(500, { 'retry-after': '60' }), { jitter: 0.2, draw: 1 })).toBe(12_000);
+      expect(delay(answer(429), { jitter: 0.5, draw: 0 })).toBe(30_000);
+      expect(delay(answer(500), { jitter: 0, draw: 1 })).toBe(5_000);
+    });
+
+    it("the jitter's draw is hashed from the seed, the delivery and the attempt: replayable, spread over [0, 1]", () => {
+      expect(jitterDraw(7, 'msg_1/ep_1', 1)).toBe(jitterDraw(7, 'msg_1/ep_1', 1));
+      const draws = Array.from({ length: 400 }, (_, i) => jitterDraw(7, `msg_${i}/ep_1`, 1 + (i % 7)));
+      expect(draws.every((d) => d >= 0 && d <= 1)).toBe(true);
+      expect(Math.min(...draws)).toBeLessThan(0.05);
+      expect(Math.max(...draws)).toBeGreaterThan(0.95);
+      expect(new Set(draws).size).toBe(400);
+      expect(jitterDraw(8, 'msg_1/ep_1', 1)).not.toBe(jitterDraw(7, 'msg_1/ep_1', 1));
+      expect(jitterDraw(7, 'msg_1/ep_1', 2)).not.toBe(jitterDraw(7, 'msg_1/ep_1', 1));
+    });
   });
 
   it('a 410 Gone fails the message and disables the endpoint', () => {
@@ -103,12 +148,15 @@ describe('the attempt policy (pure)', () => {
 });
 
 describe('the dispatcher applies it, with a fake transport and a manual clock', () => {
-  function setup(answers: (req: OutgoingDelivery, n: number) => TransportResponse | Error) {
+  function setup(
+    answers: (req: OutgoingDelivery, n: number) => TransportResponse | Error,
+    options: Record<string, unknown> = { retryJitter: 0 },
+  ) {
     const clock = new ManualClock();
     const sent: OutgoingDelivery[] = [];
     const config = resolveConfig({
       env: {},
-      options: { seed: 3, webhookUrl: ['http://consumer.test/hook'], queueMs: 0, processingMs: 0 },
+      options: { seed: 3, webhookUrl: ['http://consumer.test/hook'], queueMs: 0, processingMs: 0, ...options },
     });
     const runtime = createRuntime(config, {
       clock,
@@ -160,6 +208,28 @@ describe('the dispatcher applies it, with a fake transport and a manual clock', 
     ]);
     expect(sent).toHaveLength(3);
     runtime.close();
+  });
+
+  it("by default each delay strays up to 20% from Svix's, the same for the same seed, not for another", async () => {
+    const gaps = async (options: Record<string, unknown>) => {
+      const { settle, runtime } = setup(() => reply(503), options);
+      const [d] = runtime.dispatcher.publish({ type: 'job.completed', payload: {} });
+      await settle();
+      runtime.close();
+      const at = d!.attempts.map((a) => a.at);
+      return at.slice(1).map((t, i) => t - at[i]!);
+    };
+    const a = await gaps({});
+    expect(a).toHaveLength(7);
+    a.forEach((gap, i) => {
+      const svixDelay = SVIX_RETRY_SCHEDULE_MS[i]!;
+      expect(gap).toBeGreaterThanOrEqual(svixDelay * 0.8);
+      expect(gap).toBeLessThanOrEqual(svixDelay * 1.2);
+    });
+    expect(a).not.toEqual([...SVIX_RETRY_SCHEDULE_MS]);
+    expect(await gaps({})).toEqual(a);
+    expect(await gaps({ seed: 4 })).not.toEqual(a);
+    expect(await gaps({ retryJitter: 0 })).toEqual([...SVIX_RETRY_SCHEDULE_MS]);
   });
 
   it('a 410 disables the endpoint: later messages are not sent', async () => {
