@@ -3,7 +3,7 @@ import { errors, PulseMockError } from '../core/errors.js';
 import type { Runtime } from '../runtime.js';
 import { readBody, type BodySource } from './body.js';
 import type { ApiRouter } from './router.js';
-import type { ApiRouteSpec } from './routes.js';
+import type { ApiRouteSpec } from './contract.js';
 import { validationMessage, validatorFor } from './validator.js';
 
 /** A request to Pulse's API as an adapter hands it over, whichever way it arrived. */
@@ -58,6 +58,9 @@ export class RequestPipeline {
     return this.handle(match.spec, { ...req, params: match.params });
   }
 
+  readonly #routeTo = (method: ApiRouteSpec['method'], pattern: string) =>
+    this.options.router.byPattern(method, pattern);
+
   async handle(spec: ApiRouteSpec, req: ApiRequest): Promise<ApiResponse> {
     const { core, faults, requests, clock } = this.runtime;
     const elapsed = stopwatch();
@@ -106,6 +109,7 @@ export class RequestPipeline {
         header: req.header,
         baseUrl: req.baseUrl,
         portalToken: this.options.portalToken,
+        routeTo: this.#routeTo,
       });
       res = { status: out.status, headers: out.headers ?? {}, body: out.body };
     } catch (e) {

@@ -1,6 +1,6 @@
 import Router from 'find-my-way';
 import { errors, PulseMockError } from '../core/errors.js';
-import type { ApiRouteSpec } from './routes.js';
+import type { ApiRouteSpec } from './contract.js';
 
 /** What the router found for a method and path: a route and its parameters, or Pulse's refusal. */
 export type RouteMatch = { spec: ApiRouteSpec; params: Record<string, string> } | { error: PulseMockError };
@@ -21,11 +21,21 @@ export class ApiRouter {
   /** The same routes matched loosely, only to name the path a near miss meant. */
   readonly #loose = Router({ caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true });
 
+  readonly #byPattern = new Map<string, ApiRouteSpec>();
+
   constructor(specs: readonly ApiRouteSpec[]) {
     for (const spec of specs) {
+      this.#byPattern.set(`${spec.method} ${spec.path}`, spec);
       this.#exact.on(spec.method, spec.path, () => undefined, spec);
       this.#loose.on(spec.method, spec.path, () => undefined, spec);
     }
+  }
+
+  /** A route by its method and path pattern (`POST /extract`), for one route that calls another. */
+  byPattern(method: ApiRouteSpec['method'], pattern: string): ApiRouteSpec {
+    const spec = this.#byPattern.get(`${method} ${pattern}`);
+    if (!spec) throw new Error(`no route ${method} ${pattern} in this table`);
+    return spec;
   }
 
   /** The route for `method` and `path` (no query string), or the error Pulse's host answers. */

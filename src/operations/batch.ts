@@ -3,7 +3,7 @@ import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { Type } from '../api/json-schema.js';
 import { LIMITS } from '../api/limits.js';
-import type { ApiCall } from '../api/routes.js';
+import type { ApiCall } from '../api/contract.js';
 import { errors } from '../core/errors.js';
 import type { JobRecord } from '../core/job-store.js';
 import type { JobKind, JobSubmission, PulseCore } from '../core/pulse-core.js';

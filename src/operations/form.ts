@@ -1,12 +1,12 @@
-import { Type } from '../api/json-schema.js';
+import { Type, type Static } from '../api/json-schema.js';
 import { LIMITS } from '../api/limits.js';
-import type { ApiCall } from '../api/routes.js';
+import { route, type ApiCall, type OperationRoute } from '../api/contract.js';
 import { errors } from '../core/errors.js';
 import type { JobRecord } from '../core/job-store.js';
 import type { CoreResponse, JobKind, PulseCore } from '../core/pulse-core.js';
 import { SeededRandom, seedFrom } from '../core/random.js';
 import { parseBoolean, parsePageRange } from './extract/request.js';
-import { defineOperation, type OperationRoute } from './operation.js';
+import { defineOperation } from './operation.js';
 import { runOrSubmit, usage } from './stored.js';
 import { textOf } from '../core/text.js';
 import { parseFileUrl } from './extract/request.js';
@@ -220,7 +220,7 @@ export class FormOperation implements JobKind<FormJobData> {
   }
 
   /** One form run: the form from a file, a URL or a previous run, and what the operation does to its values. */
-  run(call: ApiCall, op: FormOp): FormJobData {
+  run(call: ApiCall<FormFields>, op: FormOp): FormJobData {
     const f = call.fields;
     const sources = [call.upload !== undefined, f.file_url !== undefined, f.form_id !== undefined].filter(
       Boolean,
@@ -316,7 +316,7 @@ const fields = {
   pages: Type.Optional(Type.String({ maxLength: LIMITS.optionLength })),
   async: Type.Optional(Type.Union([Type.Boolean(), Type.String({ maxLength: 5 })])),
 };
-const body = {
+const FormBody = {
   content: {
     'multipart/form-data': {
       schema: Type.Object({ ...fields, file: Type.Optional(Type.String()) }, { additionalProperties: false }),
@@ -324,35 +324,38 @@ const body = {
     'application/json': { schema: Type.Object(fields, { additionalProperties: false }) },
   },
 };
+/** A form call's fields, JSON or multipart (where every field is a string). */
+type FormFields = Static<(typeof FormBody.content)[keyof typeof FormBody.content]['schema']>;
 
-const formRoute = (op: FormOp, summary: string): OperationRoute<FormOperation> => ({
-  method: 'POST',
-  path: `/form/${op}`,
-  route: `form-${op}`,
-  readsBody: true,
-  schema: {
-    summary,
-    tags: ['forms'],
-    consumes: ['multipart/form-data', 'application/json'],
-    body,
-    response: {
-      200: Type.Object({}, { additionalProperties: true }),
-      202: Type.Object({}, { additionalProperties: true }),
+const formRoute = (op: FormOp, summary: string): OperationRoute<FormOperation> =>
+  route({
+    method: 'POST',
+    path: `/form/${op}`,
+    route: `form-${op}`,
+    readsBody: true,
+    schema: {
+      summary,
+      tags: ['forms'],
+      consumes: ['multipart/form-data', 'application/json'],
+      body: FormBody,
+      response: {
+        200: Type.Object({}, { additionalProperties: true }),
+        202: Type.Object({}, { additionalProperties: true }),
+      },
     },
-  },
-  handle: (call, formOp) => {
-    const async = call.fields.async === undefined ? false : parseBoolean(call.fields.async, 'async');
-    const data = formOp.run(call, op);
-    return runOrSubmit<FormJobData>(
-      formOp.core,
-      'form',
-      { ...call, fields: { ...call.fields, async } },
-      { candidates: [data.name], data, pages: data.pages.length },
-      // Forms answer an async submission with 202, as Pulse's form pages say.
-      (accepted) => ({ ...accepted, status: 202 }),
-    );
-  },
-});
+    handle: (call, formOp: FormOperation) => {
+      const async = call.fields.async === undefined ? false : parseBoolean(call.fields.async, 'async');
+      const data = formOp.run(call, op);
+      return runOrSubmit<FormJobData>(
+        formOp.core,
+        'form',
+        { ...call, fields: { ...call.fields, async } },
+        { candidates: [data.name], data, pages: data.pages.length },
+        // Forms answer an async submission with 202, as Pulse's form pages say.
+        (accepted) => ({ ...accepted, status: 202 }),
+      );
+    },
+  });
 
 export const formOperation = defineOperation({
   kind: 'form',
@@ -361,7 +364,7 @@ export const formOperation = defineOperation({
     formRoute('detect', 'Find the fillable cells of a form (PDF upload, file_url or form_id)'),
     formRoute('fill', 'Fill a form from natural-language instructions'),
     formRoute('clear', 'Clear what was filled in (all of it, or the fields instructions name)'),
-    {
+    route({
       method: 'GET',
       path: '/results/:jobId/pdf',
       route: 'results-pdf',
@@ -372,7 +375,7 @@ export const formOperation = defineOperation({
         params: Type.Object({ jobId: Type.String({ minLength: 1, maxLength: LIMITS.idLength }) }),
         response: { 200: Type.String({ contentMediaType: 'application/pdf' }) },
       },
-      handle: (call, op) => op.pdf(call.params.jobId as string),
-    },
+      handle: (call, op: FormOperation) => op.pdf(call.params.jobId),
+    }),
   ],
 });

@@ -1,4 +1,4 @@
-import type { ApiRouteSpec } from '../api/routes.js';
+import type { ApiRouteSpec } from '../api/contract.js';
 import type { JobKind, PulseCore } from '../core/pulse-core.js';
 import { batchOperation } from './batch.js';
 import { extractOperation } from './extract/index.js';

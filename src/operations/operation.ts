@@ -1,12 +1,9 @@
-import type { ApiCall, ApiRouteSpec } from '../api/routes.js';
-import type { CoreResponse, JobKind, PulseCore } from '../core/pulse-core.js';
+import type { ApiCall, ApiRouteSpec, OperationRoute } from '../api/contract.js';
+import type { JobKind, PulseCore } from '../core/pulse-core.js';
 import { validationMessage, validatorFor } from '../api/validator.js';
 import { errors } from '../core/errors.js';
 
-/** One route of an operation: an API route whose handler also gets the operation's instance. */
-export interface OperationRoute<Op> extends Omit<ApiRouteSpec, 'handle'> {
-  handle(call: ApiCall, op: Op): Promise<CoreResponse<unknown>> | CoreResponse<unknown>;
-}
+export type { OperationRoute } from '../api/contract.js';
 
 /**
  * Everything one Pulse operation (extract, split, schema, ...) is, in one module: its routes

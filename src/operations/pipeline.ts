@@ -1,6 +1,6 @@
-import { Type } from '../api/json-schema.js';
+import { Type, type Static } from '../api/json-schema.js';
 import { LIMITS } from '../api/limits.js';
-import type { ApiCall, ApiRouteSpec } from '../api/routes.js';
+import { route, type ApiCall } from '../api/contract.js';
 import { errors } from '../core/errors.js';
 import type { JobRecord } from '../core/job-store.js';
 import type { JobKind, PulseCore } from '../core/pulse-core.js';
@@ -15,6 +15,30 @@ import { checkAsRoute, defineOperation, operationOf } from './operation.js';
  * runs on read. Each step's `latency` is its simulated processing time (`--processing-ms`).
  */
 type StepName = 'extract' | 'batch_extract' | 'split' | 'schema' | 'tables';
+
+const step = Type.Object({}, { additionalProperties: true });
+/** `POST /pipeline/execute`'s body. */
+const PipelineBody = Type.Object(
+  {
+    file_url: Type.Optional(Type.String({ maxLength: LIMITS.urlLength })),
+    fileUrl: Type.Optional(Type.String({ maxLength: LIMITS.urlLength })),
+    steps: Type.Object(
+      {
+        extract: Type.Optional(step),
+        batch_extract: Type.Optional(step),
+        split: Type.Optional(step),
+        schema: Type.Optional(step),
+        tables: Type.Optional(step),
+      },
+      { additionalProperties: false },
+    ),
+    async: Type.Optional(Type.Boolean()),
+    auto_delete: Type.Optional(Type.Boolean()),
+    autoDelete: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+type PipelineFields = Static<typeof PipelineBody>;
 
 /** The chains Pulse's SDK supports, in execution order. */
 const CHAINS: StepName[][] = [
@@ -33,16 +57,6 @@ export interface PipelineJobData {
   autoDelete: boolean;
 }
 
-/** The routes a step runs through, found in the built-in list when first needed. */
-let routes: Map<string, ApiRouteSpec> | undefined;
-async function routeFor(path: string): Promise<ApiRouteSpec> {
-  if (!routes) {
-    const { apiRouteSpecs } = await import('../api/routes.js');
-    routes = new Map(apiRouteSpecs().map((r) => [`${r.method} ${r.path}`, r]));
-  }
-  return routes.get(`POST ${path}`) as ApiRouteSpec;
-}
-
 /** Runs one step through its route: its body schema first (as the request pipeline would), then the operation. */
 async function runStep(
   call: ApiCall,
@@ -50,7 +64,7 @@ async function runStep(
   step: string,
   fields: Record<string, unknown>,
 ): Promise<Record<string, unknown>> {
-  const spec = await routeFor(path);
+  const spec = call.routeTo('POST', path);
   checkAsRoute(spec, fields, `steps.${step}`);
   // The pipeline's outcome was planned once for the whole (see its handler), not per step.
   const out = await spec.handle({ ...call, fields, outcomePlanned: true });
@@ -132,10 +146,9 @@ function stepRequests(
 }
 
 /** The names outcome rules match for a pipeline: its file URLs (top level, extract's, batch_extract's) and `pipeline`. */
-function pipelineCandidates(fields: Record<string, unknown>): string[] {
-  const f = fields as { file_url?: unknown; fileUrl?: unknown; steps?: Record<string, Record<string, unknown>> };
-  const extract = f.steps?.extract;
-  const batch = f.steps?.batch_extract as { file_urls?: unknown; fileUrls?: unknown } | undefined;
+function pipelineCandidates(f: PipelineFields): string[] {
+  const extract = f.steps.extract;
+  const batch = f.steps.batch_extract;
   const urls = [f.file_url, f.fileUrl, extract?.file_url, extract?.fileUrl, batch?.file_urls, batch?.fileUrls].flat();
   return [...urls.filter((u): u is string => typeof u === 'string'), 'pipeline'];
 }
@@ -162,14 +175,8 @@ export class PipelineOperation implements JobKind<PipelineJobData> {
   constructor(readonly core: PulseCore) {}
 
   /** Runs the steps now, `beforeRun` once they are all checked; what each made is kept in the recipe. */
-  async runSteps(call: ApiCall, beforeRun?: () => void): Promise<PipelineJobData> {
-    const f = call.fields as {
-      file_url?: string;
-      fileUrl?: string;
-      steps: Record<string, Record<string, unknown>>;
-      auto_delete?: boolean;
-      autoDelete?: boolean;
-    };
+  async runSteps(call: ApiCall<PipelineFields>, beforeRun?: () => void): Promise<PipelineJobData> {
+    const f = call.fields;
     const chain = chainOf(f.steps);
     const latency = this.core.options.processingMs / 1000;
     const fileUrl = f.file_url ?? f.fileUrl;
@@ -188,7 +195,7 @@ export class PipelineOperation implements JobKind<PipelineJobData> {
     };
     for (const name of chain)
       for (const r of stepRequests(name, f.steps[name] ?? {}, fileUrl, planned))
-        checkAsRoute(await routeFor(r.path), r.fields, `steps.${name}`);
+        checkAsRoute(call.routeTo('POST', r.path), r.fields, `steps.${name}`);
     beforeRun?.();
 
     const done: PipelineJobData['steps'] = [];
@@ -238,13 +245,11 @@ export class PipelineOperation implements JobKind<PipelineJobData> {
   }
 }
 
-const step = Type.Object({}, { additionalProperties: true });
-
 export const pipelineOperation = defineOperation({
   kind: 'pipeline',
   create: (core) => new PipelineOperation(core),
   routes: [
-    {
+    route({
       method: 'POST',
       path: '/pipeline/execute',
       route: 'pipeline',
@@ -257,32 +262,13 @@ export const pipelineOperation = defineOperation({
         body: {
           content: {
             'application/json': {
-              schema: Type.Object(
-                {
-                  file_url: Type.Optional(Type.String({ maxLength: LIMITS.urlLength })),
-                  fileUrl: Type.Optional(Type.String({ maxLength: LIMITS.urlLength })),
-                  steps: Type.Object(
-                    {
-                      extract: Type.Optional(step),
-                      batch_extract: Type.Optional(step),
-                      split: Type.Optional(step),
-                      schema: Type.Optional(step),
-                      tables: Type.Optional(step),
-                    },
-                    { additionalProperties: false },
-                  ),
-                  async: Type.Optional(Type.Boolean()),
-                  auto_delete: Type.Optional(Type.Boolean()),
-                  autoDelete: Type.Optional(Type.Boolean()),
-                },
-                { additionalProperties: false },
-              ),
+              schema: PipelineBody,
             },
           },
         },
         response: { 200: Type.Object({}, { additionalProperties: true }) },
       },
-      handle: async (call, op) => {
+      handle: async (call, op: PipelineOperation) => {
         // One call, one planned outcome: a sync pipeline planned to fail is a 400 before any step
         // runs; an async one is a job that fails, its steps run as usual.
         const overrides = overridesFrom(call.header);
@@ -297,6 +283,6 @@ export const pipelineOperation = defineOperation({
           });
         return { status: 200, body: await op.result({ data }, call.baseUrl) };
       },
-    },
+    }),
   ],
 });

@@ -1,11 +1,11 @@
-import { Type } from '../api/json-schema.js';
+import { Type, type Static } from '../api/json-schema.js';
 import { LIMITS } from '../api/limits.js';
 import { AsyncSubmissionResponse } from '../api/schemas.js';
 import type { DocumentModel } from '../core/document-model.js';
 import { errors } from '../core/errors.js';
 import type { JobRecord } from '../core/job-store.js';
 import type { CoreResponse, JobKind, PulseCore } from '../core/pulse-core.js';
-import type { ApiCall } from '../api/routes.js';
+import { route, type ApiCall } from '../api/contract.js';
 import { defineOperation, operationOf } from './operation.js';
 import type { BatchOperation } from './batch.js';
 import type { SplitOperation } from './split.js';
@@ -212,15 +212,8 @@ function excelTemplate(
   return { schema: { type: 'object', properties, required: headers }, excel: { headers } };
 }
 
-async function modeOf(call: ApiCall, core: PulseCore): Promise<Mode> {
-  const f = call.fields as {
-    extraction_id?: string;
-    extraction_ids?: string[];
-    split_id?: string;
-    schema_config?: SchemaConfig;
-    schema_config_id?: string;
-    split_schema_config?: Record<string, { schema?: Record<string, unknown>; schema_config_id?: string }>;
-  };
+async function modeOf(call: ApiCall<Static<typeof SchemaBody>>, core: PulseCore): Promise<Mode> {
+  const f = call.fields;
   const given = [f.extraction_id !== undefined, f.extraction_ids !== undefined, f.split_id !== undefined].filter(
     Boolean,
   ).length;
@@ -298,11 +291,44 @@ const ConfigSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** `POST /schema`'s body. */
+const SchemaBody = Type.Object(
+  {
+    extraction_id: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.idLength })),
+    extraction_ids: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: LIMITS.idLength }), {
+        minItems: 1,
+        maxItems: MULTI_MAX,
+      }),
+    ),
+    split_id: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.idLength })),
+    schema_config: Type.Optional(ConfigSchema),
+    schema_config_id: Type.Optional(Type.String({ maxLength: LIMITS.idLength })),
+    split_schema_config: Type.Optional(
+      Type.Record(
+        Type.String(),
+        Type.Object(
+          {
+            schema: Type.Optional(Type.Object({}, { additionalProperties: true })),
+            schema_prompt: Type.Optional(Type.String({ maxLength: LIMITS.textLength })),
+            effort: Type.Optional(Type.Boolean()),
+            schema_config_id: Type.Optional(Type.String()),
+          },
+          { additionalProperties: false },
+        ),
+        { maxProperties: 100 },
+      ),
+    ),
+    async: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
 export const schemaOperation = defineOperation({
   kind: 'schema',
   create: (core) => new SchemaOperation(core),
   routes: [
-    {
+    route({
       method: 'POST',
       path: '/schema',
       route: 'schema',
@@ -315,37 +341,7 @@ export const schemaOperation = defineOperation({
         body: {
           content: {
             'application/json': {
-              schema: Type.Object(
-                {
-                  extraction_id: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.idLength })),
-                  extraction_ids: Type.Optional(
-                    Type.Array(Type.String({ minLength: 1, maxLength: LIMITS.idLength }), {
-                      minItems: 1,
-                      maxItems: MULTI_MAX,
-                    }),
-                  ),
-                  split_id: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.idLength })),
-                  schema_config: Type.Optional(ConfigSchema),
-                  schema_config_id: Type.Optional(Type.String({ maxLength: LIMITS.idLength })),
-                  split_schema_config: Type.Optional(
-                    Type.Record(
-                      Type.String(),
-                      Type.Object(
-                        {
-                          schema: Type.Optional(Type.Object({}, { additionalProperties: true })),
-                          schema_prompt: Type.Optional(Type.String({ maxLength: LIMITS.textLength })),
-                          effort: Type.Optional(Type.Boolean()),
-                          schema_config_id: Type.Optional(Type.String()),
-                        },
-                        { additionalProperties: false },
-                      ),
-                      { maxProperties: 100 },
-                    ),
-                  ),
-                  async: Type.Optional(Type.Boolean()),
-                },
-                { additionalProperties: false },
-              ),
+              schema: SchemaBody,
             },
           },
         },
@@ -356,15 +352,15 @@ export const schemaOperation = defineOperation({
           ]),
         },
       },
-      handle: async (call, op) => {
+      handle: async (call, op: SchemaOperation) => {
         const mode = await modeOf(call, op.core);
         const first = mode.mode === 'multi' ? mode.extractions[0] : mode.extraction;
         // effort comes with the config, inline or saved.
-        const presetId = call.fields.schema_config_id as string | undefined;
+        const presetId = call.fields.schema_config_id;
         const config =
           presetId !== undefined
             ? op.core.preset<SchemaConfig>('schema', 'schema_config_id', presetId)
-            : (call.fields.schema_config as SchemaConfig | undefined);
+            : call.fields.schema_config;
         const effort = config?.effort === true;
         // An unusable schema is a 400 now, not a failed job later.
         if (mode.mode !== 'split') {
@@ -382,8 +378,8 @@ export const schemaOperation = defineOperation({
           pages: first?.document.pages.length ?? 0,
         });
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       path: '/schema/:schemaId/excel',
       route: 'schema-excel',
@@ -399,7 +395,7 @@ export const schemaOperation = defineOperation({
           }),
         },
       },
-      handle: (call, op) => op.excel(call.params.schemaId as string),
-    },
+      handle: (call, op: SchemaOperation) => op.excel(call.params.schemaId),
+    }),
   ],
 });

@@ -5,6 +5,7 @@ import type { DocumentModel } from '../core/document-model.js';
 import { errors } from '../core/errors.js';
 import type { JobRecord } from '../core/job-store.js';
 import type { JobKind, PulseCore } from '../core/pulse-core.js';
+import { route } from '../api/contract.js';
 import { defineOperation } from './operation.js';
 import { modelOf, runOrSubmit, storedExtraction, usage, type ExtractionRef } from './stored.js';
 
@@ -114,7 +115,7 @@ export const splitOperation = defineOperation({
   kind: 'split',
   create: (core) => new SplitOperation(core),
   routes: [
-    {
+    route({
       method: 'POST',
       path: '/split',
       route: 'split',
@@ -149,12 +150,8 @@ export const splitOperation = defineOperation({
           ]),
         },
       },
-      handle: async (call, op) => {
-        const f = call.fields as {
-          extraction_id: string;
-          split_config?: { split_input: Topic[] };
-          split_config_id?: string;
-        };
+      handle: async (call, op: SplitOperation) => {
+        const f = call.fields;
         if ((f.split_config === undefined) === (f.split_config_id === undefined))
           throw errors.invalidParameter('split_config', 'Give exactly one of split_config and split_config_id.');
         const topics =
@@ -177,6 +174,6 @@ export const splitOperation = defineOperation({
           pages: ref.document.pages.length,
         });
       },
-    },
+    }),
   ],
 });

@@ -1,4 +1,4 @@
-import type { ApiCall } from '../api/routes.js';
+import type { ApiCall } from '../api/contract.js';
 import type { DocumentModel } from '../core/document-model.js';
 import type { DocumentInfo } from '../core/documents.js';
 import type { OutcomeOverrides } from '../core/outcomes.js';

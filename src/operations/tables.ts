@@ -4,6 +4,7 @@ import { LIMITS } from '../api/limits.js';
 import type { DocumentModel } from '../core/document-model.js';
 import type { JobRecord } from '../core/job-store.js';
 import type { JobKind, PulseCore } from '../core/pulse-core.js';
+import { route } from '../api/contract.js';
 import { defineOperation } from './operation.js';
 import { modelOf, runOrSubmit, storedExtraction, usage, type ExtractionRef } from './stored.js';
 
@@ -91,7 +92,7 @@ export const tablesOperation = defineOperation({
   kind: 'tables',
   create: (core) => new TablesOperation(core),
   routes: [
-    {
+    route({
       method: 'POST',
       path: '/tables',
       route: 'tables',
@@ -129,11 +130,8 @@ export const tablesOperation = defineOperation({
           ]),
         },
       },
-      handle: async (call, op) => {
-        const f = call.fields as {
-          extraction_id: string;
-          tables_config?: { merge?: boolean; table_format?: 'html' | 'json'; charts_to_tables?: boolean };
-        };
+      handle: async (call, op: TablesOperation) => {
+        const f = call.fields;
         const ref = storedExtraction(call, f.extraction_id);
         const data: TablesJobData = {
           ...ref,
@@ -150,6 +148,6 @@ export const tablesOperation = defineOperation({
           (accepted) => ({ ...accepted, body: { ...accepted.body, tables_id: accepted.body.job_id } }),
         );
       },
-    },
+    }),
   ],
 });

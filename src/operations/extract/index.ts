@@ -16,7 +16,7 @@ import type { ExtractResult, LargeResultPointer } from './result.js';
 import type { DocumentInfo } from '../../core/documents.js';
 import { overridesFrom } from '../../core/overrides.js';
 import { Type } from '../../api/json-schema.js';
-import type { ApiCall } from '../../api/routes.js';
+import type { ApiCall } from '../../api/contract.js';
 import { defineOperation, type OperationRoute } from '../operation.js';
 import {
   AsyncSubmissionResponse as AsyncSubmissionSchema,
