@@ -19,7 +19,8 @@ export type Static<S> = S extends { readonly [STATIC]?: infer T } ? T : unknown;
 
 type Props = Record<string, Schema>;
 type Flat<T> = { [K in keyof T]: T[K] } & {};
-type ObjectOf<P extends Props> = Flat<
+/** The type of an object whose properties are `P`'s schemas (`Type.Optional` ones optional). */
+export type ObjectOf<P extends Props> = Flat<
   { -readonly [K in keyof P as P[K] extends { readonly [OPTIONAL]: true } ? never : K]: Static<P[K]> } & {
     -readonly [K in keyof P as P[K] extends { readonly [OPTIONAL]: true } ? K : never]?: Static<P[K]>;
   }

@@ -28,6 +28,8 @@ export interface JobKind<D = unknown> {
   progress?(job: JobRecord<D>, baseUrl: string): Promise<JobResult> | JobResult;
   /** The bytes of one of the job's files, drawn again from its recipe (same job, same bytes). */
   file?(job: JobRecord<D>, name: string, file: JobFile): Promise<Uint8Array> | Uint8Array;
+  /** Told when one of its jobs is accepted, its own submission or another's child (a batch item). */
+  accepted?(job: JobRecord<D>): void;
   /** Told when one of its jobs leaves the store, to drop what it derived from it (caches). */
   evicted?(job: JobRecord<D>): void;
 }
@@ -377,6 +379,7 @@ export class PulseCore {
     );
     for (const f of family) {
       this.jobs.add(f.job);
+      this.#kinds.get(f.job.kind)?.accepted?.(f.job);
       this.#emit('job.created', f.job);
     }
     for (const f of family) {

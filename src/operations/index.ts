@@ -26,7 +26,7 @@ export const BUILT_IN_OPERATIONS: OperationModule[] = [
 
 /** The built-in operations' routes, served by both adapters through the one pipeline. */
 export function operationRoutes(): ApiRouteSpec[] {
-  return BUILT_IN_OPERATIONS.flatMap(boundRoutes);
+  return BUILT_IN_OPERATIONS.flatMap((m) => boundRoutes(m, BUILT_IN_OPERATIONS));
 }
 
 /**
@@ -36,7 +36,7 @@ export function operationRoutes(): ApiRouteSpec[] {
 export function builtInOperations(core: PulseCore): OperationInstances {
   const instances = new Map<string, JobKind<never>>();
   for (const module of BUILT_IN_OPERATIONS) {
-    const op = module.create(core);
+    const op = module.create(core, BUILT_IN_OPERATIONS);
     core.register(op);
     instances.set(module.kind, op);
   }

@@ -1,63 +1,71 @@
-import { Type, type Static } from '../api/json-schema.js';
+import { Type, type Schema, type Static } from '../api/json-schema.js';
 import { LIMITS } from '../api/limits.js';
 import { route, type ApiCall } from '../api/contract.js';
 import { errors } from '../core/errors.js';
 import type { JobRecord } from '../core/job-store.js';
 import type { JobKind, PulseCore } from '../core/pulse-core.js';
-import type { ExtractOperation } from './extract/index.js';
 import { overridesFrom } from '../core/overrides.js';
-import { checkAsRoute, defineOperation, operationOf } from './operation.js';
+import {
+  checkAsRoute,
+  defineOperation,
+  type OperationModule,
+  type PipelineMade,
+  type PipelineStep,
+  type PipelineStepRun,
+} from './operation.js';
 
 /**
- * `POST /pipeline/execute`: several steps in one request, each run by the single operation's own
- * route (the same code, stores and ids: a pipeline's extraction is usable by a later `/schema`).
- * Steps run when the request is accepted, sync or async; the response is made from the steps'
- * runs on read. Each step's `latency` is its simulated processing time (`--processing-ms`).
+ * `POST /pipeline/execute`: several steps in one request, each run by its operation's own route
+ * (the same code, stores and ids: a pipeline's extraction is usable by a later `/schema`). The
+ * steps are the operations' `pipelineSteps`; a chain is valid when each step may follow the one
+ * before it (its `follows`), which gives Pulse's chains: extract [-> split] [-> schema],
+ * extract -> tables, batch_extract -> schema. Steps run when the request is accepted, sync or
+ * async; the response is made from the steps' runs on read. Each step's `latency` is its
+ * simulated processing time (`--processing-ms`).
  */
-type StepName = 'extract' | 'batch_extract' | 'split' | 'schema' | 'tables';
 
-const step = Type.Object({}, { additionalProperties: true });
-/** `POST /pipeline/execute`'s body. */
-const PipelineBody = Type.Object(
-  {
-    file_url: Type.Optional(Type.String({ maxLength: LIMITS.urlLength })),
-    fileUrl: Type.Optional(Type.String({ maxLength: LIMITS.urlLength })),
-    steps: Type.Object(
-      {
-        extract: Type.Optional(step),
-        batch_extract: Type.Optional(step),
-        split: Type.Optional(step),
-        schema: Type.Optional(step),
-        tables: Type.Optional(step),
-      },
-      { additionalProperties: false },
-    ),
-    async: Type.Optional(Type.Boolean()),
-    auto_delete: Type.Optional(Type.Boolean()),
-    autoDelete: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-);
-type PipelineFields = Static<typeof PipelineBody>;
-
-/** The chains Pulse's SDK supports, in execution order. */
-const CHAINS: StepName[][] = [
-  ['extract'],
-  ['extract', 'schema'],
-  ['extract', 'split'],
-  ['extract', 'split', 'schema'],
-  ['extract', 'tables'],
-  ['batch_extract', 'schema'],
-];
-
-/** What each step ran: the job that holds its result (or, for batch_extract, its extractions). */
+/** What each step ran, kept in the job's recipe. */
 export interface PipelineJobData {
-  steps: { name: StepName; jobId?: string; extractionIds?: string[]; totalFiles?: number; splitInput?: unknown }[];
+  steps: (PipelineStepRun & LegacyStepRun)[];
   latencyS: number;
   autoDelete: boolean;
 }
 
-/** Runs one step through its route: its body schema first (as the request pipeline would), then the operation. */
+/** How 0.2-0.3 journalled a step's extras, still read from a `--state` file written then. */
+interface LegacyStepRun {
+  extractionIds?: string[];
+  totalFiles?: number;
+  splitInput?: unknown;
+}
+
+const open = Type.Object({}, { additionalProperties: true });
+
+/** `steps`: an optional entry per step the operations offer, each that step's config. */
+function stepsSchema(steps: readonly PipelineStep[]): Schema<Record<string, Record<string, unknown> | undefined>> {
+  return Type.Object(Object.fromEntries(steps.map((s) => [s.name, Type.Optional(open)])), {
+    additionalProperties: false,
+  });
+}
+
+/** `POST /pipeline/execute`'s body, with a `steps` entry per step the operations offer. */
+const pipelineBody = (steps: readonly PipelineStep[]) =>
+  Type.Object(
+    {
+      file_url: Type.Optional(Type.String({ maxLength: LIMITS.urlLength })),
+      fileUrl: Type.Optional(Type.String({ maxLength: LIMITS.urlLength })),
+      steps: stepsSchema(steps),
+      async: Type.Optional(Type.Boolean()),
+      auto_delete: Type.Optional(Type.Boolean()),
+      autoDelete: Type.Optional(Type.Boolean()),
+    },
+    { additionalProperties: false },
+  );
+type PipelineFields = Static<ReturnType<typeof pipelineBody>>;
+
+/** Every pipeline step the operations offer, in the operations' order. */
+const stepsOf = (modules: readonly OperationModule[]): PipelineStep[] => modules.flatMap((m) => m.pipelineSteps ?? []);
+
+/** Runs one step's request through its route: its body schema first (as the request pipeline would), then the operation. */
 async function runStep(
   call: ApiCall,
   path: string,
@@ -71,153 +79,89 @@ async function runStep(
   return out.body as Record<string, unknown>;
 }
 
-/** What the steps so far made, for the steps after them. */
-interface Chained {
-  extractionId?: string;
-  extractionIds?: string[];
-  splitId?: string;
-  topics: string[];
-}
-
-/** Stands for an id a step will make, while the chain is checked before it runs. */
-const PLACEHOLDER_ID = '00000000-0000-4000-8000-000000000000';
-
-function batchUrls(config: Record<string, unknown>): string[] {
-  const { file_urls, fileUrls, files } = config as { file_urls?: string[]; fileUrls?: string[]; files?: unknown[] };
-  const urls = file_urls ?? fileUrls ?? [];
-  if (urls.length === 0 && !files?.length)
-    throw errors.invalidParameter('steps.batch_extract', 'steps.batch_extract needs file_urls or files.');
-  if (files?.length)
-    throw errors.invalidParameter(
-      'steps.batch_extract.files',
-      'steps.batch_extract.files is not supported by this version of pulse-mock yet; give file_urls.',
-    );
-  return urls;
-}
-
-/** The requests one step makes of the single operations' routes, given what the earlier steps made. */
-function stepRequests(
-  name: string,
-  config: Record<string, unknown>,
-  fileUrl: unknown,
-  got: Chained,
-): { path: string; fields: Record<string, unknown> }[] {
-  const stored = { storage: { enabled: true }, async: false };
-  switch (name) {
-    case 'extract':
-      return [
-        {
-          path: '/extract',
-          fields: {
-            ...config,
-            ...(fileUrl !== undefined && config.file_url === undefined ? { file_url: fileUrl } : {}),
-            ...stored,
-          },
-        },
-      ];
-    case 'batch_extract': {
-      const { file_urls: _u, fileUrls: _f, files: _x, workers: _w, ...options } = config;
-      return batchUrls(config).map((url) => ({ path: '/extract', fields: { ...options, file_url: url, ...stored } }));
-    }
-    case 'split':
-      return [{ path: '/split', fields: { extraction_id: got.extractionId, split_config: config } }];
-    case 'schema':
-      // After a split, the schema applies to every topic (Pulse does not document how per-topic schemas are given).
-      return [
-        {
-          path: '/schema',
-          fields: got.splitId
-            ? {
-                split_id: got.splitId,
-                split_schema_config: Object.fromEntries(
-                  got.topics.map((t) => [t, { schema: (config as { input_schema?: unknown }).input_schema }]),
-                ),
-              }
-            : got.extractionIds
-              ? { extraction_ids: got.extractionIds, schema_config: config }
-              : { extraction_id: got.extractionId, schema_config: config },
-        },
-      ];
-    case 'tables':
-      return [{ path: '/tables', fields: { extraction_id: got.extractionId, tables_config: config } }];
-    default:
-      return [];
-  }
-}
-
-/** The names outcome rules match for a pipeline: its file URLs (top level, extract's, batch_extract's) and `pipeline`. */
+/** The names outcome rules match for a pipeline: its file URLs (top level, and each step's) and `pipeline`. */
 function pipelineCandidates(f: PipelineFields): string[] {
-  const extract = f.steps.extract;
-  const batch = f.steps.batch_extract;
-  const urls = [f.file_url, f.fileUrl, extract?.file_url, extract?.fileUrl, batch?.file_urls, batch?.fileUrls].flat();
+  const urls: unknown[] = [f.file_url, f.fileUrl];
+  for (const config of Object.values(f.steps))
+    urls.push(...[config?.file_url, config?.fileUrl, config?.file_urls, config?.fileUrls].flat());
   return [...urls.filter((u): u is string => typeof u === 'string'), 'pipeline'];
 }
 
-/** The chain as the keys of `steps` give it, or a 400 that names the rule it breaks. */
-function chainOf(steps: Record<string, unknown>): StepName[] {
-  const names = Object.keys(steps) as StepName[];
-  if (names.includes('extract') && names.includes('batch_extract'))
-    throw errors.invalidParameter('steps', 'steps.extract and steps.batch_extract exclude each other.');
-  if (names[0] !== 'extract' && names[0] !== 'batch_extract')
-    throw errors.invalidParameter('steps', 'A pipeline starts with steps.extract or steps.batch_extract.');
-  if (names.includes('tables') && names.at(-1) !== 'tables')
-    throw errors.invalidParameter('steps', 'steps.tables must be the last step.');
-  if (!CHAINS.some((c) => c.join() === names.join()))
+/** Every chain the steps allow, for the message that lists them. */
+function chainsOf(steps: readonly PipelineStep[]): string[][] {
+  const out: string[][] = [];
+  const walk = (chain: string[]) => {
+    out.push(chain);
+    if (chain.length > steps.length) return;
+    for (const s of steps) if (s.follows.includes(chain.at(-1) as string)) walk([...chain, s.name]);
+  };
+  for (const s of steps) if (s.follows.length === 0) walk([s.name]);
+  return out;
+}
+
+/** The steps in the order of `steps`' keys, or a 400 that names the rule the chain breaks. */
+function chainOf(given: Record<string, unknown>, steps: readonly PipelineStep[]): PipelineStep[] {
+  const byName = new Map(steps.map((s) => [s.name, s]));
+  const chain = Object.keys(given).map((n) => byName.get(n) as PipelineStep);
+  const starters = steps.filter((s) => s.follows.length === 0).map((s) => `steps.${s.name}`);
+  const startersGiven = chain.filter((s) => s.follows.length === 0);
+  if (startersGiven.length > 1)
     throw errors.invalidParameter(
       'steps',
-      `Unsupported chain ${names.join(' -> ')}; supported: ${CHAINS.map((c) => c.join(' -> ')).join('; ')}.`,
+      `${startersGiven.map((s) => `steps.${s.name}`).join(' and ')} exclude each other.`,
     );
-  return names;
+  if (chain[0]?.follows.length !== 0)
+    throw errors.invalidParameter('steps', `A pipeline starts with ${starters.join(' or ')}.`);
+  for (const [i, s] of chain.entries()) {
+    const next = chain[i + 1];
+    if (next === undefined || next.follows.includes(s.name)) continue;
+    if (!steps.some((other) => other.follows.includes(s.name)))
+      throw errors.invalidParameter('steps', `steps.${s.name} must be the last step.`);
+    throw errors.invalidParameter(
+      'steps',
+      `Unsupported chain ${chain.map((c) => c.name).join(' -> ')}; supported: ${chainsOf(steps)
+        .map((c) => c.join(' -> '))
+        .join('; ')}.`,
+    );
+  }
+  return chain;
 }
 
 export class PipelineOperation implements JobKind<PipelineJobData> {
   readonly kind = 'pipeline';
-  constructor(readonly core: PulseCore) {}
+  readonly #steps: PipelineStep[];
+
+  constructor(
+    readonly core: PulseCore,
+    modules: readonly OperationModule[],
+  ) {
+    this.#steps = stepsOf(modules);
+  }
 
   /** Runs the steps now, `beforeRun` once they are all checked; what each made is kept in the recipe. */
   async runSteps(call: ApiCall<PipelineFields>, beforeRun?: () => void): Promise<PipelineJobData> {
     const f = call.fields;
-    const chain = chainOf(f.steps);
+    const chain = chainOf(f.steps, this.#steps);
     const latency = this.core.options.processingMs / 1000;
     const fileUrl = f.file_url ?? f.fileUrl;
+    const configOf = (s: PipelineStep) => f.steps[s.name] ?? {};
     // Every request of every step is checked against its route before the first one runs (ids an
     // earlier step will make stand in as placeholders), so a step refused for its size or a bad
     // option leaves no jobs behind from the steps before it.
-    const planned: Chained = {
-      ...(chain.includes('extract') ? { extractionId: PLACEHOLDER_ID } : {}),
-      ...(chain.includes('split') ? { splitId: PLACEHOLDER_ID } : {}),
-      topics: ((f.steps.split?.split_input ?? []) as { name?: unknown }[]).map((t, i) =>
-        typeof t?.name === 'string' ? t.name : `topic ${i + 1}`,
-      ),
-      ...(chain[0] === 'batch_extract'
-        ? { extractionIds: batchUrls(f.steps.batch_extract ?? {}).map(() => PLACEHOLDER_ID) }
-        : {}),
-    };
-    for (const name of chain)
-      for (const r of stepRequests(name, f.steps[name] ?? {}, fileUrl, planned))
-        checkAsRoute(call.routeTo('POST', r.path), r.fields, `steps.${name}`);
+    const planned: PipelineMade = { topics: [] };
+    for (const s of chain) Object.assign(planned, s.plans(configOf(s)));
+    for (const s of chain)
+      for (const r of s.requests(configOf(s), fileUrl, planned))
+        checkAsRoute(call.routeTo('POST', r.path), r.fields, `steps.${s.name}`);
     beforeRun?.();
 
-    const done: PipelineJobData['steps'] = [];
-    const got: Chained = { topics: [] };
-    for (const name of chain) {
-      const config = f.steps[name] ?? {};
+    const done: PipelineStepRun[] = [];
+    const made: PipelineMade = { topics: [] };
+    for (const s of chain) {
       const bodies = [];
-      for (const r of stepRequests(name, config, fileUrl, got))
-        bodies.push(await runStep(call, r.path, name, r.fields));
-      const body = bodies[0]!;
-      if (name === 'extract') {
-        got.extractionId = body.extraction_id as string;
-        done.push({ name, jobId: operationOf<ExtractOperation>(call, 'extract').extraction(got.extractionId).jobId });
-      } else if (name === 'batch_extract') {
-        got.extractionIds = bodies.map((b) => b.extraction_id as string);
-        done.push({ name, extractionIds: got.extractionIds, totalFiles: bodies.length });
-      } else if (name === 'split') {
-        got.splitId = body.split_id as string;
-        got.topics = Object.keys((body.split_output as { splits: Record<string, unknown> }).splits);
-        done.push({ name, jobId: got.splitId, splitInput: (config as { split_input?: unknown }).split_input });
-      } else if (name === 'schema') done.push({ name, jobId: body.schema_id as string });
-      else if (name === 'tables') done.push({ name, jobId: body.tables_id as string });
+      for (const r of s.requests(configOf(s), fileUrl, made))
+        bodies.push(await runStep(call, r.path, s.name, r.fields));
+      done.push(s.collect(bodies, configOf(s), made, call));
     }
     return { steps: done, latencyS: latency, autoDelete: (f.auto_delete ?? f.autoDelete) === true };
   }
@@ -225,30 +169,35 @@ export class PipelineOperation implements JobKind<PipelineJobData> {
   /** PipelineExecuteResponse, made from the steps' runs. */
   async result(job: Pick<JobRecord<PipelineJobData>, 'data'>, baseUrl: string) {
     const results: Record<string, unknown> = {};
-    for (const step of job.data.steps) {
-      const run = step.jobId
+    const latency = job.data.latencyS;
+    for (const run of job.data.steps) {
+      const step = { ...run, extra: run.extra ?? legacyExtra(run) };
+      const result = step.jobId
         ? ((await this.core.getJob(step.jobId, baseUrl)).body.result as Record<string, unknown>)
         : {};
-      const latency = job.data.latencyS;
-      if (step.name === 'extract') results.extract = { ...run, pages: run.page_count, latency };
-      else if (step.name === 'batch_extract')
-        results.batch_extract = { extraction_ids: step.extractionIds, total_files: step.totalFiles, latency };
-      else if (step.name === 'split') results.split = { ...run, split_input: step.splitInput, latency };
-      else results[step.name] = { ...run, latency };
+      const shaper = this.#steps.find((s) => s.name === step.name);
+      results[step.name] = shaper?.result ? shaper.result(result, step, latency) : { ...result, latency };
     }
     return {
       status: 'completed',
-      total_latency: Math.round(job.data.latencyS * job.data.steps.length * 1000) / 1000,
+      total_latency: Math.round(latency * job.data.steps.length * 1000) / 1000,
       results,
       ...(job.data.autoDelete ? { auto_delete: true } : {}),
     };
   }
 }
 
+function legacyExtra(run: LegacyStepRun): Record<string, unknown> {
+  return {
+    ...(run.extractionIds ? { extraction_ids: run.extractionIds, total_files: run.totalFiles } : {}),
+    ...(run.splitInput !== undefined ? { split_input: run.splitInput } : {}),
+  };
+}
+
 export const pipelineOperation = defineOperation({
   kind: 'pipeline',
-  create: (core) => new PipelineOperation(core),
-  routes: [
+  create: (core, modules) => new PipelineOperation(core, modules),
+  routes: (modules) => [
     route({
       method: 'POST',
       path: '/pipeline/execute',
@@ -257,15 +206,11 @@ export const pipelineOperation = defineOperation({
       // steps.batch_extract.files carries files as base64.
       jsonCarriesFiles: true,
       schema: {
-        summary: 'Run several steps in one request: extract, split, schema, tables (sync, or async with async=true)',
+        summary: `Run several steps in one request: ${stepsOf(modules)
+          .map((s) => s.name)
+          .join(', ')} (sync, or async with async=true)`,
         tags: ['pipeline'],
-        body: {
-          content: {
-            'application/json': {
-              schema: PipelineBody,
-            },
-          },
-        },
+        body: { content: { 'application/json': { schema: pipelineBody(stepsOf(modules)) } } },
         response: { 200: Type.Object({}, { additionalProperties: true }) },
       },
       handle: async (call, op: PipelineOperation) => {
@@ -276,7 +221,7 @@ export const pipelineOperation = defineOperation({
           if (call.fields.async !== true) op.core.planSync(pipelineCandidates(call.fields), overrides);
         });
         if (call.fields.async === true)
-          return op.core.submit<PipelineJobData>('pipeline', {
+          return op.core.submit<PipelineJobData>(op.kind, {
             candidates: pipelineCandidates(call.fields),
             overrides,
             build: () => ({ data, pages: 0 }),

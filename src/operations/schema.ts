@@ -6,7 +6,7 @@ import { errors } from '../core/errors.js';
 import type { JobRecord } from '../core/job-store.js';
 import type { CoreResponse, JobKind, PulseCore } from '../core/pulse-core.js';
 import { route, type ApiCall } from '../api/contract.js';
-import { defineOperation, operationOf } from './operation.js';
+import { BatchIds, batchCapability, batchChild, defineOperation, operationOf } from './operation.js';
 import type { BatchOperation } from './batch.js';
 import type { SplitOperation } from './split.js';
 import { modelOf, runOrSubmit, storedExtraction, usage, type ExtractionRef } from './stored.js';
@@ -372,7 +372,7 @@ export const schemaOperation = defineOperation({
           mode.mode === 'split'
             ? op.recordVersion(first?.extractionId ?? '', 1)
             : op.nextVersion(first?.extractionId ?? '');
-        return runOrSubmit<SchemaJobData>(op.core, 'schema', call, {
+        return runOrSubmit<SchemaJobData>(op.core, op.kind, call, {
           candidates: [first?.document.name ?? 'schema'],
           data: { ...mode, version, effort },
           pages: first?.document.pages.length ?? 0,
@@ -397,5 +397,111 @@ export const schemaOperation = defineOperation({
       },
       handle: (call, op: SchemaOperation) => op.excel(call.params.schemaId),
     }),
+  ],
+  batch: batchCapability({
+    // Counted as total_extractions, or total_splits in split mode (`items` says which).
+    total: '',
+    properties: {
+      batch_extract_id: Type.Optional(Type.String({ maxLength: LIMITS.idLength })),
+      extraction_ids: Type.Optional(BatchIds),
+      batch_split_id: Type.Optional(Type.String({ maxLength: LIMITS.idLength })),
+      split_ids: Type.Optional(BatchIds),
+      schema_config: Type.Optional(
+        Type.Object(
+          {
+            input_schema: Type.Object({}, { additionalProperties: true }),
+            schema_prompt: Type.Optional(Type.String({ maxLength: LIMITS.textLength })),
+            effort: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+      split_schema_config: Type.Optional(
+        Type.Record(
+          Type.String(),
+          Type.Object({ schema: Type.Object({}, { additionalProperties: true }) }, { additionalProperties: true }),
+          { maxProperties: 100 },
+        ),
+      ),
+      page_range: Type.Optional(Type.String({ maxLength: LIMITS.optionLength })),
+    },
+    items: async (call, op: SchemaOperation, batch) => {
+      const f = call.fields;
+      if (f.batch_split_id !== undefined || f.split_ids !== undefined) {
+        if ((f.batch_split_id === undefined) === (f.split_ids === undefined))
+          throw errors.invalidParameter('batch_split_id', 'Give exactly one of batch_split_id and split_ids.');
+        if (!f.split_schema_config)
+          throw errors.invalidParameter(
+            'split_schema_config',
+            'Split mode needs split_schema_config: a schema per topic.',
+          );
+        const splitOp = operationOf<SplitOperation>(call, 'split');
+        const ids = f.split_ids ?? batch.splitsOf(f.batch_split_id as string);
+        const children = [];
+        for (const id of ids) {
+          const split = await splitOp.split(id);
+          const topics: Record<string, { schema: Record<string, unknown>; pages: number[] }> = {};
+          for (const [topic, config] of Object.entries(f.split_schema_config)) {
+            if (!(topic in split.splits))
+              throw errors.invalidParameter('split_schema_config', `"${topic}" is not a topic of split ${id}.`);
+            topics[topic] = { schema: config.schema, pages: split.splits[topic] as number[] };
+          }
+          const { topics: _t, ...extraction } = split.data;
+          const version = op.recordVersion(extraction.extractionId, 1);
+          children.push(
+            batchChild<SchemaJobData>(
+              op.kind,
+              extraction.document.name,
+              { mode: 'split', splitId: id, extraction, topics, version, effort: false },
+              extraction.document.pages.length,
+            ),
+          );
+        }
+        return { children, inputs: ids, total: 'total_splits' };
+      }
+      if (!f.schema_config)
+        throw errors.invalidParameter(
+          'schema_config',
+          'Give schema_config (or split_schema_config with batch_split_id or split_ids).',
+        );
+      const { input_schema: schema, effort } = f.schema_config;
+      const refs = batch.extractions(call);
+      // Each child is a schema run of its extraction: its version counts on from the runs before, as /schema's do.
+      return {
+        children: refs.map((r) =>
+          batchChild<SchemaJobData>(
+            op.kind,
+            r.document.name,
+            { mode: 'single', extraction: r, schema, version: op.nextVersion(r.extractionId), effort: effort === true },
+            r.document.pages.length,
+          ),
+        ),
+        inputs: refs.map((r) => r.extractionId),
+        total: 'total_extractions',
+      };
+    },
+    resultId: (child) => ({ schema_id: child.id }),
+  }),
+  pipelineSteps: [
+    {
+      name: 'schema',
+      follows: ['extract', 'split', 'batch_extract'],
+      plans: () => ({}),
+      // After a split, the schema applies to every topic (Pulse does not document how per-topic schemas are given).
+      requests: (config, _fileUrl, made) => [
+        {
+          path: '/schema',
+          fields: made.splitId
+            ? {
+                split_id: made.splitId,
+                split_schema_config: Object.fromEntries(made.topics.map((t) => [t, { schema: config.input_schema }])),
+              }
+            : made.extractionIds
+              ? { extraction_ids: made.extractionIds, schema_config: config }
+              : { extraction_id: made.extractionId, schema_config: config },
+        },
+      ],
+      collect: ([body]) => ({ name: 'schema', jobId: body?.schema_id as string }),
+    },
   ],
 });

@@ -6,7 +6,7 @@ import { errors } from '../core/errors.js';
 import type { JobRecord } from '../core/job-store.js';
 import type { JobKind, PulseCore } from '../core/pulse-core.js';
 import { route } from '../api/contract.js';
-import { defineOperation } from './operation.js';
+import { BatchIds, batchCapability, batchChild, defineOperation, PLACEHOLDER_ID } from './operation.js';
 import { modelOf, runOrSubmit, storedExtraction, usage, type ExtractionRef } from './stored.js';
 
 /** A topic of a split, as the request names it. */
@@ -168,12 +168,66 @@ export const splitOperation = defineOperation({
           names.add(t.name);
         }
         const ref = storedExtraction(call, f.extraction_id);
-        return runOrSubmit<SplitJobData>(op.core, 'split', call, {
+        return runOrSubmit<SplitJobData>(op.core, op.kind, call, {
           candidates: [ref.document.name],
           data: { ...ref, topics },
           pages: ref.document.pages.length,
         });
       },
     }),
+  ],
+  batch: batchCapability({
+    total: 'total_extractions',
+    properties: {
+      batch_extract_id: Type.Optional(Type.String({ maxLength: LIMITS.idLength })),
+      extraction_ids: Type.Optional(BatchIds),
+      split_config: Type.Object(
+        {
+          split_input: Type.Array(
+            Type.Object(
+              {
+                name: Type.String({ minLength: 1, maxLength: LIMITS.optionLength }),
+                description: Type.Optional(Type.String({ maxLength: LIMITS.textLength })),
+              },
+              { additionalProperties: false },
+            ),
+            { minItems: 1, maxItems: 100 },
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    },
+    items: (call, op: SplitOperation, batch) => {
+      const refs = batch.extractions(call);
+      const topics = call.fields.split_config.split_input;
+      return {
+        children: refs.map((r) =>
+          batchChild<SplitJobData>(op.kind, r.document.name, { ...r, topics }, r.document.pages.length),
+        ),
+        inputs: refs.map((r) => r.extractionId),
+      };
+    },
+    resultId: (child) => ({ split_id: child.id }),
+  }),
+  pipelineSteps: [
+    {
+      name: 'split',
+      follows: ['extract'],
+      plans: (config) => ({
+        splitId: PLACEHOLDER_ID,
+        topics: ((config.split_input ?? []) as { name?: unknown }[]).map((t, i) =>
+          typeof t?.name === 'string' ? t.name : `topic ${i + 1}`,
+        ),
+      }),
+      requests: (config, _fileUrl, made) => [
+        { path: '/split', fields: { extraction_id: made.extractionId, split_config: config } },
+      ],
+      collect: ([body], config, made) => {
+        made.splitId = body?.split_id as string;
+        made.topics = Object.keys((body?.split_output as { splits: Record<string, unknown> }).splits);
+        return { name: 'split', jobId: made.splitId, extra: { split_input: config.split_input } };
+      },
+      result: (run, step, latency) => ({ ...run, split_input: step.extra?.split_input, latency }),
+    },
   ],
 });

@@ -1,11 +1,11 @@
-import { Type } from '../api/json-schema.js';
+import { Type, type Static } from '../api/json-schema.js';
 import { LIMITS } from '../api/limits.js';
 
 import type { DocumentModel } from '../core/document-model.js';
 import type { JobRecord } from '../core/job-store.js';
 import type { JobKind, PulseCore } from '../core/pulse-core.js';
 import { route } from '../api/contract.js';
-import { defineOperation } from './operation.js';
+import { BatchIds, batchCapability, batchChild, defineOperation } from './operation.js';
 import { modelOf, runOrSubmit, storedExtraction, usage, type ExtractionRef } from './stored.js';
 
 /**
@@ -88,6 +88,23 @@ export class TablesOperation implements JobKind<TablesJobData> {
   }
 }
 
+const TablesConfig = Type.Object(
+  {
+    merge: Type.Optional(Type.Boolean()),
+    table_format: Type.Optional(Type.Union([Type.Literal('html'), Type.Literal('json')])),
+    charts_to_tables: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+/** A tables run's recipe from its extraction and `tables_config`. */
+const tablesData = (ref: ExtractionRef, c: Static<typeof TablesConfig> = {}): TablesJobData => ({
+  ...ref,
+  merge: c.merge ?? false,
+  format: c.table_format ?? 'html',
+  charts: c.charts_to_tables ?? false,
+});
+
 export const tablesOperation = defineOperation({
   kind: 'tables',
   create: (core) => new TablesOperation(core),
@@ -106,16 +123,7 @@ export const tablesOperation = defineOperation({
               schema: Type.Object(
                 {
                   extraction_id: Type.String({ minLength: 1, maxLength: LIMITS.idLength }),
-                  tables_config: Type.Optional(
-                    Type.Object(
-                      {
-                        merge: Type.Optional(Type.Boolean()),
-                        table_format: Type.Optional(Type.Union([Type.Literal('html'), Type.Literal('json')])),
-                        charts_to_tables: Type.Optional(Type.Boolean()),
-                      },
-                      { additionalProperties: false },
-                    ),
-                  ),
+                  tables_config: Type.Optional(TablesConfig),
                   async: Type.Optional(Type.Boolean()),
                 },
                 { additionalProperties: false },
@@ -133,15 +141,10 @@ export const tablesOperation = defineOperation({
       handle: async (call, op: TablesOperation) => {
         const f = call.fields;
         const ref = storedExtraction(call, f.extraction_id);
-        const data: TablesJobData = {
-          ...ref,
-          merge: f.tables_config?.merge ?? false,
-          format: f.tables_config?.table_format ?? 'html',
-          charts: f.tables_config?.charts_to_tables ?? false,
-        };
+        const data = tablesData(ref, f.tables_config);
         return runOrSubmit<TablesJobData>(
           op.core,
-          'tables',
+          op.kind,
           call,
           { candidates: [ref.document.name], data, pages: ref.document.pages.length },
           // Documented as returning a tables_id to poll: the job id is both.
@@ -149,5 +152,39 @@ export const tablesOperation = defineOperation({
         );
       },
     }),
+  ],
+  batch: batchCapability({
+    total: 'total_extractions',
+    properties: {
+      batch_extract_id: Type.Optional(Type.String({ maxLength: LIMITS.idLength })),
+      extraction_ids: Type.Optional(BatchIds),
+      tables_config: Type.Optional(TablesConfig),
+    },
+    items: (call, op: TablesOperation, batch) => {
+      const refs = batch.extractions(call);
+      return {
+        children: refs.map((r) =>
+          batchChild<TablesJobData>(
+            op.kind,
+            r.document.name,
+            tablesData(r, call.fields.tables_config),
+            r.document.pages.length,
+          ),
+        ),
+        inputs: refs.map((r) => r.extractionId),
+      };
+    },
+    resultId: (child) => ({ tables_id: child.id }),
+  }),
+  pipelineSteps: [
+    {
+      name: 'tables',
+      follows: ['extract'],
+      plans: () => ({}),
+      requests: (config, _fileUrl, made) => [
+        { path: '/tables', fields: { extraction_id: made.extractionId, tables_config: config } },
+      ],
+      collect: ([body]) => ({ name: 'tables', jobId: body?.tables_id as string }),
+    },
   ],
 });

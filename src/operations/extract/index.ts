@@ -15,9 +15,18 @@ import { seedFrom } from '../../core/random.js';
 import type { ExtractResult, LargeResultPointer } from './result.js';
 import type { DocumentInfo } from '../../core/documents.js';
 import { overridesFrom } from '../../core/overrides.js';
-import { Type } from '../../api/json-schema.js';
+import { Type, type Static } from '../../api/json-schema.js';
+import { LIMITS } from '../../api/limits.js';
 import type { ApiCall } from '../../api/contract.js';
-import { defineOperation, type OperationRoute } from '../operation.js';
+import {
+  batchCapability,
+  checkAsRoute,
+  defineOperation,
+  operationOf,
+  PLACEHOLDER_ID,
+  type OperationRoute,
+  type PipelineStep,
+} from '../operation.js';
 import {
   AsyncSubmissionResponse as AsyncSubmissionSchema,
   ExtractResponse,
@@ -93,7 +102,7 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
   /** extraction_id -> the job that holds it. */
   readonly #byExtraction = new Map<string, string>();
 
-  constructor(private readonly core: PulseCore) {
+  constructor(readonly core: PulseCore) {
     this.#documents = new DocumentCatalog(core.options.documents);
     this.#linkKey = createHash('sha256').update(`${core.options.seed}/large-result-links`).digest();
   }
@@ -128,10 +137,7 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
     const req = normalizeExtractRequest(this.#withPreset(input.fields), input.upload);
     const seed = this.core.options.seed;
     if (input.forceAsync || req.async) {
-      const accepted = await this.core.submit<ExtractJobData>(this.kind, this.submission(req, input.overrides));
-      const job = this.core.jobs.get(accepted.body.job_id) as JobRecord<ExtractJobData> | undefined;
-      if (job) this.#index(job);
-      return accepted;
+      return this.core.submit<ExtractJobData>(this.kind, this.submission(req, input.overrides));
     }
     // Planned as an async job would be: a planned failure is a 400, and a rule may set the pages.
     const plan = input.outcomePlanned ? undefined : this.core.planSync(candidatesOf(req), input.overrides);
@@ -190,7 +196,12 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
   /** Whether the kept jobs have been indexed (they are once, on the first unknown id). */
   #indexedKept = false;
 
-  /** Indexes the extractions of jobs accepted outside `extract()` (a batch's children). */
+  /** Each extract job accepted (its own, or a batch's item) is indexed by its extraction id. */
+  accepted(job: JobRecord<ExtractJobData>): void {
+    this.#index(job);
+  }
+
+  /** Indexes the extractions of the jobs kept (restored from `--state`). */
   indexJobs(jobs: readonly JobRecord[]): void {
     for (const j of jobs) if (j.kind === this.kind) this.#index(j as JobRecord<ExtractJobData>);
   }
@@ -446,9 +457,160 @@ const extractRoutes: OperationRoute<ExtractOperation>[] = [
   },
 ];
 
-/** Extract, as one operation module: its routes and its instance per core. */
+const MIME: Record<string, string> = {
+  pdf: 'application/pdf',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+};
+
+/** The items of a batch extract: file URLs, base64 files, or an S3 prefix standing for a few files. */
+function batchItems(
+  call: ApiCall,
+  input: Static<typeof BatchExtractFields.input>,
+  options: Record<string, unknown>,
+  s3Items: number,
+): { fields: Record<string, unknown>; upload?: UploadedFile; input: string }[] {
+  const given = [input.s3_prefix, input.file_urls, input.files].filter((x) => x !== undefined).length;
+  if (given !== 1) throw errors.invalidParameter('input', 'input needs exactly one of s3_prefix, file_urls and files.');
+  // /extract's own schema and limits, checked once for every item, before any job is made.
+  checkAsRoute(
+    call.routeTo('POST', '/extract'),
+    { ...options, file_url: 'https://example.com/item.pdf' },
+    'extract_options',
+  );
+  if (input.file_urls) return input.file_urls.map((url) => ({ fields: { ...options, file_url: url }, input: url }));
+  if (input.files)
+    return input.files.map((file) => {
+      const bytes = Buffer.from(file.content, 'base64');
+      const ext = file.filename.split('.').pop()?.toLowerCase() ?? '';
+      return {
+        fields: { ...options },
+        upload: {
+          filename: file.filename,
+          mimetype: MIME[ext] ?? 'application/octet-stream',
+          size: bytes.length,
+          sha256: createHash('sha256').update(bytes).digest('hex'),
+        },
+        input: file.filename,
+      };
+    });
+  const prefix = input.s3_prefix as string;
+  if (!/^s3:\/\/[^/]+\/?/.test(prefix))
+    throw errors.invalidParameter('input.s3_prefix', 'input.s3_prefix must look like s3://bucket/folder/.');
+  const base = `https://${prefix.replace(/^s3:\/\//, '').replace(/\/?$/, '/')}`;
+  return Array.from({ length: s3Items }, (_, i) => ({
+    fields: { ...options, file_url: `${base}document-${i + 1}.pdf` },
+    input: `${prefix.replace(/\/?$/, '/')}document-${i + 1}.pdf`,
+  }));
+}
+
+const BatchExtractFields = {
+  input: Type.Object(
+    {
+      s3_prefix: Type.Optional(Type.String({ maxLength: LIMITS.urlLength })),
+      file_urls: Type.Optional(
+        Type.Array(Type.String({ maxLength: LIMITS.urlLength }), { minItems: 1, maxItems: 1000 }),
+      ),
+      files: Type.Optional(
+        Type.Array(
+          Type.Object(
+            { filename: Type.String({ minLength: 1, maxLength: 255 }), content: Type.String() },
+            { additionalProperties: false },
+          ),
+          { minItems: 1, maxItems: 1000 },
+        ),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  extract_options: Type.Optional(Type.Object({}, { additionalProperties: true })),
+};
+
+/** A pipeline's extract steps: `extract` (one document) and `batch_extract` (many, by URL). */
+const STORED = { storage: { enabled: true }, async: false };
+const pipelineSteps: PipelineStep[] = [
+  {
+    name: 'extract',
+    follows: [],
+    plans: () => ({ extractionId: PLACEHOLDER_ID }),
+    requests: (config, fileUrl) => [
+      {
+        path: '/extract',
+        fields: {
+          ...config,
+          ...(fileUrl !== undefined && config.file_url === undefined ? { file_url: fileUrl } : {}),
+          ...STORED,
+        },
+      },
+    ],
+    collect: ([body], _config, made, call) => {
+      made.extractionId = body?.extraction_id as string;
+      return {
+        name: 'extract',
+        jobId: operationOf<ExtractOperation>(call, 'extract').extraction(made.extractionId).jobId,
+      };
+    },
+    result: (run, _step, latency) => ({ ...run, pages: run.page_count, latency }),
+  },
+  {
+    name: 'batch_extract',
+    follows: [],
+    plans: (config) => ({ extractionIds: pipelineBatchUrls(config).map(() => PLACEHOLDER_ID) }),
+    requests: (config) => {
+      const { file_urls: _u, fileUrls: _f, files: _x, workers: _w, ...options } = config;
+      return pipelineBatchUrls(config).map((url) => ({
+        path: '/extract',
+        fields: { ...options, file_url: url, ...STORED },
+      }));
+    },
+    collect: (bodies, _config, made) => {
+      made.extractionIds = bodies.map((b) => b.extraction_id as string);
+      return { name: 'batch_extract', extra: { extraction_ids: made.extractionIds, total_files: bodies.length } };
+    },
+    result: (_run, step, latency) => ({ ...step.extra, latency }),
+  },
+];
+
+/** A pipeline batch_extract's file URLs (`file_urls`), or a 400. */
+function pipelineBatchUrls(config: Record<string, unknown>): string[] {
+  const { file_urls, fileUrls, files } = config as { file_urls?: string[]; fileUrls?: string[]; files?: unknown[] };
+  const urls = file_urls ?? fileUrls ?? [];
+  if (urls.length === 0 && !files?.length)
+    throw errors.invalidParameter('steps.batch_extract', 'steps.batch_extract needs file_urls or files.');
+  if (files?.length)
+    throw errors.invalidParameter(
+      'steps.batch_extract.files',
+      'steps.batch_extract.files is not supported by this version of pulse-mock yet; give file_urls.',
+    );
+  return urls;
+}
+
+/** Extract, as one operation module: its routes, its instance per core, its batch and its pipeline steps. */
 export const extractOperation = defineOperation({
   kind: 'extract',
   create: (core) => new ExtractOperation(core),
   routes: extractRoutes,
+  batch: batchCapability({
+    total: 'total_files',
+    properties: BatchExtractFields,
+    jsonCarriesFiles: true,
+    items: (call, op: ExtractOperation) => {
+      const f = call.fields;
+      const items = batchItems(call, f.input, f.extract_options ?? {}, op.core.options.s3PrefixItems ?? 3);
+      return {
+        children: items.map((item) => ({
+          kind: 'extract',
+          submission: op.submission(normalizeExtractRequest(item.fields, item.upload)),
+        })),
+        inputs: items.map((i) => i.input),
+      };
+    },
+    resultId: (child): Record<string, string> => {
+      const data = child.data as ExtractJobData;
+      return data.request.storage ? { extraction_id: data.extractionId } : {};
+    },
+  }),
+  pipelineSteps,
 });
