@@ -2,7 +2,8 @@
 // schemas the mock checks settings with. `npm run schema`; a test fails when it is stale.
 import { writeFileSync } from 'node:fs';
 import { configFileSchema } from '../src/config.js';
+import { presetKinds } from '../src/operations/index.js';
 
 const out = new URL('../pulse-mock.config.schema.json', import.meta.url);
-writeFileSync(out, `${JSON.stringify(configFileSchema(), null, 2)}\n`);
+writeFileSync(out, `${JSON.stringify(configFileSchema(presetKinds()), null, 2)}\n`);
 process.stdout.write(`wrote ${out.pathname}\n`);

@@ -1,3 +1,4 @@
+import { ConfigError } from './config-error.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import bytes from 'bytes';
@@ -85,10 +86,8 @@ export interface MockConfig {
 }
 
 /** A saved configuration: `extractionConfigId` (extract options), `split_config_id` (topics), `schema_config_id` (a schema config). */
-export type PresetConfig =
-  | { id: string; kind: 'extraction'; options: Record<string, unknown> }
-  | { id: string; kind: 'split'; split_input: { name: string; description?: string }[] }
-  | { id: string; kind: 'schema'; input_schema: Record<string, unknown>; schema_prompt?: string; effort?: boolean };
+/** A saved configuration: its id, the kind of operation it configures, and that operation's fields. */
+export type PresetConfig = { id: string; kind: string; [field: string]: unknown };
 
 export interface OutcomeRuleConfig {
   match: string;
@@ -115,21 +114,7 @@ export interface EndpointConfig {
   basicAuth?: { username: string; password: string };
 }
 
-/**
- * A setting the mock cannot take, named as the user wrote it (`--processing-ms`,
- * `PULSE_MOCK_PROCESSING_MS`, `"processingMs" in pulse-mock.config.json`, or the option
- * `processingMs` passed in code). `message` starts with `[pulse-mock]`; `problem` is the bare line.
- *
- * @example
- * await createPulseMock({ processingMs: -5 });
- * // throws ConfigError: [pulse-mock] invalid option processingMs: -5; expected an integer number of milliseconds from 0 to 86400000
- */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(readonly problem: string) {
-    super(`[pulse-mock] ${problem}`);
-  }
-}
+export { ConfigError };
 
 /** A value that does not parse (a size, a schedule, a range); reported like a schema mismatch. */
 const INVALID = Symbol('invalid');
@@ -408,32 +393,15 @@ const endpointRule = obj(
   ['url'],
 );
 const presetId: JsonSchema = { type: 'string', minLength: 1, maxLength: 200 };
+/**
+ * A preset as the config file holds it: an id and the kind of the operation it configures, the
+ * rest that operation's own (checked against the operation's preset schema when the mock starts:
+ * `checkPresets` in operations/operation.ts).
+ */
 const presetRule: JsonSchema = {
-  anyOf: [
-    obj({ id: presetId, kind: { const: 'extraction' }, options: { type: 'object' } }, ['id', 'kind', 'options']),
-    obj(
-      {
-        id: presetId,
-        kind: { const: 'split' },
-        split_input: {
-          type: 'array',
-          minItems: 1,
-          items: obj({ name: { type: 'string', minLength: 1 }, description: { type: 'string' } }, ['name']),
-        },
-      },
-      ['id', 'kind', 'split_input'],
-    ),
-    obj(
-      {
-        id: presetId,
-        kind: { const: 'schema' },
-        input_schema: { type: 'object' },
-        schema_prompt: { type: 'string' },
-        effort: { type: 'boolean' },
-      },
-      ['id', 'kind', 'input_schema'],
-    ),
-  ],
+  type: 'object',
+  properties: { id: presetId, kind: { type: 'string', minLength: 1, maxLength: 100 } },
+  required: ['id', 'kind'],
 };
 const LISTS = {
   outcomes: settingsChecker({ type: 'array', items: outcomeRule }, { coerce: true }),
@@ -442,8 +410,11 @@ const LISTS = {
   presets: settingsChecker({ type: 'array', items: presetRule }),
 } as const;
 
-/** The JSON Schema of `pulse-mock.config.json`, for editors; shipped as `pulse-mock.config.schema.json`. */
-export function configFileSchema(): JsonSchema {
+/**
+ * The JSON Schema of `pulse-mock.config.json`, for editors; shipped as `pulse-mock.config.schema.json`.
+ * `presetKinds`: each operation's preset entries, so editors check them too.
+ */
+export function configFileSchema(presetKinds: readonly { kind: string; schema: JsonSchema }[] = []): JsonSchema {
   const properties: Record<string, JsonSchema> = {
     $schema: { type: 'string', description: 'This schema: ./node_modules/pulse-mock/pulse-mock.config.schema.json' },
     $comment: { type: 'string' },
@@ -468,7 +439,18 @@ export function configFileSchema(): JsonSchema {
   properties.endpoints = { type: 'array', items: endpointRule, description: 'Webhook endpoints registered at start' };
   properties.presets = {
     type: 'array',
-    items: presetRule,
+    items: presetKinds.length
+      ? {
+          anyOf: presetKinds.map(({ kind, schema }) => {
+            const s = schema as { properties?: object; required?: string[] };
+            return {
+              ...schema,
+              properties: { id: presetId, kind: { const: kind }, ...s.properties },
+              required: ['id', 'kind', ...(s.required ?? [])],
+            };
+          }),
+        }
+      : presetRule,
     description:
       'Saved configurations named by id in requests: extractionConfigId (kind extraction), split_config_id (kind split), schema_config_id (kind schema)',
   };

@@ -2,8 +2,8 @@ import { errors } from './core/errors.js';
 import { scaledClock, systemClock, type Clock } from './clock.js';
 import type { MockConfig } from './config.js';
 import { PulseCore } from './core/pulse-core.js';
-import { builtInOperations } from './operations/index.js';
-import type { OperationInstances } from './operations/operation.js';
+import { BUILT_IN_OPERATIONS, builtInOperations } from './operations/index.js';
+import { checkPresets, type OperationInstances } from './operations/operation.js';
 import { RequestLog } from './core/request-log.js';
 import { FaultEngine } from './faults/fault-engine.js';
 import { endpointEntry, jobEntries, StateJournal, type JournalHealth, type RestoredState } from './state-journal.js';
@@ -55,6 +55,8 @@ export interface RuntimeOptions {
 const BACKLOG_WAIT_MS = 10_000;
 
 export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Runtime {
+  // Presets are each operation's to check: before anything is opened, so a bad one stops the start.
+  checkPresets(config.presets, BUILT_IN_OPERATIONS);
   const clock = opts.clock ?? (config.timeScale === 1 ? systemClock : scaledClock(config.timeScale));
   const opened = config.state ? StateJournal.open(config.state) : undefined;
   const restored = opened?.restored;

@@ -353,11 +353,11 @@ export class PulseCore {
     this.#live.clear();
   }
 
-  /** A saved configuration of `kind` named by a request's `field`, or a 404 naming the id. */
-  preset<P>(kind: string, field: string, id: string): P {
+  /** A saved configuration of `kind` named by a request's `field`, or a 404 naming the id (operations read it with `presetOf`). */
+  preset(kind: string, field: string, id: string): Readonly<Record<string, unknown>> {
     const found = this.options.presets?.find((p) => p.kind === kind && p.id === id);
     if (!found) throw errors.notFoundById(field, id);
-    return found as unknown as P;
+    return found;
   }
 
   /** The job, or JOB_NOT_FOUND (saying so when it was evicted). */

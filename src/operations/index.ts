@@ -42,3 +42,8 @@ export function builtInOperations(core: PulseCore): OperationInstances {
   }
   return instances;
 }
+
+/** Each operation's preset entries (kind and schema), for the config file's JSON Schema. */
+export function presetKinds(): { kind: string; schema: Record<string, unknown> }[] {
+  return BUILT_IN_OPERATIONS.flatMap((m) => (m.presets ? [{ kind: m.presets.kind, schema: m.presets.schema }] : []));
+}

@@ -6,6 +6,8 @@ import { LIMITS } from '../api/limits.js';
 import type { ExtractionRef } from './stored.js';
 import { validationMessage, validatorFor } from '../api/validator.js';
 import { errors } from '../core/errors.js';
+import { ConfigError } from '../config-error.js';
+import { pathLabel, settingsChecker } from '../settings-schema.js';
 
 export type { OperationRoute } from '../api/contract.js';
 
@@ -29,6 +31,53 @@ export interface OperationModule<Op extends JobKind<never> = JobKind<never>> {
   batch?: BatchCapability<Op>;
   /** The steps of `POST /pipeline/execute` it runs (extract runs two: `extract`, `batch_extract`). */
   pipelineSteps?: PipelineStep[];
+  /** Saved configurations (the config file's `presets` of its `kind`) its requests name by id. */
+  presets?: PresetCapability;
+}
+
+/**
+ * Saved configurations of an operation: entries of the config file's `presets` whose `kind` is
+ * this one's, each validated against `schema` when the mock starts, named in a request by `field`.
+ */
+export interface PresetCapability<P = Record<string, unknown>> {
+  /** The entries' `kind` in the config file (`extraction`, `split`, `schema`). */
+  kind: string;
+  /** The request field naming one (`split_config_id`). */
+  field: string;
+  /** What an entry holds besides `id` and `kind`. */
+  schema: Schema<P>;
+}
+
+/** A saved configuration of `capability`'s kind by its id, as its schema types it; or a 404 naming the id and the field. */
+export function presetOf<P>(core: PulseCore, capability: PresetCapability<P>, id: string): P {
+  // The entries were validated against `capability.schema` when the runtime was made (`checkPresets`).
+  return core.preset(capability.kind, capability.field, id) as P;
+}
+
+/** Each preset schema's checker, made on first use (no type coercion: the config file is JSON). */
+const presetCheckers = new WeakMap<object, (value: unknown) => ReturnType<ReturnType<typeof settingsChecker>>>();
+
+/** Every entry of `presets` checked against its operation's preset schema: an unknown kind or a bad entry is one line naming it. */
+export function checkPresets(
+  presets: readonly { id: string; kind: string; [k: string]: unknown }[],
+  modules: readonly OperationModule[],
+): void {
+  const kinds = modules.flatMap((m) => (m.presets ? [m.presets] : []));
+  presets.forEach((preset, i) => {
+    const capability = kinds.find((k) => k.kind === preset.kind);
+    if (!capability)
+      throw new ConfigError(
+        `invalid presets[${i}].kind: "${preset.kind}"; expected one of ${kinds.map((k) => k.kind).join(', ')}`,
+      );
+    let check = presetCheckers.get(capability.schema);
+    if (!check) presetCheckers.set(capability.schema, (check = settingsChecker(capability.schema)));
+    const { id: _id, kind: _kind, ...fields } = preset;
+    const checked = check(fields);
+    if (!checked.ok)
+      throw new ConfigError(
+        `invalid ${pathLabel('presets', [i, ...checked.problem.path])} (preset "${preset.id}"): ${checked.problem.message}`,
+      );
+  });
 }
 
 /** What a batch's route gives an operation's `items`, besides the call. */

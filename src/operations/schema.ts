@@ -6,7 +6,7 @@ import { errors } from '../core/errors.js';
 import type { JobRecord } from '../core/job-store.js';
 import type { CoreResponse, JobKind, PulseCore } from '../core/pulse-core.js';
 import { route, type ApiCall } from '../api/contract.js';
-import { BatchIds, batchCapability, batchChild, defineOperation, operationOf } from './operation.js';
+import { BatchIds, batchCapability, batchChild, defineOperation, operationOf, presetOf } from './operation.js';
 import type { BatchOperation } from './batch.js';
 import type { SplitOperation } from './split.js';
 import { modelOf, runOrSubmit, storedExtraction, usage, type ExtractionRef } from './stored.js';
@@ -221,10 +221,7 @@ async function modeOf(call: ApiCall<Static<typeof SchemaBody>>, core: PulseCore)
     throw errors.invalidParameter('extraction_id', 'Give exactly one of extraction_id, extraction_ids and split_id.');
   if (f.schema_config_id !== undefined && f.schema_config !== undefined)
     throw errors.invalidParameter('schema_config', 'Give one of schema_config and schema_config_id, not both.');
-  const config =
-    f.schema_config_id !== undefined
-      ? core.preset<SchemaConfig>('schema', 'schema_config_id', f.schema_config_id)
-      : f.schema_config;
+  const config = f.schema_config_id !== undefined ? presetOf(core, schemaPresets, f.schema_config_id) : f.schema_config;
   if (f.split_id !== undefined) {
     if (!f.split_schema_config)
       throw errors.invalidParameter(
@@ -243,7 +240,7 @@ async function modeOf(call: ApiCall<Static<typeof SchemaBody>>, core: PulseCore)
         );
       const schema =
         config.schema_config_id !== undefined
-          ? core.preset<SchemaConfig>('schema', 'schema_config_id', config.schema_config_id).input_schema
+          ? presetOf(core, schemaPresets, config.schema_config_id).input_schema
           : config.schema;
       if (!schema)
         throw errors.invalidParameter(
@@ -277,6 +274,20 @@ async function modeOf(call: ApiCall<Static<typeof SchemaBody>>, core: PulseCore)
   }
   return { mode: 'single', extraction: storedExtraction(call, f.extraction_id), schema, ...(excel ? { excel } : {}) };
 }
+
+/** `schema_config_id`: saved schemas (presets of kind `schema`). */
+const schemaPresets = {
+  kind: 'schema',
+  field: 'schema_config_id',
+  schema: Type.Object(
+    {
+      input_schema: Type.Object({}, { additionalProperties: true }),
+      schema_prompt: Type.Optional(Type.String()),
+      effort: Type.Optional(Type.Boolean()),
+    },
+    { additionalProperties: false },
+  ),
+};
 
 /** Extractions one multi-mode schema run reads at most (extraction_ids, or a batch's). */
 const MULTI_MAX = 100;
@@ -357,10 +368,7 @@ export const schemaOperation = defineOperation({
         const first = mode.mode === 'multi' ? mode.extractions[0] : mode.extraction;
         // effort comes with the config, inline or saved.
         const presetId = call.fields.schema_config_id;
-        const config =
-          presetId !== undefined
-            ? op.core.preset<SchemaConfig>('schema', 'schema_config_id', presetId)
-            : call.fields.schema_config;
+        const config = presetId !== undefined ? presetOf(op.core, schemaPresets, presetId) : call.fields.schema_config;
         const effort = config?.effort === true;
         // An unusable schema is a 400 now, not a failed job later.
         if (mode.mode !== 'split') {
@@ -504,4 +512,5 @@ export const schemaOperation = defineOperation({
       collect: ([body]) => ({ name: 'schema', jobId: body?.schema_id as string }),
     },
   ],
+  presets: schemaPresets,
 });

@@ -6,7 +6,7 @@ import { errors } from '../core/errors.js';
 import type { JobRecord } from '../core/job-store.js';
 import type { JobKind, PulseCore } from '../core/pulse-core.js';
 import { route } from '../api/contract.js';
-import { BatchIds, batchCapability, batchChild, defineOperation, PLACEHOLDER_ID } from './operation.js';
+import { BatchIds, batchCapability, batchChild, defineOperation, PLACEHOLDER_ID, presetOf } from './operation.js';
 import { modelOf, runOrSubmit, storedExtraction, usage, type ExtractionRef } from './stored.js';
 
 /** A topic of a split, as the request names it. */
@@ -111,6 +111,16 @@ const TopicSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** `split_config_id`: saved topics (presets of kind `split`). */
+const splitPresets = {
+  kind: 'split',
+  field: 'split_config_id',
+  schema: Type.Object(
+    { split_input: Type.Array(TopicSchema, { minItems: 1, maxItems: 100 }) },
+    { additionalProperties: false },
+  ),
+};
+
 export const splitOperation = defineOperation({
   kind: 'split',
   create: (core) => new SplitOperation(core),
@@ -156,7 +166,7 @@ export const splitOperation = defineOperation({
           throw errors.invalidParameter('split_config', 'Give exactly one of split_config and split_config_id.');
         const topics =
           f.split_config_id !== undefined
-            ? op.core.preset<{ split_input: Topic[] }>('split', 'split_config_id', f.split_config_id).split_input
+            ? presetOf(op.core, splitPresets, f.split_config_id).split_input
             : (f.split_config?.split_input ?? []);
         const names = new Set<string>();
         for (const t of topics) {
@@ -230,4 +240,5 @@ export const splitOperation = defineOperation({
       result: (run, step, latency) => ({ ...run, split_input: step.extra?.split_input, latency }),
     },
   ],
+  presets: splitPresets,
 });

@@ -9,6 +9,9 @@ import type { JobEvent } from '../../src/core/events.js';
 import { createPulseMsw } from '../../src/msw/index.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 import { registerEchoOperation } from '../fixtures/echo-operation.js';
+import { createRuntime } from '../../src/runtime.js';
+import type { FaultRule } from '../../src/index.js';
+import { jsonCaller, mswPulseFor, PULSE, serverFor } from '../adapters.js';
 import { startReceiver, type Receiver } from '../receivers.js';
 
 /**
@@ -68,7 +71,7 @@ describe('an operation module added to the built-in list', () => {
       paths: Record<string, unknown>;
     };
     expect(Object.keys(openapi.paths)).toEqual(
-      expect.arrayContaining(['/echo', '/echo/batch', '/echo/{jobId}/files/{name}']),
+      expect.arrayContaining(['/echo', '/batch/echo', '/echo/{jobId}/files/{name}']),
     );
     expect(() => server.mock.faults.add({ fault: { kind: 'drop' }, scope: { routes: ['nope'] } })).toThrow(/routes/);
 
@@ -111,9 +114,13 @@ describe('an operation module added to the built-in list', () => {
       body: { message: 'Job cancelled successfully' },
     });
 
-    // A batch of three with one worker: one child runs at a time.
-    const batch = await call('POST', '/echo/batch', { texts: ['a', 'b', 'c'], workers: 1 });
-    expect(batch).toMatchObject({ status: 202, body: { status: 'processing', total: 3 } });
+    // A batch of three with one worker (its module's batch capability): one child runs at a time.
+    const batch = await call('POST', '/batch/echo', {
+      texts: ['a', 'b', 'c'],
+      workers: 1,
+      output: { s3_prefix: 's3://bucket/echoes/' },
+    });
+    expect(batch).toMatchObject({ status: 202, body: { status: 'processing', total_texts: 3 } });
     const batchId = batch.body.batch_job_id as string;
     await clock.advance(100);
     const progress = (await call('GET', `/job/${batchId}`)).body;
@@ -198,7 +205,9 @@ describe('an operation module added to the built-in list', () => {
         headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
-    const { batch_job_id: id } = (await (await post('/echo/batch', { texts: ['a', 'b', 'c'], workers: 2 })).json()) as {
+    const { batch_job_id: id } = (await (
+      await post('/batch/echo', { texts: ['a', 'b', 'c'], workers: 2, output: { s3_prefix: 's3://b/e/' } })
+    ).json()) as {
       batch_job_id: string;
     };
     await clock.advance(100);
@@ -293,4 +302,84 @@ describe('the same operation through the msw handlers', () => {
     });
     expect(await (await call('GET', `/job/${other}`)).json()).toMatchObject({ status: 'canceled' });
   });
+});
+
+/**
+ * Issue 30's acceptance: the echo operation is batchable, a pipeline step and has presets by
+ * what its own module declares (test/fixtures/echo-operation.ts), and each works through the
+ * server and msw, with a fault scoped to its batch route.
+ */
+function capabilities(base: () => string, clock: () => ManualClock) {
+  const call = jsonCaller(base, KEY);
+
+  it('presets: echo_config_id names a saved text; an unknown id is a 404 naming the field', async () => {
+    expect((await call('POST', '/echo', { echo_config_id: 'hello' })).body).toMatchObject({ echoed: 'hi, preset' });
+    expect(await call('POST', '/echo', { echo_config_id: 'nope' })).toMatchObject({
+      status: 404,
+      body: { error: { details: { echo_config_id: 'nope' } } },
+    });
+  });
+
+  it('batch: POST /batch/echo runs a child per text, behind its own fault-scoped route name', async () => {
+    const body = { texts: ['a', 'b'], output: { s3_prefix: 's3://bucket/echoes/' } };
+    expect((await call('POST', '/batch/echo', body)).status).toBe(503); // the rule on batch-echo, first call
+    const batch = await call('POST', '/batch/echo', body);
+    expect(batch).toMatchObject({ status: 202, body: { status: 'processing', total_texts: 2 } });
+    await clock().advance(2000);
+    const done = (await call('GET', `/job/${batch.body.batch_job_id}`)).body;
+    expect(done).toMatchObject({ status: 'completed', result: { step: 'echo', total: 2, completed: 2 } });
+    const items = done.result.items as { input: string; echo_id: string }[];
+    expect(items.map((i) => i.input)).toEqual(['a', 'b']);
+    expect((await call('GET', `/job/${items[1]!.echo_id}`)).body.result).toMatchObject({ echoed: 'b' });
+  });
+
+  it('pipeline: a step after extract; the chain rules come from its follows', async () => {
+    const run = await call('POST', '/pipeline/execute', {
+      file_url: 'https://e.com/invoice.pdf',
+      steps: { extract: {}, echo: {} },
+    });
+    expect(run.status).toBe(200);
+    expect(run.body.results.echo).toMatchObject({ echoed: run.body.results.extract.extraction_id, latency: 0.1 });
+    expect((await call('POST', '/pipeline/execute', { steps: { echo: { text: 'x' } } })).body.error.message).toBe(
+      'A pipeline starts with steps.extract or steps.batch_extract.',
+    );
+    const after = await call('POST', '/pipeline/execute', {
+      file_url: 'https://e.com/invoice.pdf',
+      steps: { extract: {}, echo: {}, tables: {} },
+    });
+    expect(after.body.error.message).toBe('steps.echo must be the last step.');
+  });
+}
+
+const ECHO_OPTIONS = {
+  apiKey: KEY,
+  seed: 30,
+  queueMs: 10,
+  processingMs: 100,
+  presets: [{ id: 'hello', kind: 'echo', text: 'hi, preset' }],
+  faults: [
+    { fault: { kind: 'api-error', status: 503 }, scope: { routes: ['batch-echo'] }, when: { nth: [1] } },
+  ] satisfies FaultRule[],
+};
+
+describe("the echo module's own capabilities, through the server", () => {
+  const { server, clock } = serverFor(ECHO_OPTIONS);
+  capabilities(
+    () => server().mock.url,
+    () => clock,
+  );
+
+  it('its presets are checked when the mock starts, as the built-in ones are', () => {
+    expect(() =>
+      createRuntime(resolveConfig({ env: {}, options: { presets: [{ id: 'bad', kind: 'echo', text: 5 }] } })),
+    ).toThrow('[pulse-mock] invalid presets[0].text (preset "bad"): must be string');
+  });
+});
+
+describe("the echo module's own capabilities, through msw", () => {
+  const { clock } = mswPulseFor(ECHO_OPTIONS);
+  capabilities(
+    () => PULSE,
+    () => clock,
+  );
 });

@@ -6,7 +6,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { pythonPath } from '../../scripts/test-deps.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { resolveConfig } from '../../src/config.js';
+import { ConfigError, resolveConfig } from '../../src/config.js';
+import { createRuntime } from '../../src/runtime.js';
 import { jsonCaller, mswPulseFor, PULSE, type JsonCall } from '../adapters.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 
@@ -441,7 +442,15 @@ describe('saved presets from the config file', () => {
     } finally {
       await server.mock.close();
     }
-    expect(() => resolveConfig({ env: {}, options: { presets: [{ id: 'x', kind: 'split' }] } })).toThrow(/presets/);
+    // Each operation checks its own presets when the mock starts: one line naming the entry.
+    const starting = (presets: unknown[]) => () => createRuntime(resolveConfig({ env: {}, options: { presets } }));
+    expect(starting([{ id: 'x', kind: 'split' }])).toThrow(
+      '[pulse-mock] invalid presets[0] (preset "x"): missing "split_input"',
+    );
+    expect(starting([{ id: 'y', kind: 'splits', split_input: TOPICS }])).toThrow(
+      '[pulse-mock] invalid presets[0].kind: "splits"; expected one of extraction, split, schema',
+    );
+    expect(starting([{ id: 'z', kind: 'schema' }])).toThrow(ConfigError);
   });
 });
 

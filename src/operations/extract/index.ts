@@ -24,6 +24,7 @@ import {
   defineOperation,
   operationOf,
   PLACEHOLDER_ID,
+  presetOf,
   type OperationRoute,
   type PipelineStep,
 } from '../operation.js';
@@ -241,7 +242,7 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
     if (id === undefined) return fields;
     const { extractionConfigId: _a, extraction_config_id: _b, ...own } = fields;
     return {
-      ...this.core.preset<{ options: Record<string, unknown> }>('extraction', 'extractionConfigId', textOf(id)).options,
+      ...presetOf(this.core, extractionPresets, textOf(id)).options,
       ...own,
     };
   }
@@ -587,7 +588,14 @@ function pipelineBatchUrls(config: Record<string, unknown>): string[] {
   return urls;
 }
 
-/** Extract, as one operation module: its routes, its instance per core, its batch and its pipeline steps. */
+/** `extractionConfigId`: saved extract options (presets of kind `extraction`). */
+const extractionPresets = {
+  kind: 'extraction',
+  field: 'extractionConfigId',
+  schema: Type.Object({ options: Type.Object({}, { additionalProperties: true }) }, { additionalProperties: false }),
+};
+
+/** Extract, as one operation module: its routes, its instance per core, its batch, its pipeline steps and its presets. */
 export const extractOperation = defineOperation({
   kind: 'extract',
   create: (core) => new ExtractOperation(core),
@@ -613,4 +621,5 @@ export const extractOperation = defineOperation({
     },
   }),
   pipelineSteps,
+  presets: extractionPresets,
 });
