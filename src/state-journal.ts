@@ -1,3 +1,4 @@
+import { unchecked } from './unchecked.js';
 import {
   appendFileSync,
   chmodSync,
@@ -63,15 +64,16 @@ export type JournalHealth = { ok: true } | { ok: false; error: string; since: nu
 /** Records from before jobs had kinds (0.1.x) were all extracts, with the recipe at the top level. */
 function withKind(job: JobRecord): JobRecord {
   if (job.kind !== undefined) return job;
-  const { request, document, extractionId, largeResultFetched, ...rest } = job as unknown as JobRecord &
-    Record<string, unknown>;
+  const legacy: Record<string, unknown> = { ...job };
+  const { request, document, extractionId, largeResultFetched, ...rest } = legacy;
   const pages = (document as { pages?: unknown[] } | undefined)?.pages?.length ?? 0;
-  return {
+  // A record from a 0.1.x journal, read back as that version wrote it; the rest of the record is as now.
+  return unchecked<JobRecord>({
     ...rest,
     kind: 'extract',
     pages,
     data: { request, document, extractionId, largeResultFetched },
-  };
+  });
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,10 +1,9 @@
+import { defaultExport } from '../unchecked.js';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { Schema } from './json-schema.js';
 
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
-  a: Ajv,
-) => void;
+const addFormats = defaultExport<(a: Ajv) => void>(addFormatsModule);
 
 let ajv: Ajv | undefined;
 

@@ -25,10 +25,10 @@ export interface DeliveryDecision {
 export interface ApiDecision {
   error?: { status: 429 | 500 | 503; retryAfterS?: number };
   latencyMs?: number;
-  applied: string[];
+  applied: readonly string[];
 }
 /** The decision when no rule is in force (shared; callers only read it). */
-const NO_API_FAULT: ApiDecision = Object.freeze({ applied: Object.freeze([]) as unknown as string[] });
+const NO_API_FAULT: ApiDecision = Object.freeze({ applied: Object.freeze([]) });
 
 /** Bad signatures that a correct verifier must reject (valid-after-invalid must be accepted). */
 export const REJECTABLE_SIGNATURE_FAULTS: readonly SignatureFault[] = SIGNATURE_FAULTS.filter(
@@ -117,7 +117,8 @@ export class FaultEngine {
   forApi(route: ApiRoute): ApiDecision {
     const n = (this.#apiCalls[route] = (this.#apiCalls[route] ?? 0) + 1); // counted always: `nth` counts from the start
     if (this.#rules.length === 0) return NO_API_FAULT; // every API call asks; most runs have no rules
-    const d: ApiDecision = { applied: [] };
+    const applied: string[] = [];
+    const d: ApiDecision = { applied };
     const key = `${route}#${n}`;
     for (const rule of this.#matching({ route, key }, (k) => API_FAULT_KINDS.has(k))) {
       const f = rule.fault;
@@ -127,7 +128,7 @@ export class FaultEngine {
       else if (f.kind === 'api-latency')
         d.latencyMs = Math.min(MAX_API_LATENCY_MS, (d.latencyMs ?? 0) + this.#pick(f.ms, rule, key));
       else continue;
-      d.applied.push(explain(rule));
+      applied.push(explain(rule));
     }
     return d;
   }

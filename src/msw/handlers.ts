@@ -1,4 +1,4 @@
-import { http, HttpResponse, passthrough, type HttpHandler } from 'msw';
+import { http, HttpResponse, passthrough, type HttpHandler, type JsonBodyType } from 'msw';
 import { isRunningMockUrl } from '../core/running-mocks.js';
 import { resolveConfig } from '../config.js';
 import type { PulseMockOptions } from '../index.js';
@@ -118,7 +118,7 @@ export function createPulseMsw(options: PulseHandlersOptions = {}): PulseMsw {
     if (request.method === 'HEAD') return new HttpResponse(null, { status: res.status, headers: res.headers });
     return res.body instanceof Uint8Array
       ? new HttpResponse(res.body, { status: res.status, headers: res.headers })
-      : HttpResponse.json(res.body as never, { status: res.status, headers: res.headers });
+      : HttpResponse.json(res.body as JsonBodyType, { status: res.status, headers: res.headers });
   };
   const handlers = bases.map((b) => http.all(`${b}/*`, serve));
   // A mock server started in this process (startPulseMock, withPulseMock) is reached over the

@@ -1,3 +1,4 @@
+import { unchecked } from '../unchecked.js';
 import type { ApiCall, ApiRouteSpec, OperationRoute } from '../api/contract.js';
 import type { JobRecord } from '../core/job-store.js';
 import type { JobKind, JobSubmission, PulseCore } from '../core/pulse-core.js';
@@ -218,7 +219,8 @@ export type OperationInstances = ReadonlyMap<string, JobKind<never>>;
 export function operationOf<Op>(call: ApiCall, kind: string): Op {
   const op = call.operations.get(kind);
   if (!op) throw new Error(`operation ${kind} is not registered with this runtime`);
-  return op as unknown as Op;
+  // Registered under its module's kind by builtInOperations: the instance that module's create made.
+  return unchecked<Op>(op);
 }
 
 /** An operation's routes as plain API routes: each handler is given the instance of its module from the call. */

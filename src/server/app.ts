@@ -1,3 +1,4 @@
+import { unchecked } from '../unchecked.js';
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -98,7 +99,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 500 },
     // Errors fastify raises before routing (an undecodable URL) get Pulse's shape too.
     frameworkErrors: (error, _request, reply) => {
-      void (reply as unknown as { code(n: number): { send(b: unknown): void } })
+      // fastify types this reply with route generics that no status or body satisfies here.
+      void unchecked<{ code(n: number): { send(b: unknown): void } }>(reply)
         .code(400)
         .send(errors.invalidParameter('url', `Bad request URL: ${error.message}`).toBody());
     },
@@ -150,7 +152,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     (document ??= buildApp({ ...opts, forDocument: true, onRequestLog: undefined })
       .then(async (docApp) => {
         await docApp.ready();
-        return (docApp as unknown as { swagger(): unknown }).swagger();
+        // @fastify/swagger, registered on this app, decorated it with swagger().
+        return (docApp as FastifyInstance & { swagger(): unknown }).swagger();
       })
       .catch((e: unknown) => {
         document = undefined; // the next request tries again

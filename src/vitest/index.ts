@@ -35,7 +35,7 @@ export function withPulseMock(
       await m.close();
     }
   };
-  return test.extend({ pulseMock: scope === 'file' ? [fixture, { scope: 'file' }] : fixture } as never) as TestAPI<{
-    pulseMock: PulseMock;
-  }>;
+  return scope === 'file'
+    ? test.extend<{ pulseMock: PulseMock }>({ pulseMock: [fixture, { scope: 'file' }] })
+    : test.extend<{ pulseMock: PulseMock }>({ pulseMock: fixture });
 }

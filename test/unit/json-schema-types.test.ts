@@ -1,4 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import { route } from '../../src/api/contract.js';
 import { Type, type Static } from '../../src/api/json-schema.js';
 
 /**
@@ -41,6 +42,32 @@ describe('Type: JSON Schema with its static type', () => {
         r: { type: 'object', additionalProperties: { type: 'null' } },
       },
       required: ['a', 'c', 'd'],
+    });
+  });
+
+  it("types a route handler's call.fields and call.params from the route's own schemas", () => {
+    route({
+      method: 'POST',
+      path: '/things/:thingId',
+      route: 'things',
+      readsBody: true,
+      schema: {
+        summary: 'a route',
+        tags: [],
+        params: Type.Object({ thingId: Type.String() }),
+        body: {
+          content: {
+            'application/json': { schema: Type.Object({ n: Type.Integer(), tag: Type.Optional(Type.String()) }) },
+            'multipart/form-data': { schema: Type.Object({ n: Type.String() }) },
+          },
+        },
+        response: {},
+      },
+      handle: (call, _op: unknown) => {
+        expectTypeOf(call.fields).toEqualTypeOf<{ n: number; tag?: string } | { n: string }>();
+        expectTypeOf(call.params).toEqualTypeOf<{ thingId: string }>();
+        return { status: 200, body: {} };
+      },
     });
   });
 });

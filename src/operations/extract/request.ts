@@ -38,7 +38,7 @@ export interface ExtractRequest {
   /** `figureProcessing` (and the deprecated top-level `showImages`): image URLs and descriptions of figures. */
   figures?: { showImages: boolean; description: boolean };
   storage: boolean;
-  warnings: string[];
+  warnings: readonly string[];
 }
 
 export const SUPPORTED_FILE_TYPES = [
@@ -174,7 +174,7 @@ function isLegacyOnly(fields: Record<string, unknown>): boolean {
 }
 
 /** Shared by the (many) requests without warnings; jobs keep their request for their lifetime. */
-const NO_WARNINGS: string[] = Object.freeze([]) as unknown as string[];
+const NO_WARNINGS: readonly string[] = Object.freeze([]);
 
 export function parseBoolean(value: unknown, field: string): boolean {
   if (typeof value === 'boolean') return value;

@@ -1,3 +1,4 @@
+import { defaultExport, unchecked } from '../../unchecked.js';
 import { faker } from '../../core/fake.js';
 import { generateSync } from 'json-schema-faker';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -30,15 +31,14 @@ export type StructuredResult =
 export type Citations = Record<string, string[]>;
 
 // ajv-formats ships CJS with a default export; under NodeNext the namespace is what we get.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
-  a: unknown,
-) => void;
-const Ajv7 = ((AjvDraft7 as unknown as { default?: unknown }).default ?? AjvDraft7) as typeof Ajv2020;
+const addFormats = defaultExport<(a: unknown) => void>(addFormatsModule);
+const Ajv7 = defaultExport<typeof Ajv2020>(AjvDraft7);
 
 const META_2020_ID = 'https://json-schema.org/draft/2020-12/schema';
-const validateMeta2020 = generatedMeta2020 as unknown as ((schema: unknown) => boolean) & {
-  errors?: ErrorObject[] | null;
-};
+// The standalone validator ajv generated (`npm run schema`): a validate function, typed as ajv's are.
+const validateMeta2020 = unchecked<((schema: unknown) => boolean) & { errors?: ErrorObject[] | null }>(
+  generatedMeta2020,
+);
 
 /** One ajv per JSON Schema draft, made when a schema of that draft first comes (each costs tens of ms). */
 const ajvs = new Map<'2020' | '7', InstanceType<typeof Ajv2020>>();
