@@ -1,24 +1,22 @@
 import { awaitedDeadline } from './clock.js';
-import { TERMINAL_STATUSES, type JobEventListener, type JobStatus } from './core/events.js';
-import type { JobRecord } from './core/job-store.js';
-import type { RequestRecord } from './core/request-log.js';
-import { matchesFilter, type DeliveryFilter } from './delivery/delivery-log.js';
-import type { Endpoint, EndpointInput } from './delivery/endpoints.js';
-import { TERMINAL_DELIVERY_STATES, type Delivery } from './delivery/types.js';
-import { ConfigError } from './config.js';
+import { TERMINAL_STATUSES, type JobEventListener, type JobEventType, type JobStatus } from './core/events.js';
+import { matchesFilter } from './delivery/delivery-log.js';
+import type { EndpointInput } from './delivery/endpoints.js';
+import { TERMINAL_DELIVERY_STATES } from './delivery/types.js';
+import { deliveryView } from './delivery/views.js';
+import {
+  ControlService,
+  jobView,
+  type DeliveryView,
+  type EndpointView,
+  type FaultView,
+  type JobView,
+  type MessageFilter,
+  type RequestView,
+} from './control.js';
 import { errors, PulseMockError } from './core/errors.js';
 import type { FaultRule } from './faults/fault-plan.js';
-import { parseFaultRules } from './faults/validate.js';
 import type { Runtime } from './runtime.js';
-
-/** Rules given in code are checked as the config file's are, and named as the caller wrote them. */
-function checked(rules: readonly FaultRule[], where: string): FaultRule[] {
-  try {
-    return parseFaultRules(rules, where);
-  } catch (e) {
-    throw new ConfigError(`invalid ${(e as Error).message}`);
-  }
-}
 
 /** A refusal the API would answer with a 4xx, thrown in code as a `[pulse-mock]` error. */
 function inCode<T>(fn: () => T): T {
@@ -35,28 +33,35 @@ export const PLACEHOLDER_API_KEY = 'pulse-mock-any-key';
 
 /** The fault rules in force: the same rules as `--fault`, the config file's `faults` and `POST /_mock/faults`. */
 export interface FaultControls {
-  /** The rules in force, each with its id. */
-  list(): FaultRule[];
+  /** The rules in force, each with its id and what it does in words. */
+  list(): FaultView[];
   /** Replaces every rule. */
-  set(rules: readonly FaultRule[]): void;
-  /** Adds one rule and returns it with its id. */
-  add(rule: FaultRule): FaultRule;
+  set(rules: readonly FaultRule[]): FaultView[];
+  /** Adds one rule and returns it with its id (at most 1,000 are in force, as through the admin API). */
+  add(rule: FaultRule): FaultView;
   /** Removes the rule with this id; false when there is none. */
   remove(id: string): boolean;
   /** Removes every rule. */
   clear(): void;
 }
 
-/** Webhook endpoints: where signed deliveries go. */
+/** Webhook endpoints: where signed deliveries go (the admin API's `/_mock/endpoints`, in code). */
 export interface EndpointControls {
-  list(): Endpoint[];
+  list(): EndpointView[];
+  get(id: string): EndpointView;
   /** Adds an endpoint (its secret is generated when not given) and returns it. */
-  add(input: EndpointInput): Endpoint;
+  add(input: EndpointInput): EndpointView;
+  update(id: string, patch: Partial<EndpointInput>): EndpointView;
   remove(id: string): void;
+  /** A new signing secret; the old one keeps signing for `graceMs` (default `rotationGraceMs`). */
+  rotateSecret(id: string, options?: { graceMs?: number; secret?: string }): EndpointView;
+  /** Sends a made-up event (default `job.completed`) to this endpoint only. */
+  test(id: string, eventType?: JobEventType): DeliveryView;
+  /** Sends again every failed message of this endpoint since `since` (ISO; default: all). */
+  recover(id: string, since?: string): DeliveryView[];
 }
 
-/** Which deliveries `messages()` and `waitForDelivery()` mean. */
-export type MessageFilter = Pick<DeliveryFilter, 'jobId' | 'eventType' | 'endpointId' | 'status' | 'messageId'>;
+export type { MessageFilter };
 
 /**
  * What a test sees and steers of a mock, the same whether it runs as a server
@@ -70,23 +75,42 @@ export interface PulseMockControls {
   /** The seed every generated id and value comes from: pass it back to replay a run. */
   readonly seed: number;
   /** Jobs the mock holds, oldest first, optionally by status. */
-  jobs(filter?: { status?: JobStatus }): JobRecord[];
-  /** The delivery log: one entry per message and endpoint, with its attempts. */
-  messages(filter?: MessageFilter): Delivery[];
+  jobs(filter?: { status?: JobStatus }): JobView[];
+  /** The delivery log: one entry per message and endpoint, with its attempts (as `GET /_mock/messages` shows it). */
+  messages(filter?: MessageFilter): MessageView[];
   /** What clients asked the API, oldest first (bounded), with the status each got. */
-  requests(filter?: { route?: string; jobId?: string; method?: string }): RequestRecord[];
+  requests(filter?: { route?: string; jobId?: string; method?: string }): RequestView[];
   readonly faults: FaultControls;
   readonly endpoints: EndpointControls;
   /** Calls `listener` with every job event (`job.created` ... `job.cancelled`); returns the unsubscribe. */
   onEvent(listener: JobEventListener): () => void;
   /** Resolves with the job once it has `status` (default: any final status), or rejects after `timeoutMs` of real time. */
-  waitForJob(jobId: string, options?: { status?: JobStatus; timeoutMs?: number }): Promise<JobRecord>;
+  waitForJob(jobId: string, options?: { status?: JobStatus; timeoutMs?: number }): Promise<JobView>;
   /** Resolves with the first delivery matching `filter` to reach a final state, or rejects after `timeoutMs` of real time. */
-  waitForDelivery(filter?: MessageFilter, timeoutMs?: number): Promise<Delivery>;
+  waitForDelivery(filter?: MessageFilter, timeoutMs?: number): Promise<MessageView>;
 }
 
-/** The controls over whatever runtime `rt()` returns now (msw's `reset()` swaps it). */
+/**
+ * A delivery as `messages()` gives it: the admin API's view, plus, until 0.5, the names 0.3 used
+ * (`messageId` for `id`, `key` for `deliveryId`), readable but not enumerated.
+ */
+export type MessageView = DeliveryView & {
+  /** @deprecated Use `id`. */
+  readonly messageId: string;
+  /** @deprecated Use `deliveryId`. */
+  readonly key: string;
+};
+
+function messageView(d: DeliveryView): MessageView {
+  return Object.defineProperties(d, {
+    messageId: { get: () => d.id, enumerable: false },
+    key: { get: () => d.deliveryId, enumerable: false },
+  }) as MessageView;
+}
+
+/** The controls over whatever runtime `rt()` returns now (msw's `reset()` swaps it): bindings over the one `ControlService`. */
 export function controlsOver(rt: () => Runtime, apiKey: string): PulseMockControls {
+  const control = new ControlService(rt);
   return {
     apiKey,
     get webhookSecret() {
@@ -95,34 +119,39 @@ export function controlsOver(rt: () => Runtime, apiKey: string): PulseMockContro
     get seed() {
       return rt().config.seed;
     },
-    jobs: (filter = {}) => rt().core.jobs.list(filter),
-    messages: (filter = {}) => rt().dispatcher.log.list(filter),
-    requests: (filter = {}) => rt().requests.list(filter),
+    jobs: (filter = {}) => control.jobs(filter),
+    messages: (filter = {}) => control.messages.list(filter).map(messageView),
+    requests: (filter = {}) => control.requests(filter),
     faults: {
-      list: () => rt().faults.list(),
-      set: (rules) => rt().faults.set(checked(rules, 'faults')),
-      add: (rule) => rt().faults.add(checked([rule], 'faults')[0]!),
-      remove: (id) => rt().faults.remove(id),
-      clear: () => rt().faults.set([]),
+      list: () => control.faults.list(),
+      set: (rules) => inCode(() => control.faults.set(rules, 'faults')),
+      add: (rule) => inCode(() => control.faults.add(rule, 'faults')),
+      remove: (id) => control.faults.remove(id),
+      clear: () => control.faults.clear(),
     },
     endpoints: {
-      list: () => rt().endpoints.list(),
-      add: (input) => inCode(() => rt().endpoints.add(input)),
-      remove: (id) => inCode(() => rt().endpoints.delete(id)),
+      list: () => control.endpoints.list(),
+      get: (id) => inCode(() => control.endpoints.get(id)),
+      add: (input) => inCode(() => control.endpoints.add(input)),
+      update: (id, patch) => inCode(() => control.endpoints.update(id, patch)),
+      remove: (id) => inCode(() => control.endpoints.remove(id)),
+      rotateSecret: (id, options) => inCode(() => control.endpoints.rotateSecret(id, options)),
+      test: (id, eventType) => inCode(() => control.endpoints.test(id, eventType)),
+      recover: (id, since) => inCode(() => control.endpoints.recover(id, since)),
     },
     onEvent: (listener) => rt().core.onEvent(listener),
     waitForJob: (jobId, { status, timeoutMs = 10_000 } = {}) => {
       const core = rt().core;
       const reached = (s: JobStatus) => (status ? s === status : TERMINAL_STATUSES.has(s));
       const job = core.jobs.get(jobId);
-      if (job && reached(job.status)) return Promise.resolve(job);
+      if (job && reached(job.status)) return Promise.resolve(jobView(job));
       return new Promise((resolve, reject) => {
         const off = core.onEvent((ev) => {
           const j = ev.jobId === jobId ? core.jobs.get(jobId) : undefined;
           if (!j || !reached(j.status)) return;
           off();
           timer.cancel();
-          resolve(j);
+          resolve(jobView(j));
         });
         const timer = awaitedDeadline(() => {
           off();
@@ -134,7 +163,14 @@ export function controlsOver(rt: () => Runtime, apiKey: string): PulseMockContro
         }, timeoutMs);
       });
     },
-    waitForDelivery: (filter = {}, timeoutMs = 10_000) =>
-      rt().dispatcher.waitFor((d) => TERMINAL_DELIVERY_STATES.has(d.status) && matchesFilter(d, filter), timeoutMs),
+    waitForDelivery: async (filter = {}, timeoutMs = 10_000) =>
+      messageView(
+        deliveryView(
+          await rt().dispatcher.waitFor(
+            (d) => TERMINAL_DELIVERY_STATES.has(d.status) && matchesFilter(d, filter),
+            timeoutMs,
+          ),
+        ),
+      ),
   };
 }

@@ -123,7 +123,7 @@ async function runOne(s: Scenario, o: RunOptions & { seed: number }): Promise<Sc
     for (const fn of cleanups) await fn().catch(() => {});
   }
   const deliveries = mock.messages().map((d) => ({
-    messageId: d.messageId,
+    messageId: d.id,
     eventType: d.eventType,
     status: d.status,
     attempts: d.attempts.length,

@@ -41,9 +41,12 @@ afterEach(async () => {
 
 /** What the mock's state is: it must be the same after an attack. */
 const snapshot = (mock: PulseMock) => ({
-  endpoints: mock.endpoints
-    .list()
-    .map((e) => ({ id: e.id, url: e.url, secrets: e.secrets.map((s) => s.secret), disabled: e.disabled })),
+  endpoints: mock.endpoints.list().map((e) => ({
+    id: e.id,
+    url: e.url,
+    secrets: [e.secret, ...e.previousSecrets.map((s) => s.secret)],
+    disabled: e.disabled,
+  })),
   faults: mock.faults.list(),
   messages: mock.messages().length,
 });

@@ -103,7 +103,7 @@ describe('on loopback: pages of other sites change nothing', () => {
     mock = await createPulseMock({ port: 0, webhookUrl: ['http://127.0.0.1:9/hook'] });
     const [ep] = mock.endpoints.list();
     endpointId = ep!.id;
-    secret = ep!.secrets[0]!.secret;
+    secret = ep!.secret;
   });
   afterAll(() => mock.close());
 
@@ -132,7 +132,7 @@ describe('on loopback: pages of other sites change nothing', () => {
         expect(res.json.error?.code).toBe('CROSS_SITE_REFUSED');
       }
     }
-    expect(mock.endpoints.list().map((e) => [e.id, e.secrets[0]!.secret])).toEqual([[endpointId, secret]]);
+    expect(mock.endpoints.list().map((e) => [e.id, e.secret])).toEqual([[endpointId, secret]]);
     expect(mock.faults.list()).toEqual([]);
     expect(mock.messages()).toEqual([]);
   });

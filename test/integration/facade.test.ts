@@ -39,11 +39,11 @@ describe('the facade: one surface over the mock', () => {
 
   it('checks fault rules added in code as the config file would, and names the bad field', () => {
     expect(() => pulse.faults.add({ fault: { kind: 'api-error', status: 418 as 429 } })).toThrow(
-      /^\[pulse-mock\] invalid faults\[0\]\.fault/,
+      /^\[pulse-mock\] Invalid fault rule: faults\[0\]\.fault/,
     );
     const rule = pulse.faults.add({ fault: { kind: 'api-error', status: 503 }, scope: { routes: ['poll'] } });
     expect(pulse.faults.list()).toEqual([rule]);
-    expect(pulse.faults.remove(rule.id!)).toBe(true);
+    expect(pulse.faults.remove(rule.id)).toBe(true);
     pulse.faults.set([{ fault: { kind: 'api-latency', ms: 1 } }]);
     pulse.faults.clear();
     expect(pulse.faults.list()).toEqual([]);

@@ -2,19 +2,18 @@ import type { FastifyPluginAsync } from 'fastify';
 import { LIMITS } from '../../api/limits.js';
 import { Type } from '../../api/json-schema.js';
 import { errors } from '../../core/errors.js';
-import { JOB_EVENT_TYPES, jobEvent, type JobEventType } from '../../core/events.js';
-import { deliveryView } from '../../delivery/views.js';
-import { endpointView, type EndpointInput } from '../../delivery/endpoints.js';
+import { JOB_EVENT_TYPES, JOB_STATUSES, type JobEventType, type JobStatus } from '../../core/events.js';
+import { ControlService } from '../../control.js';
+import type { EndpointInput } from '../../delivery/endpoints.js';
 import { DELIVERY_STATES, type DeliveryStatus } from '../../delivery/types.js';
 import type { Runtime } from '../../runtime.js';
 import { checkAdminAccess, type AdminAccess } from '../guard.js';
-import { explain, type FaultRule } from '../../faults/fault-plan.js';
-import { parseFaultRules } from '../../faults/validate.js';
 
 /**
- * The admin API under `/_mock/`: endpoints (add, list, update, delete, rotate secret, send a
- * test event, recover failed messages) and the delivery log (filter, inspect, resend). The
- * portal page is a client of this API.
+ * The admin API under `/_mock/`: fault rules, endpoints (add, list, update, delete, rotate
+ * secret, send a test event, recover failed messages), the delivery log (filter, inspect,
+ * resend), the request log and the jobs. Each route is a binding over the `ControlService` the
+ * controls in code use too. The portal page is a client of this API.
  */
 const EventType = Type.Union(JOB_EVENT_TYPES.map((t) => Type.Literal(t)));
 const EndpointFields = {
@@ -59,7 +58,6 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAc
   app,
   { runtime, access },
 ) => {
-  const { endpoints, dispatcher, core } = runtime;
   // `curl -X POST .../resend` sends no body at all: treat it as {} so optional bodies stay optional.
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined || request.body === null) request.body = {};
@@ -79,16 +77,9 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAc
     done();
   });
 
-  const faultView = (r: FaultRule) => ({ ...r, explanation: explain(r) });
-  const rulesFrom = (input: unknown, where: string) => {
-    try {
-      return parseFaultRules(input, where);
-    } catch (e) {
-      throw errors.invalidParameter(where, `Invalid fault rule: ${(e as Error).message}`);
-    }
-  };
+  const control = new ControlService(() => runtime);
   app.get('/_mock/faults', { schema: { tags, summary: 'Fault rules in force' } }, async () => ({
-    data: runtime.faults.list().map(faultView),
+    data: control.faults.list(),
   }));
   app.put<{ Body: { rules?: unknown } }>(
     '/_mock/faults',
@@ -102,30 +93,19 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAc
         ),
       },
     },
-    async (request) => {
-      runtime.faults.set(rulesFrom(request.body.rules, 'rules'));
-      return { data: runtime.faults.list().map(faultView) };
-    },
+    async (request) => ({ data: control.faults.set(request.body.rules, 'rules') }),
   );
   app.post<{ Body: unknown }>(
     '/_mock/faults',
     { schema: { tags, summary: 'Add a fault rule' } },
-    async (request, reply) => {
-      const [rule] = rulesFrom([request.body], 'rule');
-      if (runtime.faults.list().length >= LIMITS.faultRules)
-        throw errors.invalidParameter(
-          'rule',
-          `At most ${LIMITS.faultRules} fault rules are in force at once; remove some first.`,
-        );
-      return reply.code(201).send(faultView(runtime.faults.add(rule as FaultRule)));
-    },
+    async (request, reply) => reply.code(201).send(control.faults.add(request.body)),
   );
   app.delete('/_mock/faults', { schema: { tags, summary: 'Remove every fault rule' } }, async () => {
-    runtime.faults.set([]);
+    control.faults.clear();
     return { data: [] };
   });
   app.delete<{ Params: { id: string } }>('/_mock/faults/:id', { schema: { tags, params: Id } }, async (request) => {
-    if (!runtime.faults.remove(request.params.id)) throw errors.faultNotFound(request.params.id);
+    if (!control.faults.remove(request.params.id)) throw errors.faultNotFound(request.params.id);
     return { id: request.params.id, deleted: true };
   });
   app.get<{ Querystring: { route?: string; jobId?: string; method?: string } }>(
@@ -144,36 +124,45 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAc
         ),
       },
     },
-    async (request) => ({
-      data: runtime.requests.list(request.query).map((r) => ({ ...r, at: new Date(r.at).toISOString() })),
-    }),
+    async (request) => ({ data: control.requests(request.query) }),
+  );
+  app.get<{ Querystring: { status?: JobStatus } }>(
+    '/_mock/jobs',
+    {
+      schema: {
+        tags,
+        summary: 'The jobs the mock holds, oldest first',
+        querystring: Type.Object(
+          { status: Type.Optional(Type.Union(JOB_STATUSES.map((s) => Type.Literal(s)))) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => ({ data: control.jobs(request.query) }),
   );
 
   app.get('/_mock/endpoints', { schema: { tags, summary: 'List webhook endpoints' } }, async () => ({
-    data: endpoints.list().map(endpointView),
+    data: control.endpoints.list(),
   }));
 
   app.post<{ Body: EndpointInput }>(
     '/_mock/endpoints',
     { schema: { tags, summary: 'Add a webhook endpoint', body: EndpointBody } },
-    async (request, reply) =>
-      reply
-        .code(201)
-        .send(endpointView(endpoints.add({ ...request.body, basicAuth: request.body.basicAuth ?? undefined }))),
+    async (request, reply) => reply.code(201).send(control.endpoints.add(request.body)),
   );
 
   app.get<{ Params: { id: string } }>('/_mock/endpoints/:id', { schema: { tags, params: Id } }, async (request) =>
-    endpointView(endpoints.require(request.params.id)),
+    control.endpoints.get(request.params.id),
   );
 
   app.patch<{ Params: { id: string }; Body: Partial<EndpointInput> }>(
     '/_mock/endpoints/:id',
     { schema: { tags, summary: 'Update an endpoint', params: Id, body: EndpointPatch } },
-    async (request) => endpointView(endpoints.update(request.params.id, request.body)),
+    async (request) => control.endpoints.update(request.params.id, request.body),
   );
 
   app.delete<{ Params: { id: string } }>('/_mock/endpoints/:id', { schema: { tags, params: Id } }, async (request) => {
-    endpoints.delete(request.params.id);
+    control.endpoints.remove(request.params.id);
     return { id: request.params.id, deleted: true };
   });
 
@@ -193,10 +182,7 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAc
         ),
       },
     },
-    async (request) => {
-      const grace = request.body?.graceMs ?? runtime.config.rotationGraceMs;
-      return endpointView(endpoints.rotateSecret(request.params.id, grace, request.body?.secret));
-    },
+    async (request) => control.endpoints.rotateSecret(request.params.id, request.body ?? {}),
   );
 
   app.post<{ Params: { id: string }; Body: { eventType?: JobEventType } | undefined }>(
@@ -209,33 +195,7 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAc
         body: Type.Object({ eventType: Type.Optional(EventType) }, { additionalProperties: false }),
       },
     },
-    async (request, reply) => {
-      const ep = endpoints.require(request.params.id);
-      const type = request.body?.eventType ?? 'job.completed';
-      const now = core.clock.now();
-      const status = (
-        {
-          'job.created': 'pending',
-          'job.processing': 'processing',
-          'job.completed': 'completed',
-          'job.failed': 'failed',
-          'job.cancelled': 'canceled',
-        } as const
-      )[type];
-      const ev = jobEvent(
-        type,
-        {
-          id: 'test_job_0000',
-          status,
-          createdAt: now - 12_500,
-          pagesProcessed: status === 'completed' ? 3 : 0,
-          ...(status === 'failed' ? { error: 'Test failure' } : {}),
-        },
-        now,
-      );
-      const [d] = dispatcher.publish({ type, payload: ev.payload }, [ep]);
-      return reply.code(202).send(deliveryView(d as NonNullable<typeof d>));
-    },
+    async (request, reply) => reply.code(202).send(control.endpoints.test(request.params.id, request.body?.eventType)),
   );
 
   app.post<{ Params: { id: string }; Body: { since?: string } | undefined }>(
@@ -252,11 +212,8 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAc
       },
     },
     async (request) => {
-      const sinceText = request.body?.since;
-      const since = sinceText === undefined ? 0 : Date.parse(sinceText);
-      if (Number.isNaN(since)) throw errors.invalidParameter('since', 'since must be an ISO date-time.', sinceText);
-      const recovered = dispatcher.recover(request.params.id, since);
-      return { recovered: recovered.length, data: recovered.map(deliveryView) };
+      const data = control.endpoints.recover(request.params.id, request.body?.since);
+      return { recovered: data.length, data };
     },
   );
 
@@ -282,16 +239,13 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAc
     },
     async (request) => {
       const q = request.query;
-      const data = dispatcher.log.list({ ...q, limit: q.limit ?? 1000 }).map(deliveryView);
-      return { data, counts: dispatcher.log.counts() };
+      return { data: control.messages.list({ ...q, limit: q.limit ?? 1000 }), counts: control.messages.counts() };
     },
   );
 
-  app.get<{ Params: { id: string } }>('/_mock/messages/:id', { schema: { tags, params: Id } }, async (request) => {
-    const data = dispatcher.log.byMessage(request.params.id);
-    if (data.length === 0) throw errors.messageNotFound(request.params.id);
-    return { data: data.map(deliveryView) };
-  });
+  app.get<{ Params: { id: string } }>('/_mock/messages/:id', { schema: { tags, params: Id } }, async (request) => ({
+    data: control.messages.get(request.params.id),
+  }));
 
   app.post<{ Params: { id: string }; Body: { endpointId?: string } | undefined }>(
     '/_mock/messages/:id/resend',
@@ -304,6 +258,6 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAc
       },
     },
     async (request, reply) =>
-      reply.code(202).send({ data: dispatcher.resend(request.params.id, request.body?.endpointId).map(deliveryView) }),
+      reply.code(202).send({ data: control.messages.resend(request.params.id, request.body?.endpointId) }),
   );
 };

@@ -1,0 +1,175 @@
+/**
+ * The mock's controls, once: fault rules, webhook endpoints, the delivery log, the request log and
+ * the jobs, with their validation and limits. The admin API (`/_mock/...`, the portal's client)
+ * and the controls a test gets in code (`createPulseMock`, `createPulseMsw`, ...) are thin
+ * bindings over it: the same checks, the same public views (plain JSON values, never the stores'
+ * live records), whichever way a control is driven.
+ */
+import { LIMITS } from './api/limits.js';
+import { errors } from './core/errors.js';
+import { JOB_EVENT_TYPES, jobEvent, type JobEventType, type JobStatus } from './core/events.js';
+import type { JobRecord } from './core/job-store.js';
+import type { RequestRecord } from './core/request-log.js';
+import type { DeliveryFilter } from './delivery/delivery-log.js';
+import { endpointView, type EndpointInput } from './delivery/endpoints.js';
+import { deliveryView } from './delivery/views.js';
+import { explain, type FaultRule } from './faults/fault-plan.js';
+import { parseFaultRules } from './faults/validate.js';
+import type { Runtime } from './runtime.js';
+
+/** A webhook endpoint as the controls show it (its secrets included: it is the developer's own mock). */
+export type EndpointView = ReturnType<typeof endpointView>;
+/** One message to one endpoint, with every attempt, as the controls show it. */
+export type DeliveryView = ReturnType<typeof deliveryView>;
+/** A fault rule in force, with its id and what it does in words. */
+export type FaultView = FaultRule & { id: string; explanation: string };
+/** A request a client made of the API, and what it got. */
+export type RequestView = Omit<RequestRecord, 'at'> & { at: string };
+
+/** A job the mock holds. */
+export interface JobView {
+  id: string;
+  kind: string;
+  status: JobStatus;
+  createdAt: string;
+  updatedAt: string;
+  pages: number;
+  error: string | null;
+  /** The batch it is an item of. */
+  parentId: string | null;
+}
+
+/** Which deliveries `messages()` and `waitForDelivery()` mean. */
+export type MessageFilter = Pick<DeliveryFilter, 'jobId' | 'eventType' | 'endpointId' | 'status' | 'messageId'>;
+
+export function jobView(job: JobRecord): JobView {
+  return {
+    id: job.id,
+    kind: job.kind,
+    status: job.status,
+    createdAt: new Date(job.createdAt).toISOString(),
+    updatedAt: new Date(job.updatedAt).toISOString(),
+    pages: job.pages,
+    error: job.error ?? null,
+    parentId: job.parentId ?? null,
+  };
+}
+
+const faultView = (r: FaultRule): FaultView => ({ ...r, id: r.id as string, explanation: explain(r) });
+const TEST_STATUS = {
+  'job.created': 'pending',
+  'job.processing': 'processing',
+  'job.completed': 'completed',
+  'job.failed': 'failed',
+  'job.cancelled': 'canceled',
+} as const satisfies Record<JobEventType, JobStatus>;
+
+/** The controls over whatever runtime `rt()` returns now (msw's `reset()` swaps it). */
+export class ControlService {
+  constructor(private readonly rt: () => Runtime) {}
+
+  jobs(filter: { status?: JobStatus } = {}): JobView[] {
+    return this.rt().core.jobs.list(filter).map(jobView);
+  }
+
+  requests(filter: { route?: string; jobId?: string; method?: string } = {}): RequestView[] {
+    return this.rt()
+      .requests.list(filter)
+      .map((r) => ({ ...r, at: new Date(r.at).toISOString() }));
+  }
+
+  readonly faults = {
+    list: (): FaultView[] => this.rt().faults.list().map(faultView),
+    /** Replaces every rule; `where` names the input in a refusal (`rules`, `faults`). */
+    set: (input: unknown, where = 'rules'): FaultView[] => {
+      if (Array.isArray(input) && input.length > LIMITS.faultRules)
+        throw errors.invalidParameter(where, `At most ${LIMITS.faultRules} fault rules are in force at once.`);
+      const rules = rulesFrom(input, where);
+      this.rt().faults.set(rules);
+      return this.faults.list();
+    },
+    add: (input: unknown, where = 'rule'): FaultView => {
+      const [rule] = rulesFrom([input], where);
+      if (this.rt().faults.list().length >= LIMITS.faultRules)
+        throw errors.invalidParameter(
+          'rule',
+          `At most ${LIMITS.faultRules} fault rules are in force at once; remove some first.`,
+        );
+      return faultView(this.rt().faults.add(rule as FaultRule));
+    },
+    /** False when no rule has this id. */
+    remove: (id: string): boolean => this.rt().faults.remove(id),
+    clear: (): void => this.rt().faults.set([]),
+  };
+
+  readonly endpoints = {
+    list: (): EndpointView[] => this.rt().endpoints.list().map(endpointView),
+    get: (id: string): EndpointView => endpointView(this.rt().endpoints.require(id)),
+    add: (input: EndpointInput): EndpointView =>
+      endpointView(this.rt().endpoints.add({ ...input, basicAuth: input.basicAuth ?? undefined })),
+    update: (id: string, patch: Partial<EndpointInput>): EndpointView =>
+      endpointView(this.rt().endpoints.update(id, patch)),
+    remove: (id: string): void => this.rt().endpoints.delete(id),
+    /** A new signing secret; the old one keeps signing for `graceMs` (default `--rotation-grace-ms`). */
+    rotateSecret: (id: string, options: { graceMs?: number; secret?: string } = {}): EndpointView => {
+      const rt = this.rt();
+      return endpointView(rt.endpoints.rotateSecret(id, options.graceMs ?? rt.config.rotationGraceMs, options.secret));
+    },
+    /** Sends a made-up event of `eventType` (default `job.completed`) to this endpoint only. */
+    test: (id: string, eventType: JobEventType = 'job.completed'): DeliveryView => {
+      if (!JOB_EVENT_TYPES.includes(eventType))
+        throw errors.invalidParameter(
+          'eventType',
+          `eventType must be one of ${JOB_EVENT_TYPES.join(', ')}.`,
+          eventType,
+        );
+      const rt = this.rt();
+      const ep = rt.endpoints.require(id);
+      const now = rt.core.clock.now();
+      const status = TEST_STATUS[eventType];
+      const ev = jobEvent(
+        eventType,
+        {
+          id: 'test_job_0000',
+          status,
+          createdAt: now - 12_500,
+          pagesProcessed: status === 'completed' ? 3 : 0,
+          ...(status === 'failed' ? { error: 'Test failure' } : {}),
+        },
+        now,
+      );
+      const [d] = rt.dispatcher.publish({ type: eventType, payload: ev.payload }, [ep]);
+      return deliveryView(d as NonNullable<typeof d>);
+    },
+    /** Sends again every failed message of this endpoint since `since` (an ISO time; default: all). */
+    recover: (id: string, since?: string): DeliveryView[] => {
+      const from = since === undefined ? 0 : Date.parse(since);
+      if (Number.isNaN(from)) throw errors.invalidParameter('since', 'since must be an ISO date-time.', since);
+      return this.rt().dispatcher.recover(id, from).map(deliveryView);
+    },
+  };
+
+  readonly messages = {
+    list: (filter: MessageFilter & { limit?: number } = {}): DeliveryView[] =>
+      this.rt().dispatcher.log.list(filter).map(deliveryView),
+    counts: () => this.rt().dispatcher.log.counts(),
+    /** Every delivery of one message (one per endpoint, and duplicates), or 404. */
+    get: (messageId: string): DeliveryView[] => {
+      const data = this.rt().dispatcher.log.byMessage(messageId);
+      if (data.length === 0) throw errors.messageNotFound(messageId);
+      return data.map(deliveryView);
+    },
+    /** Sends a message again (same webhook-id, fresh timestamp and signature), to one endpoint or all it went to. */
+    resend: (messageId: string, endpointId?: string): DeliveryView[] =>
+      this.rt().dispatcher.resend(messageId, endpointId).map(deliveryView),
+  };
+}
+
+/** Fault rules checked as the config file's are; a refusal is a 400 naming `where`. */
+function rulesFrom(input: unknown, where: string): FaultRule[] {
+  try {
+    return parseFaultRules(input, where);
+  } catch (e) {
+    throw errors.invalidParameter(where, `Invalid fault rule: ${(e as Error).message}`);
+  }
+}
