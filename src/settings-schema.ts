@@ -5,7 +5,7 @@ import { checkSecret } from './delivery/signing.js';
 /**
  * The mock's own settings (config file, flags and env vars, fault rules from the admin API) are
  * checked against JSON Schemas with ajv: fastify loads ajv anyway, so this costs nothing at
- * start-up (zod's import alone was ~50 ms of it, bench/RESULTS.md), and the same schemas make
+ * start-up (zod's import was a good part of it, bench/RESULTS.md), and the same schemas make
  * the config file's schema for editors (`configFileSchema`, pulse-mock.config.schema.json).
  */
 export type JsonSchema = Record<string, unknown>;
@@ -22,8 +22,8 @@ const FORMATS: Record<string, { valid: (s: string) => boolean; message: string }
 
 /**
  * strictRequired is off: a discriminator's tag is required where oneOf's branches define it.
- * At run time the schemas are not checked against JSON Schema's meta-schema (compiling that was
- * 40 ms of start-up); they are fixed, and a test checks every one of them (`SETTINGS_SCHEMAS`).
+ * At run time the schemas are not checked against JSON Schema's meta-schema (compiling that
+ * slowed start-up, bench/RESULTS.md); they are fixed, and a test checks every one of them (`SETTINGS_SCHEMAS`).
  */
 export const AJV_OPTIONS = { allErrors: false, strict: true, strictRequired: false, discriminator: true } as const;
 /** Every schema a checker was made for, for that test. */

@@ -2,8 +2,8 @@
  * A few JSON Schema builders, in TypeBox's spelling, producing plain objects, each typed with
  * the value it describes (`Static<typeof S>`), so a route's handler gets `call.fields` typed from
  * the very schema that validates them. The type rides on a phantom property that exists only for
- * the compiler: no run-time cost. (The route schemas were written with TypeBox; its import alone
- * cost ~190 ms of start-up, more than fastify itself, for schemas that are plain JSON anyway.)
+ * the compiler: no run-time cost. (The route schemas were written with TypeBox; its import was a
+ * large part of start-up, bench/RESULTS.md, for schemas that are plain JSON anyway.)
  */
 
 declare const STATIC: unique symbol;

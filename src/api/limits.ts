@@ -2,7 +2,7 @@
  * The size of everything the mock keeps from a request, in one place: each string and list has
  * a maximum (Pulse's own where it states one, else generous), and more is refused with a 400
  * naming the field. Bodies themselves are bounded by --body-limit and --json-body-limit. The
- * README's "Limits" section lists these.
+ * docs/configuration.md's "Limits" section lists these.
  */
 export const LIMITS = {
   /** A URL: `file_url`, an endpoint's `url`. */

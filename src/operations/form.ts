@@ -348,7 +348,7 @@ const formRoute = (op: FormOp, summary: string): OperationRoute<FormOperation> =
       const data = formOp.run(call, op);
       return runOrSubmit<FormJobData>(
         formOp.core,
-        'form',
+        formOp.kind,
         { ...call, fields: { ...call.fields, async } },
         { candidates: [data.name], data, pages: data.pages.length },
         // Forms answer an async submission with 202, as Pulse's form pages say.

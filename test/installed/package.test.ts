@@ -27,6 +27,8 @@ describe('the published package', () => {
       'pulse-mock.config.schema.json',
       'fixtures/documents.json',
       'README.md',
+      'docs/api.md',
+      'docs/portal-desktop.png',
       'package.json',
     ])
       expect(pkg.files).toContain(f);

@@ -20,9 +20,9 @@ for (const file of exampleFiles()) {
   const name = file.slice(pkg.root.length);
   const blocks = parseBlocks(readFileSync(file, 'utf8'), file);
   describe(name, () => {
-    it('has shell examples, and says why each one it does not run cannot run here', () => {
+    it('says why each shell example it does not run cannot run here', () => {
       const steps = blocks.flatMap((b) => b.steps);
-      expect(steps.length).toBeGreaterThan(0);
+      if (file.endsWith('README.md')) expect(steps.length).toBeGreaterThan(0);
       for (const s of steps.filter((x) => NOT_RUN[x.command])) expect(NOT_RUN[s.command]!.length).toBeGreaterThan(10);
     });
     for (const block of blocks) {

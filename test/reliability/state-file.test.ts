@@ -1,3 +1,5 @@
+import type { ExtractOperation } from '../../src/operations/extract/index.js';
+import { normalizeExtractRequest } from '../../src/operations/extract/request.js';
 import {
   existsSync,
   mkdirSync,
@@ -88,7 +90,11 @@ describe('damaged lines', () => {
     const d = dir();
     const state = join(d, 'pulse-mock.state');
     const first = createRuntime(configFor(state));
-    const job = await first.core.submit('extract', { candidates: ['a.pdf'], build: () => ({ data: {}, pages: 1 }) });
+    const extract = first.operations.get('extract') as ExtractOperation;
+    const job = await first.core.submit(
+      'extract',
+      extract.submission(normalizeExtractRequest({ file_url: 'https://e.com/a.pdf' })),
+    );
     first.close();
     const lines = readFileSync(state, 'utf8').split('\n');
     // A torn write in the middle and a line of the wrong shape, between good lines.

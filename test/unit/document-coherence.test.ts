@@ -200,10 +200,10 @@ describe('one coherent document behind every result', () => {
   });
 });
 
-describe('the README', () => {
+describe('the API guide (docs/api.md)', () => {
   it('prints the synonym table as fact-names.ts has it', async () => {
     const { readFileSync } = await import('node:fs');
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8');
     for (const [kind, facts] of Object.entries(FACT_NAMES))
       for (const [fact, names] of Object.entries(facts))
         expect(readme).toContain(

@@ -4,7 +4,7 @@ import type { DocumentModel, Fact, FactList, Structure } from '../../core/docume
 /**
  * Which schema property names name which fact of a document, per document kind. Names are
  * compared case- and separator-insensitively (`accountHolder`, `account-holder` and
- * `Account_Holder` are `accountholder`). The README's "Structured output" section prints this
+ * `Account_Holder` are `accountholder`). docs/api.md's "Structured output" section prints this
  * table; keep them together.
  */
 export const FACT_NAMES: Record<DocumentKind, Record<string, string[]>> = {
