@@ -26,12 +26,29 @@ export interface JobKind<D = unknown> {
   result(job: JobRecord<D>, baseUrl: string): Promise<JobResult> | JobResult;
   /** The `result` of a job still pending or processing, for kinds that report progress (a batch's items). */
   progress?(job: JobRecord<D>, baseUrl: string): Promise<JobResult> | JobResult;
-  /** The bytes of one of the job's files, drawn again from its recipe (same job, same bytes). */
-  file?(job: JobRecord<D>, name: string, file: JobFile): Promise<Uint8Array> | Uint8Array;
+  /**
+   * One of the job's files, drawn again from its recipe (same job, same bytes): those it listed
+   * when accepted (`listed`), or any its kind derives (a form's PDF, a figure's PNG, a schema
+   * run's workbook). Undefined when the job has no such file; a kind may throw its own refusal
+   * (a run not finished yet).
+   */
+  file?(
+    job: JobRecord<D>,
+    name: string,
+    listed?: JobFile,
+  ): Promise<JobFileBytes | undefined> | JobFileBytes | undefined;
   /** Told when one of its jobs is accepted, its own submission or another's child (a batch item). */
   accepted?(job: JobRecord<D>): void;
   /** Told when one of its jobs leaves the store, to drop what it derived from it (caches). */
   evicted?(job: JobRecord<D>): void;
+}
+
+/** A file's bytes, as the one file handler (`PulseCore.file`) serves them. */
+export interface JobFileBytes {
+  bytes: Uint8Array;
+  contentType: string;
+  /** Offered as the download's name (`content-disposition`). */
+  downloadName?: string;
 }
 
 /** A job's `result`: what its kind makes (for an extract, the extraction or a large-result pointer). */
@@ -261,13 +278,25 @@ export class PulseCore {
     return this.jobs.childrenOf(parentId);
   }
 
-  /** One of a job's files: its bytes drawn again by the job's kind, or 404. */
-  async file(jobId: string, name: string): Promise<CoreResponse<Uint8Array>> {
-    const job = this.require(jobId);
-    const file = job.files && Object.hasOwn(job.files, name) ? job.files[name] : undefined;
-    const kind = this.#kinds.get(job.kind);
-    if (!file || !kind?.file) throw errors.fileNotFound(jobId, name);
-    return { status: 200, body: await kind.file(job, name, file), headers: { 'content-type': file.contentType } };
+  /**
+   * The one file handler: a job's file, by name, as its kind draws it, behind each of Pulse's
+   * file paths (`/results/{jobId}/pdf`, `/results/{jobId}/images/{name}`, `/schema/{id}/excel`).
+   * 404 for an unknown job (`idField` names the request's field for it) or a file it has not.
+   */
+  async file(jobId: string, name: string, idField?: string): Promise<CoreResponse<Uint8Array>> {
+    const job = idField === undefined ? this.require(jobId) : this.jobs.get(jobId);
+    if (!job) throw errors.notFoundById(idField as string, jobId);
+    const listed = job.files && Object.hasOwn(job.files, name) ? job.files[name] : undefined;
+    const file = await this.#kinds.get(job.kind)?.file?.(job, name, listed);
+    if (!file) throw idField === undefined ? errors.fileNotFound(jobId, name) : errors.notFoundById(idField, jobId);
+    return {
+      status: 200,
+      body: file.bytes,
+      headers: {
+        'content-type': file.contentType,
+        ...(file.downloadName ? { 'content-disposition': `attachment; filename="${file.downloadName}"` } : {}),
+      },
+    };
   }
 
   async getJob(jobId: string, baseUrl: string): Promise<CoreResponse<JobStatusResponse>> {

@@ -3,7 +3,7 @@ import { LIMITS } from '../api/limits.js';
 import { route, type ApiCall, type OperationRoute } from '../api/contract.js';
 import { errors } from '../core/errors.js';
 import type { JobRecord } from '../core/job-store.js';
-import type { CoreResponse, JobKind, PulseCore } from '../core/pulse-core.js';
+import type { JobFileBytes, JobKind, PulseCore } from '../core/pulse-core.js';
 import { SeededRandom, seedFrom } from '../core/random.js';
 import { parseBoolean, parsePageRange } from './extract/request.js';
 import { defineOperation } from './operation.js';
@@ -179,10 +179,9 @@ export class FormOperation implements JobKind<FormJobData> {
     };
   }
 
-  /** `GET /results/{jobId}/pdf`: the run's form with its values, a page per page of the form. */
-  async pdf(jobId: string): Promise<CoreResponse<Uint8Array>> {
-    const job = this.core.require(jobId) as JobRecord<FormJobData>;
-    if (job.kind !== this.kind || job.status !== 'completed') throw errors.fileNotFound(jobId, 'pdf');
+  /** Its one file, `pdf` (`GET /results/{jobId}/pdf`): the run's form with its values, a page per page of the form. */
+  async file(job: JobRecord<FormJobData>, name: string): Promise<JobFileBytes | undefined> {
+    if (name !== 'pdf' || job.status !== 'completed') return undefined;
     const d = job.data;
     const { default: PDFDocument } = await import('../vendor/pdfkit.js');
     const doc = new PDFDocument({
@@ -212,11 +211,7 @@ export class FormOperation implements JobKind<FormJobData> {
     doc.end();
     await ended;
     const bytes = Buffer.concat(chunks);
-    return {
-      status: 200,
-      body: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-      headers: { 'content-type': 'application/pdf' },
-    };
+    return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), contentType: 'application/pdf' };
   }
 
   /** One form run: the form from a file, a URL or a previous run, and what the operation does to its values. */
@@ -375,7 +370,7 @@ export const formOperation = defineOperation({
         params: Type.Object({ jobId: Type.String({ minLength: 1, maxLength: LIMITS.idLength }) }),
         response: { 200: Type.String({ contentMediaType: 'application/pdf' }) },
       },
-      handle: (call, op: FormOperation) => op.pdf(call.params.jobId),
+      handle: (call, _op: FormOperation) => call.core.file(call.params.jobId, 'pdf'),
     }),
   ],
 });

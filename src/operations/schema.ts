@@ -4,7 +4,7 @@ import { AsyncSubmissionResponse } from '../api/schemas.js';
 import type { DocumentModel } from '../core/document-model.js';
 import { errors } from '../core/errors.js';
 import type { JobRecord } from '../core/job-store.js';
-import type { CoreResponse, JobKind, PulseCore } from '../core/pulse-core.js';
+import type { JobFileBytes, JobKind, PulseCore } from '../core/pulse-core.js';
 import { route, type ApiCall } from '../api/contract.js';
 import { BatchIds, batchCapability, batchChild, defineOperation, operationOf, presetOf } from './operation.js';
 import type { BatchOperation } from './batch.js';
@@ -98,9 +98,10 @@ export class SchemaOperation implements JobKind<SchemaJobData> {
    * `GET /schema/{schemaId}/excel`: the template's header row and a row of the run's values, as
    * a real .xlsx (write-excel-file, loaded on first use). 404 for another id or a run without a template.
    */
-  async excel(schemaId: string): Promise<CoreResponse<Uint8Array>> {
-    const job = this.core.jobs.get(schemaId) as JobRecord<SchemaJobData> | undefined;
-    if (!job || job.kind !== this.kind || job.data.mode !== 'single' || !job.data.excel)
+  /** Its one file, `excel` (`GET /schema/{schemaId}/excel`): a run with an Excel template, its values filled in. */
+  async file(job: JobRecord<SchemaJobData>, name: string): Promise<JobFileBytes | undefined> {
+    const schemaId = job.id;
+    if (name !== 'excel' || job.data.mode !== 'single' || !job.data.excel)
       throw errors.notFoundById('schema_id', schemaId);
     if (job.status !== 'completed') throw errors.runNotReady('schema_id', schemaId, job.status);
     const { headers } = job.data.excel;
@@ -115,12 +116,9 @@ export class SchemaOperation implements JobKind<SchemaJobData> {
       headers.map((h) => cell(values[h])),
     ]).toBuffer();
     return {
-      status: 200,
-      body: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-      headers: {
-        'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-        'content-disposition': `attachment; filename="${schemaId}.xlsx"`,
-      },
+      bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      downloadName: `${schemaId}.xlsx`,
     };
   }
 
@@ -403,7 +401,7 @@ export const schemaOperation = defineOperation({
           }),
         },
       },
-      handle: (call, op: SchemaOperation) => op.excel(call.params.schemaId),
+      handle: (call, _op: SchemaOperation) => call.core.file(call.params.schemaId, 'excel', 'schema_id'),
     }),
   ],
   batch: batchCapability({

@@ -7,6 +7,7 @@ import type { OutcomeOverrides } from '../../core/outcomes.js';
 import type {
   AsyncSubmissionResponse,
   CoreResponse,
+  JobFileBytes,
   JobKind,
   JobSubmission,
   PulseCore,
@@ -288,14 +289,9 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
    * `GET /results/{jobId}/images/{filename}`: a figure of a completed extraction as a PNG, drawn
    * from the same document model as its body (repeatable; it does not use up a large result).
    */
-  async image(jobId: string, filename: string): Promise<CoreResponse<Uint8Array>> {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(filename) || filename.includes('..'))
-      throw errors.invalidParameter(
-        'filename',
-        `"${filename.slice(0, 60)}" is not an image file name (letters, digits, ".", "_" and "-"; no "/" or "..").`,
-      );
-    const job = this.core.require(jobId) as JobRecord<ExtractJobData>;
-    if (job.kind !== this.kind || job.status !== 'completed') throw errors.fileNotFound(jobId, filename);
+  /** Its files: each figure's PNG, by the name its `image_url` gives (`GET /results/{jobId}/images/{filename}`). */
+  async file(job: JobRecord<ExtractJobData>, filename: string): Promise<JobFileBytes | undefined> {
+    if (job.status !== 'completed') return undefined;
     const [{ buildDocumentModel }, { renderFigurePng }] = await Promise.all([
       import('../../core/document-model.js'),
       import('../../core/figure-png.js'),
@@ -304,12 +300,7 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
     const figure = buildDocumentModel(job.data.document, seed).blocks.find(
       (b) => b.figure?.filename === filename,
     )?.figure;
-    if (!figure) throw errors.fileNotFound(jobId, filename);
-    return {
-      status: 200,
-      body: renderFigurePng(figure, seedFrom(seed, 'figure', filename)),
-      headers: { 'content-type': 'image/png' },
-    };
+    return figure && { bytes: renderFigurePng(figure, seedFrom(seed, 'figure', filename)), contentType: 'image/png' };
   }
 
   /**
@@ -454,7 +445,15 @@ const extractRoutes: OperationRoute<ExtractOperation>[] = [
       }),
       response: { 200: Type.String({ contentMediaType: 'image/png', description: 'PNG bytes' }) },
     },
-    handle: (c, op) => op.image(c.params.jobId as string, c.params.filename as string),
+    handle: (c) => {
+      const filename = c.params.filename as string;
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(filename) || filename.includes('..'))
+        throw errors.invalidParameter(
+          'filename',
+          `"${filename.slice(0, 60)}" is not an image file name (letters, digits, ".", "_" and "-"; no "/" or "..").`,
+        );
+      return c.core.file(c.params.jobId as string, filename);
+    },
   },
 ];
 
