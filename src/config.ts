@@ -412,9 +412,13 @@ const LISTS = {
 
 /**
  * The JSON Schema of `pulse-mock.config.json`, for editors; shipped as `pulse-mock.config.schema.json`.
- * `presetKinds`: each operation's preset entries, so editors check them too.
+ * What the operations declare, for editors to check too: `presetKinds` (each one's preset entries)
+ * and `routeNames` (what fault rules may scope to).
  */
-export function configFileSchema(presetKinds: readonly { kind: string; schema: JsonSchema }[] = []): JsonSchema {
+export function configFileSchema(
+  presetKinds: readonly { kind: string; schema: JsonSchema }[] = [],
+  routeNames?: readonly string[],
+): JsonSchema {
   const properties: Record<string, JsonSchema> = {
     $schema: { type: 'string', description: 'This schema: ./node_modules/pulse-mock/pulse-mock.config.schema.json' },
     $comment: { type: 'string' },
@@ -456,7 +460,7 @@ export function configFileSchema(presetKinds: readonly { kind: string; schema: J
   };
   properties.faults = {
     type: 'array',
-    items: faultRuleSchema(),
+    items: faultRuleSchema(routeNames),
     description: 'Fault rules in force from the start (the admin API can change them)',
   };
   return {

@@ -84,12 +84,12 @@ export class ControlService {
     set: (input: unknown, where = 'rules'): FaultView[] => {
       if (Array.isArray(input) && input.length > LIMITS.faultRules)
         throw errors.invalidParameter(where, `At most ${LIMITS.faultRules} fault rules are in force at once.`);
-      const rules = rulesFrom(input, where);
+      const rules = rulesFrom(input, where, this.rt().routeNames);
       this.rt().faults.set(rules);
       return this.faults.list();
     },
     add: (input: unknown, where = 'rule'): FaultView => {
-      const [rule] = rulesFrom([input], where);
+      const [rule] = rulesFrom([input], where, this.rt().routeNames);
       if (this.rt().faults.list().length >= LIMITS.faultRules)
         throw errors.invalidParameter(
           'rule',
@@ -165,10 +165,10 @@ export class ControlService {
   };
 }
 
-/** Fault rules checked as the config file's are; a refusal is a 400 naming `where`. */
-function rulesFrom(input: unknown, where: string): FaultRule[] {
+/** Fault rules checked as the config file's are, their routes against the runtime's; a refusal is a 400 naming `where`. */
+function rulesFrom(input: unknown, where: string, routes: readonly string[]): FaultRule[] {
   try {
-    return parseFaultRules(input, where);
+    return parseFaultRules(input, where, routes);
   } catch (e) {
     throw errors.invalidParameter(where, `Invalid fault rule: ${(e as Error).message}`);
   }

@@ -1,6 +1,8 @@
 import { errors } from './core/errors.js';
 import { scaledClock, systemClock, type Clock } from './clock.js';
-import type { MockConfig } from './config.js';
+import { ConfigError, type MockConfig } from './config.js';
+import { apiRouteNames } from './api/routes.js';
+import { checkFaultRoutes } from './faults/validate.js';
 import { PulseCore } from './core/pulse-core.js';
 import { BUILT_IN_OPERATIONS, builtInOperations } from './operations/index.js';
 import { checkPresets, type OperationInstances } from './operations/operation.js';
@@ -26,6 +28,8 @@ export interface Runtime {
   core: PulseCore;
   /** The operations' instances by kind, registered with the core. */
   operations: OperationInstances;
+  /** The names of the API routes it serves, which fault rules may scope to. */
+  routeNames: readonly string[];
   endpoints: EndpointRegistry;
   dispatcher: Dispatcher;
   faults: FaultEngine;
@@ -55,8 +59,15 @@ export interface RuntimeOptions {
 const BACKLOG_WAIT_MS = 10_000;
 
 export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Runtime {
-  // Presets are each operation's to check: before anything is opened, so a bad one stops the start.
+  // What the operations declare is checked here, not when the config is read (that loads no
+  // operation): before anything is opened, so a bad preset or fault route stops the start.
   checkPresets(config.presets, BUILT_IN_OPERATIONS);
+  const routeNames = apiRouteNames();
+  try {
+    checkFaultRoutes(config.faults, routeNames);
+  } catch (e) {
+    throw new ConfigError(`invalid ${(e as Error).message}`);
+  }
   const clock = opts.clock ?? (config.timeScale === 1 ? systemClock : scaledClock(config.timeScale));
   const opened = config.state ? StateJournal.open(config.state) : undefined;
   const restored = opened?.restored;
@@ -160,6 +171,7 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
     config,
     core,
     operations,
+    routeNames,
     endpoints,
     dispatcher,
     faults,

@@ -1,7 +1,6 @@
 import { LIMITS } from '../api/limits.js';
 import { JOB_EVENT_TYPES } from '../core/events.js';
 import { pathLabel, settingsChecker, type JsonSchema } from '../settings-schema.js';
-import { apiRouteNames } from '../api/routes.js';
 import { MAX_API_LATENCY_MS } from './fault-engine.js';
 import { SIGNATURE_FAULTS, type FaultRule } from './fault-plan.js';
 
@@ -41,10 +40,11 @@ const kind = (k: string, properties: Record<string, JsonSchema> = {}, required: 
   obj({ kind: { const: k }, ...properties }, ['kind', ...required]);
 
 /**
- * The JSON Schema of a fault rule, shared by the config file and the admin API; `routes` are the
- * route names of the operations registered now.
+ * The JSON Schema of a fault rule, shared by the config file and the admin API. `routes`: the
+ * route names a runtime serves, when known (a runtime checks them, `checkFaultRoutes`; reading
+ * the config needs no operation loaded).
  */
-export const faultRuleSchema = (routes: string[] = apiRouteNames()): JsonSchema =>
+export const faultRuleSchema = (routes?: readonly string[]): JsonSchema =>
   obj(
     {
       id: { type: 'string', minLength: 1, maxLength: 100 },
@@ -65,7 +65,11 @@ export const faultRuleSchema = (routes: string[] = apiRouteNames()): JsonSchema 
       scope: obj({
         endpointId: { type: 'string', maxLength: LIMITS.idLength },
         eventTypes: { type: 'array', items: { enum: [...JOB_EVENT_TYPES] }, maxItems: LIMITS.faultListItems },
-        routes: { type: 'array', items: { enum: routes }, maxItems: LIMITS.faultListItems },
+        routes: {
+          type: 'array',
+          items: routes ? { enum: [...routes] } : { type: 'string', minLength: 1, maxLength: LIMITS.idLength },
+          maxItems: LIMITS.faultListItems,
+        },
       }),
       when: {
         anyOf: [
@@ -80,24 +84,27 @@ export const faultRuleSchema = (routes: string[] = apiRouteNames()): JsonSchema 
     ['fault'],
   );
 
-/** Compiled for the route names it was made with; made again when an operation adds routes. */
-let checker: { routes: string; check: ReturnType<typeof settingsChecker<FaultRule[]>> } | undefined;
+/** The checker of rule lists, made on first use. */
+let checker: ReturnType<typeof settingsChecker<FaultRule[]>> | undefined;
 function checkRules(input: unknown) {
-  const routes = apiRouteNames();
-  if (checker?.routes !== routes.join())
-    checker = {
-      routes: routes.join(),
-      check: settingsChecker<FaultRule[]>({
-        type: 'array',
-        items: faultRuleSchema(routes),
-        maxItems: LIMITS.faultRules,
-      }),
-    };
-  return checker.check(input);
+  checker ??= settingsChecker<FaultRule[]>({ type: 'array', items: faultRuleSchema(), maxItems: LIMITS.faultRules });
+  return checker(input);
 }
 
-/** Parses a list of rules; throws with `path: message` of the first problem. */
-export function parseFaultRules(input: unknown, where = 'faults'): FaultRule[] {
+/** Every route a rule scopes to is one `routes` (a runtime's route names) has; throws with `path: message`. */
+export function checkFaultRoutes(rules: readonly FaultRule[], routes: readonly string[], where = 'faults'): void {
+  rules.forEach((rule, i) =>
+    rule.scope?.routes?.forEach((route, j) => {
+      if (!routes.includes(route))
+        throw new Error(
+          `${pathLabel(where, [i, 'scope', 'routes', j])}: no route is named "${route}"; routes are ${routes.join(', ')}`,
+        );
+    }),
+  );
+}
+
+/** Parses a list of rules (their route names against `routes` when given); throws with `path: message` of the first problem. */
+export function parseFaultRules(input: unknown, where = 'faults', routes?: readonly string[]): FaultRule[] {
   if (Array.isArray(input) && input.length === 0) return []; // nothing to compile the schema for
   const r = checkRules(input);
   if (!r.ok) throw new Error(`${pathLabel(where, r.problem.path)}: ${r.problem.message}`);
@@ -106,5 +113,6 @@ export function parseFaultRules(input: unknown, where = 'faults'): FaultRule[] {
     if (Array.isArray(ms) && ms[0] > ms[1])
       throw new Error(`${pathLabel(where, [i, 'fault', 'ms'])}: min must not exceed max`);
   });
+  if (routes) checkFaultRoutes(r.value, routes, where);
   return r.value;
 }

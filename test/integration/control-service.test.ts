@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPulseMock, ManualClock, type PulseMock } from '../../src/index.js';
 import { LIMITS } from '../../src/api/limits.js';
+import { ConfigError, resolveConfig } from '../../src/config.js';
+import { createRuntime } from '../../src/runtime.js';
 import { startReceiver, type Receiver } from '../receivers.js';
 
 /**
@@ -73,5 +75,19 @@ describe('one control service behind the controls in code and the admin API', ()
     );
     // 0.3's names stay readable for a release.
     expect([delivered.messageId, delivered.key]).toEqual([delivered.id, delivered.deliveryId]);
+  });
+
+  it('fault rules name routes the runtime serves, whichever way they come', async () => {
+    const rule = { fault: { kind: 'drop' as const }, scope: { routes: ['extrakt'] } };
+    expect(() => mock.faults.add(rule)).toThrow(
+      /faults\[0\]\.scope\.routes\[0\]: no route is named "extrakt"; routes are extract, /,
+    );
+    expect((await admin('POST', '/faults', rule)).body.error.message).toMatch(/no route is named "extrakt"/);
+    // The config is read without the operations; the runtime made from it checks the names.
+    const config = resolveConfig({ env: {}, options: { faults: [rule] } });
+    expect(() => createRuntime(config)).toThrow(ConfigError);
+    expect(() => createRuntime(config)).toThrow(
+      /^\[pulse-mock\] invalid faults\[0\]\.scope\.routes\[0\]: no route is named "extrakt"/,
+    );
   });
 });

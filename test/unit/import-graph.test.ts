@@ -72,6 +72,17 @@ describe('the import graph of src/', () => {
     expect(cycles()).toEqual([]);
   });
 
+  it('reads the config without loading an operation (each checks what it declares when a runtime is made)', () => {
+    const reached = new Set<string>();
+    const walk = (f: string) => {
+      if (reached.has(f)) return;
+      reached.add(f);
+      for (const g of graph.get(f) ?? []) walk(g);
+    };
+    walk('config.ts');
+    expect([...reached].filter((f) => f.startsWith(`operations`) || f === join('api', 'routes.ts'))).toEqual([]);
+  });
+
   it('keeps the route contract a leaf: it imports no value at all', () => {
     expect(graph.get(join('api', 'contract.ts'))).toEqual([]);
   });
