@@ -1,3 +1,12 @@
+/**
+ * `POST /pipeline/execute`: several steps in one request, each run by its operation's own route
+ * (the same code, stores and ids: a pipeline's extraction is usable by a later `/schema`). The
+ * steps are the operations' `pipelineSteps`; a chain is valid when each step may follow the one
+ * before it (its `follows`), which gives Pulse's chains: extract [-> split] [-> schema],
+ * extract -> tables, batch_extract -> schema. Steps run when the request is accepted, sync or
+ * async; the response is made from the steps' runs on read. Each step's `latency` is its
+ * simulated processing time (`--processing-ms`).
+ */
 import { Type, type Schema, type Static } from '../api/json-schema.js';
 import { LIMITS } from '../api/limits.js';
 import { route, type ApiCall } from '../api/contract.js';
@@ -13,16 +22,6 @@ import {
   type PipelineStep,
   type PipelineStepRun,
 } from './operation.js';
-
-/**
- * `POST /pipeline/execute`: several steps in one request, each run by its operation's own route
- * (the same code, stores and ids: a pipeline's extraction is usable by a later `/schema`). The
- * steps are the operations' `pipelineSteps`; a chain is valid when each step may follow the one
- * before it (its `follows`), which gives Pulse's chains: extract [-> split] [-> schema],
- * extract -> tables, batch_extract -> schema. Steps run when the request is accepted, sync or
- * async; the response is made from the steps' runs on read. Each step's `latency` is its
- * simulated processing time (`--processing-ms`).
- */
 
 /** What each step ran, kept in the job's recipe. */
 export interface PipelineJobData {

@@ -1,3 +1,8 @@
+/**
+ * What the operations that read a stored extraction (split, schema, tables) share: finding it,
+ * rebuilding its document model (the same one its extract body came from), answering sync or
+ * async with a job id that doubles as the run's id, and usage in Pulse's shape.
+ */
 import type { ApiCall } from '../api/contract.js';
 import type { DocumentModel } from '../core/document-model.js';
 import type { DocumentInfo } from '../core/documents.js';
@@ -7,12 +12,6 @@ import type { AsyncSubmissionResponse, CoreResponse, JobContents, PulseCore } fr
 import type { ExtractOperation, StoredExtraction } from './extract/index.js';
 import { operationOf } from './operation.js';
 import type { PlanInfo } from './extract/result.js';
-
-/**
- * What the operations that read a stored extraction (split, schema, tables) share: finding it,
- * rebuilding its document model (the same one its extract body came from), answering sync or
- * async with a job id that doubles as the run's id, and usage in Pulse's shape.
- */
 
 /** The document of a stored extraction, as a recipe a job can keep: regenerated on read. */
 export interface ExtractionRef {

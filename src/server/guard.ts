@@ -1,12 +1,11 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { errors } from '../core/errors.js';
-import { sameSecret } from '../core/secrets.js';
-
 /**
  * Who may drive the mock through a browser. The mock runs on developers' laptops beside a
  * browser, with real-looking secrets in its endpoints; a web page must not read or change them.
  * These checks are the server adapter's: msw requests never come from a browser tab.
  */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { errors } from '../core/errors.js';
+import { sameSecret } from '../core/secrets.js';
 
 /** The cookie the portal page's answer sets: the page's admin session (HttpOnly, SameSite=Strict, only sent to /_mock). */
 export const ADMIN_SESSION_COOKIE = 'pulse_mock_admin';
