@@ -16,6 +16,16 @@ const submit = (body: Record<string, unknown> = {}, headers: Record<string, stri
   json(t.app, 'POST', '/extract', { file_url: 'https://example.com/invoice.pdf', async: true, ...body }, headers);
 const poll = (id: string) => json(t.app, 'GET', `/job/${id}`);
 
+/** Submits an async extract of `url`; its job id. */
+const submitAsync = async (r: TestApp, url: string) =>
+  (await json(r.app, 'POST', '/extract', { file_url: url, async: true })).json().job_id as string;
+
+/** The statuses of `ids` once every job has had time to end. */
+async function endedStatuses(r: TestApp, ids: string[]): Promise<string[]> {
+  await r.clock.advance(5000);
+  return Promise.all(ids.map(async (id) => (await json(r.app, 'GET', `/job/${id}`)).json().status as string));
+}
+
 describe('auth', () => {
   it('answers AUTH_001 without a key and AUTH_002 with a wrong one, on every Pulse route', async () => {
     for (const [method, url] of [
@@ -345,14 +355,8 @@ describe('async jobs', () => {
     const outcomes = async (seed: number) => {
       const r = await testApp({ seed, failureRate: 0.5 });
       const ids: string[] = [];
-      for (let i = 0; i < 40; i++)
-        ids.push(
-          (await json(r.app, 'POST', '/extract', { file_url: `https://e.com/${i}.pdf`, async: true })).json().job_id,
-        );
-      await r.clock.advance(5000);
-      const statuses = await Promise.all(
-        ids.map(async (id) => (await json(r.app, 'GET', `/job/${id}`)).json().status as string),
-      );
+      for (let i = 0; i < 40; i++) ids.push(await submitAsync(r, `https://e.com/${i}.pdf`));
+      const statuses = await endedStatuses(r, ids);
       await r.app.close();
       return statuses;
     };
@@ -370,14 +374,9 @@ describe('async jobs', () => {
       for (let i = 0; i < 30; i++) {
         if (withSync)
           sync.push((await json(r.app, 'POST', '/extract', { file_url: `https://e.com/s${i}.pdf` })).statusCode);
-        ids.push(
-          (await json(r.app, 'POST', '/extract', { file_url: `https://e.com/${i}.pdf`, async: true })).json().job_id,
-        );
+        ids.push(await submitAsync(r, `https://e.com/${i}.pdf`));
       }
-      await r.clock.advance(5000);
-      const statuses = await Promise.all(
-        ids.map(async (id) => (await json(r.app, 'GET', `/job/${id}`)).json().status as string),
-      );
+      const statuses = await endedStatuses(r, ids);
       await r.app.close();
       return { sync, statuses };
     };
