@@ -1,5 +1,5 @@
 import { faker } from './fake.js';
-import type { DocumentInfo, DocumentKind } from './documents.js';
+import type { DocumentInfo, DocumentKind, FormKind } from './documents.js';
 import { seedFrom } from './random.js';
 import { BoundedMemo, deepFreeze } from './bounded-memo.js';
 
@@ -24,15 +24,24 @@ export interface Figure {
   filename: string;
 }
 
+/** A fillable field of a form: what `/form/detect` reports as a cell. */
+export interface FormField {
+  label: string;
+  type: FieldType;
+}
+export type FieldType = 'text' | 'checkbox' | 'signature';
+
 export interface Block {
   id: string;
   type: BlockType;
   page: number;
   /** What the block says, as markdown (what `bounding_boxes` entries carry as `content`). */
   text: string;
+  /** Its outline on the page: 8 numbers, the 4 corners (x, y) from the top left, as fractions of the page. */
   box: number[];
   table?: { headers: string[]; rows: string[][] };
   figure?: Figure;
+  field?: FormField;
 }
 
 export interface Fact {
@@ -84,6 +93,7 @@ class Page {
     text: string;
     table?: Block['table'];
     figure?: Figure;
+    field?: FormField;
     facts?: string[];
     structure?: string;
   }[] = [];
@@ -104,6 +114,11 @@ class Page {
   }
   figure(figure: Figure) {
     this.blocks.push({ type: 'image', text: `![${figure.title}](${figure.filename})`, figure });
+  }
+  /** A blank field of a form: its label, and a line to write on or a box to tick. */
+  field(field: FormField) {
+    const text = field.type === 'checkbox' ? `[ ] ${field.label}` : `${field.label}: ____________`;
+    this.blocks.push({ type: 'text', text, field });
   }
 }
 
@@ -171,9 +186,11 @@ function generateModel(info: DocumentInfo, seed: number): DocumentModel {
         type: b.type,
         page: n,
         text: b.text,
-        box: box(0.08, top, 0.92, Math.min(0.99, top + h)),
+        // A field is as wide as what is written in it: a box to tick, or a line.
+        box: box(0.08, top, b.field ? (b.field.type === 'checkbox' ? 0.3 : 0.7) : 0.92, Math.min(0.99, top + h)),
         ...(b.table ? { table: b.table } : {}),
         ...(b.figure ? { figure: b.figure } : {}),
+        ...(b.field ? { field: b.field } : {}),
       });
       if (b.type !== 'footer') y = top + h + 0.015;
       for (const f of b.facts ?? []) factBlocks.set(f, [...(factBlocks.get(f) ?? []), id]);
@@ -207,7 +224,74 @@ function box(x1: number, y1: number, x2: number, y2: number): number[] {
   return [x1, y1, x2, y1, x2, y2, x1, y2].map((n) => Math.round(n * 10000) / 10000);
 }
 
+/** Each form kind's fields, in the order they are printed. */
+export const FORM_FIELDS: Record<FormKind, [string, FieldType][]> = {
+  'intake-form': [
+    ['Patient name', 'text'],
+    ['Date of birth', 'text'],
+    ['Phone', 'text'],
+    ['Email', 'text'],
+    ['Address', 'text'],
+    ['Insurance provider', 'text'],
+    ['Policy number', 'text'],
+    ['New patient', 'checkbox'],
+    ['Has allergies', 'checkbox'],
+    ['Patient signature', 'signature'],
+  ],
+  'application-form': [
+    ['Full name', 'text'],
+    ['Date of birth', 'text'],
+    ['Email', 'text'],
+    ['Phone', 'text'],
+    ['Address', 'text'],
+    ['Position applied for', 'text'],
+    ['Start date', 'text'],
+    ['Authorized to work', 'checkbox'],
+    ['Applicant signature', 'signature'],
+  ],
+  'claim-form': [
+    ['Claimant name', 'text'],
+    ['Policy number', 'text'],
+    ['Date of loss', 'text'],
+    ['Claim amount', 'text'],
+    ['Description of loss', 'text'],
+    ['Police report filed', 'checkbox'],
+    ['Claimant signature', 'signature'],
+  ],
+  'tax-form': [
+    ['Name', 'text'],
+    ['Business name', 'text'],
+    ['Taxpayer identification number', 'text'],
+    ['Address', 'text'],
+    ['City, state and ZIP', 'text'],
+    ['Individual or sole proprietor', 'checkbox'],
+    ['C corporation', 'checkbox'],
+    ['Signature', 'signature'],
+    ['Date', 'text'],
+  ],
+};
+
+/** A blank form: its title on the first page, then its fields spread over its pages in order. */
+const formPlan =
+  (kind: FormKind) =>
+  (info: DocumentInfo): KindPlan => {
+    const fields = FORM_FIELDS[kind];
+    const perPage = Math.ceil(fields.length / info.totalPages);
+    const title = info.title ?? `${cap(kind.replace('-form', ''))} form`;
+    return {
+      facts: { form_title: title },
+      page(p, first) {
+        if (first) p.title(title, 1, ['form_title']);
+        fields.slice((p.n - 1) * perPage, p.n * perPage).forEach(([label, type]) => p.field({ label, type }));
+      },
+    };
+  };
+
 const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan> = {
+  'intake-form': formPlan('intake-form'),
+  'application-form': formPlan('application-form'),
+  'claim-form': formPlan('claim-form'),
+  'tax-form': formPlan('tax-form'),
   'bank-statement': (info, seed) => {
     const end = faker.date.recent({ days: 200, refDate: '2026-06-30' });
     const start = new Date(end.getTime() - 30 * 86_400_000);

@@ -10,7 +10,29 @@ export const MAX_PAGES = 5000;
 
 /** What the mock pretends a submitted document is: how many pages, and what kind of text. */
 export type DocumentKind =
-  'invoice' | 'bank-statement' | 'research-paper' | 'contract' | 'report' | 'slide-deck' | 'spreadsheet' | 'image';
+  | 'invoice'
+  | 'bank-statement'
+  | 'research-paper'
+  | 'contract'
+  | 'report'
+  | 'slide-deck'
+  | 'spreadsheet'
+  | 'image'
+  | FormKind;
+
+/** Fillable forms, each with its own labelled fields (`FORM_FIELDS` in document-model.ts). */
+export type FormKind = 'intake-form' | 'application-form' | 'claim-form' | 'tax-form';
+export const FORM_KINDS: readonly FormKind[] = ['intake-form', 'application-form', 'claim-form', 'tax-form'];
+
+/** The form kind a file's name says (`intake`, `application`, `claim`, `w-9` ...), if any. */
+export function formKindFromName(name: string): FormKind | undefined {
+  const n = name.toLowerCase();
+  if (/intake|patient|medical/.test(n)) return 'intake-form';
+  if (/applica|apply|job/.test(n)) return 'application-form';
+  if (/claim/.test(n)) return 'claim-form';
+  if (/tax|w-?9|1040/.test(n)) return 'tax-form';
+  return undefined;
+}
 
 export interface DocumentInfo {
   name: string;
@@ -55,8 +77,9 @@ export class DocumentCatalog {
     }));
   }
 
-  describe(req: ExtractRequest, seed: number, pagesOverride?: number): DocumentInfo {
-    const { rule, kind, pages, known } = this.#lookup(req, seed);
+  /** `kindHint`: the kind to take when no document rule names one (a form run's), instead of the name's. */
+  describe(req: ExtractRequest, seed: number, pagesOverride?: number, kindHint?: DocumentKind): DocumentInfo {
+    const { rule, kind, pages, known } = this.#lookup(req, seed, kindHint);
     let totalPages = Math.max(1, pagesOverride ?? pages);
     if (req.pages) {
       const last = req.pages[req.pages.length - 1] as number;
@@ -79,15 +102,15 @@ export class DocumentCatalog {
     };
   }
 
-  #lookup(req: ExtractRequest, seed: number) {
+  #lookup(req: ExtractRequest, seed: number, kindHint?: DocumentKind) {
     const url = req.source.kind === 'url' ? req.source.url : req.fileName;
     // An uploaded PDF says how many pages it has.
     const ownPages = req.source.kind === 'upload' ? req.source.file.pdfPages : undefined;
     return this.#seen.get(
-      `${seed}\u0000${req.fileName}\u0000${url}\u0000${req.fileType}\u0000${ownPages ?? ''}`,
+      `${seed}\u0000${req.fileName}\u0000${url}\u0000${req.fileType}\u0000${ownPages ?? ''}\u0000${kindHint ?? ''}`,
       () => {
         const rule = this.#rules.find((r) => r.test([req.fileName, url]));
-        const kind = rule?.kind ?? kindFromName(req.fileName, req.fileType);
+        const kind = rule?.kind ?? kindHint ?? kindFromName(req.fileName, req.fileType);
         const fromName = /[-_.](\d{1,6})-?p(?:ages?)?\.[a-z0-9]+$/i.exec(req.fileName)?.[1];
         // Checked before anything is built for the document: a claim past the cap is refused.
         const field = req.source.kind === 'url' ? 'file_url' : 'file';
@@ -112,6 +135,8 @@ function kindFromName(name: string, type: string): DocumentKind {
   if (/statement|bank/.test(n)) return 'bank-statement';
   if (/paper|arxiv|thesis|study/.test(n)) return 'research-paper';
   if (/contract|agreement|lease|nda|filing|legal/.test(n)) return 'contract';
+  // A form says so in its name: an intake form, a claim form, a W-9.
+  if (/form|w-?9\b|1040/.test(n)) return formKindFromName(n) ?? 'report';
   return 'report';
 }
 
@@ -125,6 +150,10 @@ function defaultPages(kind: DocumentKind, seed: number): number {
     'slide-deck': [8, 20],
     spreadsheet: [1, 3],
     image: [1, 1],
+    'intake-form': [1, 2],
+    'application-form': [1, 2],
+    'claim-form': [1, 2],
+    'tax-form': [1, 2],
   };
   const [min, max] = span[kind];
   return min + (seed % (max - min + 1));

@@ -5,73 +5,40 @@ import { errors } from '../core/errors.js';
 import type { JobRecord } from '../core/job-store.js';
 import type { JobFileBytes, JobKind, PulseCore } from '../core/pulse-core.js';
 import { SeededRandom, seedFrom } from '../core/random.js';
-import { parseBoolean, parsePageRange } from './extract/request.js';
-import { defineOperation } from './operation.js';
+import { FORM_KINDS, formKindFromName, type DocumentInfo } from '../core/documents.js';
+import type { FieldType } from '../core/document-model.js';
+import { overridesFrom } from '../core/overrides.js';
+import type { ExtractOperation } from './extract/index.js';
+import { normalizeExtractRequest, parseBoolean, parsePageRange } from './extract/request.js';
+import { defineOperation, operationOf } from './operation.js';
 import { runOrSubmit, usage } from './stored.js';
 import { textOf } from '../core/text.js';
 import { parseFileUrl } from './extract/request.js';
 
 /**
- * Forms: `POST /form/detect`, `/form/fill`, `/form/clear`. A form is one of a few kinds (intake,
- * application, claim, tax) with labelled text, checkbox and signature cells spread over its
- * pages, decided by its name and the seed (an uploaded PDF keeps its own page count). Each run
- * is a new form record (`form_id`, its job id) that the next call can name instead of a file,
- * and `GET /results/{jobId}/pdf` draws the run's form, with its values, as a real PDF (pdfkit,
- * loaded on first use).
+ * Forms: `POST /form/detect`, `/form/fill`, `/form/clear`. A form is a document of the one
+ * document model, of a form kind (intake, application, claim, tax): its fields are blocks the
+ * model lays out, on pages the document catalog counts as it counts an extract's (an upload's own
+ * pages, `x-pulse-mock-pages`, a document rule, a `-Np` name), so `/extract` of the same file
+ * reads the same fields. On the wire a field keeps Pulse's 4-number `FormCell` box, taken from
+ * the block's outline. Each run is a new form record (`form_id`, its job id) that the next call
+ * can name instead of a file, and `GET /results/{jobId}/pdf` draws the run's form, with its
+ * values, as a real PDF (pdfkit, loaded on first use).
  */
-type CellType = 'text' | 'checkbox' | 'signature';
 type FormOp = 'detect' | 'fill' | 'clear';
 
-const FORMS: Record<string, [string, CellType][]> = {
-  intake: [
-    ['Patient name', 'text'],
-    ['Date of birth', 'text'],
-    ['Phone', 'text'],
-    ['Email', 'text'],
-    ['Address', 'text'],
-    ['Insurance provider', 'text'],
-    ['Policy number', 'text'],
-    ['New patient', 'checkbox'],
-    ['Has allergies', 'checkbox'],
-    ['Patient signature', 'signature'],
-  ],
-  application: [
-    ['Full name', 'text'],
-    ['Date of birth', 'text'],
-    ['Email', 'text'],
-    ['Phone', 'text'],
-    ['Address', 'text'],
-    ['Position applied for', 'text'],
-    ['Start date', 'text'],
-    ['Authorized to work', 'checkbox'],
-    ['Applicant signature', 'signature'],
-  ],
-  claim: [
-    ['Claimant name', 'text'],
-    ['Policy number', 'text'],
-    ['Date of loss', 'text'],
-    ['Claim amount', 'text'],
-    ['Description of loss', 'text'],
-    ['Police report filed', 'checkbox'],
-    ['Claimant signature', 'signature'],
-  ],
-  tax: [
-    ['Name', 'text'],
-    ['Business name', 'text'],
-    ['Taxpayer identification number', 'text'],
-    ['Address', 'text'],
-    ['City, state and ZIP', 'text'],
-    ['Individual or sole proprietor', 'checkbox'],
-    ['C corporation', 'checkbox'],
-    ['Signature', 'signature'],
-    ['Date', 'text'],
-  ],
-};
+/** Pages a form run covers at most: each is drawn in the run's PDF. */
+const MAX_FORM_PAGES = 50;
 
 export interface FormJobData {
   name: string;
-  formType: string;
-  pageCount: number;
+  /** The form as a document of the model: its form kind and pages. Absent in a 0.3 journal's runs. */
+  document?: DocumentInfo;
+  /** The seed of its model. */
+  seed?: number;
+  /** 0.3's journal: the form's kind (`intake`, ...) and page count. */
+  formType?: string;
+  pageCount?: number;
   /** Pages the run covered (`page_range`), or all. */
   pages: number[];
   /** Values by cell label: text, or a checkbox's state. */
@@ -83,21 +50,35 @@ export interface FormJobData {
 
 interface Cell {
   label: string;
-  type: CellType;
+  type: FieldType;
   page: number;
+  /** Pulse's FormCell box: [x1, y1, x2, y2], fractions of the page. */
   box: number[];
 }
 
-/** The form's cells: its kind's labels, spread over its pages in order, each with a box. */
-export function cellsOf(d: Pick<FormJobData, 'formType' | 'pageCount'>): Cell[] {
-  const labels = FORMS[d.formType] ?? FORMS.intake!;
-  const perPage = Math.ceil(labels.length / d.pageCount);
-  return labels.map(([label, type], i) => {
-    const page = Math.min(d.pageCount, Math.floor(i / perPage) + 1);
-    const row = i % perPage;
-    const y = 0.12 + row * 0.075;
-    return { label, type, page, box: [0.12, round(y), type === 'checkbox' ? 0.15 : 0.6, round(y + 0.03)] };
-  });
+/** The form's document (a 0.3 run's rebuilt from its kind and page count). */
+function documentOf(d: FormJobData): DocumentInfo {
+  if (d.document) return d.document;
+  const totalPages = d.pageCount ?? 1;
+  const kind = FORM_KINDS.find((k) => k === `${d.formType}-form`) ?? 'intake-form';
+  return { name: d.name, kind, totalPages, pages: Array.from({ length: totalPages }, (_, i) => i + 1) };
+}
+
+/** The form's cells: its model's field blocks, every page's, with their boxes as Pulse's 4 numbers. */
+export async function cellsOf(d: FormJobData): Promise<Cell[]> {
+  const { buildDocumentModel } = await import('../core/document-model.js');
+  const info = documentOf(d);
+  const all = { ...info, pages: Array.from({ length: info.totalPages }, (_, i) => i + 1) };
+  return buildDocumentModel(all, d.seed ?? 0).blocks.flatMap((b) =>
+    b.field ? [{ label: b.field.label, type: b.field.type, page: b.page, box: rectOf(b.box) }] : [],
+  );
+}
+
+/** An outline's 8 numbers (4 corners) as the rectangle around them, [x1, y1, x2, y2]. */
+function rectOf(poly: number[]): number[] {
+  const xs = poly.filter((_, i) => i % 2 === 0);
+  const ys = poly.filter((_, i) => i % 2 === 1);
+  return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
 }
 const round = (n: number) => Math.round(n * 10000) / 10000;
 
@@ -145,12 +126,12 @@ export class FormOperation implements JobKind<FormJobData> {
   readonly kind = 'form';
   constructor(readonly core: PulseCore) {}
 
-  result(job: Pick<JobRecord<FormJobData>, 'id' | 'data'>, baseUrl: string) {
+  async result(job: Pick<JobRecord<FormJobData>, 'id' | 'data'>, baseUrl: string) {
     const d = job.data;
-    const cells = cellsOf(d).filter((c) => d.pages.includes(c.page));
+    const cells = (await cellsOf(d)).filter((c) => d.pages.includes(c.page));
     return {
       form_id: job.id,
-      page_count: d.pageCount,
+      page_count: documentOf(d).totalPages,
       pdf_url: `${baseUrl}/results/${job.id}/pdf`,
       form_fields: cells.map((c) => {
         const v = d.values[c.label];
@@ -183,21 +164,23 @@ export class FormOperation implements JobKind<FormJobData> {
   async file(job: JobRecord<FormJobData>, name: string): Promise<JobFileBytes | undefined> {
     if (name !== 'pdf' || job.status !== 'completed') return undefined;
     const d = job.data;
+    const info = documentOf(d);
+    const title = `${info.title ?? info.kind.replace('-form', '')} form`;
     const { default: PDFDocument } = await import('../vendor/pdfkit.js');
     const doc = new PDFDocument({
       autoFirstPage: false,
-      info: { Title: `${d.formType} form`, Producer: 'pulse-mock', CreationDate: new Date(job.createdAt) },
+      info: { Title: title, Producer: 'pulse-mock', CreationDate: new Date(job.createdAt) },
     });
     const chunks: Buffer[] = [];
     doc.on('data', (c: Buffer) => chunks.push(c));
     const ended = new Promise<void>((resolve) => doc.on('end', () => resolve()));
-    const cells = cellsOf(d);
-    for (let page = 1; page <= d.pageCount; page++) {
+    const cells = await cellsOf(d);
+    for (let page = 1; page <= info.totalPages; page++) {
       doc.addPage({ size: 'LETTER' });
       if (page === 1)
         doc
           .fontSize(16)
-          .text(`${d.formType[0]?.toUpperCase()}${d.formType.slice(1)} form: ${d.name}`)
+          .text(`${title[0]?.toUpperCase()}${title.slice(1)}: ${d.name}`)
           .moveDown();
       for (const c of cells.filter((x) => x.page === page)) {
         const v = d.values[c.label];
@@ -215,50 +198,51 @@ export class FormOperation implements JobKind<FormJobData> {
   }
 
   /** One form run: the form from a file, a URL or a previous run, and what the operation does to its values. */
-  run(call: ApiCall<FormFields>, op: FormOp): FormJobData {
+  async run(call: ApiCall<FormFields>, op: FormOp): Promise<FormJobData> {
     const f = call.fields;
     const sources = [call.upload !== undefined, f.file_url !== undefined, f.form_id !== undefined].filter(
       Boolean,
     ).length;
     if (sources !== 1) throw errors.invalidParameter('file', 'Give exactly one of file, file_url and form_id.');
-    let base: Omit<FormJobData, 'op' | 'changed' | 'warnings' | 'pages'>;
+    let base: Pick<FormJobData, 'name' | 'document' | 'seed' | 'values'>;
     if (f.form_id !== undefined) {
       const prev = this.core.jobs.get(textOf(f.form_id)) as JobRecord<FormJobData> | undefined;
       if (!prev || prev.kind !== this.kind) throw errors.notFoundById('form_id', textOf(f.form_id));
       if (prev.status !== 'completed') throw errors.runNotReady('form_id', textOf(f.form_id), prev.status);
       base = {
         name: prev.data.name,
-        formType: prev.data.formType,
-        pageCount: prev.data.pageCount,
+        document: documentOf(prev.data),
+        seed: prev.data.seed ?? 0,
         values: { ...prev.data.values },
       };
     } else {
       const name = call.upload?.filename ?? (parseFileUrl(f.file_url).lastSegment || 'form.pdf');
       if (call.upload && !/\.pdf$/i.test(name) && call.upload.mimetype !== 'application/pdf')
         throw errors.invalidParameter('file', `A form is a PDF; "${name}" is not.`);
-      const random = new SeededRandom(
-        seedFrom(this.core.options.seed, 'form', call.upload?.sha256 ?? String(f.file_url)),
+      const seed = seedFrom(this.core.options.seed, 'form', call.upload?.sha256 ?? String(f.file_url));
+      // Counted as an extract counts it (the upload's own pages, the header, a rule, a -Np name).
+      const req = normalizeExtractRequest(f.file_url !== undefined ? { file_url: f.file_url } : {}, call.upload);
+      // The form kind its name says, else one drawn from the seed (a document rule's kind wins).
+      const hint = formKindFromName(name) ?? new SeededRandom(seed).pick(FORM_KINDS);
+      const described = operationOf<ExtractOperation>(call, 'extract').describeDocument(
+        req,
+        overridesFrom(call.header).pages,
+        hint,
       );
-      const n = name.toLowerCase();
-      const formType = /intake|patient|medical/.test(n)
-        ? 'intake'
-        : /applica|apply|job/.test(n)
-          ? 'application'
-          : /claim/.test(n)
-            ? 'claim'
-            : /tax|w-?9|1040/.test(n)
-              ? 'tax'
-              : random.pick(Object.keys(FORMS));
-      const fromName = /[-_.](\d{1,3})-?p(?:ages?)?\.pdf$/i.exec(name)?.[1];
-      const pageCount = Math.min(50, call.upload?.pdfPages ?? (fromName ? Number(fromName) : random.int(1, 2)));
-      base = { name, formType, pageCount, values: {} };
+      const kind = (FORM_KINDS as readonly string[]).includes(described.kind) ? described.kind : hint;
+      const totalPages = Math.min(MAX_FORM_PAGES, described.totalPages);
+      const pages = Array.from({ length: totalPages }, (_, i) => i + 1);
+      base = { name, document: { ...described, kind, totalPages, pages }, seed, values: {} };
     }
+    const pageCount = documentOf({ ...base, pages: [], op, changed: 0, warnings: [] }).totalPages;
     const range = f.page_range ?? f.pages;
     const pages =
       range === undefined
-        ? Array.from({ length: base.pageCount }, (_, i) => i + 1)
-        : parsePageRange(range).filter((p) => p <= base.pageCount);
-    const cells = cellsOf(base).filter((c) => pages.includes(c.page));
+        ? Array.from({ length: pageCount }, (_, i) => i + 1)
+        : parsePageRange(range).filter((p) => p <= pageCount);
+    const cells = (await cellsOf({ ...base, pages, op, changed: 0, warnings: [] })).filter((c) =>
+      pages.includes(c.page),
+    );
     const instructions = f.instructions === undefined ? undefined : textOf(f.instructions);
     if (op === 'fill' && !instructions?.trim())
       throw errors.invalidParameter(
@@ -338,9 +322,9 @@ const formRoute = (op: FormOp, summary: string): OperationRoute<FormOperation> =
         202: Type.Object({}, { additionalProperties: true }),
       },
     },
-    handle: (call, formOp: FormOperation) => {
+    handle: async (call, formOp: FormOperation) => {
       const async = call.fields.async === undefined ? false : parseBoolean(call.fields.async, 'async');
-      const data = formOp.run(call, op);
+      const data = await formOp.run(call, op);
       return runOrSubmit<FormJobData>(
         formOp.core,
         formOp.kind,

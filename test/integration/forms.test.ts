@@ -197,3 +197,33 @@ describe('an uploaded PDF keeps its own page count for extract too', () => {
     }
   });
 });
+
+describe('a form is a document of the one model', () => {
+  it('/extract of a form file reads the fields /form/detect reports: same labels, pages and outlines', async () => {
+    const server = await startServer(
+      resolveConfig({ env: {}, options: { seed: 9, apiKey: KEY, port: 0, host: '127.0.0.1' } }),
+      { clock: new ManualClock() },
+    );
+    const send = sender(() => server.mock.url);
+    try {
+      const file_url = 'https://e.com/patient-intake-form-2p.pdf';
+      const detected = (await send('/form/detect', { file_url })).body;
+      const extracted = (await send('/extract', { file_url })).body;
+      expect([detected.page_count, extracted.page_count]).toEqual([2, 2]);
+      const cells = detected.form_fields as { label: string; page_number: number; bounding_box: number[] }[];
+      expect(cells.map((c) => c.label)).toContain('Patient name');
+      const texts = extracted.bounding_boxes.Text as { content: string; page_number: number; bounding_box: number[] }[];
+      for (const cell of cells) {
+        const block = texts.find((t) => t.content.includes(cell.label));
+        expect(block, cell.label).toBeDefined();
+        expect(block!.page_number).toBe(cell.page_number);
+        // Pulse's 4-number FormCell box is the rectangle around the block's 8-number outline.
+        const [x1, y1, x2, , , y3] = block!.bounding_box;
+        expect(cell.bounding_box).toEqual([x1, y1, x2, y3]);
+      }
+      expect(extracted.markdown).toContain('Patient name: ____________');
+    } finally {
+      await server.mock.close();
+    }
+  });
+});

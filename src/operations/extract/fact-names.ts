@@ -108,6 +108,11 @@ export const FACT_NAMES: Record<DocumentKind, Record<string, string[]>> = {
   image: {
     caption: ['caption', 'description', 'alt_text', 'title'],
   },
+  // A blank form holds no facts but its title; what is filled in is a form run's.
+  'intake-form': { form_title: ['form_title', 'title', 'form_name'] },
+  'application-form': { form_title: ['form_title', 'title', 'form_name'] },
+  'claim-form': { form_title: ['form_title', 'title', 'form_name'] },
+  'tax-form': { form_title: ['form_title', 'title', 'form_name'] },
 };
 
 /** Property names for the document's tables and lists, and for their columns. */

@@ -14,7 +14,7 @@ import type {
 } from '../../core/pulse-core.js';
 import { seedFrom } from '../../core/random.js';
 import type { ExtractResult, LargeResultPointer } from './result.js';
-import type { DocumentInfo } from '../../core/documents.js';
+import type { DocumentInfo, DocumentKind } from '../../core/documents.js';
 import { overridesFrom } from '../../core/overrides.js';
 import { Type, type Static } from '../../api/json-schema.js';
 import { LIMITS } from '../../api/limits.js';
@@ -178,6 +178,15 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
       return { status: 200, body: largeResultPointer(req, doc, id, link) };
     }
     return { status: 200, body: produce() };
+  }
+
+  /**
+   * What a request's document is, as an extract would read it (its kind, its pages: the upload's
+   * own, `pagesOverride` from `x-pulse-mock-pages`, a document rule, a `-Np` name or the seed).
+   * Forms count their pages this way too.
+   */
+  describeDocument(req: ExtractRequest, pagesOverride?: number, kindHint?: DocumentKind): DocumentInfo {
+    return this.#documents.describe(req, this.core.options.seed, pagesOverride, kindHint);
   }
 
   /** An async extract job of a normalised request: alone, or as a batch's child. */
