@@ -37,6 +37,11 @@ export function builtInOperations(core: PulseCore): OperationInstances {
   const instances = new Map<string, JobKind<never>>();
   for (const module of BUILT_IN_OPERATIONS) {
     const op = module.create(core, BUILT_IN_OPERATIONS);
+    // The kind is the module's: its jobs are journalled, batched and routed by it.
+    if (op.kind !== module.kind)
+      throw new Error(
+        `[pulse-mock] operation module "${module.kind}" made an instance of kind "${op.kind}"; they must be one`,
+      );
     core.register(op);
     instances.set(module.kind, op);
   }

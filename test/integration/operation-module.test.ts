@@ -8,7 +8,8 @@ import { resolveConfig } from '../../src/config.js';
 import type { JobEvent } from '../../src/core/events.js';
 import { createPulseMsw } from '../../src/msw/index.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
-import { registerEchoOperation } from '../fixtures/echo-operation.js';
+import { echoOperation, registerEchoOperation } from '../fixtures/echo-operation.js';
+import { BUILT_IN_OPERATIONS } from '../../src/operations/index.js';
 import { createRuntime } from '../../src/runtime.js';
 import type { FaultRule } from '../../src/index.js';
 import { jsonCaller, mswPulseFor, PULSE, serverFor } from '../adapters.js';
@@ -382,4 +383,18 @@ describe("the echo module's own capabilities, through msw", () => {
     () => PULSE,
     () => clock,
   );
+});
+
+describe('the registry', () => {
+  it('refuses a module whose instance says another kind (the kind is written once, in the module)', () => {
+    const stray = { ...echoOperation, kind: 'echo2' };
+    BUILT_IN_OPERATIONS.push(stray);
+    try {
+      expect(() => createRuntime(resolveConfig({ env: {}, options: {} }))).toThrow(
+        '[pulse-mock] operation module "echo2" made an instance of kind "echo"; they must be one',
+      );
+    } finally {
+      BUILT_IN_OPERATIONS.splice(BUILT_IN_OPERATIONS.indexOf(stray), 1);
+    }
+  });
 });

@@ -200,6 +200,25 @@ describe('one coherent document behind every result', () => {
   });
 });
 
+describe('the synonym table (fact-names.ts) and the kinds it names', () => {
+  it('names exactly the facts each kind prints, by the names its plan gives them', async () => {
+    const { buildDocumentModel } = await import('../../src/core/document-model.js');
+    for (const kind of KINDS) {
+      const printed = new Set<string>();
+      for (const seed of [1, 2, 3]) {
+        const info: DocumentInfo = {
+          name: `x.${kind === 'image' ? 'png' : 'pdf'}`,
+          kind,
+          totalPages: 2,
+          pages: [1, 2],
+        };
+        for (const f of buildDocumentModel(info, seed).facts) printed.add(f.name);
+      }
+      expect([kind, [...printed].sort()]).toEqual([kind, Object.keys(FACT_NAMES[kind]).sort()]);
+    }
+  });
+});
+
 describe('the API guide (docs/api.md)', () => {
   it('prints the synonym table as fact-names.ts has it', async () => {
     const { readFileSync } = await import('node:fs');
