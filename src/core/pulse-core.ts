@@ -144,8 +144,8 @@ export class PulseCore {
   readonly #syncOutcomes: OutcomePlanner;
   readonly #ids: IdSequence;
   readonly #kinds = new Map<string, JobKind>();
-  /** Recently read results of completed jobs (see `#resultOf`); few, since one can be large. */
-  readonly #results = new BoundedMemo<Promise<object | undefined>>(64);
+  /** Recently read results of completed jobs (see `#resultOf`): the one cache of results. */
+  readonly #results = new BoundedMemo<Promise<object | undefined>>(256);
   readonly #listeners = new Set<JobEventListener>();
   readonly #recordListeners = new Set<JobRecordListener>();
   readonly #live = new Map<string, LiveJob>();

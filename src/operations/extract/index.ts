@@ -55,7 +55,6 @@ const loadHtml = () =>
       (markdown: string) =>
         marked.parse(markdown, { async: false }),
   ));
-const RESULT_CACHE_SIZE = 256;
 
 /** A stored extraction as the operations that read one see it. */
 export interface StoredExtraction {
@@ -100,7 +99,6 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
   readonly #syncLarge = new Map<string, { fetched: boolean; produce: () => ExtractResult }>();
   /** Signs large-result links; from the seed, so links stay valid across a --state restart and replay. */
   readonly #linkKey: Buffer;
-  readonly #results = new Map<string, ExtractResult>();
   /** extraction_id -> the job that holds it. */
   readonly #byExtraction = new Map<string, string>();
 
@@ -313,17 +311,10 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
   }
 
   /**
-   * A finished job's body is a pure function of the job, so it is generated on first read and
-   * kept in a small LRU: clients poll a completed job many times, and memory stays bounded.
+   * A finished job's body, a pure function of the job, generated when read: the core keeps the
+   * last results read (`PulseCore.getJob`), and a large result is read once.
    */
   async #resultOf(job: JobRecord<ExtractJobData>, baseUrl: string): Promise<ExtractResult> {
-    const key = `${job.id} ${baseUrl}`;
-    const hit = this.#results.get(key);
-    if (hit) {
-      this.#results.delete(key);
-      this.#results.set(key, hit);
-      return hit;
-    }
     const { generateExtraction } = await loadGenerator();
     const toHtml = job.data.request.returnHtml ? await loadHtml() : undefined;
     const result = generateExtraction(job.data.request, job.data.document, {
@@ -335,8 +326,6 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
       jobId: job.id,
       ...(job.data.request.figures?.showImages ? { imagesBase: `${baseUrl}/results/${job.id}/images/` } : {}),
     });
-    this.#results.set(key, result);
-    if (this.#results.size > RESULT_CACHE_SIZE) this.#results.delete(this.#results.keys().next().value as string);
     return result;
   }
 
