@@ -82,7 +82,7 @@ export interface ApiRouteSpec {
    * bodies get `--body-limit`, like uploads, instead of `--json-body-limit`.
    */
   jsonCarriesFiles?: boolean;
-  handle: (call: ApiCall) => Promise<CoreResponse<unknown>> | CoreResponse<unknown>;
+  handle(call: ApiCall): Promise<CoreResponse<unknown>> | CoreResponse<unknown>;
 }
 
 /** A route as written, its handler typed by its own schema (see `route`). */
@@ -108,5 +108,18 @@ export interface OperationRoute<Op> extends Omit<ApiRouteSpec, 'handle'> {
  *   handle: (call, op: EchoOperation) => op.submit(call.fields.text) })
  */
 export function route<S extends RouteSchema, Op>(spec: TypedRoute<S, Op>): OperationRoute<Op> {
+  return spec;
+}
+
+/**
+ * Declares a route that is no operation's (polling, cancelling, the portal link), its handler's
+ * `call` typed by its own schemas as `route`'s are.
+ */
+export function apiRoute<S extends RouteSchema>(
+  spec: Omit<ApiRouteSpec, 'handle' | 'schema'> & {
+    schema: S;
+    handle(call: ApiCall<FieldsOf<S>, ParamsOf<S>>): Promise<CoreResponse<unknown>> | CoreResponse<unknown>;
+  },
+): ApiRouteSpec {
   return spec;
 }

@@ -1,9 +1,6 @@
-import type { ApiCall, ApiRouteSpec } from './contract.js';
+import { apiRoute, type ApiRouteSpec } from './contract.js';
 import { operationRoutes } from '../operations/index.js';
 import { CancelResponse, JobIdParams, JobStatusResponse, WebhookLinkResponse } from './schemas.js';
-
-/** The `:jobId` path parameter (validated by the route's params schema). */
-const jobId = (c: ApiCall) => c.params.jobId as string;
 
 const cancel = {
   summary: 'Cancel a pending or processing job',
@@ -14,30 +11,30 @@ const cancel = {
 
 /** Polling and cancelling: the same for a job of any kind. */
 export const jobRoutes: ApiRouteSpec[] = [
-  {
+  apiRoute({
     method: 'GET',
     path: '/job/:jobId',
     route: 'poll',
     readsBody: false,
     schema: { summary: 'Poll a job', tags: ['jobs'], params: JobIdParams, response: { 200: JobStatusResponse } },
-    handle: (c) => c.core.getJob(jobId(c), c.baseUrl),
-  },
-  {
+    handle: (c) => c.core.getJob(c.params.jobId, c.baseUrl),
+  }),
+  apiRoute({
     method: 'DELETE',
     path: '/job/:jobId',
     route: 'cancel',
     readsBody: false,
     schema: cancel,
-    handle: (c) => c.core.cancelJob(jobId(c)),
-  },
-  {
+    handle: (c) => c.core.cancelJob(c.params.jobId),
+  }),
+  apiRoute({
     method: 'POST',
     path: '/cancel/:jobId',
     route: 'cancel',
     readsBody: false,
     schema: { ...cancel, summary: 'Cancel a job (deprecated: use DELETE /job/{jobId})', deprecated: true },
-    handle: (c) => c.core.cancelJob(jobId(c)),
-  },
+    handle: (c) => c.core.cancelJob(c.params.jobId),
+  }),
 ];
 
 /** `POST /webhook`: the portal link, carrying a token scoped to the portal. */

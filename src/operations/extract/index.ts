@@ -18,7 +18,7 @@ import type { DocumentInfo, DocumentKind } from '../../core/documents.js';
 import { overridesFrom } from '../../core/overrides.js';
 import { Type, type Static } from '../../api/json-schema.js';
 import { LIMITS } from '../../api/limits.js';
-import type { ApiCall } from '../../api/contract.js';
+import { route, type ApiCall } from '../../api/contract.js';
 import {
   batchCapability,
   checkAsRoute,
@@ -378,7 +378,7 @@ function candidatesOf(req: ExtractRequest): string[] {
 
 /** Extract's routes: `POST /extract` (sync, or async with `async: true`), the deprecated `POST /extract_async`, and large results. */
 const extractRoutes: OperationRoute<ExtractOperation>[] = [
-  {
+  route({
     method: 'POST',
     path: '/extract',
     route: 'extract',
@@ -390,9 +390,9 @@ const extractRoutes: OperationRoute<ExtractOperation>[] = [
       body: extractBody,
       response: { 200: Type.Union([AsyncSubmissionSchema, ExtractResponse]), 202: AsyncSubmissionSchema },
     },
-    handle: submit(false),
-  },
-  {
+    handle: (c, op: ExtractOperation) => submit(false)(c, op),
+  }),
+  route({
     method: 'POST',
     path: '/extract_async',
     route: 'extract',
@@ -405,9 +405,9 @@ const extractRoutes: OperationRoute<ExtractOperation>[] = [
       body: extractBody,
       response: { 200: AsyncSubmissionSchema, 202: AsyncSubmissionSchema },
     },
-    handle: submit(true),
-  },
-  {
+    handle: (c, op: ExtractOperation) => submit(true)(c, op),
+  }),
+  route({
     method: 'GET',
     path: '/large_results/:jobId',
     route: 'large-results',
@@ -426,9 +426,9 @@ const extractRoutes: OperationRoute<ExtractOperation>[] = [
       response: { 200: ExtractResponse },
     },
     signedLink: true,
-    handle: (c, op) => op.largeResult(c.params.jobId as string, c.baseUrl, c.query),
-  },
-  {
+    handle: (c, op: ExtractOperation) => op.largeResult(c.params.jobId, c.baseUrl, c.query),
+  }),
+  route({
     method: 'GET',
     path: '/results/:jobId/images/:filename',
     route: 'images',
@@ -443,16 +443,16 @@ const extractRoutes: OperationRoute<ExtractOperation>[] = [
       }),
       response: { 200: Type.String({ contentMediaType: 'image/png', description: 'PNG bytes' }) },
     },
-    handle: (c) => {
-      const filename = c.params.filename as string;
+    handle: (c, _op: ExtractOperation) => {
+      const filename = c.params.filename;
       if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(filename) || filename.includes('..'))
         throw errors.invalidParameter(
           'filename',
           `"${filename.slice(0, 60)}" is not an image file name (letters, digits, ".", "_" and "-"; no "/" or "..").`,
         );
-      return c.core.file(c.params.jobId as string, filename);
+      return c.core.file(c.params.jobId, filename);
     },
-  },
+  }),
 ];
 
 const MIME: Record<string, string> = {
