@@ -1,3 +1,4 @@
+import type { Severity } from '../scenarios/check.js';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ConfigError, CONFIG_FLAGS, resolveConfig, type MockConfig } from '../config.js';
@@ -173,14 +174,25 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
     .command(
       'check',
       "Grade a webhook consumer against Pulse's Production Checklist",
-      (y) => targetOptions(y),
+      (y) =>
+        targetOptions(y).option('fail-on', {
+          choices: ['critical', 'warning', 'info'] as const,
+          default: 'warning',
+          describe: 'The least severity of a failed check that fails the run (exit 1)',
+        }),
       async (args) => {
         const { target, secret } = requireTarget(args);
         const { formatCheckReport, runCheck } = await import('../scenarios/check.js');
         const apiPort = args['api-port'];
         if (args.reporter === 'pretty') process.stdout.write(apiBaseLine(apiPort, target));
         const report = await onApiPort(apiPort, () =>
-          runCheck({ target, secret, apiPort, ...(args.seed !== undefined ? { seed: args.seed } : {}) }),
+          runCheck({
+            target,
+            secret,
+            apiPort,
+            failOn: args['fail-on'] as Severity,
+            ...(args.seed !== undefined ? { seed: args.seed } : {}),
+          }),
         );
         process.stdout.write(formatCheckReport(report, args.reporter as ReporterName));
         process.exit(report.passed ? 0 : 1);

@@ -25,76 +25,145 @@ export const CHECK_IDS = [
   'multi-signature-accepted',
   'fetches-job-after-completion',
 ] as const;
-export type CheckId = (typeof CHECK_IDS)[number];
+/** Reported alone, and nothing else tried, when nothing answers at the target. */
+export const REACHABLE_CHECK = 'consumer-reachable';
+export type CheckId = (typeof CHECK_IDS)[number] | typeof REACHABLE_CHECK;
+
+/** What a failed check costs (`--fail-on` sets which fail the run). */
+export type Severity = 'critical' | 'warning' | 'info';
+export const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
 
 export interface CheckResult {
   id: CheckId;
   passed: boolean;
+  /** What a failure costs: critical (forgeries or replays accepted, state lost), warning, info; `info` when passed. */
+  severity: Severity;
   detail: string;
+  /** What was sent and what came back. */
+  evidence: { sent: string; got: string }[];
+  durationMs: number;
 }
 
 export interface CheckReport {
   passed: boolean;
+  /** The least severity that fails the run. */
+  failOn: Severity;
   target: string;
   api: { url: string; apiKey: string };
   checks: CheckResult[];
 }
 
+/** A check's grade before its timing is added. */
+type Graded = { passed: boolean; detail: string; severity?: Severity };
+
 const FAST_MS = 2000;
+/** Pulse's advice: acknowledge within 5 s. */
+const PULSE_LIMIT_MS = 5000;
 const is2xx = (r: SentEvent) => r.status !== undefined && r.status >= 200 && r.status < 300;
 const is4xx = (r: SentEvent) => r.status !== undefined && r.status >= 400 && r.status < 500;
 const answer = (r: SentEvent) =>
   r.status !== undefined ? `${r.status} in ${r.durationMs} ms` : `no answer (${r.error})`;
 
-function mustReject(what: string, r: SentEvent): { passed: boolean; detail: string } {
+/**
+ * A delivery a verifier must refuse. Accepting it is critical (a forgery or a replay acts);
+ * refusing it with a 5xx or not answering is a warning (nothing acts, but Pulse retries it).
+ */
+function mustReject(what: string, r: SentEvent): Graded {
   if (is4xx(r)) return { passed: true, detail: `rejected ${what} (${answer(r)})` };
   if (is2xx(r))
     return {
       passed: false,
-      detail: `accepted ${what} (${r.status}): the consumer does not verify signatures properly`,
+      severity: 'critical',
+      detail: `accepted ${what} (${r.status}): the consumer does not verify signatures properly, so anyone can make it act; verify with the svix or standardwebhooks library`,
     };
   if (r.status !== undefined)
     return {
       passed: false,
-      detail: `answered ${r.status} to ${what}: reject with a 4xx (400/401), do not fail with a 5xx`,
+      severity: 'warning',
+      detail: `answered ${r.status} to ${what}: reject with a 4xx (400/401), do not fail with a 5xx (Pulse retries a 5xx)`,
     };
-  return { passed: false, detail: `no answer to ${what}: ${r.error}` };
+  return { passed: false, severity: 'warning', detail: `no answer to ${what}: ${r.error}` };
 }
 
-function mustAccept(what: string, r: SentEvent, hint: string): { passed: boolean; detail: string } {
+/** A delivery the consumer should take: refusing it is a warning unless said otherwise. */
+function mustAccept(what: string, r: SentEvent, hint: string, severity: Severity = 'warning'): Graded {
   if (is2xx(r)) return { passed: true, detail: `accepted ${what} (${answer(r)})` };
-  if (r.status === undefined) return { passed: false, detail: `no answer to ${what}: ${r.error}` };
-  return { passed: false, detail: `answered ${r.status} to ${what}: ${hint}` };
+  if (r.status === undefined) return { passed: false, severity, detail: `no answer to ${what}: ${r.error}` };
+  return { passed: false, severity, detail: `answered ${r.status} to ${what}: ${hint}` };
 }
 
 async function runChecks(ctx: ScenarioContext, waitForJob: (id: string) => Promise<void>): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
-  const add = (id: CheckId, r: { passed: boolean; detail: string }) => out.push({ id, ...r });
+  // Each check's time runs from the end of the one before; what it sent is kept as its evidence.
+  let mark = systemClock.now();
+  let sent: { what: string; r: SentEvent }[] = [];
+  const send: ScenarioContext['send'] = async (type, data, options) => {
+    const r = await ctx.send(type, data, options);
+    const how = [
+      options?.fault,
+      options?.secrets ? `signed with ${options.secrets.length} secret(s)` : undefined,
+      options?.messageId ? 'a reused webhook-id' : undefined,
+    ].filter(Boolean);
+    sent.push({ what: `${type}${how.length ? ` (${how.join(', ')})` : ''}, webhook-id ${r.messageId}`, r });
+    return r;
+  };
+  const evidence = () =>
+    sent.map(({ what, r }) => ({
+      sent: what,
+      got: `${answer(r)}${r.responseBody ? `: ${r.responseBody.slice(0, 120)}` : ''}`,
+    }));
+  const add = (id: CheckId, r: Graded) => {
+    const now = systemClock.now();
+    out.push({
+      id,
+      passed: r.passed,
+      severity: r.passed ? 'info' : (r.severity ?? 'warning'),
+      detail: r.detail,
+      evidence: evidence(),
+      durationMs: now - mark,
+    });
+    mark = now;
+    sent = [];
+  };
   const jobId = await ctx.submitJob({ processingMs: 10 });
   await waitForJob(jobId);
   const completed = { job_id: jobId, status: 'completed', pages_processed: 1, processing_time: 0.1 };
   const since = systemClock.now();
+  mark = since;
 
-  const valid = await ctx.send('job.completed', completed);
+  const valid = await send('job.completed', completed);
+  if (valid.status === undefined && valid.error !== undefined && !/timeout/i.test(valid.error)) {
+    // Nothing answers there: one finding, nothing else tried.
+    out.push({
+      id: 'consumer-reachable',
+      passed: false,
+      severity: 'critical',
+      detail: `nothing answers at ${ctx.target} (${valid.error}): start the consumer, or check --target`,
+      evidence: evidence(),
+      durationMs: systemClock.now() - mark,
+    });
+    return out;
+  }
   const validHint =
     valid.status !== undefined && valid.status >= 500
       ? 'every valid delivery failing with a 5xx often means the consumer base64-decodes the secret with its whsec_ prefix, as the snippet in Pulse\'s docs does: decode only the part after "whsec_", or use the svix/standardwebhooks library'
       : 'a correctly signed delivery was refused: check the consumer uses this same whsec_ secret and verifies the raw body bytes, not re-serialised JSON';
-  add('valid-signature-accepted', mustAccept('a correctly signed job.completed', valid, validHint));
+  // Refusing every valid delivery loses every job's state.
+  add('valid-signature-accepted', mustAccept('a correctly signed job.completed', valid, validHint, 'critical'));
   add(
     'wrong-secret-rejected',
     mustReject(
       'a delivery signed with another secret',
-      await ctx.send('job.completed', completed, { fault: 'wrong-secret' }),
+      await send('job.completed', completed, { fault: 'wrong-secret' }),
     ),
   );
   add(
     'tampered-body-rejected',
-    mustReject('a body changed after signing', await ctx.send('job.completed', completed, { fault: 'tampered-body' })),
+    mustReject('a body changed after signing', await send('job.completed', completed, { fault: 'tampered-body' })),
   );
   const missing = await Promise.all(
     (['missing-id', 'missing-timestamp', 'missing-signature'] as const).map((f) =>
-      ctx.send('job.completed', completed, { fault: f }),
+      send('job.completed', completed, { fault: f }),
     ),
   );
   const badMissing = missing
@@ -104,28 +173,40 @@ async function runChecks(ctx: ScenarioContext, waitForJob: (id: string) => Promi
     'missing-headers-rejected',
     badMissing.length === 0
       ? { passed: true, detail: 'rejected deliveries missing webhook-id, webhook-timestamp or webhook-signature' }
-      : { passed: false, detail: badMissing.map(([h, r]) => `without ${h}: ${mustReject('it', r).detail}`).join('; ') },
+      : {
+          passed: false,
+          // As bad as the worst: accepting any one of them is a forgery acted on.
+          severity: badMissing.some(([, r]) => mustReject('it', r).severity === 'critical') ? 'critical' : 'warning',
+          detail: badMissing.map(([h, r]) => `without ${h}: ${mustReject('it', r).detail}`).join('; '),
+        },
   );
   add(
     'stale-timestamp-rejected',
     mustReject(
       'a timestamp 10 minutes old (a replay)',
-      await ctx.send('job.completed', completed, { fault: 'stale-timestamp' }),
+      await send('job.completed', completed, { fault: 'stale-timestamp' }),
     ),
   );
   add(
     'future-timestamp-rejected',
-    mustReject(
-      'a timestamp 10 minutes ahead',
-      await ctx.send('job.completed', completed, { fault: 'future-timestamp' }),
-    ),
+    mustReject('a timestamp 10 minutes ahead', await send('job.completed', completed, { fault: 'future-timestamp' })),
   );
+  // A v2 label on a signature made with another secret is a forgery; on a correct HMAC, only the
+  // label is wrong (Pulse's own verify_webhook ignores it): the second costs less than the first.
+  const forgedV2 = await send('job.completed', completed, { fault: 'unknown-version', secrets: [generateSecret()] });
+  const labelledV2 = await send('job.completed', completed, { fault: 'unknown-version' });
+  const forged = mustReject('a v2 signature made with another secret', forgedV2);
   add(
     'unknown-version-rejected',
-    mustReject(
-      'only a v2 signature (unknown version)',
-      await ctx.send('job.completed', completed, { fault: 'unknown-version' }),
-    ),
+    !forged.passed
+      ? forged
+      : is2xx(labelledV2)
+        ? {
+            passed: false,
+            severity: 'warning',
+            detail: `accepted a correct HMAC labelled v2 (${answer(labelledV2)}): the version label is ignored; take only "v1," signatures, as the svix and standardwebhooks libraries do`,
+          }
+        : mustReject('only a v2 signature (unknown version)', labelledV2),
   );
   add(
     'fast-response',
@@ -133,13 +214,14 @@ async function runChecks(ctx: ScenarioContext, waitForJob: (id: string) => Promi
       ? { passed: true, detail: `answered a valid delivery in ${valid.durationMs} ms` }
       : {
           passed: false,
+          severity: is2xx(valid) && valid.durationMs < PULSE_LIMIT_MS ? 'info' : 'warning',
           detail: is2xx(valid)
             ? `took ${valid.durationMs} ms to answer: acknowledge first (< 5 s, ideally far less) and queue slow work`
             : `no 2xx to a valid delivery (${answer(valid)})`,
         },
   );
-  const dupA = await ctx.send('job.completed', completed);
-  const dupB = await ctx.send('job.completed', completed, { messageId: dupA.messageId });
+  const dupA = await send('job.completed', completed);
+  const dupB = await send('job.completed', completed, { messageId: dupA.messageId });
   add(
     'duplicate-tolerated',
     is2xx(dupA) && is2xx(dupB)
@@ -153,12 +235,12 @@ async function runChecks(ctx: ScenarioContext, waitForJob: (id: string) => Promi
     'unknown-event-tolerated',
     mustAccept(
       'an event type it does not know (job.archived)',
-      await ctx.send('job.archived', completed),
+      await send('job.archived', completed),
       'ignore unknown event types with a 2xx so new Pulse events never break you',
     ),
   );
-  const early = await ctx.send('job.completed', completed);
-  const late = await ctx.send('job.processing', { ...completed, status: 'processing', pages_processed: 0 });
+  const early = await send('job.completed', completed);
+  const late = await send('job.processing', { ...completed, status: 'processing', pages_processed: 0 });
   add(
     'out-of-order-tolerated',
     is2xx(early) && is2xx(late)
@@ -172,7 +254,7 @@ async function runChecks(ctx: ScenarioContext, waitForJob: (id: string) => Promi
     'multi-signature-accepted',
     mustAccept(
       'a header with an old and a current signature (as during a secret rotation)',
-      await ctx.send('job.completed', completed, { secrets: [generateSecret(), ctx.secret] }),
+      await send('job.completed', completed, { secrets: [generateSecret(), ctx.secret] }),
       'check every space-separated "v1,<sig>" in webhook-signature; the snippet in Pulse\'s docs splits on the first comma only and rejects every delivery while a secret rotates',
     ),
   );
@@ -198,7 +280,10 @@ export async function runCheck(o: {
   apiPort?: number;
   seed?: number;
   mock?: Partial<PulseMockOptions>;
+  /** The least severity that fails the run (default `warning`: info findings do not). */
+  failOn?: Severity;
 }): Promise<CheckReport> {
+  const failOn = o.failOn ?? 'warning';
   // No endpoints: every delivery in a check is sent deliberately by the check itself.
   const server = await startFromOptions({
     processingMs: 10,
@@ -222,22 +307,51 @@ export async function runCheck(o: {
       await mock.waitForJob(id, { status: 'completed', timeoutMs: 5000 }).catch(() => undefined);
     };
     const checks = await runChecks(ctx, waitForJob);
-    return { passed: checks.every((c) => c.passed), target: o.target, api: ctx.api, checks };
+    return { passed: !checks.some((c) => fails(c, failOn)), failOn, target: o.target, api: ctx.api, checks };
   } finally {
     await mock.close();
     for (const f of cleanups) await f();
   }
 }
 
+/** Whether a check's failure fails the run at `failOn`. */
+function fails(c: CheckResult, failOn: Severity): boolean {
+  return !c.passed && SEVERITIES.indexOf(c.severity) <= SEVERITIES.indexOf(failOn);
+}
+
+const MARK: Record<Severity, string> = { critical: '✗', warning: '!', info: 'i' };
+
 export function formatCheckReport(r: CheckReport, reporter: ReporterName): string {
-  if (reporter === 'json') return `${JSON.stringify({ passed: r.passed, checks: r.checks }, null, 2)}\n`;
+  if (reporter === 'json')
+    return `${JSON.stringify({ passed: r.passed, failOn: r.failOn, checks: r.checks }, null, 2)}\n`;
   if (reporter === 'junit')
     return junit(
       'pulse-mock check',
-      r.checks.map((c) => ({ name: c.id, durationMs: 0, failures: c.passed ? [] : [{ message: c.detail }] })),
+      r.checks.map((c) => ({
+        name: c.id,
+        durationMs: c.durationMs,
+        failures: fails(c, r.failOn)
+          ? [
+              {
+                message: c.detail,
+                type: c.severity,
+                detail: [`${c.severity}: ${c.detail}`, ...c.evidence.map((e) => `sent ${e.sent}; got ${e.got}`)].join(
+                  '\n',
+                ),
+              },
+            ]
+          : [],
+      })),
     );
+  if (r.checks.length === 1 && r.checks[0]!.id === REACHABLE_CHECK)
+    return `[pulse-mock] conformance check of ${r.target}: ${r.checks[0]!.detail}\n`;
   const width = Math.max(...r.checks.map((c) => c.id.length));
-  const lines = r.checks.map((c) => `  ${c.passed ? '✓' : '✗'} ${c.id.padEnd(width)}  ${c.detail}`);
+  const lines = r.checks.map(
+    (c) =>
+      `  ${c.passed ? '✓' : MARK[c.severity]} ${c.id.padEnd(width)}  ${c.passed ? '' : `${c.severity}: `}${c.detail}`,
+  );
   const passed = r.checks.filter((c) => c.passed).length;
-  return `[pulse-mock] conformance check of ${r.target}\n${lines.join('\n')}\n\n${passed}/${r.checks.length} checks passed${r.passed ? '' : ' (see the details above)'}\n`;
+  const count = (s: Severity) => r.checks.filter((c) => !c.passed && c.severity === s).length;
+  const findings = SEVERITIES.map((s) => `${count(s)} ${s}`).join(', ');
+  return `[pulse-mock] conformance check of ${r.target}\n${lines.join('\n')}\n\n${passed}/${r.checks.length} checks passed (${findings}; failing on ${r.failOn} and above)${r.passed ? '' : ': see the details above'}\n`;
 }

@@ -74,7 +74,7 @@ export function createReporter(
 /** A JUnit XML document: one testsuite, one testcase per item. */
 export function junit(
   suite: string,
-  cases: { name: string; durationMs: number; failures: { message: string; detail?: string }[] }[],
+  cases: { name: string; durationMs: number; failures: { message: string; detail?: string; type?: string }[] }[],
 ): string {
   const esc = (s: string) =>
     s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -83,7 +83,10 @@ export function junit(
   const body = cases
     .map((c) => {
       const inner = c.failures
-        .map((f) => `      <failure message="${esc(f.message)}">${esc(f.detail ?? f.message)}</failure>\n`)
+        .map(
+          (f) =>
+            `      <failure message="${esc(f.message)}"${f.type ? ` type="${esc(f.type)}"` : ''}>${esc(f.detail ?? f.message)}</failure>\n`,
+        )
         .join('');
       return `    <testcase classname="${esc(suite)}" name="${esc(c.name)}" time="${(c.durationMs / 1000).toFixed(3)}"${inner ? `>\n${inner}    </testcase>` : ' />'}\n`;
     })

@@ -34,6 +34,14 @@ describe('pulse-mock check', () => {
     expect(report.checks.map((c: { id: string }) => c.id)).toEqual([...CHECK_IDS]);
     for (const c of report.checks) expect(c.passed, `${c.id}: ${c.detail}`).toBe(true);
     expect(report.passed).toBe(true);
+    expect(report.failOn).toBe('warning');
+    // Each check says what it sent and what came back, and how long it took.
+    const valid = report.checks.find((c: { id: string }) => c.id === 'valid-signature-accepted');
+    expect(valid.evidence[0]).toMatchObject({
+      sent: expect.stringMatching(/^job.completed, webhook-id msg_/),
+      got: expect.stringMatching(/^2\d\d in \d+ ms/),
+    });
+    expect(report.checks.every((c: { durationMs: number }) => c.durationMs >= 0)).toBe(true);
     expect(r.code).toBe(0);
   });
 
@@ -64,8 +72,10 @@ describe('pulse-mock check', () => {
       'multi-signature-accepted',
     ])
       expect(line(id)).toMatch(/^ {2}✓/);
-    expect(line('fetches-job-after-completion')).toMatch(/✗.*no GET \/job\//);
-    expect(r.stdout).toMatch(/6\/13 checks passed/);
+    for (const id of ['wrong-secret-rejected', 'unknown-version-rejected'])
+      expect(line(id)).toMatch(/critical: accepted/);
+    expect(line('fetches-job-after-completion')).toMatch(/^ {2}! .*warning: no GET \/job\//);
+    expect(r.stdout).toMatch(/6\/13 checks passed \(6 critical, 1 warning, 0 info; failing on warning and above\)/);
   });
 
   it('names the whsec_ trap when every valid delivery gets a 5xx, and writes JUnit', async () => {
@@ -91,6 +101,66 @@ describe('pulse-mock check', () => {
       /<testcase classname="pulse-mock check" name="valid-signature-accepted"[^>]*>\s*<failure message="answered 500 to a correctly signed job.completed: [^"]*whsec_ prefix/,
     );
     expect(r.stdout).toMatch(/tests="13"/);
+    expect(r.stdout).toMatch(/name="valid-signature-accepted"[^>]*>\s*<failure message="[^"]*" type="critical"/);
+    // Real times, not a row of zeros.
+    const times = [...r.stdout.matchAll(/<testcase [^>]*time="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(times.some((t) => t > 0)).toBe(true);
+  });
+
+  it('says once that nothing answers at the target: one line, or one critical consumer-reachable check', async () => {
+    const target = `http://127.0.0.1:${await freePort()}/hook`;
+    const args = ['check', '--target', target, '--secret', SECRET, '--api-port', String(await freePort())];
+    const pretty = await cli(args);
+    expect(pretty.code).toBe(1);
+    expect(pretty.stdout.trim().split('\n').at(-1)).toMatch(
+      new RegExp(
+        `^\\[pulse-mock\\] conformance check of ${target}: nothing answers at ${target} \\(.*ECONNREFUSED.*\\): start the consumer, or check --target$`,
+      ),
+    );
+    const json = JSON.parse((await cli([...args, '--reporter', 'json'])).stdout);
+    expect(json.checks.map((c: { id: string; severity: string }) => [c.id, c.severity])).toEqual([
+      ['consumer-reachable', 'critical'],
+    ]);
+    expect(json.passed).toBe(false);
+  });
+
+  it('grades by severity: a consumer that verifies but answers refusals with a 5xx has warnings only; --fail-on critical passes it', async () => {
+    const { Webhook } = await import('svix');
+    const { createServer: http } = await import('node:http');
+    const server = http((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        try {
+          new Webhook(SECRET).verify(body, req.headers as Record<string, string>);
+          res.writeHead(200).end('ok');
+        } catch {
+          res.writeHead(500).end('invalid signature'); // should be a 4xx
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    open.push({ close: () => new Promise((r) => server.close(() => r())) });
+    const target = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
+    const args = [
+      'check',
+      '--target',
+      target,
+      '--secret',
+      SECRET,
+      '--api-port',
+      String(await freePort()),
+      '--reporter',
+      'json',
+    ];
+    const byDefault = await cli(args);
+    const report = JSON.parse(byDefault.stdout);
+    const failed = report.checks.filter((c: { passed: boolean }) => !c.passed);
+    expect(failed.length).toBeGreaterThan(3);
+    expect(failed.every((c: { severity: string }) => c.severity === 'warning')).toBe(true);
+    expect([byDefault.code, report.passed]).toEqual([1, false]);
+    const lenient = await cli([...args, '--fail-on', 'critical']);
+    expect([lenient.code, JSON.parse(lenient.stdout).passed]).toEqual([0, true]);
   });
 
   it('refuses a missing target or a bad secret with exit 2', async () => {
