@@ -108,6 +108,14 @@ export const PREREQUISITES: Prerequisite[] = [
     elsewhere: 'CHROMIUM_PATH=/path/to/chromium (or Chrome)',
   },
   {
+    name: 'xmllint',
+    neededBy: "the JUnit reports of check and scenario run, validated against test/fixtures/junit.xsd",
+    present: () => onPath('xmllint'),
+    apt: ['libxml2-utils'],
+    mac: 'brew install libxml2',
+    elsewhere: 'an xmllint on PATH',
+  },
+  {
     name: 'pngcheck',
     neededBy: 'the figure tests: the PNGs the mock draws are checked by a reader it did not write',
     present: () => onPath('pngcheck'),

@@ -5,6 +5,7 @@ import { CHECK_IDS } from '../../src/scenarios/check.js';
 import { freePort, startReceiver } from '../receivers.js';
 import { spawn } from 'node:child_process';
 import { BIN, runCli } from './cli-process.js';
+import { xmllint } from '../junit.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const open: { close(): Promise<void> }[] = [];
@@ -105,6 +106,7 @@ describe('pulse-mock check', () => {
     // Real times, not a row of zeros.
     const times = [...r.stdout.matchAll(/<testcase [^>]*time="([\d.]+)"/g)].map((m) => Number(m[1]));
     expect(times.some((t) => t > 0)).toBe(true);
+    expect(xmllint(r.stdout)).toMatchObject({ ok: true });
   });
 
   it('says once that nothing answers at the target: one line, or one critical consumer-reachable check', async () => {
