@@ -109,7 +109,7 @@ export const PREREQUISITES: Prerequisite[] = [
   },
   {
     name: 'xmllint',
-    neededBy: "the JUnit reports of check and scenario run, validated against test/fixtures/junit.xsd",
+    neededBy: 'the JUnit reports of check and scenario run, validated against test/fixtures/junit.xsd',
     present: () => onPath('xmllint'),
     apt: ['libxml2-utils'],
     mac: 'brew install libxml2',
