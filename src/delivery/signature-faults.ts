@@ -53,6 +53,19 @@ export function signDelivery(
       // A correct HMAC, but labelled with a version verifiers do not know.
       signature = sign(secrets, id, ts, body).replace(/(^| )v1,/g, '$1v2,');
       break;
+    case 'partial-signature':
+      // A version and its comma, and no signature after it.
+      signature = 'v1,';
+      break;
+    case 'reserialized-body':
+      // The same JSON, re-serialised after signing (whitespace): other bytes than the signed ones.
+      signature = sign(secrets, id, ts, body);
+      sendBody = reserialize(body);
+      break;
+    case 'v2-beside-v1':
+      // A signature of a version verifiers do not know, then a valid v1 one: accept.
+      signature = `v2,${Buffer.from(id).toString('base64')} ${sign(secrets, id, ts, body)}`;
+      break;
     case 'valid-after-invalid':
       signature = `${sign([generateSecret()], id, ts, body)} ${sign([generateSecret()], id, ts, body)} ${sign(secrets, id, ts, body)}`;
       break;
@@ -60,9 +73,19 @@ export function signDelivery(
       signature = sign(secrets, id, ts, body);
   }
   if (variant !== 'missing-id') headers[names.id] = id;
-  if (variant !== 'missing-timestamp') headers[names.timestamp] = String(ts);
+  if (variant !== 'missing-timestamp')
+    headers[names.timestamp] = variant === 'non-numeric-timestamp' ? 'not-a-number' : String(ts);
   if (variant !== 'missing-signature') headers[names.signature] = signature;
   return { headers, body: sendBody };
+}
+
+/** The same JSON in other bytes: indented, as a framework's body parser then JSON.stringify would not keep it. */
+function reserialize(body: string): string {
+  try {
+    return JSON.stringify(JSON.parse(body), null, 2);
+  } catch {
+    return ` ${body}`;
+  }
 }
 
 /** Changes what the payload says (not just its whitespace), after it was signed. */

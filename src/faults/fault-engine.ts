@@ -32,7 +32,7 @@ const NO_API_FAULT: ApiDecision = Object.freeze({ applied: Object.freeze([]) });
 
 /** Bad signatures that a correct verifier must reject (valid-after-invalid must be accepted). */
 export const REJECTABLE_SIGNATURE_FAULTS: readonly SignatureFault[] = SIGNATURE_FAULTS.filter(
-  (f) => f !== 'valid-after-invalid',
+  (f) => f !== 'valid-after-invalid' && f !== 'v2-beside-v1',
 );
 
 /**

@@ -14,6 +14,10 @@ export const SIGNATURE_FAULTS = [
   'future-timestamp',
   'unknown-version',
   'valid-after-invalid',
+  'non-numeric-timestamp',
+  'partial-signature',
+  'reserialized-body',
+  'v2-beside-v1',
 ] as const;
 export type SignatureFault = (typeof SIGNATURE_FAULTS)[number];
 

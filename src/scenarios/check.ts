@@ -23,6 +23,13 @@ export const CHECK_IDS = [
   'unknown-event-tolerated',
   'out-of-order-tolerated',
   'multi-signature-accepted',
+  // The edge cases of the Standard Webhooks reference libraries' own tests.
+  'partial-signature-rejected',
+  'non-numeric-timestamp-rejected',
+  'reserialized-body-rejected',
+  'v2-beside-v1-accepted',
+  'timestamp-within-tolerance-accepted',
+  'timestamp-past-tolerance-rejected',
   'fetches-job-after-completion',
 ] as const;
 /** Reported alone, and nothing else tried, when nothing answers at the target. */
@@ -257,6 +264,69 @@ async function runChecks(ctx: ScenarioContext, waitForJob: (id: string) => Promi
       await send('job.completed', completed, { secrets: [generateSecret(), ctx.secret] }),
       'check every space-separated "v1,<sig>" in webhook-signature; the snippet in Pulse\'s docs splits on the first comma only and rejects every delivery while a secret rotates',
     ),
+  );
+  // The Standard Webhooks reference libraries' edge cases.
+  add(
+    'partial-signature-rejected',
+    mustReject(
+      '"v1," with no signature after it',
+      await send('job.completed', completed, { fault: 'partial-signature' }),
+    ),
+  );
+  add(
+    'non-numeric-timestamp-rejected',
+    mustReject(
+      'a webhook-timestamp that is not a number',
+      await send('job.completed', completed, { fault: 'non-numeric-timestamp' }),
+    ),
+  );
+  add(
+    'reserialized-body-rejected',
+    mustReject(
+      'the signed JSON re-serialised (other whitespace) after signing',
+      await send('job.completed', completed, { fault: 'reserialized-body' }),
+    ),
+  );
+  add(
+    'v2-beside-v1-accepted',
+    mustAccept(
+      'a v2 signature beside a valid v1 one',
+      await send('job.completed', completed, { fault: 'v2-beside-v1' }),
+      'take the first "v1," signature that matches and skip versions you do not know',
+    ),
+  );
+  const nowS = Math.floor(systemClock.now() / 1000);
+  const near = [
+    await send('job.completed', completed, { timestamp: nowS - 290 }),
+    await send('job.completed', completed, { timestamp: nowS + 290 }),
+  ];
+  const nearBad = near.find((r) => !is2xx(r));
+  add(
+    'timestamp-within-tolerance-accepted',
+    nearBad
+      ? mustAccept(
+          'a timestamp 4 min 50 s old or ahead (inside the 5-minute tolerance)',
+          nearBad,
+          'allow 5 minutes either way: clocks drift, and retries are signed afresh',
+        )
+      : { passed: true, detail: 'accepted timestamps 4 min 50 s old and ahead' },
+  );
+  const far = [
+    await send('job.completed', completed, { timestamp: nowS - 310 }),
+    await send('job.completed', completed, { timestamp: nowS + 310 }),
+  ];
+  const farBad = far.find((r) => !is4xx(r));
+  add(
+    'timestamp-past-tolerance-rejected',
+    farBad
+      ? is2xx(farBad)
+        ? {
+            passed: false,
+            severity: 'warning',
+            detail: `accepted a timestamp 5 min 10 s old or ahead (${answer(farBad)}): the tolerance is looser than 5 minutes, which widens the window for a replay`,
+          }
+        : mustReject('a timestamp 5 min 10 s old or ahead', farBad)
+      : { passed: true, detail: 'rejected timestamps 5 min 10 s old and ahead' },
   );
   const fetched = await ctx.waitForRequest(
     (r) => r.route === 'poll' && r.jobId === jobId && r.at >= since - 1000,

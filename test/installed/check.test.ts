@@ -60,6 +60,9 @@ describe('pulse-mock check', () => {
       'stale-timestamp-rejected',
       'future-timestamp-rejected',
       'unknown-version-rejected',
+      'partial-signature-rejected',
+      'non-numeric-timestamp-rejected',
+      'reserialized-body-rejected',
     ]) {
       expect(line(id)).toMatch(/^ {2}✗/);
       expect(line(id)).toMatch(/does not verify signatures/);
@@ -71,12 +74,15 @@ describe('pulse-mock check', () => {
       'unknown-event-tolerated',
       'out-of-order-tolerated',
       'multi-signature-accepted',
+      'v2-beside-v1-accepted',
+      'timestamp-within-tolerance-accepted',
     ])
       expect(line(id)).toMatch(/^ {2}✓/);
+    expect(line('timestamp-past-tolerance-rejected')).toMatch(/^ {2}! .*warning: accepted a timestamp 5 min 10 s/);
     for (const id of ['wrong-secret-rejected', 'unknown-version-rejected'])
       expect(line(id)).toMatch(/critical: accepted/);
     expect(line('fetches-job-after-completion')).toMatch(/^ {2}! .*warning: no GET \/job\//);
-    expect(r.stdout).toMatch(/6\/13 checks passed \(6 critical, 1 warning, 0 info; failing on warning and above\)/);
+    expect(r.stdout).toMatch(/8\/19 checks passed \(9 critical, 2 warning, 0 info; failing on warning and above\)/);
   });
 
   it('names the whsec_ trap when every valid delivery gets a 5xx, and writes JUnit', async () => {
@@ -101,7 +107,7 @@ describe('pulse-mock check', () => {
     expect(r.stdout).toMatch(
       /<testcase classname="pulse-mock check" name="valid-signature-accepted"[^>]*>\s*<failure message="answered 500 to a correctly signed job.completed: [^"]*whsec_ prefix/,
     );
-    expect(r.stdout).toMatch(/tests="13"/);
+    expect(r.stdout).toMatch(new RegExp(`tests="${CHECK_IDS.length}"`));
     expect(r.stdout).toMatch(/name="valid-signature-accepted"[^>]*>\s*<failure message="[^"]*" type="critical"/);
     // Real times, not a row of zeros.
     const times = [...r.stdout.matchAll(/<testcase [^>]*time="([\d.]+)"/g)].map((m) => Number(m[1]));
