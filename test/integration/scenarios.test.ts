@@ -52,6 +52,12 @@ describe('the scenario catalogue', () => {
       expect(byName['bad-signatures']?.assertions.filter((a) => !a.passed).map((a) => a.message)).toContain(
         'wrong-secret: rejected with a 4xx',
       );
+      // Each failure says what was sent, what came back and the fix.
+      expect(
+        byName['bad-signatures']?.assertions.find((a) => a.message === 'malformed-header: rejected with a 4xx')?.detail,
+      ).toBe(
+        'sent job.completed with the signature but no "v1," label; answered 200: it acted on a forgery. Verify the raw body with the svix or standardwebhooks library',
+      );
       expect(
         byName['stale-replay']?.assertions.find((a) => a.message === 'the replay is rejected with a 4xx')?.passed,
       ).toBe(false);
@@ -64,6 +70,18 @@ describe('the scenario catalogue', () => {
     } finally {
       await naive.close();
     }
+  }, 60_000);
+
+  it('says once that nothing answers at the target, instead of a failure per kind', async () => {
+    const target = `http://127.0.0.1:${await freePort()}/hook`;
+    const [result] = await runScenarios([await loadScenario('bad-signatures')], {
+      target,
+      secret: SECRET,
+      seed: 1,
+      reporter: silent(),
+    });
+    expect(result!.assertions.map((a) => [a.passed, a.message])).toEqual([[false, 'the consumer answers']]);
+    expect(result!.assertions[0]!.detail).toMatch(/^nothing answers at .*ECONNREFUSED/);
   }, 60_000);
 
   it('gives the same faults on the same messages for the same seed', async () => {
