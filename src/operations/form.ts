@@ -204,7 +204,7 @@ export class FormOperation implements JobKind<FormJobData> {
       Boolean,
     ).length;
     if (sources !== 1) throw errors.invalidParameter('file', 'Give exactly one of file, file_url and form_id.');
-    let base: Pick<FormJobData, 'name' | 'document' | 'seed' | 'values'>;
+    let base: Pick<FormJobData, 'name' | 'values'> & { document: DocumentInfo; seed: number };
     if (f.form_id !== undefined) {
       const prev = this.core.jobs.get(textOf(f.form_id)) as JobRecord<FormJobData> | undefined;
       if (!prev || prev.kind !== this.kind) throw errors.notFoundById('form_id', textOf(f.form_id));
@@ -234,7 +234,7 @@ export class FormOperation implements JobKind<FormJobData> {
       const pages = Array.from({ length: totalPages }, (_, i) => i + 1);
       base = { name, document: { ...described, kind, totalPages, pages }, seed, values: {} };
     }
-    const pageCount = documentOf({ ...base, pages: [], op, changed: 0, warnings: [] }).totalPages;
+    const pageCount = base.document.totalPages;
     const range = f.page_range ?? f.pages;
     const pages =
       range === undefined

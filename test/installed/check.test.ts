@@ -14,6 +14,16 @@ afterEach(async () => {
 });
 
 const cli = (args: string[]) => runCli(args, {}, 60_000);
+/** `check` against `target` with the example secret, the mock's API on a free port. */
+const checkArgs = async (target: string) => [
+  'check',
+  '--target',
+  target,
+  '--secret',
+  SECRET,
+  '--api-port',
+  String(await freePort()),
+];
 
 describe('pulse-mock check', () => {
   it('passes the careful example consumer on every check, exit 0', async () => {
@@ -86,22 +96,9 @@ describe('pulse-mock check', () => {
   });
 
   it('names the whsec_ trap when every valid delivery gets a 5xx, and writes JUnit', async () => {
-    const { createServer: http } = await import('node:http');
-    const server = http((_q, s) => s.writeHead(500).end('binascii.Error: Incorrect padding'));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    open.push({ close: () => new Promise((r) => server.close(() => r())) });
-    const target = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
-    const r = await cli([
-      'check',
-      '--target',
-      target,
-      '--secret',
-      SECRET,
-      '--api-port',
-      String(await freePort()),
-      '--reporter',
-      'junit',
-    ]);
+    const consumer = await startReceiver(() => ({ status: 500, body: 'binascii.Error: Incorrect padding' }));
+    open.push(consumer);
+    const r = await cli([...(await checkArgs(consumer.url)), '--reporter', 'junit']);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^<\?xml/);
     expect(r.stdout).toMatch(
@@ -117,7 +114,7 @@ describe('pulse-mock check', () => {
 
   it('says once that nothing answers at the target: one line, or one critical consumer-reachable check', async () => {
     const target = `http://127.0.0.1:${await freePort()}/hook`;
-    const args = ['check', '--target', target, '--secret', SECRET, '--api-port', String(await freePort())];
+    const args = await checkArgs(target);
     const pretty = await cli(args);
     expect(pretty.code).toBe(1);
     expect(pretty.stdout.trim().split('\n').at(-1)).toMatch(
@@ -134,33 +131,16 @@ describe('pulse-mock check', () => {
 
   it('grades by severity: a consumer that verifies but answers refusals with a 5xx has warnings only; --fail-on critical passes it', async () => {
     const { Webhook } = await import('svix');
-    const { createServer: http } = await import('node:http');
-    const server = http((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        try {
-          new Webhook(SECRET).verify(body, req.headers as Record<string, string>);
-          res.writeHead(200).end('ok');
-        } catch {
-          res.writeHead(500).end('invalid signature'); // should be a 4xx
-        }
-      });
+    const consumer = await startReceiver((req) => {
+      try {
+        new Webhook(SECRET).verify(req.body, req.headers as Record<string, string>);
+        return { status: 200 };
+      } catch {
+        return { status: 500, body: 'invalid signature' }; // should be a 4xx
+      }
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    open.push({ close: () => new Promise((r) => server.close(() => r())) });
-    const target = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
-    const args = [
-      'check',
-      '--target',
-      target,
-      '--secret',
-      SECRET,
-      '--api-port',
-      String(await freePort()),
-      '--reporter',
-      'json',
-    ];
+    open.push(consumer);
+    const args = [...(await checkArgs(consumer.url)), '--reporter', 'json'];
     const byDefault = await cli(args);
     const report = JSON.parse(byDefault.stdout);
     const failed = report.checks.filter((c: { passed: boolean }) => !c.passed);
