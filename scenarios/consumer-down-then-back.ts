@@ -3,7 +3,7 @@ import type { Scenario } from '../src/scenarios/define.js';
 export default {
   name: 'consumer-down-then-back',
   description:
-    'The consumer is unreachable for 1.5 s (connections reset); retries deliver every message once it is back',
+    'The consumer is unreachable for 1.5 s (connections refused); retries deliver every message once it is back',
   async run(ctx) {
     await ctx.simulateOutage(1500);
     const jobId = await ctx.submitJob();

@@ -3,7 +3,7 @@ import type { Scenario } from '../src/scenarios/define.js';
 export default {
   name: 'happy-path',
   description:
-    'One async job: created, processing, completed are each acknowledged with a 2xx, and the consumer fetches the job',
+    'One async job: created, processing, completed are each acknowledged with a 2xx, the consumer fetches the job and (with an effects probe) records it completed, having acted',
   async run(ctx) {
     const jobId = await ctx.submitJob();
     const ds = await ctx.waitForDeliveries({ jobId, count: 3 });
@@ -15,5 +15,6 @@ export default {
       'the consumer fetched GET /job/{id} (treating the webhook as a notification)',
       `no GET /job/${jobId} on ${ctx.api.url} within 5 s`,
     );
+    await ctx.expectRecorded(jobId, { status: 'completed', minActed: 1 });
   },
 } satisfies Scenario;

@@ -3,7 +3,7 @@ import type { Scenario } from '../src/scenarios/define.js';
 export default {
   name: 'out-of-order',
   description:
-    'job.completed arrives before job.processing; both are acknowledged and the job ends completed for the consumer',
+    'job.completed arrives before job.processing; both are acknowledged and (with an effects probe) the consumer still records the job completed',
   mock: { faults: [{ fault: { kind: 'reorder' }, scope: { eventTypes: ['job.processing'] } }] },
   async run(ctx) {
     const jobId = await ctx.submitJob();
@@ -15,5 +15,6 @@ export default {
       order.join(' -> '),
     );
     for (const d of ds) ctx.expect(d.status === 'succeeded', `${d.eventType} acknowledged with a 2xx`, d.reason);
+    await ctx.expectRecorded(jobId, { status: 'completed' });
   },
 } satisfies Scenario;

@@ -158,3 +158,20 @@ export function stopwatch(): () => number {
   const start = performance.now();
   return () => Math.round(performance.now() - start);
 }
+
+/** `work`'s outcome, or a rejection with `onTimeout()` if `ms` of real time pass first. */
+export function withDeadline<T>(ms: number, work: Promise<T>, onTimeout: () => Error): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = awaitedDeadline(() => reject(onTimeout()), ms);
+    work.then(
+      (v) => {
+        timer.cancel();
+        resolve(v);
+      },
+      (e: unknown) => {
+        timer.cancel();
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}

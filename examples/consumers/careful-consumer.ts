@@ -1,37 +1,74 @@
 /**
  * A careful Pulse webhook consumer, following Pulse's Production Checklist: verifies every
  * signature on the raw body (standardwebhooks), answers fast, dedupes on webhook-id, ignores
- * event types it does not know, and fetches the canonical job from GET /job/{id}, retrying
- * 429/5xx. `pulse-mock check` grades it all green.
+ * event types it does not know, and records the canonical job from GET /job/{id}, retrying
+ * 429/5xx, never moving a job back from a final status. `pulse-mock check` grades it all green.
+ *
+ * Its work for a job (here: a counter; in real life a write, a charge, an email) happens once,
+ * when it first learns the job's final status from GET /job. In test mode it answers
+ * `GET /_test/effects/{job_id}` with `{ "status", "acted" }`, the effects probe the check reads.
  *
  * Run: WEBHOOK_SECRET=whsec_... PULSE_BASE_URL=http://127.0.0.1:4050 PORT=3000 npx tsx examples/consumers/careful-consumer.ts
+ * Check: npx pulse-mock check --target http://127.0.0.1:3000/webhooks/pulse --secret whsec_... \
+ *          --effects-url 'http://127.0.0.1:3000/_test/effects/{job_id}'
  */
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 
 export interface ConsumerOptions {
   port?: number;
   secret: string;
-  pulseBaseUrl: string;
+  /** The Pulse API base URL, or a function giving it (an in-process consumer learns it late). */
+  pulseBaseUrl: string | (() => string);
   apiKey?: string;
 }
 
-export interface RunningConsumer {
-  url: string;
-  /** Jobs fetched after completion or failure, by id, with the status GET /job returned. */
+/** What the consumer knows about a job: the status it recorded and how many times it acted. */
+export interface JobEffects {
+  status: string | null;
+  acted: number;
+}
+
+export interface CarefulConsumer {
+  /** The webhook route and the test-mode effects route, as a Node request listener. */
+  listener: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The effects probe, in-process. */
+  effects: (jobId: string) => JobEffects;
+  /** Jobs fetched after a final event, by id, with the status GET /job returned. */
   fetched: Map<string, string>;
+}
+
+export interface RunningConsumer extends CarefulConsumer {
+  url: string;
+  /** `GET` this with `{job_id}` replaced: the effects probe over HTTP. */
+  effectsUrl: string;
   close(): Promise<void>;
 }
 
-export async function startCarefulConsumer(o: ConsumerOptions): Promise<RunningConsumer> {
+const FINAL = new Set(['completed', 'failed', 'canceled', 'cancelled']);
+const FINAL_EVENTS = new Set(['job.completed', 'job.failed', 'job.cancelled']);
+const PROGRESS: Record<string, string> = { 'job.created': 'pending', 'job.processing': 'processing' };
+
+export function createCarefulConsumer(o: ConsumerOptions): CarefulConsumer {
   const webhook = new Webhook(o.secret);
   const seen = new Set<string>();
   const fetched = new Map<string, string>();
+  const jobs = new Map<string, JobEffects>();
+  const baseUrl = () => (typeof o.pulseBaseUrl === 'function' ? o.pulseBaseUrl() : o.pulseBaseUrl);
+  const jobOf = (id: string) => jobs.get(id) ?? jobs.set(id, { status: null, acted: 0 }).get(id)!;
+
+  /** Records a status; a final one is never replaced, and the work is done when the first arrives. */
+  function record(jobId: string, status: string) {
+    const job = jobOf(jobId);
+    if (job.status !== null && FINAL.has(job.status)) return;
+    job.status = status;
+    if (FINAL.has(status)) job.acted += 1; // the job's work, once
+  }
 
   async function fetchJob(jobId: string): Promise<void> {
     for (let attempt = 1; attempt <= 6; attempt++) {
-      const res = await fetch(`${o.pulseBaseUrl}/job/${encodeURIComponent(jobId)}`, {
+      const res = await fetch(`${baseUrl()}/job/${encodeURIComponent(jobId)}`, {
         headers: { 'x-api-key': o.apiKey ?? 'careful-consumer' },
       }).catch(() => undefined);
       if (!res) {
@@ -39,7 +76,9 @@ export async function startCarefulConsumer(o: ConsumerOptions): Promise<RunningC
         continue;
       }
       if (res.ok) {
-        fetched.set(jobId, ((await res.json()) as { status: string }).status);
+        const { status } = (await res.json()) as { status: string };
+        fetched.set(jobId, status);
+        record(jobId, status);
         return;
       }
       if (res.status !== 429 && res.status < 500) return;
@@ -48,7 +87,13 @@ export async function startCarefulConsumer(o: ConsumerOptions): Promise<RunningC
     }
   }
 
-  const server = createServer((req, res) => {
+  function listener(req: IncomingMessage, res: ServerResponse) {
+    const probe = /^\/_test\/effects\/([^/?]+)$/.exec(req.url ?? '');
+    if (req.method === 'GET' && probe) {
+      const job = jobs.get(decodeURIComponent(probe[1]!)) ?? { status: null, acted: 0 };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(job));
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -68,15 +113,26 @@ export async function startCarefulConsumer(o: ConsumerOptions): Promise<RunningC
       seen.add(id);
       res.writeHead(200).end('ok'); // acknowledge first; the work happens after
       const jobId = event.data?.job_id;
-      if (jobId && (event.type === 'job.completed' || event.type === 'job.failed'))
-        void fetchJob(jobId).catch(() => {});
+      if (!jobId) return;
+      const progress = PROGRESS[event.type];
+      if (progress) record(jobId, progress);
+      // The payload is a notification: the job's state is what GET /job says.
+      if (FINAL_EVENTS.has(event.type)) void fetchJob(jobId).catch(() => {});
     });
-  });
+  }
+
+  return { listener, fetched, effects: (jobId) => ({ ...(jobs.get(jobId) ?? { status: null, acted: 0 }) }) };
+}
+
+export async function startCarefulConsumer(o: ConsumerOptions): Promise<RunningConsumer> {
+  const consumer = createCarefulConsumer(o);
+  const server = createServer(consumer.listener);
   await new Promise<void>((r) => server.listen(o.port ?? 0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   return {
+    ...consumer,
     url: `http://127.0.0.1:${port}/webhooks/pulse`,
-    fetched,
+    effectsUrl: `http://127.0.0.1:${port}/_test/effects/{job_id}`,
     close: () =>
       new Promise((r) => {
         server.closeAllConnections();
@@ -92,5 +148,5 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '
     pulseBaseUrl: process.env.PULSE_BASE_URL ?? 'http://127.0.0.1:4050',
     ...(process.env.PULSE_API_KEY ? { apiKey: process.env.PULSE_API_KEY } : {}),
   });
-  console.log(`careful consumer listening on ${c.url}`);
+  console.log(`careful consumer listening on ${c.url} (effects: ${c.effectsUrl})`);
 }

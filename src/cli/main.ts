@@ -148,6 +148,7 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
         const names = args.all ? listBuiltInScenarios() : (args.names ?? []);
         if (names.length === 0) fail('name one or more scenarios (pulse-mock scenario list), or pass --all');
         const { target, secret } = requireTarget(args);
+        const effects = effectsArgs(args);
         const scenarios: Scenario[] = [];
         for (const n of names) {
           try {
@@ -165,6 +166,7 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
             secret,
             reporter,
             apiPort,
+            ...effects,
             ...(args.seed !== undefined ? { seed: args.seed } : {}),
           }),
         );
@@ -182,6 +184,7 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
         }),
       async (args) => {
         const { target, secret } = requireTarget(args);
+        const effects = effectsArgs(args);
         const { formatCheckReport, runCheck } = await import('../scenarios/check.js');
         const apiPort = args['api-port'];
         if (args.reporter === 'pretty') process.stdout.write(apiBaseLine(apiPort, target));
@@ -190,6 +193,7 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
             target,
             secret,
             apiPort,
+            ...effects,
             failOn: args['fail-on'] as Severity,
             ...(args.seed !== undefined ? { seed: args.seed } : {}),
           }),
@@ -232,6 +236,18 @@ function targetOptions(y: Argv) {
       default: 4050,
       describe: "Port of the mock Pulse API the consumer calls (fixed, so the consumer's config can name it)",
     })
+    .option('effects-url', {
+      type: 'string',
+      requiresArg: true,
+      describe:
+        'A URL the consumer answers in test mode with {"status", "acted"} for a job, {job_id} in it; grades what it did, not only what it answered [env PULSE_MOCK_EFFECTS_URL]',
+    })
+    .option('effects-timeout', {
+      type: 'number',
+      requiresArg: true,
+      default: 3000,
+      describe: "The longest wait for the consumer's effects to settle after its last answer (ms)",
+    })
     .option('reporter', { choices: ['pretty', 'json', 'junit'] as const, default: 'pretty', describe: 'Output format' })
     .option('seed', {
       type: 'number',
@@ -254,6 +270,17 @@ async function onApiPort<T>(apiPort: number, run: () => Promise<T>): Promise<T> 
       fail(`--api-port ${apiPort} is in use; stop what uses it or pick another (and point the consumer at it)`);
     throw e;
   }
+}
+
+/** `--effects-url` and `--effects-timeout` as runCheck and runScenarios take them (none without a URL). */
+function effectsArgs(args: Record<string, unknown>): { effects?: string; effectsTimeoutMs?: number } {
+  const url = (args['effects-url'] as string | undefined) ?? process.env.PULSE_MOCK_EFFECTS_URL;
+  const timeout = args['effects-timeout'] as number;
+  if (!(timeout > 0 && timeout <= 60_000)) fail(`--effects-timeout must be a number of ms in 1..60000, got ${timeout}`);
+  if (url === undefined) return {};
+  if (!URL.canParse(url.replaceAll('{job_id}', 'x')) || !/^https?:/.test(url) || !url.includes('{job_id}'))
+    fail(`--effects-url must be an http(s) URL with {job_id} in it, got "${url}"`);
+  return { effects: url, effectsTimeoutMs: timeout };
 }
 
 function requireTarget(args: Record<string, unknown>): { target: string; secret: string } {

@@ -5,102 +5,42 @@ import { generateSecret } from '../delivery/signing.js';
 import { createContext } from './context.js';
 import type { ScenarioContext, SentEvent } from './define.js';
 import type { SignatureFault } from '../faults/fault-plan.js';
-import { junit, type ReporterName } from './reporters.js';
+import { checkPassed, type CheckId, type CheckReport, type CheckResult } from './check-report.js';
+import {
+  EFFECT_CHECK_IDS,
+  NOT_GRADED,
+  runCleanRun,
+  runEffectChecks,
+  type CleanRun,
+  type EffectChecksEnv,
+} from './effect-checks.js';
+import { answer, is2xx, is4xx, mustAccept, mustReject, type Graded, type Severity } from './grading.js';
+import { effectsOption, resolveTarget, type TargetOptions } from './consumer-target.js';
 
-/**
- * The conformance check: grades a webhook consumer against Pulse's Production Checklist.
- * Check ids are stable; the JSON report is `{ passed, checks: [{ id, passed, detail }] }`.
- */
-export const CHECK_IDS = [
-  'valid-signature-accepted',
-  'wrong-secret-rejected',
-  'tampered-body-rejected',
-  'missing-headers-rejected',
-  'stale-timestamp-rejected',
-  'future-timestamp-rejected',
-  'unknown-version-rejected',
-  'fast-response',
-  'duplicate-tolerated',
-  'unknown-event-tolerated',
-  'out-of-order-tolerated',
-  'multi-signature-accepted',
-  // The edge cases of the Standard Webhooks reference libraries' own tests.
-  'partial-signature-rejected',
-  'non-numeric-timestamp-rejected',
-  'reserialized-body-rejected',
-  'v2-beside-v1-accepted',
-  'timestamp-within-tolerance-accepted',
-  'timestamp-past-tolerance-rejected',
-  'fetches-job-after-completion',
-] as const;
-/** Reported alone, and nothing else tried, when nothing answers at the target. */
-export const REACHABLE_CHECK = 'consumer-reachable';
-export type CheckId = (typeof CHECK_IDS)[number] | typeof REACHABLE_CHECK;
-
-/** What a failed check costs (`--fail-on` sets which fail the run). */
-export type Severity = 'critical' | 'warning' | 'info';
-export const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
-
-export interface CheckResult {
-  id: CheckId;
-  passed: boolean;
-  /** What a failure costs: critical (forgeries or replays accepted, state lost), warning, info; `info` when passed. */
-  severity: Severity;
-  detail: string;
-  /** What was sent and what came back. */
-  evidence: { sent: string; got: string }[];
-  durationMs: number;
-}
-
-export interface CheckReport {
-  passed: boolean;
-  /** The least severity that fails the run. */
-  failOn: Severity;
-  target: string;
-  api: { url: string; apiKey: string };
-  checks: CheckResult[];
-}
-
-/** A check's grade before its timing is added. */
-type Graded = { passed: boolean; detail: string; severity?: Severity };
+export { SEVERITIES, type Severity } from './grading.js';
+export {
+  CHECK_IDS,
+  REACHABLE_CHECK,
+  formatCheckReport,
+  type CheckId,
+  type CheckReport,
+  type CheckResult,
+} from './check-report.js';
 
 const FAST_MS = 2000;
 /** Pulse's advice: acknowledge within 5 s. */
 const PULSE_LIMIT_MS = 5000;
-const is2xx = (r: SentEvent) => r.status !== undefined && r.status >= 200 && r.status < 300;
-const is4xx = (r: SentEvent) => r.status !== undefined && r.status >= 400 && r.status < 500;
-const answer = (r: SentEvent) =>
-  r.status !== undefined ? `${r.status} in ${r.durationMs} ms` : `no answer (${r.error})`;
 
-/**
- * A delivery a verifier must refuse. Accepting it is critical (a forgery or a replay acts);
- * refusing it with a 5xx or not answering is a warning (nothing acts, but Pulse retries it).
- */
-function mustReject(what: string, r: SentEvent): Graded {
-  if (is4xx(r)) return { passed: true, detail: `rejected ${what} (${answer(r)})` };
-  if (is2xx(r))
-    return {
-      passed: false,
-      severity: 'critical',
-      detail: `accepted ${what} (${r.status}): the consumer does not verify signatures properly, so anyone can make it act; verify with the svix or standardwebhooks library`,
-    };
-  if (r.status !== undefined)
-    return {
-      passed: false,
-      severity: 'warning',
-      detail: `answered ${r.status} to ${what}: reject with a 4xx (400/401), do not fail with a 5xx (Pulse retries a 5xx)`,
-    };
-  return { passed: false, severity: 'warning', detail: `no answer to ${what}: ${r.error}` };
+/** What the check needs besides the context: jobs the mock has, and the effect checks' means. */
+interface CheckEnv {
+  waitForJob(id: string): Promise<void>;
+  /** Absent without an effects probe: the effect checks are then not graded. */
+  effects?: EffectChecksEnv;
+  /** The consumer's label in messages (its URL, or what kind of in-process handler). */
+  label: string;
 }
 
-/** A delivery the consumer should take: refusing it is a warning unless said otherwise. */
-function mustAccept(what: string, r: SentEvent, hint: string, severity: Severity = 'warning'): Graded {
-  if (is2xx(r)) return { passed: true, detail: `accepted ${what} (${answer(r)})` };
-  if (r.status === undefined) return { passed: false, severity, detail: `no answer to ${what}: ${r.error}` };
-  return { passed: false, severity, detail: `answered ${r.status} to ${what}: ${hint}` };
-}
-
-async function runChecks(ctx: ScenarioContext, waitForJob: (id: string) => Promise<void>): Promise<CheckResult[]> {
+async function runChecks(ctx: ScenarioContext, env: CheckEnv): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
   // Each check's time runs from the end of the one before; what it sent is kept as its evidence.
   let mark = systemClock.now();
@@ -120,21 +60,22 @@ async function runChecks(ctx: ScenarioContext, waitForJob: (id: string) => Promi
       sent: what,
       got: `${answer(r)}${r.responseBody ? `: ${r.responseBody.slice(0, 120)}` : ''}`,
     }));
-  const add = (id: CheckId, r: Graded) => {
+  const add = (id: CheckId, r: Graded, own?: Pick<CheckResult, 'evidence' | 'durationMs'>) => {
     const now = systemClock.now();
     out.push({
       id,
       passed: r.passed,
-      severity: r.passed ? 'info' : (r.severity ?? 'warning'),
+      graded: r.passed !== null,
+      severity: r.passed === false ? (r.severity ?? 'warning') : 'info',
       detail: r.detail,
-      evidence: evidence(),
-      durationMs: now - mark,
+      evidence: own?.evidence ?? evidence(),
+      durationMs: own?.durationMs ?? now - mark,
     });
     mark = now;
     sent = [];
   };
   const jobId = await ctx.submitJob({ processingMs: 10 });
-  await waitForJob(jobId);
+  await env.waitForJob(jobId);
   const completed = { job_id: jobId, status: 'completed', pages_processed: 1, processing_time: 0.1 };
   const since = systemClock.now();
   mark = since;
@@ -148,8 +89,9 @@ async function runChecks(ctx: ScenarioContext, waitForJob: (id: string) => Promi
     out.push({
       id: 'consumer-reachable',
       passed: false,
+      graded: true,
       severity: 'critical',
-      detail: `nothing answers at ${ctx.target} (${valid.error}): start the consumer, or check --target`,
+      detail: `nothing answers at ${env.label} (${valid.error}): start the consumer, or check --target`,
       evidence: evidence(),
       durationMs: systemClock.now() - mark,
     });
@@ -188,18 +130,27 @@ async function runChecks(ctx: ScenarioContext, waitForJob: (id: string) => Promi
   // label is wrong (Pulse's own verify_webhook ignores it): the second costs less than the first.
   const forgedV2 = await send('job.completed', completed, { fault: 'unknown-version', secrets: [generateSecret()] });
   const labelledV2 = await send('job.completed', completed, { fault: 'unknown-version' });
+  const unlabelled = await send('job.completed', completed, { fault: 'malformed-header' });
   const forged = mustReject('a v2 signature made with another secret', forgedV2);
+  const mislabelled = [
+    ['labelled v2', labelledV2],
+    ['with no version label', unlabelled],
+  ] as const;
+  const taken = mislabelled.filter(([, r]) => is2xx(r));
+  const refusedBadly = mislabelled.find(([, r]) => !is2xx(r) && !is4xx(r));
   add(
     'unknown-version-rejected',
     !forged.passed
       ? forged
-      : is2xx(labelledV2)
+      : taken.length > 0
         ? {
             passed: false,
             severity: 'warning',
-            detail: `accepted a correct HMAC labelled v2 (${answer(labelledV2)}): the version label is ignored; take only "v1," signatures, as the svix and standardwebhooks libraries do`,
+            detail: `accepted a correct HMAC ${taken.map(([w, r]) => `${w} (${answer(r)})`).join(' and ')}: the version label is ignored; take only "v1," signatures, as the svix and standardwebhooks libraries do`,
           }
-        : mustReject('only a v2 signature (unknown version)', labelledV2),
+        : refusedBadly
+          ? mustReject(`a correct HMAC ${refusedBadly[0]}`, refusedBadly[1])
+          : { passed: true, detail: 'rejected a v2 forgery, and a correct HMAC labelled v2 or with no label' },
   );
   add(
     'fast-response',
@@ -300,32 +251,91 @@ async function runChecks(ctx: ScenarioContext, waitForJob: (id: string) => Promi
         : mustReject('a timestamp 5 min 10 s old or ahead', farBad)
       : { passed: true, detail: 'rejected timestamps 5 min 10 s old and ahead' },
   );
-  const fetched = await ctx.waitForRequest(
-    (r) => r.route === 'poll' && r.jobId === jobId && r.at >= since - 1000,
-    5000,
-  );
+  const clean = await gradeEffects(env.effects, add);
   add(
     'fetches-job-after-completion',
-    fetched
-      ? { passed: true, detail: `called GET /job/${jobId} after job.completed` }
-      : {
-          passed: false,
-          detail: `no GET /job/${jobId} on ${ctx.api.url} within 5 s of job.completed: treat the webhook as a notification and fetch the job; point the consumer's Pulse base URL at ${ctx.api.url}`,
-        },
+    await gradeFetch(ctx, clean ? { ...clean, oneLifecycle: true } : { jobId, since }),
   );
   return out;
 }
 
-export async function runCheck(o: {
-  target: string;
-  secret: string;
-  apiPort?: number;
+/** The effect checks through the probe, or each "not graded" without one. */
+async function gradeEffects(
+  effects: EffectChecksEnv | undefined,
+  add: (id: CheckId, r: Graded, own?: Pick<CheckResult, 'evidence' | 'durationMs'>) => void,
+): Promise<CleanRun | undefined> {
+  if (!effects) {
+    for (const id of EFFECT_CHECK_IDS) add(id, NOT_GRADED, { evidence: [], durationMs: 0 });
+    return undefined;
+  }
+  const clean = await runCleanRun(effects);
+  add(clean.outcome.id, clean.outcome.graded, clean.outcome);
+  for (const o of await runEffectChecks(effects, clean.baseline)) add(o.id, o.graded, o);
+  return clean;
+}
+
+/**
+ * Whether the consumer fetched GET /job after job.completed: with the probe, for the clean run,
+ * and before its first act (an act seen before the held answer came was made on the payload).
+ */
+async function gradeFetch(
+  ctx: ScenarioContext,
+  job: { jobId: string; since?: number; firstActSeenAt?: number; oneLifecycle?: boolean },
+): Promise<Graded> {
+  const { jobId } = job;
+  const poll = (r: { route: string; jobId?: string; at: number }) =>
+    r.route === 'poll' && r.jobId === jobId && r.at >= (job.since ?? 0) - 1000;
+  // Within 5 s of the delivery, however long the checks between took.
+  const first = await ctx.waitForRequest(
+    poll,
+    Math.max(0, (job.since ?? systemClock.now()) + 5000 - systemClock.now()),
+  );
+  if (!first)
+    return {
+      passed: false,
+      detail: `no GET /job/${jobId} on ${ctx.api.url} within 5 s of job.completed: treat the webhook as a notification and fetch the job; point the consumer's Pulse base URL at ${ctx.api.url}`,
+    };
+  if (job.firstActSeenAt !== undefined && job.firstActSeenAt < first.at)
+    return {
+      passed: false,
+      detail: `acted on ${jobId} before GET /job/${jobId} answered (the mock held its answer ${HELD_POLL_MS} ms): the act was made on the payload alone; fetch the job first and act on what GET /job returns`,
+    };
+  // Only the clean run is one lifecycle; the signature checks send job.completed many times.
+  const polls = ctx.requests({ route: 'poll', jobId }).filter((r) => r.status === 200).length;
+  if (job.oneLifecycle && polls > 1)
+    return {
+      passed: false,
+      severity: 'info',
+      detail: `fetched GET /job/${jobId} ${polls} times for one lifecycle: fine, though once per job is enough (dedupe on webhook-id, fetch on the final event)`,
+    };
+  return {
+    passed: true,
+    detail: `called GET /job/${jobId} after job.completed${job.firstActSeenAt !== undefined ? ', before acting' : ''}`,
+  };
+}
+
+/** How long the mock holds GET /job during the clean run, so an act before its answer shows. */
+const HELD_POLL_MS = 300;
+
+/** What `runCheck` takes: the consumer (a URL or an in-process handler) and how to grade it. */
+export interface CheckOptions extends TargetOptions {
   seed?: number;
   mock?: Partial<PulseMockOptions>;
   /** The least severity that fails the run (default `warning`: info findings do not). */
   failOn?: Severity;
-}): Promise<CheckReport> {
+}
+
+/**
+ * Grades a webhook consumer against Pulse's Production Checklist: signatures, tolerance, speed,
+ * and (with an effects probe) what it did about each job.
+ *
+ * @example
+ * const report = await runCheck({ target: 'http://127.0.0.1:3000/webhooks/pulse', secret, effects: 'http://127.0.0.1:3000/_test/effects/{job_id}' });
+ * if (!report.passed) console.log(formatCheckReport(report, 'pretty'));
+ */
+export async function runCheck(o: CheckOptions): Promise<CheckReport> {
   const failOn = o.failOn ?? 'warning';
+  const target = resolveTarget(o.target);
   // No endpoints: every delivery in a check is sent deliberately by the check itself.
   const server = await startFromOptions({
     processingMs: 10,
@@ -335,65 +345,60 @@ export async function runCheck(o: {
     ...(o.seed !== undefined ? { seed: o.seed } : {}),
     webhookSecret: o.secret,
   });
-  const { mock } = server;
+  const { mock, runtime } = server;
   const cleanups: (() => Promise<void>)[] = [];
   try {
+    await o.onApi?.(mock.url);
+    const probe = effectsOption(o).effects;
     const ctx = createContext(server, {
-      target: o.target,
+      target,
       secret: o.secret,
       onAssertion: () => {},
       onLog: () => {},
       onCleanup: (f) => cleanups.push(f),
+      ...(probe ? { effects: probe } : {}),
     });
-    const waitForJob = async (id: string) => {
-      await mock.waitForJob(id, { status: 'completed', timeoutMs: 5000 }).catch(() => undefined);
+    const final = (id: string) => mock.waitForJob(id, { timeoutMs: 5000 });
+    const lastCallAbout = (id: string) => runtime.requests.list({ jobId: id }).at(-1)?.at ?? 0;
+    const env: CheckEnv = {
+      label: target.label,
+      waitForJob: async (id) => {
+        await mock.waitForJob(id, { status: 'completed', timeoutMs: 5000 }).catch(() => undefined);
+      },
+      ...(probe
+        ? {
+            effects: {
+              ctx,
+              read: probe.read,
+              settle: { ...probe.settle, activityAt: lastCallAbout },
+              truth: async (id) => (await final(id)).status,
+              async job(outcome) {
+                const id = await ctx.submitJob(
+                  outcome === 'cancelled'
+                    ? { processingMs: 60_000 }
+                    : { processingMs: 10, ...(outcome === 'failed' ? { outcome: 'failed' } : {}) },
+                );
+                if (outcome === 'cancelled') await ctx.cancelJob(id);
+                await final(id);
+                return id;
+              },
+              heldMs: HELD_POLL_MS,
+              async holdingPolls(fn) {
+                runtime.faults.set([{ fault: { kind: 'api-latency', ms: HELD_POLL_MS }, scope: { routes: ['poll'] } }]);
+                try {
+                  return await fn();
+                } finally {
+                  runtime.faults.set([]);
+                }
+              },
+            },
+          }
+        : {}),
     };
-    const checks = await runChecks(ctx, waitForJob);
-    return { passed: !checks.some((c) => fails(c, failOn)), failOn, target: o.target, api: ctx.api, checks };
+    const checks = await runChecks(ctx, env);
+    return { passed: checkPassed(checks, failOn), failOn, target: target.label, api: ctx.api, checks };
   } finally {
     await mock.close();
     for (const f of cleanups) await f();
   }
-}
-
-/** Whether a check's failure fails the run at `failOn`. */
-function fails(c: CheckResult, failOn: Severity): boolean {
-  return !c.passed && SEVERITIES.indexOf(c.severity) <= SEVERITIES.indexOf(failOn);
-}
-
-const MARK: Record<Severity, string> = { critical: '✗', warning: '!', info: 'i' };
-
-export function formatCheckReport(r: CheckReport, reporter: ReporterName): string {
-  if (reporter === 'json')
-    return `${JSON.stringify({ passed: r.passed, failOn: r.failOn, checks: r.checks }, null, 2)}\n`;
-  if (reporter === 'junit')
-    return junit(
-      'pulse-mock check',
-      r.checks.map((c) => ({
-        name: c.id,
-        durationMs: c.durationMs,
-        failures: fails(c, r.failOn)
-          ? [
-              {
-                message: c.detail,
-                type: c.severity,
-                detail: [`${c.severity}: ${c.detail}`, ...c.evidence.map((e) => `sent ${e.sent}; got ${e.got}`)].join(
-                  '\n',
-                ),
-              },
-            ]
-          : [],
-      })),
-    );
-  if (r.checks.length === 1 && r.checks[0]!.id === REACHABLE_CHECK)
-    return `[pulse-mock] conformance check of ${r.target}: ${r.checks[0]!.detail}\n`;
-  const width = Math.max(...r.checks.map((c) => c.id.length));
-  const lines = r.checks.map(
-    (c) =>
-      `  ${c.passed ? '✓' : MARK[c.severity]} ${c.id.padEnd(width)}  ${c.passed ? '' : `${c.severity}: `}${c.detail}`,
-  );
-  const passed = r.checks.filter((c) => c.passed).length;
-  const count = (s: Severity) => r.checks.filter((c) => !c.passed && c.severity === s).length;
-  const findings = SEVERITIES.map((s) => `${count(s)} ${s}`).join(', ');
-  return `[pulse-mock] conformance check of ${r.target}\n${lines.join('\n')}\n\n${passed}/${r.checks.length} checks passed (${findings}; failing on ${r.failOn} and above)${r.passed ? '' : ': see the details above'}\n`;
 }

@@ -2,12 +2,13 @@ import { awaitedDeadline, wallDelay, systemClock } from '../clock.js';
 import type { RequestRecord } from '../core/request-log.js';
 import { signDelivery } from '../delivery/signature-faults.js';
 import { headerNames } from '../delivery/signing.js';
-import { httpTransport } from '../delivery/transport.js';
 import type { Delivery } from '../delivery/types.js';
 import { TERMINAL_DELIVERY_STATES } from '../delivery/types.js';
 import type { RunningServer } from '../server/start.js';
 import type { ScenarioContext, SentEvent } from './define.js';
-import { startOutageGateway } from './outage-gateway.js';
+import type { ResolvedTarget } from './consumer-target.js';
+import { settleEffects, type ConsumerEffects, type SettleOptions } from './effects.js';
+import { sameStatus } from './effect-checks.js';
 import { REJECTABLE_SIGNATURE_FAULTS } from '../faults/fault-engine.js';
 
 export interface Assertion {
@@ -20,8 +21,12 @@ export interface Assertion {
 export function createContext(
   server: RunningServer,
   opts: {
-    target: string;
+    target: ResolvedTarget;
     secret: string;
+    /** Reads a job's effects (the effects probe), and how to wait for them to settle. */
+    effects?: { read: (jobId: string) => Promise<ConsumerEffects>; settle?: SettleOptions };
+    /** Makes the consumer refuse connections until this time (the runner's transport obeys it). */
+    setDownUntil?: (at: number) => void;
     onAssertion: (a: Assertion) => void;
     onLog: (m: string) => void;
     onCleanup: (fn: () => Promise<void>) => void;
@@ -48,12 +53,50 @@ export function createContext(
     if (!res.ok) throw new Error(`[pulse-mock] ${method} ${path} answered ${res.status}: ${JSON.stringify(json)}`);
     return json;
   };
+  // When the consumer last answered a delivery, per job: effects settle from there.
+  let lastSendAnswer = 0;
+  const lastAnswerFor = (jobId: string) =>
+    Math.max(
+      lastSendAnswer,
+      ...runtime.dispatcher.log.list({ jobId }).flatMap((d) => d.attempts.map((a) => a.at + a.durationMs)),
+    );
   const finished = (f: { jobId?: string; eventType?: string }) =>
     runtime.dispatcher.log.list(f).filter((d) => TERMINAL_DELIVERY_STATES.has(d.status) && d.duplicateOf === undefined);
 
+  async function effects(jobId: string): Promise<ConsumerEffects | undefined> {
+    if (!opts.effects) return undefined;
+    const [settled] = (
+      await settleEffects(opts.effects.read, [jobId], lastAnswerFor(jobId), {
+        ...opts.effects.settle,
+        activityAt: (id) => runtime.requests.list({ jobId: id }).at(-1)?.at ?? 0,
+      })
+    ).values();
+    if (settled?.error) throw new Error(`[pulse-mock] ${settled.error}`);
+    return settled?.effects;
+  }
+
+  /** One request to the consumer, whatever kind it is; a failure to answer is kept, not thrown. */
+  const post = async (
+    messageId: string,
+    headers: Record<string, string>,
+    body: string,
+    timeoutMs = 10_000,
+  ): Promise<SentEvent> => {
+    const started = systemClock.now();
+    const sent = { messageId, headers, body };
+    try {
+      const res = await opts.target.transport({ url: opts.target.url, headers, body, timeoutMs });
+      return { ...sent, status: res.status, responseBody: res.body, durationMs: systemClock.now() - started };
+    } catch (e) {
+      return { ...sent, error: (e as Error).message, durationMs: systemClock.now() - started };
+    } finally {
+      lastSendAnswer = systemClock.now();
+    }
+  };
+
   return {
     api: { url: mock.url, apiKey: mock.apiKey },
-    target: opts.target,
+    target: opts.target.url,
     secret: opts.secret,
     seed: mock.seed,
     badSignatures: REJECTABLE_SIGNATURE_FAULTS,
@@ -79,24 +122,30 @@ export function createContext(
       const body = JSON.stringify({ type, timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), data });
       const secrets = o.secrets ?? [opts.secret];
       const signed = signDelivery(o.fault, { names, id: messageId, timestamp, body, secrets });
-      const started = systemClock.now();
-      try {
-        const res = await httpTransport({
-          url: opts.target,
-          headers: { 'content-type': 'application/json', 'user-agent': 'pulse-mock (scenario)', ...signed.headers },
-          body: signed.body,
-          timeoutMs: o.timeoutMs ?? 10_000,
-        });
-        return {
-          messageId,
-          body: signed.body,
-          status: res.status,
-          responseBody: res.body,
-          durationMs: systemClock.now() - started,
-        };
-      } catch (e) {
-        return { messageId, body: signed.body, error: (e as Error).message, durationMs: systemClock.now() - started };
+      const headers = { 'content-type': 'application/json', 'user-agent': 'pulse-mock (scenario)', ...signed.headers };
+      return post(messageId, headers, signed.body, o.timeoutMs);
+    },
+    resend: (sent) => post(sent.messageId, sent.headers, sent.body),
+    effects,
+    async expectRecorded(jobId, want) {
+      const e = await effects(jobId);
+      if (!e) {
+        opts.onLog(`what the consumer recorded for ${jobId} is not graded (no effects probe: pass --effects-url)`);
+        return;
       }
+      const { minActed: min, maxActed: max } = want;
+      const range =
+        min !== undefined && min === max
+          ? `${min}`
+          : [min !== undefined ? `>= ${min}` : '', max !== undefined ? `<= ${max}` : ''].filter(Boolean).join(' and ');
+      opts.onAssertion({
+        message: `the consumer recorded the job ${want.status}${range ? `, having acted ${range} time(s)` : ''}`,
+        passed:
+          sameStatus(e.status, want.status) &&
+          (min === undefined || e.acted >= min) &&
+          (max === undefined || e.acted <= max),
+        detail: `its effects probe says status ${JSON.stringify(e.status)}, acted ${e.acted}`,
+      });
     },
     setFaults(rules) {
       runtime.faults.set(rules);
@@ -125,10 +174,8 @@ export function createContext(
       });
     },
     async simulateOutage(ms) {
-      const gateway = await startOutageGateway(opts.target, ms);
-      opts.onCleanup(gateway.close);
-      for (const ep of runtime.endpoints.list())
-        if (ep.url === opts.target) runtime.endpoints.update(ep.id, { url: gateway.url });
+      if (!opts.setDownUntil) throw new Error('[pulse-mock] simulateOutage needs the scenario runner');
+      opts.setDownUntil(systemClock.now() + ms);
     },
     sleep: (ms) => wallDelay(Math.min(ms, 60_000)),
     expect(condition, message, detail) {

@@ -2,6 +2,7 @@ import type { RequestRecord } from '../core/request-log.js';
 import type { Delivery } from '../delivery/types.js';
 import type { FaultRule, SignatureFault } from '../faults/fault-plan.js';
 import type { PulseMockOptions } from '../index.js';
+import type { ConsumerEffects } from './effects.js';
 
 /**
  * A scenario: a scripted attack on a webhook consumer, run against its URL with
@@ -48,6 +49,8 @@ export function defineScenario(s: Scenario): Scenario {
 
 export interface SentEvent {
   messageId: string;
+  /** The request as sent: `resend` sends these same bytes again. */
+  headers: Record<string, string>;
   body: string;
   /** The consumer's HTTP status; undefined when it did not answer. */
   status?: number;
@@ -86,6 +89,20 @@ export interface ScenarioContext {
   cancelJob(jobId: string): Promise<void>;
   /** Sends one signed event straight to the consumer (no retries) and returns its answer. */
   send(type: string, data: Record<string, unknown>, opts?: SendOptions): Promise<SentEvent>;
+  /** Sends an earlier request again, byte for byte (a duplicate, or a replay once `at` is past). */
+  resend(sent: SentEvent): Promise<SentEvent>;
+  /**
+   * What the consumer did about a job, once its effects settled (unchanged 300 ms after its last
+   * answer, or the effects timeout): through the effects probe (`--effects-url`, or `effects`
+   * in-process); undefined without one, so a scenario can say it did not grade.
+   */
+  effects(jobId: string): Promise<ConsumerEffects | undefined>;
+  /**
+   * Asserts what the consumer recorded for a job once its effects settled: its status (as GET
+   * /job spells it; "cancelled" matches "canceled") and how many times it acted. Without an
+   * effects probe it asserts nothing and logs that the final state was not graded.
+   */
+  expectRecorded(jobId: string, want: { status: string; minActed?: number; maxActed?: number }): Promise<void>;
   setFaults(rules: FaultRule[]): void;
   /** Resolves with `count` finished deliveries matching the filter (bounded by `timeoutMs`). */
   waitForDeliveries(
@@ -97,7 +114,7 @@ export interface ScenarioContext {
   requests(filter?: { route?: string; jobId?: string; method?: string }): RequestRecord[];
   /** Resolves with the first request matching `test`, or undefined after `timeoutMs`. */
   waitForRequest(test: (r: RequestRecord) => boolean, timeoutMs?: number): Promise<RequestRecord | undefined>;
-  /** Puts a gateway between the mock and the consumer that refuses connections for `ms`, then forwards. */
+  /** The consumer refuses connections for `ms` (real time), then takes deliveries again. */
   simulateOutage(ms: number): Promise<void>;
   sleep(ms: number): Promise<void>;
   /** Records an assertion; the run goes on, and the scenario fails if any assertion failed. */

@@ -74,22 +74,33 @@ export function createReporter(
 /** A JUnit XML document: one testsuite, one testcase per item. */
 export function junit(
   suite: string,
-  cases: { name: string; durationMs: number; failures: { message: string; detail?: string; type?: string }[] }[],
+  cases: {
+    name: string;
+    durationMs: number;
+    failures: { message: string; detail?: string; type?: string }[];
+    /** Why the case was not run or not graded. */
+    skipped?: string;
+  }[],
 ): string {
   const esc = (s: string) =>
     s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
   const failed = cases.filter((c) => c.failures.length > 0).length;
   const total = cases.reduce((s, c) => s + c.durationMs, 0) / 1000;
+  const skipped = cases.filter((c) => c.skipped !== undefined).length;
+  const counts = `tests="${cases.length}" failures="${failed}"`;
   const body = cases
     .map((c) => {
-      const inner = c.failures
-        .map(
-          (f) =>
-            `      <failure message="${esc(f.message)}"${f.type ? ` type="${esc(f.type)}"` : ''}>${esc(f.detail ?? f.message)}</failure>\n`,
-        )
-        .join('');
+      const skip = c.skipped !== undefined ? `      <skipped message="${esc(c.skipped)}" />\n` : '';
+      const inner =
+        skip +
+        c.failures
+          .map(
+            (f) =>
+              `      <failure message="${esc(f.message)}"${f.type ? ` type="${esc(f.type)}"` : ''}>${esc(f.detail ?? f.message)}</failure>\n`,
+          )
+          .join('');
       return `    <testcase classname="${esc(suite)}" name="${esc(c.name)}" time="${(c.durationMs / 1000).toFixed(3)}"${inner ? `>\n${inner}    </testcase>` : ' />'}\n`;
     })
     .join('');
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites tests="${cases.length}" failures="${failed}" time="${total.toFixed(3)}">\n  <testsuite name="${esc(suite)}" tests="${cases.length}" failures="${failed}" time="${total.toFixed(3)}">\n${body}  </testsuite>\n</testsuites>\n`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites ${counts} time="${total.toFixed(3)}">\n  <testsuite name="${esc(suite)}" ${counts}${skipped ? ` skipped="${skipped}"` : ''} time="${total.toFixed(3)}">\n${body}  </testsuite>\n</testsuites>\n`;
 }

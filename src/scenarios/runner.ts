@@ -8,6 +8,7 @@ import { startFromOptions } from '../server/start.js';
 import { createContext, type Assertion } from './context.js';
 import type { Scenario } from './define.js';
 import type { Reporter, ScenarioResult } from './reporters.js';
+import { effectsOption, resolveTarget, type TargetOptions } from './consumer-target.js';
 
 /** The package's own folder (works from src/ under tsx and from dist/ when installed). */
 export function packageRoot(): string {
@@ -49,10 +50,7 @@ export async function loadScenario(nameOrFile: string, cwd = process.cwd()): Pro
   return s;
 }
 
-export interface RunOptions {
-  target: string;
-  secret: string;
-  apiPort?: number;
+export interface RunOptions extends TargetOptions {
   seed?: number;
   reporter: Reporter;
   /** Extra mock options for every scenario (tests use this). */
@@ -80,23 +78,37 @@ async function runOne(s: Scenario, o: RunOptions & { seed: number }): Promise<Sc
   const logs: string[] = [];
   o.reporter.start(s.name, s.description);
   const started = systemClock.now();
-  const server = await startFromOptions({
-    ...SCENARIO_DEFAULTS,
-    ...s.mock,
-    ...o.mock,
-    port: o.apiPort ?? 0,
-    // Each scenario gets its own seed from the run's, so job and message ids never repeat
-    // across the scenarios of one run (a consumer's dedupe store would swallow them).
-    seed: seedFrom(o.seed, s.name),
-    webhookUrl: [o.target],
-    webhookSecret: o.secret,
-  });
+  const target = resolveTarget(o.target);
+  // A simulated outage: the consumer refuses connections until then, whatever kind it is.
+  let downUntil = 0;
+  const server = await startFromOptions(
+    {
+      ...SCENARIO_DEFAULTS,
+      ...s.mock,
+      ...o.mock,
+      port: o.apiPort ?? 0,
+      // Each scenario gets its own seed from the run's, so job and message ids never repeat
+      // across the scenarios of one run (a consumer's dedupe store would swallow them).
+      seed: seedFrom(o.seed, s.name),
+      webhookUrl: [target.url],
+      webhookSecret: o.secret,
+    },
+    {
+      transport: (req) =>
+        systemClock.now() < downUntil
+          ? Promise.reject(new Error('ECONNREFUSED: the consumer is down (a simulated outage)'))
+          : target.transport(req),
+    },
+  );
   const cleanups: (() => Promise<void>)[] = [];
   const { mock } = server;
+  await o.onApi?.(mock.url);
   const ctx = createContext(server, {
     onCleanup: (fn) => cleanups.push(fn),
-    target: o.target,
+    target,
     secret: o.secret,
+    setDownUntil: (at) => (downUntil = at),
+    ...effectsOption(o),
     onAssertion: (a) => {
       assertions.push(a);
       o.reporter.assertion(a);

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../clock.js';
 import { resolveConfig, type MockConfig } from '../config.js';
 import type { Attempt, Delivery } from '../delivery/types.js';
+import type { Transport } from '../delivery/transport.js';
 import { controlsOver, PLACEHOLDER_API_KEY } from '../facade.js';
 import type { PulseMock, PulseMockOptions } from '../index.js';
 import { createRuntime, type Runtime } from '../runtime.js';
@@ -27,13 +28,18 @@ export interface StartExtras {
   onInternalError?: (e: unknown) => void;
   onAttempt?: (d: Delivery, a: Attempt) => void;
   onJournalProblem?: (line: string) => void;
+  /** How deliveries leave (the scenario runner hands them to an in-process consumer). */
+  transport?: Transport;
 }
 
 /** `createPulseMock`'s options in (named as options in errors), the running server with its insides out. */
-export function startFromOptions(options: PulseMockOptions): Promise<RunningServer> {
+export function startFromOptions(
+  options: PulseMockOptions,
+  extra: Pick<StartExtras, 'transport'> = {},
+): Promise<RunningServer> {
   const { clock, configFile, onRequestLog, ...rest } = options;
   const config = resolveConfig({ options: rest, optionsAre: 'code', env: {}, ...(configFile ? { configFile } : {}) });
-  return startServer(config, { ...(clock ? { clock } : {}), ...(onRequestLog ? { onRequestLog } : {}) });
+  return startServer(config, { ...extra, ...(clock ? { clock } : {}), ...(onRequestLog ? { onRequestLog } : {}) });
 }
 
 /** Starts the server from a resolved config and listens on `config.host`:`config.port`. */
@@ -42,6 +48,7 @@ export async function startServer(config: MockConfig, extra: StartExtras = {}): 
     ...(extra.clock ? { clock: extra.clock } : {}),
     ...(extra.onAttempt ? { onAttempt: extra.onAttempt } : {}),
     ...(extra.onJournalProblem ? { onJournalProblem: extra.onJournalProblem } : {}),
+    ...(extra.transport ? { transport: extra.transport } : {}),
   });
   const portalToken = randomBytes(18).toString('base64url');
   const adminToken = randomBytes(18).toString('base64url');

@@ -7,6 +7,11 @@ import { signDelivery } from '../delivery/signature-faults.js';
 import { headerNames, messageId, type HeaderPrefix } from '../delivery/signing.js';
 import type { SignatureFault } from '../faults/fault-plan.js';
 import { createPulseMock, type PulseMock, type PulseMockOptions } from '../index.js';
+import type { CheckOptions } from '../scenarios/check.js';
+import type { CheckReport } from '../scenarios/check-report.js';
+import type { TargetOptions } from '../scenarios/consumer-target.js';
+import type { Scenario } from '../scenarios/define.js';
+import type { ScenarioResult } from '../scenarios/reporters.js';
 
 /** @deprecated Since 0.2.0 `startPulseMock` returns a `PulseMock`, the same surface as `createPulseMock`. */
 export type StartedPulseMock = PulseMock;
@@ -84,3 +89,77 @@ export function webhookRequest(
 }
 
 export { SIGNATURE_FAULTS, type SignatureFault } from '../faults/fault-plan.js';
+
+export type { ConsumerTarget, FetchHandler, NodeListener, TargetOptions } from '../scenarios/consumer-target.js';
+export type { ConsumerEffects, EffectsProbe } from '../scenarios/effects.js';
+export type { CheckOptions } from '../scenarios/check.js';
+export type { ScenarioResult } from '../scenarios/reporters.js';
+export {
+  CHECK_IDS,
+  formatCheckReport,
+  type CheckId,
+  type CheckReport,
+  type CheckResult,
+} from '../scenarios/check-report.js';
+export type { Severity } from '../scenarios/grading.js';
+
+/**
+ * The conformance check (`pulse-mock check`) from code, against a URL or against the consumer's
+ * handler in this process: a fetch handler (`(Request) => Response`: Next.js App Router, Hono,
+ * Remix), an object with a `fetch` method (a Hono app), or a Node request listener (an Express
+ * app). The mock's API still listens (on `apiPort`, or a free port told to `onApi` before the
+ * first delivery). With `effects` the check also grades what the consumer did about each job.
+ *
+ * @example
+ * // A Next.js route handler: app/api/webhooks/pulse/route.ts exports POST(request).
+ * import { POST } from '../app/api/webhooks/pulse/route';
+ * const report = await runCheck({
+ *   target: POST,
+ *   secret: process.env.PULSE_WEBHOOK_SECRET!,
+ *   onApi: (url) => { process.env.PULSE_BASE_URL = url; },
+ *   effects: async (jobId) => ({ status: (await db.job(jobId))?.status ?? null, acted: await db.charges(jobId) }),
+ * });
+ * expect(report.checks.filter((c) => c.passed === false)).toEqual([]);
+ *
+ * @example
+ * // An Express app: the app itself is the listener.
+ * const report = await runCheck({ target: app, secret, onApi: (url) => app.set('pulseBaseUrl', url) });
+ * console.log(formatCheckReport(report, 'pretty'));
+ */
+export async function runCheck(options: CheckOptions): Promise<CheckReport> {
+  // Loaded on use: a unit test that only signs webhooks does not load the check.
+  const { runCheck: run } = await import('../scenarios/check.js');
+  return run(options);
+}
+
+/**
+ * Runs scenarios (`pulse-mock scenario run`) from code: built-in ones by name, or your own
+ * `defineScenario` objects, against a URL or an in-process handler as `runCheck` takes it.
+ * Resolves with each scenario's result; nothing is printed unless `reporter` says so.
+ *
+ * @example
+ * const results = await runScenarios(['happy-path', 'duplicate-delivery', 'out-of-order'], {
+ *   target: app, // an Express app, or a fetch handler
+ *   secret,
+ *   onApi: (url) => (pulseBaseUrl = url),
+ *   effects: (jobId) => store.effects(jobId),
+ * });
+ * expect(results.filter((r) => !r.passed)).toEqual([]);
+ */
+export async function runScenarios(
+  scenarios: readonly (string | Scenario)[],
+  options: TargetOptions & {
+    seed?: number;
+    reporter?: 'pretty' | 'json' | 'junit' | 'silent';
+    mock?: Partial<PulseMockOptions>;
+  },
+): Promise<ScenarioResult[]> {
+  const { loadScenario, runScenarios: run } = await import('../scenarios/runner.js');
+  const { createReporter } = await import('../scenarios/reporters.js');
+  const loaded = await Promise.all(scenarios.map(async (s) => (typeof s === 'string' ? loadScenario(s) : s)));
+  const { reporter = 'silent', ...rest } = options;
+  return run(loaded, {
+    ...rest,
+    reporter: reporter === 'silent' ? createReporter('json', () => {}) : createReporter(reporter),
+  });
+}

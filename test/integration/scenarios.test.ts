@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCarefulConsumer, type RunningConsumer } from '../../examples/consumers/careful-consumer.js';
+import {
+  createCarefulConsumer,
+  startCarefulConsumer,
+  type RunningConsumer,
+} from '../../examples/consumers/careful-consumer.js';
+import { zooConsumer } from '../consumers/zoo.js';
 import { startNaiveConsumer } from '../../examples/consumers/naive-consumer.js';
 import { createReporter } from '../../src/scenarios/reporters.js';
 import { listBuiltInScenarios, loadScenario, runScenarios } from '../../src/scenarios/runner.js';
@@ -29,7 +34,7 @@ describe('the scenario catalogue', () => {
     }
   });
 
-  it('passes the careful consumer on every scenario', async () => {
+  it('passes the careful consumer on every scenario, its final state read through its effects probe', async () => {
     const scenarios = await Promise.all(listBuiltInScenarios().map((n) => loadScenario(n)));
     const results = await runScenarios(scenarios, {
       target: careful.url,
@@ -37,10 +42,73 @@ describe('the scenario catalogue', () => {
       apiPort,
       seed: 1,
       reporter: silent(),
+      effects: careful.effectsUrl,
     });
     for (const r of results)
       for (const a of r.assertions) expect(a.passed, `${r.name}: ${a.message} (${a.detail ?? ''})`).toBe(true);
+    // What the descriptions promise about the consumer's state is asserted, not only its 2xx.
+    const recorded = (name: string) =>
+      results.find((r) => r.name === name)?.assertions.find((a) => a.message.startsWith('the consumer recorded'));
+    expect(recorded('out-of-order')?.message).toBe('the consumer recorded the job completed');
+    expect(recorded('duplicate-delivery')?.message).toBe(
+      'the consumer recorded the job completed, having acted <= 1 time(s)',
+    );
+    expect(recorded('job-cancelled')?.detail).toBe('its effects probe says status "canceled", acted 1');
+    expect(recorded('happy-path')?.passed).toBe(true);
   }, 180_000);
+
+  it('runs the same scenario files in-process: an Express app, and fetch handlers with planted bugs', async () => {
+    const { default: express } = await import('express');
+    let api = '';
+    const inProcess = createCarefulConsumer({ secret: SECRET, pulseBaseUrl: () => api });
+    const app = express();
+    app.use(inProcess.listener);
+    const names = ['happy-path', 'out-of-order', 'duplicate-delivery', 'consumer-down-then-back', 'bad-signatures'];
+    const scenarios = await Promise.all(names.map((n) => loadScenario(n)));
+    const onApi = (url: string) => void (api = url);
+    const results = await runScenarios(scenarios, {
+      target: app,
+      secret: SECRET,
+      seed: 2,
+      reporter: silent(),
+      onApi,
+      effects: inProcess.effects,
+    });
+    for (const r of results)
+      for (const a of r.assertions) expect(a.passed, `${r.name}: ${a.message} (${a.detail ?? ''})`).toBe(true);
+    expect(results.map((r) => r.assertions.length).every((n) => n > 1)).toBe(true);
+
+    // The regressor and the double actor acknowledge everything: only their effects give them away.
+    for (const [flaw, scenario] of [
+      ['state-goes-back', 'out-of-order'],
+      ['acts-on-every-delivery', 'duplicate-delivery'],
+    ] as const) {
+      const buggy = zooConsumer(flaw, { secret: SECRET, pulseBaseUrl: () => api });
+      const [r] = await runScenarios([await loadScenario(scenario)], {
+        target: buggy,
+        secret: SECRET,
+        seed: 3,
+        reporter: silent(),
+        onApi,
+        effects: buggy.effects,
+      });
+      const failed = r!.assertions.filter((a) => !a.passed);
+      expect(
+        failed.map((a) => a.message),
+        flaw,
+      ).toEqual([expect.stringMatching(/^the consumer recorded the job completed/)]);
+      // Without a probe the same run says it did not grade the state, and passes on its 2xx.
+      const [blind] = await runScenarios([await loadScenario(scenario)], {
+        target: zooConsumer(flaw, { secret: SECRET, pulseBaseUrl: () => api }),
+        secret: SECRET,
+        seed: 3,
+        reporter: silent(),
+        onApi,
+      });
+      expect(blind!.passed).toBe(true);
+      expect(blind!.logs.some((l) => /is not graded \(no effects probe/.test(l))).toBe(true);
+    }
+  }, 120_000);
 
   it('fails the naive consumer where it is naive', async () => {
     const naive = await startNaiveConsumer();
