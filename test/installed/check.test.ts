@@ -26,7 +26,7 @@ const checkArgs = async (target: string) => [
 ];
 
 describe('pulse-mock check', () => {
-  it('passes the careful example consumer on every check, exit 0', async () => {
+  it('passes the careful example consumer on every check, its effects read through --effects-url, exit 0', async () => {
     const apiPort = await freePort();
     const consumer = await startCarefulConsumer({ secret: SECRET, pulseBaseUrl: `http://127.0.0.1:${apiPort}` });
     open.push(consumer);
@@ -38,11 +38,14 @@ describe('pulse-mock check', () => {
       SECRET,
       '--api-port',
       String(apiPort),
+      '--effects-url',
+      consumer.effectsUrl,
       '--reporter',
       'json',
     ]);
     const report = JSON.parse(r.stdout);
     expect(report.checks.map((c: { id: string }) => c.id)).toEqual([...CHECK_IDS]);
+    expect(report.checks.every((c: { graded: boolean }) => c.graded)).toBe(true);
     for (const c of report.checks) expect(c.passed, `${c.id}: ${c.detail}`).toBe(true);
     expect(report.passed).toBe(true);
     expect(report.failOn).toBe('warning');
@@ -92,7 +95,9 @@ describe('pulse-mock check', () => {
     for (const id of ['wrong-secret-rejected', 'unknown-version-rejected'])
       expect(line(id)).toMatch(/critical: accepted/);
     expect(line('fetches-job-after-completion')).toMatch(/^ {2}! .*warning: no GET \/job\//);
-    expect(r.stdout).toMatch(/8\/19 checks passed \(9 critical, 2 warning, 0 info; failing on warning and above\)/);
+    expect(r.stdout).toMatch(
+      /8\/19 checks passed \(9 critical, 2 warning, 0 info; failing on warning and above\); 7 not graded \(no effects probe\)/,
+    );
   });
 
   it('names the whsec_ trap when every valid delivery gets a 5xx, and writes JUnit', async () => {
@@ -143,7 +148,7 @@ describe('pulse-mock check', () => {
     const args = [...(await checkArgs(consumer.url)), '--reporter', 'json'];
     const byDefault = await cli(args);
     const report = JSON.parse(byDefault.stdout);
-    const failed = report.checks.filter((c: { passed: boolean }) => !c.passed);
+    const failed = report.checks.filter((c: { passed: boolean | null }) => c.passed === false);
     expect(failed.length).toBeGreaterThan(3);
     expect(failed.every((c: { severity: string }) => c.severity === 'warning')).toBe(true);
     expect([byDefault.code, report.passed]).toEqual([1, false]);
@@ -151,11 +156,20 @@ describe('pulse-mock check', () => {
     expect([lenient.code, JSON.parse(lenient.stdout).passed]).toEqual([0, true]);
   });
 
-  it('refuses a missing target or a bad secret with exit 2', async () => {
+  it('refuses a missing target, a bad secret or an effects URL without {job_id} with exit 2', async () => {
     expect((await cli(['check', '--secret', SECRET])).code).toBe(2);
     const bad = await cli(['check', '--target', 'http://127.0.0.1:9/x', '--secret', 'plain']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/invalid --secret: a webhook secret starts with "whsec_"/);
+    const noPlaceholder = await cli([
+      ...(await checkArgs('http://127.0.0.1:9/x')),
+      '--effects-url',
+      'http://x/effects',
+    ]);
+    expect([noPlaceholder.code, noPlaceholder.stderr.trim()]).toEqual([
+      2,
+      '[pulse-mock] error: --effects-url must be an http(s) URL with {job_id} in it, got "http://x/effects"',
+    ]);
   });
 
   it('check and scenario run both listen on --api-port; a taken port is one line naming the flag, exit 2', async () => {
