@@ -230,8 +230,13 @@ describe('pulse-mock scenario', () => {
       String(apiPort),
       '--seed',
       '3',
+      '--effects-url',
+      consumer.effectsUrl,
     ]);
     expect(ok.stdout).toMatch(/scenario happy-path: /);
+    // With the probe, what the consumer recorded is asserted, as the description says.
+    expect(ok.stdout).toMatch(/✓ the consumer recorded the job completed, having acted >= 1 time\(s\)/);
+    expect(ok.stdout).toMatch(/✓ the consumer recorded the job failed/);
     expect(ok.stdout).toMatch(/✓ job.completed acknowledged with a 2xx/);
     expect(ok.stdout).toMatch(/PASS job-failed/);
     expect(ok.stdout).toMatch(/2 of 2 scenarios passed \(seed 3; replay with --seed 3\)/);
