@@ -101,8 +101,24 @@ export interface DocumentRuleConfig {
   match: string;
   pages?: number;
   kind?:
-    'invoice' | 'bank-statement' | 'research-paper' | 'contract' | 'report' | 'slide-deck' | 'spreadsheet' | 'image';
+    | 'invoice'
+    | 'bank-statement'
+    | 'research-paper'
+    | 'contract'
+    | 'report'
+    | 'slide-deck'
+    | 'spreadsheet'
+    | 'image'
+    | 'intake-form'
+    | 'application-form'
+    | 'claim-form'
+    | 'tax-form';
   title?: string;
+  /**
+   * Facts the document states, by the synonym table's names (`total`, `customer_name`,
+   * `line_items`, `transactions`, `pages`): printed in its markdown and read by every output.
+   */
+  facts?: Record<string, unknown>;
 }
 
 export interface EndpointConfig {
@@ -372,9 +388,28 @@ const documentRule = obj(
     match,
     pages: int(1, 5000),
     kind: {
-      enum: ['invoice', 'bank-statement', 'research-paper', 'contract', 'report', 'slide-deck', 'spreadsheet', 'image'],
+      enum: [
+        'invoice',
+        'bank-statement',
+        'research-paper',
+        'contract',
+        'report',
+        'slide-deck',
+        'spreadsheet',
+        'image',
+        'intake-form',
+        'application-form',
+        'claim-form',
+        'tax-form',
+      ],
     },
     title: { type: 'string' },
+    facts: {
+      type: 'object',
+      maxProperties: 100,
+      description:
+        'Facts the document states, by the synonym table\'s names: {"total": 1200, "customer_name": "Ada Lovelace"}',
+    },
   },
   ['match'],
 );

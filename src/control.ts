@@ -6,6 +6,7 @@
  * live records), whichever way a control is driven.
  */
 import { LIMITS } from './api/limits.js';
+import type { DocumentRule } from './core/documents.js';
 import { errors } from './core/errors.js';
 import { JOB_EVENT_TYPES, jobEvent, type JobEventType, type JobStatus } from './core/events.js';
 import type { JobRecord } from './core/job-store.js';
@@ -77,6 +78,22 @@ export class ControlService {
       .requests.list(filter)
       .map((r) => ({ ...r, at: new Date(r.at).toISOString() }));
   }
+
+  /** Document rules added while running: what a document is, and the facts it states. */
+  readonly documents = {
+    list: (): DocumentRule[] => this.rt().core.documents.list(),
+    add: (rule: unknown, where = 'rule'): DocumentRule => {
+      if (this.rt().core.documents.list().length >= LIMITS.documentRules)
+        throw errors.invalidParameter(where, `At most ${LIMITS.documentRules} document rules; clear some first.`);
+      if (typeof rule !== 'object' || rule === null || Array.isArray(rule))
+        throw errors.invalidParameter(
+          where,
+          `${where} must be an object: { "match", "kind", "pages", "title", "facts" }.`,
+        );
+      return this.rt().core.documents.add(rule as DocumentRule, where);
+    },
+    clear: (): void => this.rt().core.documents.clear(),
+  };
 
   readonly faults = {
     list: (): FaultView[] => this.rt().faults.list().map(faultView),

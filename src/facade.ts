@@ -1,3 +1,4 @@
+import type { DocumentRule } from './core/documents.js';
 import { awaitedDeadline } from './clock.js';
 import { TERMINAL_STATUSES, type JobEventListener, type JobEventType, type JobStatus } from './core/events.js';
 import { matchesFilter } from './delivery/delivery-log.js';
@@ -45,6 +46,21 @@ export interface FaultControls {
   clear(): void;
 }
 
+/** Document rules added while running (the admin API's `/_mock/documents`, in code). */
+export interface DocumentControls {
+  /** The rules a user gave: those added (newest first), then the config's. */
+  list(): DocumentRule[];
+  /**
+   * Adds a rule that wins over every other: what matching documents are and the facts they state.
+   *
+   * @example
+   * pulse.documents.add({ match: '*invoice*', kind: 'invoice', facts: { total: 1200, customer_name: 'Ada Lovelace' } });
+   */
+  add(rule: DocumentRule): DocumentRule;
+  /** Removes the rules added while running; the config's stay. */
+  clear(): void;
+}
+
 /** Webhook endpoints: where signed deliveries go (the admin API's `/_mock/endpoints`, in code). */
 export interface EndpointControls {
   list(): EndpointView[];
@@ -81,6 +97,8 @@ export interface PulseMockControls {
   /** What clients asked the API, oldest first (bounded), with the status each got. */
   requests(filter?: { route?: string; jobId?: string; method?: string }): RequestView[];
   readonly faults: FaultControls;
+  /** Document rules: what a document is and the facts it states (`/_mock/documents`). */
+  readonly documents: DocumentControls;
   readonly endpoints: EndpointControls;
   /** Calls `listener` with every job event (`job.created` ... `job.cancelled`); returns the unsubscribe. */
   onEvent(listener: JobEventListener): () => void;
@@ -122,6 +140,11 @@ export function controlsOver(rt: () => Runtime, apiKey: string): PulseMockContro
     jobs: (filter = {}) => control.jobs(filter),
     messages: (filter = {}) => control.messages.list(filter).map(messageView),
     requests: (filter = {}) => control.requests(filter),
+    documents: {
+      list: () => control.documents.list(),
+      add: (rule) => inCode(() => control.documents.add(rule, 'documents.add')),
+      clear: () => control.documents.clear(),
+    },
     faults: {
       list: () => control.faults.list(),
       set: (rules) => inCode(() => control.faults.set(rules, 'faults')),

@@ -3,6 +3,8 @@ import { scaledClock, systemClock, type Clock } from './clock.js';
 import { ConfigError, type MockConfig } from './config.js';
 import { apiRouteNames } from './api/routes.js';
 import { checkFaultRoutes } from './faults/validate.js';
+import { canonicalPins } from './core/pins.js';
+import type { DocumentKind } from './core/documents.js';
 import { PulseCore } from './core/pulse-core.js';
 import { BUILT_IN_OPERATIONS, builtInOperations } from './operations/index.js';
 import { checkPresets, type OperationInstances } from './operations/operation.js';
@@ -58,10 +60,23 @@ export interface RuntimeOptions {
 /** The longest one submission waits for the webhook backlog to shrink. */
 const BACKLOG_WAIT_MS = 10_000;
 
+/** A document rule that names its kind has its facts checked at start: a typo stops the start, not a test. */
+function checkDocumentFacts(rules: readonly { kind?: string; facts?: Record<string, unknown> }[]): void {
+  rules.forEach((rule, i) => {
+    if (!rule.kind || !rule.facts) return;
+    try {
+      canonicalPins(rule.kind as DocumentKind, rule.facts, `documents[${i}].facts`);
+    } catch (e) {
+      throw new ConfigError(`invalid ${(e as Error).message.replace(/\.$/, '')}`);
+    }
+  });
+}
+
 export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Runtime {
   // What the operations declare is checked here, not when the config is read (that loads no
   // operation): before anything is opened, so a bad preset or fault route stops the start.
   checkPresets(config.presets, BUILT_IN_OPERATIONS);
+  checkDocumentFacts(config.documents);
   const routeNames = apiRouteNames();
   try {
     checkFaultRoutes(config.faults, routeNames);

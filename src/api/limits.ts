@@ -22,6 +22,8 @@ export const LIMITS = {
   /** Fault rules in force at once, and the lists inside one (`eventTypes`, `routes`, `nth`). */
   faultRules: 1000,
   faultListItems: 100,
+  /** Document rules added while running (`POST /_mock/documents`). */
+  documentRules: 1000,
   /** An id or name given by the user (`endpointId`, a fault rule's `id`). */
   idLength: 200,
   /** A multipart text field (besides JSON options), before the schema's own maximum. */

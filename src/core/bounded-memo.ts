@@ -22,6 +22,11 @@ export class BoundedMemo<V> {
   delete(key: string): void {
     this.#values.delete(key);
   }
+
+  /** Forgets every key (what they were computed from changed). */
+  clear(): void {
+    this.#values.clear();
+  }
 }
 
 /** Freezes `value` and everything under it: for values a memo hands to many readers. */

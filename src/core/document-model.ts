@@ -2,6 +2,7 @@ import { faker } from './fake.js';
 import type { DocumentInfo, DocumentKind, FormKind } from './documents.js';
 import { seedFrom } from './random.js';
 import { BoundedMemo, deepFreeze } from './bounded-memo.js';
+import { rescale, type PinnedItem, type Pins } from './pins.js';
 
 /**
  * One seeded document per extraction: its facts (a statement's bank, holder, balances and
@@ -85,6 +86,26 @@ const money = (n: number) => Math.round(n * 100) / 100;
 const amount = (n: number) => n.toFixed(2);
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 const cap = (s: string) => s.replace(/^\w/, (c) => c.toUpperCase());
+const DAY = 86_400_000;
+const addDays = (iso: string, days: number) =>
+  /^\d{4}-\d\d-\d\d$/.test(iso) ? isoDay(new Date(Date.parse(iso) + days * DAY)) : undefined;
+
+/** The seeded facts with the pinned ones over them (those this kind prints; the rest were refused already). */
+function pinned<T extends Record<string, FactValue>>(facts: T, pins: Pins | undefined): T {
+  for (const k of Object.keys(facts)) {
+    const v = pins?.[k];
+    if (typeof v === 'string' || typeof v === 'number') (facts as Record<string, FactValue>)[k] = v;
+  }
+  return facts;
+}
+const pinnedNumber = (pins: Pins | undefined, k: string) => (typeof pins?.[k] === 'number' ? pins[k] : undefined);
+const pinnedText = (pins: Pins | undefined, k: string) => (typeof pins?.[k] === 'string' ? pins[k] : undefined);
+
+/** Pinned items spread over the pages in order, as evenly as they go (every page gets its share). */
+function spread<T>(items: readonly T[], pages: number): Map<number, T[]> {
+  const per = Math.ceil(items.length / pages);
+  return new Map(Array.from({ length: pages }, (_, i) => [i + 1, items.slice(i * per, (i + 1) * per)] as const));
+}
 
 /** Builds what one document kind prints, page by page; `Page` collects its blocks. */
 class Page {
@@ -147,9 +168,16 @@ interface KindPlan {
 const models = new BoundedMemo<DocumentModel>(64);
 
 export function buildDocumentModel(info: DocumentInfo, seed: number): DocumentModel {
-  const key = `${seed}\u0000${info.kind}\u0000${info.name}\u0000${info.title ?? ''}\u0000${info.totalPages}\u0000${info.pages.join(',')}`;
+  const key = `${seed}\u0000${info.kind}\u0000${info.name}\u0000${info.title ?? ''}\u0000${info.totalPages}\u0000${info.pages.join(',')}\u0000${info.pins ? JSON.stringify(info.pins) : ''}`;
   // Built from a copy of `info`: what is frozen is the model's own, never the caller's.
-  return models.get(key, () => deepFreeze(generateModel({ ...info, pages: [...info.pages] }, seed)));
+  return models.get(key, () =>
+    deepFreeze(
+      generateModel(
+        { ...info, pages: [...info.pages], ...(info.pins ? { pins: structuredClone(info.pins) } : {}) },
+        seed,
+      ),
+    ),
+  );
 }
 
 function generateModel(info: DocumentInfo, seed: number): DocumentModel {
@@ -277,7 +305,7 @@ const formPlan =
   (info: DocumentInfo): KindPlan => {
     const fields = FORM_FIELDS[kind];
     const perPage = Math.ceil(fields.length / info.totalPages);
-    const title = info.title ?? `${cap(kind.replace('-form', ''))} form`;
+    const title = pinnedText(info.pins, 'form_title') ?? info.title ?? `${cap(kind.replace('-form', ''))} form`;
     return {
       facts: { form_title: title },
       page(p, first) {
@@ -293,14 +321,20 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
   'claim-form': formPlan('claim-form'),
   'tax-form': formPlan('tax-form'),
   'bank-statement': (info, seed) => {
-    const end = faker.date.recent({ days: 200, refDate: '2026-06-30' });
-    const start = new Date(end.getTime() - 30 * 86_400_000);
-    const opening = money(faker.number.float({ min: 200, max: 9000 }));
+    const pins = info.pins;
+    const seededEnd = faker.date.recent({ days: 200, refDate: '2026-06-30' });
+    // A pinned period moves the statement there: its transactions are drawn inside it.
+    const pinnedStart = pinnedText(pins, 'period_start');
+    const pinnedEnd = pinnedText(pins, 'period_end');
+    const end = pinnedEnd
+      ? new Date(pinnedEnd)
+      : pinnedStart
+        ? new Date(Date.parse(pinnedStart) + 30 * DAY)
+        : seededEnd;
+    const start = pinnedStart ? new Date(pinnedStart) : new Date(end.getTime() - 30 * DAY);
+    const seededOpening = money(faker.number.float({ min: 200, max: 9000 }));
     // Every page's transactions are drawn from the page's own seed, so the balances run over all pages.
-    const perPage = new Map<number, Record<string, FactValue>[]>();
-    let balance = opening;
-    let deposits = 0;
-    let withdrawals = 0;
+    let drawnPages = new Map<number, { date: string; description: string; value: number }[]>();
     for (let n = 1; n <= info.totalPages; n++) {
       const f = pageFaker(seedFrom(seed, 'transactions', n));
       // A page covers its share of the period, in date order; the balance runs over that order.
@@ -321,31 +355,79 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
         };
       });
       drawn.sort((a, b) => a.date.localeCompare(b.date));
-      const rows = drawn.map(({ date, description, value }) => {
-        balance = money(balance + value);
-        if (value > 0) deposits = money(deposits + value);
-        else withdrawals = money(withdrawals - value);
-        return { date, description, amount: value, balance };
-      });
-      perPage.set(n, rows);
+      drawnPages.set(n, drawn);
     }
+    const pinnedTxs = pins?.transactions as PinnedItem[] | undefined;
+    if (pinnedTxs)
+      drawnPages = spread(
+        pinnedTxs
+          .map((t) => ({ date: String(t.date), description: String(t.description), value: t.amount as number }))
+          .sort((a, b) => a.date.localeCompare(b.date)),
+        info.totalPages,
+      );
+    const all = [...drawnPages.values()].flat();
+    const sumOf = (sign: 1 | -1) => money(all.reduce((s, t) => s + (Math.sign(t.value) === sign ? t.value : 0), 0));
+    // Pinned totals (or balances) make the seeded transactions that make them up agree.
+    let deposits = pinnedNumber(pins, 'total_deposits') ?? sumOf(1);
+    let withdrawals = pinnedNumber(pins, 'total_withdrawals') ?? -sumOf(-1);
+    const openPin = pinnedNumber(pins, 'opening_balance');
+    const closePin = pinnedNumber(pins, 'closing_balance');
+    if (!pinnedTxs && openPin !== undefined && closePin !== undefined) {
+      const net = money(closePin - openPin);
+      if (pinnedNumber(pins, 'total_deposits') === undefined) deposits = money(Math.max(0, net + withdrawals));
+      withdrawals = money(deposits - net);
+      if (withdrawals < 0) [deposits, withdrawals] = [money(deposits - withdrawals), 0];
+    }
+    if (!pinnedTxs) {
+      for (const [sign, target] of [
+        [1, deposits],
+        [-1, -withdrawals],
+      ] as const) {
+        const side = all.filter((t) => Math.sign(t.value) === sign);
+        if (Math.abs(side.reduce((sum, t) => sum + t.value, 0) - target) < 0.005) continue;
+        if (side.length === 0) {
+          // No seeded row of that side to rescale: the statement gets one, on its last day.
+          const row = { date: isoDay(end), description: sign > 0 ? 'Deposit' : 'Withdrawal', value: target };
+          drawnPages.get(info.totalPages)?.push(row);
+          continue;
+        }
+        rescale(
+          side.map((t) => t.value),
+          target,
+        ).forEach((v, i) => (side[i]!.value = v));
+      }
+    }
+    const opening = openPin ?? (closePin !== undefined ? money(closePin - deposits + withdrawals) : seededOpening);
+    const perPage = new Map<number, Record<string, FactValue>[]>();
+    let balance = opening;
+    for (const [n, rows] of drawnPages)
+      perPage.set(
+        n,
+        rows.map(({ date, description, value }) => {
+          balance = money(balance + value);
+          return { date, description, amount: value, balance };
+        }),
+      );
     faker.seed(seedFrom(seed, 'facts', info.kind)); // the facts do not depend on how many pages drew rows
-    const facts = {
-      bank_name: `${faker.company
-        .name()
-        .replace(/[,-].*$/, '')
-        .trim()} Bank`,
-      account_holder: faker.person.fullName(),
-      account_number: `****${faker.string.numeric(4)}`,
-      period_start: isoDay(start),
-      period_end: isoDay(end),
-      statement_period: `${isoDay(start)} to ${isoDay(end)}`,
-      opening_balance: opening,
-      closing_balance: balance,
-      total_deposits: deposits,
-      total_withdrawals: withdrawals,
-      currency: 'USD',
-    };
+    const facts = pinned(
+      {
+        bank_name: `${faker.company
+          .name()
+          .replace(/[,-].*$/, '')
+          .trim()} Bank`,
+        account_holder: faker.person.fullName(),
+        account_number: `****${faker.string.numeric(4)}`,
+        period_start: isoDay(start),
+        period_end: isoDay(end),
+        statement_period: `${isoDay(start)} to ${isoDay(end)}`,
+        opening_balance: opening,
+        closing_balance: balance,
+        total_deposits: deposits,
+        total_withdrawals: withdrawals,
+        currency: 'USD',
+      },
+      pins,
+    );
     return {
       facts,
       structures: {
@@ -362,7 +444,14 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
           p.text(`**${facts.bank_name}**`, ['bank_name']);
           p.text(`Account holder: ${facts.account_holder}`, ['account_holder']);
           p.text(`Account number: ${facts.account_number}`, ['account_number']);
-          p.text(`Statement period: ${facts.statement_period}`, ['statement_period', 'period_start', 'period_end']);
+          const period = String(facts.statement_period);
+          if (period.includes(String(facts.period_start)) && period.includes(String(facts.period_end)))
+            p.text(`Statement period: ${period}`, ['statement_period', 'period_start', 'period_end']);
+          else {
+            // A pinned period that does not name the dates: the dates get a line of their own.
+            p.text(`Statement period: ${period}`, ['statement_period']);
+            p.text(`From ${facts.period_start} to ${facts.period_end}`, ['period_start', 'period_end']);
+          }
           p.text(`Opening balance: $${amount(facts.opening_balance)} ${facts.currency}`, [
             'opening_balance',
             'currency',
@@ -382,9 +471,9 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
   },
 
   invoice: (info, seed) => {
+    const pins = info.pins;
     const issued = faker.date.recent({ days: 90, refDate: '2026-06-30' });
-    const perPage = new Map<number, Record<string, FactValue>[]>();
-    let subtotal = 0;
+    let perPage = new Map<number, Record<string, FactValue>[]>();
     for (let n = 1; n <= info.totalPages; n++) {
       const f = pageFaker(seedFrom(seed, 'lines', n));
       perPage.set(
@@ -392,27 +481,62 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
         Array.from({ length: f.number.int({ min: 2, max: 6 }) }, () => {
           const quantity = f.number.int({ min: 1, max: 20 });
           const unit = money(f.number.float({ min: 5, max: 400 }));
-          const line = money(quantity * unit);
-          subtotal = money(subtotal + line);
-          return { description: f.commerce.productName(), quantity, unit_price: unit, amount: line };
+          return { description: f.commerce.productName(), quantity, unit_price: unit, amount: money(quantity * unit) };
         }),
       );
     }
-    const tax = money(subtotal * 0.08);
+    const pinnedLines = pins?.line_items as PinnedItem[] | undefined;
+    if (pinnedLines) perPage = spread(pinnedLines, info.totalPages);
+    const lines = [...perPage.values()].flat();
+    const sum = money(lines.reduce((s, l) => s + (l.amount as number), 0));
+    // Pinned amounts win; the others are derived from them (8% tax), and the seeded lines
+    // rescaled to add up to a pinned subtotal.
+    const [subPin, taxPin, totalPin] = (['subtotal', 'tax', 'total'] as const).map((k) => pinnedNumber(pins, k));
+    const subtotal =
+      subPin ??
+      (pinnedLines
+        ? sum
+        : totalPin !== undefined
+          ? taxPin !== undefined
+            ? money(totalPin - taxPin)
+            : money(totalPin / 1.08)
+          : sum);
+    if (!pinnedLines && Math.abs(subtotal - sum) >= 0.005)
+      rescale(
+        lines.map((l) => l.amount as number),
+        subtotal,
+      ).forEach((amount, i) => {
+        const line = lines[i]!;
+        const quantity = line.quantity as number;
+        const unit = money(amount / quantity);
+        // A line keeps quantity x unit price = amount: one that cannot to the cent is one unit.
+        Object.assign(
+          line,
+          money(unit * quantity) === amount
+            ? { unit_price: unit, amount }
+            : { quantity: 1, unit_price: amount, amount },
+        );
+      });
+    const tax = taxPin ?? (totalPin !== undefined ? money(totalPin - subtotal) : money(subtotal * 0.08));
     faker.seed(seedFrom(seed, 'facts', info.kind)); // the facts do not depend on how many pages drew rows
-    const facts = {
+    const seeded = {
       vendor_name: faker.company.name(),
       vendor_address: `${faker.location.streetAddress()}, ${faker.location.city()} ${faker.location.zipCode('#####')}`,
       invoice_number: `INV-${faker.string.numeric(6)}`,
       invoice_date: isoDay(issued),
-      due_date: isoDay(new Date(issued.getTime() + 30 * 86_400_000)),
+      due_date: isoDay(new Date(issued.getTime() + 30 * DAY)),
       customer_name: faker.person.fullName(),
       customer_company: faker.company.name(),
       subtotal,
       tax,
-      total: money(subtotal + tax),
+      total: totalPin ?? money(subtotal + tax),
       currency: 'USD',
     };
+    const invoiceDate = pinnedText(pins, 'invoice_date');
+    // A pinned issue date moves the due date with it (30 days), unless that is pinned too.
+    if (invoiceDate && !pins?.due_date) seeded.due_date = addDays(invoiceDate, 30) ?? seeded.due_date;
+    const facts = pinned(seeded, pins);
+    const taxLabel = Math.abs(facts.tax - money(facts.subtotal * 0.08)) < 0.005 ? 'Tax (8%)' : 'Tax';
     return {
       facts,
       structures: {
@@ -441,7 +565,7 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
         tables();
         if (last) {
           p.text(`Subtotal: $${amount(facts.subtotal)}`, ['subtotal']);
-          p.text(`Tax (8%): $${amount(facts.tax)}`, ['tax']);
+          p.text(`${taxLabel}: $${amount(facts.tax)}`, ['tax']);
           p.text(`Total due: $${amount(facts.total)} ${facts.currency}`, ['total', 'currency']);
         }
       },
@@ -449,14 +573,18 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
   },
 
   'research-paper': (info) => {
-    const authors = Array.from({ length: faker.number.int({ min: 2, max: 5 }) }, () => faker.person.fullName());
-    const facts = {
-      title: info.title ?? cap(faker.lorem.sentence({ min: 4, max: 9 }).replace(/\.$/, '')),
-      abstract: faker.lorem.paragraph({ min: 4, max: 7 }),
-      publication_date: isoDay(faker.date.past({ years: 3, refDate: '2026-06-30' })),
-      doi: `10.${faker.string.numeric(4)}/${faker.string.alphanumeric(8).toLowerCase()}`,
-      journal: `Journal of ${cap(faker.word.noun())} ${cap(faker.word.noun())}`,
-    };
+    const seededAuthors = Array.from({ length: faker.number.int({ min: 2, max: 5 }) }, () => faker.person.fullName());
+    const authors = (info.pins?.authors as string[] | undefined) ?? seededAuthors;
+    const facts = pinned(
+      {
+        title: info.title ?? cap(faker.lorem.sentence({ min: 4, max: 9 }).replace(/\.$/, '')),
+        abstract: faker.lorem.paragraph({ min: 4, max: 7 }),
+        publication_date: isoDay(faker.date.past({ years: 3, refDate: '2026-06-30' })),
+        doi: `10.${faker.string.numeric(4)}/${faker.string.alphanumeric(8).toLowerCase()}`,
+        journal: `Journal of ${cap(faker.word.noun())} ${cap(faker.word.noun())}`,
+      },
+      info.pins,
+    );
     return {
       facts,
       lists: { authors },
@@ -490,17 +618,20 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
   },
 
   contract: (info) => {
-    const facts = {
-      title:
-        info.title ??
-        `${faker.helpers.arrayElement(['Master Services', 'Non-Disclosure', 'Supply', 'Lease'])} Agreement`,
-      effective_date: isoDay(faker.date.past({ years: 2, refDate: '2026-06-30' })),
-      provider: faker.company.name(),
-      client: faker.company.name(),
-      term_months: faker.helpers.arrayElement([6, 12, 24, 36]),
-      contract_value: money(faker.number.float({ min: 5000, max: 500000 })),
-      governing_law: faker.location.state(),
-    };
+    const facts = pinned(
+      {
+        title:
+          info.title ??
+          `${faker.helpers.arrayElement(['Master Services', 'Non-Disclosure', 'Supply', 'Lease'])} Agreement`,
+        effective_date: isoDay(faker.date.past({ years: 2, refDate: '2026-06-30' })),
+        provider: faker.company.name(),
+        client: faker.company.name(),
+        term_months: faker.helpers.arrayElement([6, 12, 24, 36]),
+        contract_value: money(faker.number.float({ min: 5000, max: 500000 })),
+        governing_law: faker.location.state(),
+      },
+      info.pins,
+    );
     return {
       facts,
       page(p, first) {
@@ -525,17 +656,20 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
 
   report: (info) => {
     const company = faker.company.name();
-    const facts = {
-      title:
-        info.title ??
-        `${company} ${faker.helpers.arrayElement(['Annual Report', 'Quarterly Review', 'Project Summary'])}`,
-      company,
-      author: faker.person.fullName(),
-      report_date: isoDay(faker.date.past({ years: 1, refDate: '2026-06-30' })),
-      fiscal_year: faker.number.int({ min: 2019, max: 2025 }),
-      revenue: money(faker.number.float({ min: 1e5, max: 5e7 })),
-      net_income: money(faker.number.float({ min: -1e6, max: 5e6 })),
-    };
+    const facts = pinned(
+      {
+        title:
+          info.title ??
+          `${company} ${faker.helpers.arrayElement(['Annual Report', 'Quarterly Review', 'Project Summary'])}`,
+        company,
+        author: faker.person.fullName(),
+        report_date: isoDay(faker.date.past({ years: 1, refDate: '2026-06-30' })),
+        fiscal_year: faker.number.int({ min: 2019, max: 2025 }),
+        revenue: money(faker.number.float({ min: 1e5, max: 5e7 })),
+        net_income: money(faker.number.float({ min: -1e6, max: 5e6 })),
+      },
+      info.pins,
+    );
     return {
       facts,
       page(p, first) {
@@ -559,12 +693,15 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
   },
 
   'slide-deck': (info) => {
-    const facts = {
-      title: info.title ?? cap(faker.company.catchPhrase()),
-      presenter: faker.person.fullName(),
-      company: faker.company.name(),
-      presentation_date: isoDay(faker.date.past({ years: 1, refDate: '2026-06-30' })),
-    };
+    const facts = pinned(
+      {
+        title: info.title ?? cap(faker.company.catchPhrase()),
+        presenter: faker.person.fullName(),
+        company: faker.company.name(),
+        presentation_date: isoDay(faker.date.past({ years: 1, refDate: '2026-06-30' })),
+      },
+      info.pins,
+    );
     return {
       facts,
       page(p, first) {
@@ -585,7 +722,7 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
   },
 
   spreadsheet: (info) => {
-    const facts = { title: info.title ?? `${faker.company.name()} regional figures` };
+    const facts = pinned({ title: info.title ?? `${faker.company.name()} regional figures` }, info.pins);
     return {
       facts,
       page(p, first) {
@@ -603,7 +740,7 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
   },
 
   image: (info) => {
-    const facts = { caption: info.title ?? cap(faker.lorem.sentence({ min: 4, max: 8 })) };
+    const facts = pinned({ caption: info.title ?? cap(faker.lorem.sentence({ min: 4, max: 8 })) }, info.pins);
     return {
       facts,
       page(p) {

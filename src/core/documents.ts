@@ -4,6 +4,7 @@ import { compilePattern } from './patterns.js';
 import { seedFrom } from './random.js';
 import type { ExtractRequest } from '../operations/extract/request.js';
 import { errors } from './errors.js';
+import { canonicalPins, type Pins } from './pins.js';
 
 /** Pulse's own cap on a document's pages: what an upload, a file name or a selection may claim. */
 export const MAX_PAGES = 5000;
@@ -42,6 +43,8 @@ export interface DocumentInfo {
   totalPages: number;
   /** Pages processed: the `pages` selection, or every page. */
   pages: number[];
+  /** Facts a test fixed (a document rule's `facts`, `x-pulse-mock-facts`), canonical names. */
+  pins?: Pins;
 }
 
 export interface DocumentRule {
@@ -49,6 +52,8 @@ export interface DocumentRule {
   pages?: number;
   kind?: DocumentKind;
   title?: string;
+  /** Facts to fix in the document, by the synonym table's names (`total`, `customer_name`, `line_items`, ...). */
+  facts?: Record<string, unknown>;
 }
 
 interface CompiledRule extends DocumentRule {
@@ -58,9 +63,33 @@ interface CompiledRule extends DocumentRule {
 function loadFixtureRules(): DocumentRule[] {
   return fixtureDocuments.documents as DocumentRule[];
 }
+const FIXTURE_RULES = new Set(loadFixtureRules().map((r) => r.match));
+
+function compiled(rule: DocumentRule): CompiledRule {
+  try {
+    return { ...rule, test: compilePattern(rule.match) };
+  } catch (e) {
+    throw errors.invalidParameter('match', `match "${rule.match}" is not a pattern: ${(e as Error).message}`);
+  }
+}
+
+const RULE_KINDS = new Set<string>([
+  'invoice',
+  'bank-statement',
+  'research-paper',
+  'contract',
+  'report',
+  'slide-deck',
+  'spreadsheet',
+  'image',
+  ...FORM_KINDS,
+]);
 
 export class DocumentCatalog {
-  readonly #rules: CompiledRule[];
+  #rules: CompiledRule[];
+  /** Rules added while running (`POST /_mock/documents`, `documents.add`), newest first: they win. */
+  #added: CompiledRule[] = [];
+  readonly #configured: CompiledRule[];
   /** What a (name, URL, type) resolves to; clients resubmit the same few documents many times. */
   readonly #seen = new BoundedMemo<{
     rule: CompiledRule | undefined;
@@ -71,15 +100,58 @@ export class DocumentCatalog {
 
   /** `rules` from the user's config come first, then the shipped fixtures. */
   constructor(rules: readonly DocumentRule[] = [], withFixtures = true) {
-    this.#rules = [...rules, ...(withFixtures ? loadFixtureRules() : [])].map((r) => ({
-      ...r,
-      test: compilePattern(r.match),
-    }));
+    this.#configured = [...rules, ...(withFixtures ? loadFixtureRules() : [])].map(compiled);
+    this.#rules = this.#configured;
+  }
+
+  /** The rules a user gave (added ones first, then the config's), without the shipped fixtures. */
+  list(): DocumentRule[] {
+    return [...this.#added, ...this.#configured.filter((r) => !FIXTURE_RULES.has(r.match))].map(
+      ({ test: _test, ...rule }) => rule,
+    );
+  }
+
+  /** Adds a rule in front of every other; its facts are checked now when it names its kind. */
+  add(rule: DocumentRule, where = 'rule'): DocumentRule {
+    if (typeof rule?.match !== 'string' || rule.match === '')
+      throw errors.invalidParameter(`${where}.match`, `${where}.match must be a file name or URL pattern.`);
+    if (rule.kind !== undefined && !RULE_KINDS.has(rule.kind))
+      throw errors.invalidParameter(
+        `${where}.kind`,
+        `${where}.kind must be one of ${[...RULE_KINDS].join(', ')}.`,
+        rule.kind,
+      );
+    if (rule.kind && rule.facts) canonicalPins(rule.kind, rule.facts, `${where}.facts`);
+    this.#added = [compiled(rule), ...this.#added];
+    this.#changed();
+    return rule;
+  }
+
+  /** Removes the rules added while running; the config's stay. */
+  clear(): void {
+    this.#added = [];
+    this.#changed();
+  }
+
+  #changed() {
+    this.#rules = [...this.#added, ...this.#configured];
+    this.#seen.clear();
   }
 
   /** `kindHint`: the kind to take when no document rule names one (a form run's), instead of the name's. */
-  describe(req: ExtractRequest, seed: number, pagesOverride?: number, kindHint?: DocumentKind): DocumentInfo {
-    const { rule, kind, pages, known } = this.#lookup(req, seed, kindHint);
+  describe(
+    req: ExtractRequest,
+    seed: number,
+    pagesOverride?: number,
+    kindHint?: DocumentKind,
+    facts?: Record<string, unknown>,
+  ): DocumentInfo {
+    const { rule, kind, pages: seeded, known: stated } = this.#lookup(req, seed, kindHint);
+    // A page count among the facts is the document's length, as a rule's `pages` is.
+    const pinnedPages = pageCount(facts) ?? pageCount(rule?.facts);
+    const pages = pinnedPages ?? seeded;
+    const known = stated || pinnedPages !== undefined;
+    const pins = pinsOf(kind, rule, facts);
     let totalPages = Math.max(1, pagesOverride ?? pages);
     if (req.pages) {
       const last = req.pages[req.pages.length - 1] as number;
@@ -91,7 +163,14 @@ export class DocumentCatalog {
           `page ${last} is past the end of the document, which has ${totalPages} page${totalPages === 1 ? '' : 's'}`,
         );
       totalPages = Math.max(totalPages, last);
-      return { name: req.fileName, kind, ...(rule?.title ? { title: rule.title } : {}), totalPages, pages: req.pages };
+      return {
+        name: req.fileName,
+        kind,
+        ...(rule?.title ? { title: rule.title } : {}),
+        totalPages,
+        pages: req.pages,
+        ...(pins ? { pins } : {}),
+      };
     }
     return {
       name: req.fileName,
@@ -99,6 +178,7 @@ export class DocumentCatalog {
       ...(rule?.title ? { title: rule.title } : {}),
       totalPages,
       pages: Array.from({ length: totalPages }, (_, i) => i + 1),
+      ...(pins ? { pins } : {}),
     };
   }
 
@@ -124,6 +204,43 @@ export class DocumentCatalog {
       },
     );
   }
+}
+
+const PAGE_NAMES = ['pages', 'page_count', 'total_pages', 'num_pages'];
+
+/** The page count a set of facts states (`pages`, `page_count`), if any. */
+function pageCount(facts: Record<string, unknown> | undefined): number | undefined {
+  const key = facts && Object.keys(facts).find((k) => PAGE_NAMES.includes(k.toLowerCase()));
+  if (key === undefined) return undefined;
+  const n = facts![key];
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_PAGES)
+    throw errors.invalidParameter(
+      'facts',
+      `facts: "${key}" must be a whole number of pages from 1 to ${MAX_PAGES}.`,
+      n,
+    );
+  return n;
+}
+
+/** A rule's facts, then the request's over them, each made canonical for the kind; none when neither pins any. */
+function pinsOf(
+  kind: DocumentKind,
+  rule: DocumentRule | undefined,
+  facts: Record<string, unknown> | undefined,
+): Pins | undefined {
+  const withoutPages = (f: Record<string, unknown> | undefined) =>
+    f && Object.fromEntries(Object.entries(f).filter(([k]) => !PAGE_NAMES.includes(k.toLowerCase())));
+  const fromRule = withoutPages(rule?.facts);
+  const fromRequest = withoutPages(facts);
+  if (!fromRule && !fromRequest) return undefined;
+  const ruleField = `the documents rule "${rule?.match}" facts`;
+  const pins = {
+    ...(fromRule ? canonicalPins(kind, fromRule, ruleField) : {}),
+    ...(fromRequest ? canonicalPins(kind, fromRequest, 'x-pulse-mock-facts') : {}),
+  };
+  if (!Object.keys(pins).length) return undefined;
+  // The request's pins over the rule's must still agree with each other.
+  return fromRule && fromRequest ? canonicalPins(kind, pins, `x-pulse-mock-facts with ${ruleField}`) : pins;
 }
 
 function kindFromName(name: string, type: string): DocumentKind {

@@ -1,6 +1,6 @@
 import { BoundedMemo, deepFreeze } from './bounded-memo.js';
 import type { Clock, Timer } from '../clock.js';
-import type { DocumentRule } from './documents.js';
+import { DocumentCatalog, type DocumentRule } from './documents.js';
 import { errors } from './errors.js';
 import {
   jobEvent,
@@ -164,6 +164,9 @@ export class PulseCore {
    */
   beforeSubmit?: () => Promise<void> | undefined;
 
+  /** What each submitted document is: the rules (config, added while running, fixtures) and the pins. */
+  readonly documents: DocumentCatalog;
+
   constructor(
     readonly options: CoreOptions,
     readonly clock: Clock,
@@ -171,6 +174,7 @@ export class PulseCore {
     idSalt = 0,
   ) {
     this.jobs = new JobStore(options.maxJobs);
+    this.documents = new DocumentCatalog(options.documents);
     this.jobs.onEvict = (job) => {
       this.#kinds.get(job.kind)?.evicted?.(job);
     };

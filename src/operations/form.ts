@@ -224,10 +224,12 @@ export class FormOperation implements JobKind<FormJobData> {
       const req = normalizeExtractRequest(f.file_url !== undefined ? { file_url: f.file_url } : {}, call.upload);
       // The form kind its name says, else one drawn from the seed (a document rule's kind wins).
       const hint = formKindFromName(name) ?? new SeededRandom(seed).pick(FORM_KINDS);
+      const overrides = overridesFrom(call.header);
       const described = operationOf<ExtractOperation>(call, 'extract').describeDocument(
         req,
-        overridesFrom(call.header).pages,
+        overrides.pages,
         hint,
+        overrides.facts,
       );
       const kind = (FORM_KINDS as readonly string[]).includes(described.kind) ? described.kind : hint;
       const totalPages = Math.min(MAX_FORM_PAGES, described.totalPages);

@@ -3,7 +3,6 @@ import { errors } from '../../core/errors.js';
 import { normalizeExtractRequest, type ExtractRequest, type UploadedFile } from './request.js';
 import type { JobRecord } from '../../core/job-store.js';
 import { LARGE_DOCUMENT_PAGES, largeResultPointer } from './large-results.js';
-import type { OutcomeOverrides } from '../../core/outcomes.js';
 import type {
   AsyncSubmissionResponse,
   CoreResponse,
@@ -15,7 +14,7 @@ import type {
 import { seedFrom } from '../../core/random.js';
 import type { ExtractResult, LargeResultPointer } from './result.js';
 import type { DocumentInfo, DocumentKind } from '../../core/documents.js';
-import { overridesFrom } from '../../core/overrides.js';
+import { overridesFrom, type RequestOverrides } from '../../core/overrides.js';
 import { Type, type Static } from '../../api/json-schema.js';
 import { LIMITS } from '../../api/limits.js';
 import { route, type ApiCall } from '../../api/contract.js';
@@ -70,7 +69,7 @@ export interface ExtractInput {
   fields: Record<string, unknown>;
   upload?: UploadedFile;
   /** Per-request controls from `x-pulse-mock-*` headers. */
-  overrides?: OutcomeOverrides & { pages?: number };
+  overrides?: RequestOverrides;
   /** The URL the caller reached the mock at, for links in bodies. */
   baseUrl: string;
   /** Force async (the /extract_async route). */
@@ -103,7 +102,7 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
   readonly #byExtraction = new Map<string, string>();
 
   constructor(readonly core: PulseCore) {
-    this.#documents = new DocumentCatalog(core.options.documents);
+    this.#documents = core.documents;
     this.#linkKey = createHash('sha256').update(`${core.options.seed}/large-result-links`).digest();
   }
 
@@ -143,7 +142,13 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
     const plan = input.outcomePlanned ? undefined : this.core.planSync(candidatesOf(req), input.overrides);
     const { generateExtraction } = await loadGenerator();
     const toHtml = req.returnHtml ? await loadHtml() : undefined;
-    const doc = this.#documents.describe(req, seed, input.overrides?.pages ?? plan?.pages);
+    const doc = this.#documents.describe(
+      req,
+      seed,
+      input.overrides?.pages ?? plan?.pages,
+      undefined,
+      input.overrides?.facts,
+    );
     const id = this.core.newId();
     // A synchronous call gets a job id when something will name it later: its image URLs, or
     // its extraction_id (split, schema and tables read the stored extraction through it).
@@ -183,8 +188,13 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
    * own, `pagesOverride` from `x-pulse-mock-pages`, a document rule, a `-Np` name or the seed).
    * Forms count their pages this way too.
    */
-  describeDocument(req: ExtractRequest, pagesOverride?: number, kindHint?: DocumentKind): DocumentInfo {
-    return this.#documents.describe(req, this.core.options.seed, pagesOverride, kindHint);
+  describeDocument(
+    req: ExtractRequest,
+    pagesOverride?: number,
+    kindHint?: DocumentKind,
+    facts?: Record<string, unknown>,
+  ): DocumentInfo {
+    return this.#documents.describe(req, this.core.options.seed, pagesOverride, kindHint, facts);
   }
 
   /** An async extract job of a normalised request: alone, or as a batch's child. */
@@ -193,7 +203,13 @@ export class ExtractOperation implements JobKind<ExtractJobData> {
       candidates: candidatesOf(req),
       ...(overrides ? { overrides } : {}),
       build: (plan) => {
-        const document = this.#documents.describe(req, this.core.options.seed, overrides?.pages ?? plan.pages);
+        const document = this.#documents.describe(
+          req,
+          this.core.options.seed,
+          overrides?.pages ?? plan.pages,
+          undefined,
+          overrides?.facts,
+        );
         return {
           data: { request: req, document, extractionId: this.core.newId(), largeResultFetched: false },
           pages: document.pages.length,

@@ -104,6 +104,41 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAc
     control.faults.clear();
     return { data: [] };
   });
+  app.get(
+    '/_mock/documents',
+    { schema: { tags, summary: "Document rules: those added, then the config's" } },
+    async () => ({
+      data: control.documents.list(),
+    }),
+  );
+  app.post<{ Body: unknown }>(
+    '/_mock/documents',
+    {
+      schema: {
+        tags,
+        summary: 'Add a document rule (it wins over the others): kind, pages, title and facts of matching documents',
+        body: Type.Object(
+          {
+            match: Type.String({ minLength: 1, maxLength: 1000 }),
+            kind: Type.Optional(Type.String()),
+            pages: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })),
+            title: Type.Optional(Type.String({ maxLength: 1000 })),
+            facts: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { maxProperties: 100 })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => reply.code(201).send(control.documents.add(request.body, 'body')),
+  );
+  app.delete(
+    '/_mock/documents',
+    { schema: { tags, summary: 'Remove the document rules added while running' } },
+    async () => {
+      control.documents.clear();
+      return { data: control.documents.list() };
+    },
+  );
   app.delete<{ Params: { id: string } }>('/_mock/faults/:id', { schema: { tags, params: Id } }, async (request) => {
     if (!control.faults.remove(request.params.id)) throw errors.faultNotFound(request.params.id);
     return { id: request.params.id, deleted: true };
