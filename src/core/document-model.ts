@@ -501,22 +501,28 @@ const PLANS: Record<DocumentKind, (info: DocumentInfo, seed: number) => KindPlan
             ? money(totalPin - taxPin)
             : money(totalPin / 1.08)
           : sum);
-    if (!pinnedLines && Math.abs(subtotal - sum) >= 0.005)
-      rescale(
-        lines.map((l) => l.amount as number),
-        subtotal,
-      ).forEach((amount, i) => {
-        const line = lines[i]!;
+    if (!pinnedLines && Math.abs(subtotal - sum) >= 0.005) {
+      // Each line keeps its quantity, its unit price rescaled to the cent; the last line takes
+      // what rounding left (as one unit if its quantity cannot carry it to the cent).
+      const factor = subtotal / sum;
+      let rest = subtotal;
+      lines.forEach((line, i) => {
         const quantity = line.quantity as number;
-        const unit = money(amount / quantity);
-        // A line keeps quantity x unit price = amount: one that cannot to the cent is one unit.
+        if (i < lines.length - 1) {
+          const unit = money((line.unit_price as number) * factor);
+          Object.assign(line, { unit_price: unit, amount: money(unit * quantity) });
+          rest = money(rest - (line.amount as number));
+          return;
+        }
+        const unit = money(rest / quantity);
         Object.assign(
           line,
-          money(unit * quantity) === amount
-            ? { unit_price: unit, amount }
-            : { quantity: 1, unit_price: amount, amount },
+          money(unit * quantity) === rest
+            ? { unit_price: unit, amount: rest }
+            : { quantity: 1, unit_price: rest, amount: rest },
         );
       });
+    }
     const tax = taxPin ?? (totalPin !== undefined ? money(totalPin - subtotal) : money(subtotal * 0.08));
     faker.seed(seedFrom(seed, 'facts', info.kind)); // the facts do not depend on how many pages drew rows
     const seeded = {
