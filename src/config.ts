@@ -83,6 +83,10 @@ export interface MockConfig {
   outputDir: string;
   /** How many files a batch's `input.s3_prefix` stands for. */
   s3PrefixItems: number;
+  /** `--recordings DIR`: answer requests that match a recording with its recorded body. */
+  recordings?: string;
+  /** `--recordings-strict`: a request that matches no recording fails instead of getting a generated result. */
+  recordingsStrict: boolean;
 }
 
 /** A saved configuration: `extractionConfigId` (extract options), `split_config_id` (topics), `schema_config_id` (a schema config). */
@@ -357,6 +361,8 @@ const SCALARS = {
   state: { flag: 'state', expect: 'a file path', schema: nonEmpty, default: undefined },
   outputDir: { flag: 'output-dir', expect: 'a directory path', schema: nonEmpty, default: 'pulse-mock-output' },
   s3PrefixItems: { flag: 's3-prefix-items', expect: 'an integer from 1 to 1000', schema: intIn(1, 1000), default: 3 },
+  recordings: { flag: 'recordings', expect: 'a directory path', schema: nonEmpty, default: undefined },
+  recordingsStrict: { flag: 'recordings-strict', expect: 'true or false', schema: boolish, default: false },
   json: { flag: 'json', expect: 'true or false', schema: boolish, default: false },
   quiet: { flag: 'quiet', expect: 'true or false', schema: boolish, default: false },
 } as const;

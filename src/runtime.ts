@@ -4,6 +4,7 @@ import { ConfigError, type MockConfig } from './config.js';
 import { apiRouteNames } from './api/routes.js';
 import { checkFaultRoutes } from './faults/validate.js';
 import { canonicalPins } from './core/pins.js';
+import { Replayer } from './recording/replayer.js';
 import type { DocumentKind } from './core/documents.js';
 import { PulseCore } from './core/pulse-core.js';
 import { BUILT_IN_OPERATIONS, builtInOperations } from './operations/index.js';
@@ -40,6 +41,8 @@ export interface Runtime {
   webhookSecret: string;
   /** What `--state` brought back at start, if a state file is in use. */
   restored?: RestoredState;
+  /** Recorded exchanges to answer with (`--recordings`). */
+  replayer?: Replayer;
   /** Whether `--state` is being written (absent without a state file). */
   journalHealth?: () => JournalHealth;
   clock: Clock;
@@ -182,11 +185,16 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
       : undefined;
   };
 
+  // Loaded before anything listens: a bad recording stops the start with one line.
+  const replayer = config.recordings ? Replayer.load(config.recordings, config.recordingsStrict) : undefined;
+  if (replayer) core.replayIds = (recorded, fresh) => replayer.rewrite(recorded, fresh);
+
   return {
     config,
     core,
     operations,
     routeNames,
+    ...(replayer ? { replayer } : {}),
     endpoints,
     dispatcher,
     faults,

@@ -5,6 +5,8 @@ import { readBody, type BodySource } from './body.js';
 import type { ApiRouter } from './router.js';
 import type { ApiRouteSpec } from './contract.js';
 import { validationMessage, validatorFor } from './validator.js';
+import type { ReplayPlan } from '../recording/replayer.js';
+import { TERMINAL_STATUSES } from '../core/events.js';
 
 /** A request to Pulse's API as an adapter hands it over, whichever way it arrived. */
 export interface ApiRequest {
@@ -99,6 +101,10 @@ export class RequestPipeline {
         fields = parsed.value as Record<string, unknown>;
         upload = parsed.upload;
       }
+      const replayer = this.runtime.replayer;
+      const replayable = replayer !== undefined && spec.method === 'POST' && spec.route !== 'webhook';
+      const plan = replayable ? replayer.match(req.method, spec.route, fields, upload) : undefined;
+      if (replayable && !plan && replayer.strict) throw errors.notRecorded(req.method, req.path);
       const out = await spec.handle({
         core,
         operations: this.runtime.operations,
@@ -111,7 +117,7 @@ export class RequestPipeline {
         portalToken: this.options.portalToken,
         routeTo: this.#routeTo,
       });
-      res = { status: out.status, headers: out.headers ?? {}, body: out.body };
+      res = plan ? this.#replayed(plan, out) : { status: out.status, headers: out.headers ?? {}, body: out.body };
     } catch (e) {
       if (!(e instanceof PulseMockError)) (this.options.onInternalError ?? reportInternalError)(e);
       res = errorResponse(e instanceof PulseMockError ? e : errors.bug(e));
@@ -128,6 +134,34 @@ export class RequestPipeline {
       fault,
     });
     return res;
+  }
+
+  /**
+   * The answer to a request that matched a recording. The operation ran as usual (its ids, its
+   * job, its stored extraction, its webhooks); the body is the recording's with those ids. An
+   * async job answers its recorded result when polled, and ends as the recording did.
+   */
+  #replayed(plan: ReplayPlan, out: { status: number; headers?: Record<string, string>; body: unknown }): ApiResponse {
+    const { core, replayer } = this.runtime;
+    const recorded = plan.recording.response;
+    const headers = out.headers ?? {};
+    const jobId = (out.body as { job_id?: unknown } | null)?.job_id;
+    const job = typeof jobId === 'string' ? core.jobs.get(jobId) : undefined;
+    if (job && !TERMINAL_STATUSES.has(job.status)) {
+      job.replay = { result: plan.result };
+      if (plan.outcome?.status === 'failed') {
+        job.plannedOutcome = 'failed';
+        if (plan.outcome.error !== undefined) job.plannedError = plan.outcome.error;
+      }
+      // A recorded submission answers as recorded; a recorded sync answer leaves the mock's own.
+      const wasAsync = plan.recording.lifecycle !== undefined;
+      return { status: out.status, headers, body: wasAsync ? replayer!.rewrite(recorded.body, out.body) : out.body };
+    }
+    if (recorded.status >= 400) return { status: recorded.status, headers: {}, body: recorded.body };
+    // A recorded job that failed, asked for synchronously: a sync failure, as the mock answers one.
+    if (plan.outcome?.status === 'failed')
+      throw errors.syncFailed(plan.outcome.error ?? 'Job failed.', `recording ${plan.recording.request.path}`);
+    return { status: out.status, headers, body: replayer!.rewrite(plan.result, out.body) };
   }
 
   #validate(schema: object, value: unknown, context: 'body' | 'params' | 'query'): void {

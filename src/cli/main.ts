@@ -55,13 +55,15 @@ const DESCRIBE: Record<string, string> = {
   outputDir:
     "The only directory a batch's output.local_path may write result files into (relative paths: from the working directory)",
   state: 'Keep jobs, endpoints and pending deliveries in this file across restarts (even kill -9)',
+  recordings: 'Answer requests that match a recording in this directory (pulse-mock record) with its recorded body',
+  recordingsStrict: 'With --recordings: a request that matches no recording is a 404, not a generated result',
   json: 'Machine-readable output: one JSON object per line, starting with a ready line',
   quiet: 'Print only the ready line/banner and errors',
 };
 
 function startOptions(y: Argv): Argv {
   for (const f of CONFIG_FLAGS) {
-    const isBool = f.key === 'json' || f.key === 'quiet';
+    const isBool = f.key === 'json' || f.key === 'quiet' || f.key === 'recordingsStrict';
     y.option(f.flag, {
       type: isBool ? 'boolean' : 'string',
       ...(f.key === 'webhookUrl' || f.key === 'allowedHosts' ? { array: true } : {}),
@@ -114,6 +116,74 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
       }
       await start(config);
     })
+    .command(
+      'record',
+      'Forward your client to Pulse (or any upstream) and keep each exchange as a recording to replay',
+      (y) =>
+        y
+          .option('upstream', {
+            type: 'string',
+            requiresArg: true,
+            describe: "Where requests go, with your client's own key (e.g. https://api.runpulse.com)",
+          })
+          .option('out', { type: 'string', requiresArg: true, describe: 'The directory recordings are written to' })
+          .option('port', {
+            type: 'number',
+            requiresArg: true,
+            default: 4050,
+            describe: 'Port to listen on (0: a free one)',
+          })
+          .option('host', { type: 'string', requiresArg: true, default: '127.0.0.1', describe: 'Address to listen on' })
+          .option('json', { type: 'boolean', describe: 'One JSON object per line, starting with a ready line' })
+          .example(
+            '$0 record --upstream https://api.runpulse.com --out recordings',
+            'Point your client at http://127.0.0.1:4050, run it, stop with Ctrl-C; then replay with start --recordings recordings',
+          ),
+      async (args) => {
+        const upstream = args.upstream;
+        if (!upstream || !URL.canParse(upstream) || !/^https?:/.test(upstream))
+          fail(`--upstream must be an http(s) URL${upstream ? `, got "${upstream}"` : ''}`);
+        if (!args.out) fail('--out is required: the directory recordings are written to');
+        const { startRecorder } = await import('../recording/recorder.js');
+        const json = args.json === true;
+        let recorder;
+        try {
+          recorder = await startRecorder({
+            upstream,
+            out: args.out,
+            port: args.port,
+            host: args.host,
+            bodyLimit: 200 * 1024 * 1024,
+            onExchange: (e) =>
+              process.stdout.write(
+                json
+                  ? `${JSON.stringify({ event: 'exchange', ...e })}\n`
+                  : `${e.method} ${e.path} -> ${e.status}${e.file ? `  ${e.file}` : ''}\n`,
+              ),
+          });
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE')
+            fail(`port ${args.port} on ${args.host} is already in use; pick another with --port (0 picks a free one)`);
+          throw e;
+        }
+        process.stdout.write(
+          json
+            ? `${JSON.stringify({ event: 'ready', url: recorder.url, upstream, out: args.out })}\n`
+            : `[pulse-mock] recording: point your client at ${recorder.url}; requests go to ${upstream}, recordings to ${args.out} (Ctrl-C stops)\n`,
+        );
+        const stop = async () => {
+          const { recordings } = await recorder.close();
+          process.stdout.write(
+            json
+              ? `${JSON.stringify({ event: 'stopped', recordings })}\n`
+              : `[pulse-mock] stopped: ${recordings} recording(s) in ${args.out}\n`,
+          );
+          process.exit(0);
+        };
+        process.once('SIGINT', () => void stop());
+        process.once('SIGTERM', () => void stop());
+      },
+    )
     .command(
       'scenario <action> [names..]',
       'List or run fault-injection scenarios against a webhook consumer',

@@ -153,6 +153,13 @@ export const errors = {
     ),
   largeResultNotFound: (id: string) =>
     new PulseMockError(404, 'RESULT_NOT_FOUND', `No large result with id "${id}".`, { job_id: id }),
+  notRecorded: (method: string, path: string) =>
+    new PulseMockError(
+      404,
+      'RECORDING_NOT_FOUND',
+      `No recording matches ${method} ${path} with these fields (--recordings-strict): record it with pulse-mock record, or leave out --recordings-strict to get a generated result.`,
+      { method, path },
+    ),
   fileNotFound: (jobId: string, name: string) =>
     new PulseMockError(404, 'FILE_NOT_FOUND', `Job "${jobId}" has no file "${name}".`, {
       job_id: jobId,

@@ -31,6 +31,8 @@ export interface JobRecord<D = unknown> {
   files?: Record<string, JobFile>;
   /** The kind's recipe: its normalised request and what regenerates its result (JSON, journalled as is). */
   data: D;
+  /** A recorded result this job answers with instead (`--recordings`), its ids the recorded ones. */
+  replay?: { result: unknown };
 }
 
 /** A file of a job: its type and what its kind needs to draw it again (the bytes are not kept). */

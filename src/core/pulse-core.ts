@@ -166,6 +166,8 @@ export class PulseCore {
 
   /** What each submitted document is: the rules (config, added while running, fixtures) and the pins. */
   readonly documents: DocumentCatalog;
+  /** Rewrites a recorded body's ids to this run's (`--recordings`; the replayer's). */
+  replayIds?: (recorded: unknown, fresh: unknown) => unknown;
 
   constructor(
     readonly options: CoreOptions,
@@ -325,11 +327,16 @@ export class PulseCore {
    */
   #resultOf(kind: JobKind, job: JobRecord, baseUrl: string): Promise<object | undefined> {
     const key = `${job.id}\u0000${job.updatedAt}\u0000${baseUrl}`;
+    const replay = job.replay;
+    const rewrite = this.replayIds;
     return this.#results.get(key, () =>
-      Promise.resolve(kind.result(job, baseUrl)).then(deepFreeze, (e: unknown) => {
-        this.#results.delete(key);
-        throw e;
-      }),
+      Promise.resolve(kind.result(job, baseUrl))
+        // A replayed job answers its recording, with the ids this run made in place of the recorded ones.
+        .then((fresh) => (replay && rewrite ? (rewrite(replay.result, fresh) as object) : fresh))
+        .then(deepFreeze, (e: unknown) => {
+          this.#results.delete(key);
+          throw e;
+        }),
     );
   }
 

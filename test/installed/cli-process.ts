@@ -16,11 +16,19 @@ export interface RunningCli {
 }
 
 /** Spawns `pulse-mock start ...` and resolves with its JSON ready line (bounded wait). */
-export async function startCli(
+export function startCli(
   args: string[],
   opts: { env?: Record<string, string>; cwd?: string; bin?: string } = {},
 ): Promise<RunningCli> {
-  const child = spawn(process.execPath, [opts.bin ?? BIN, 'start', '--port', '0', '--json', ...args], {
+  return spawnReady(['start', '--port', '0', '--json', ...args], opts);
+}
+
+/** Spawns `pulse-mock <args>` (a command that listens) and resolves with its JSON ready line (bounded wait). */
+export async function spawnReady(
+  args: string[],
+  opts: { env?: Record<string, string>; cwd?: string; bin?: string } = {},
+): Promise<RunningCli> {
+  const child = spawn(process.execPath, [opts.bin ?? BIN, ...args], {
     env: { ...process.env, ...opts.env },
     cwd: opts.cwd ?? process.cwd(),
   });
