@@ -8,7 +8,7 @@
  *   list of commands with no shown output.
  * - In a shown output, `…` stands for anything; `"3f0c…"` (four hex digits and `…`) is an id:
  *   later commands' `3f0c…` is the id that output returned.
- * - `npx pulse-mock start ...` runs in the background for the rest of its block (a reader runs it
+ * - `npx pulse-mock start ...` (and `record`) runs in the background for the rest of its block (a reader runs it
  *   in another terminal); a block that starts none talks to `npx pulse-mock start --api-key
  *   sk_test --seed 42`, the example session's mock. Port 4050 and the consumer's port 3000 are
  *   free ports here, the same in commands and outputs.
@@ -201,7 +201,8 @@ export interface RunEnv {
   /** The project where `npx pulse-mock` is the installed package. */
   cwd: string;
   /** Ports standing for 4050 (the mock) and 3000 (the consumer). */
-  ports: { api: number; consumer: number };
+  /** The free ports standing for the text's 4050 (the mock), 3000 (the consumer) and 4051 (a recorder in front of the mock). */
+  ports: { api: number; consumer: number; proxy?: number };
   env?: Record<string, string>;
 }
 
@@ -220,9 +221,11 @@ export const withPorts = (s: string, ports: RunEnv['ports']) =>
   s
     .replace(/(127\.0\.0\.1|localhost):4050\b/g, `127.0.0.1:${ports.api}`)
     .replace(/--(api-)?port 4050\b/g, `--$1port ${ports.api}`)
+    .replace(/(127\.0\.0\.1|localhost):4051\b/g, `127.0.0.1:${ports.proxy ?? 4051}`)
+    .replace(/--port 4051\b/g, `--port ${ports.proxy ?? 4051}`)
     .replace(/localhost:3000\b/g, `127.0.0.1:${ports.consumer}`);
 
-const isServer = (command: string) => /^(npx )?pulse-mock start\b/.test(command);
+const isServer = (command: string) => /^(npx )?pulse-mock (start|record)\b/.test(command);
 const isPoll = (command: string) => /^curl\b(?!.*\s-(X|d|F)\s)(?!.*--form).*\/job\/\S+/.test(command);
 const FINAL = /^\{"job_id":"[^"]+","status":"(completed|failed|canceled)"/;
 

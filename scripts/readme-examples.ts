@@ -29,7 +29,7 @@ export function exampleFiles(): string[] {
 
 /** Runs a block with fresh ports and the careful example consumer listening where the text says 3000. */
 export async function runWithConsumer(block: Block, cwd: string) {
-  const ports = { api: await freePort(), consumer: await freePort() };
+  const ports = { api: await freePort(), consumer: await freePort(), proxy: await freePort() };
   const consumer = await startCarefulConsumer({
     port: ports.consumer,
     secret: EXAMPLE_SECRET,
@@ -58,7 +58,8 @@ async function main() {
       const back = (t: string) =>
         t
           .replaceAll(`127.0.0.1:${ports.api}`, '127.0.0.1:4050')
-          .replaceAll(`127.0.0.1:${ports.consumer}`, 'localhost:3000');
+          .replaceAll(`127.0.0.1:${ports.consumer}`, 'localhost:3000')
+          .replaceAll(`127.0.0.1:${ports.proxy}`, '127.0.0.1:4051');
       // Rewrite from the bottom of the block up, so earlier line numbers stay right.
       for (const r of [...results].reverse()) {
         const rel = `${file.replace(REPO_ROOT, '')}:${r.step.line}`;

@@ -169,7 +169,7 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
         process.stdout.write(
           json
             ? `${JSON.stringify({ event: 'ready', url: recorder.url, upstream, out: args.out })}\n`
-            : `[pulse-mock] recording: point your client at ${recorder.url}; requests go to ${upstream}, recordings to ${args.out} (Ctrl-C stops)\n`,
+            : `[pulse-mock] recording: point your client at ${recorder.url}; requests go to ${upstream}, recordings to ${args.out}. Press Ctrl+C to stop.\n`,
         );
         const stop = async () => {
           const { recordings } = await recorder.close();
@@ -182,6 +182,69 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
         };
         process.once('SIGINT', () => void stop());
         process.once('SIGTERM', () => void stop());
+      },
+    )
+    .command(
+      'verify',
+      "Send the same requests to Pulse (or any upstream) and to the mock, and report where the answers' shapes differ",
+      (y) =>
+        y
+          .option('upstream', {
+            type: 'string',
+            requiresArg: true,
+            describe: 'The API to compare with (e.g. https://api.runpulse.com)',
+          })
+          .option('upstream-api-key', {
+            type: 'string',
+            requiresArg: true,
+            describe: "The upstream's API key [env PULSE_API_KEY]",
+          })
+          .option('recordings', {
+            type: 'string',
+            requiresArg: true,
+            describe: "Send the recordings' requests (pulse-mock record) instead of the built-in set",
+          })
+          .option('file-url', {
+            type: 'string',
+            requiresArg: true,
+            describe: 'The document the built-in set extracts (Pulse downloads it)',
+          })
+          .option('timeout', {
+            type: 'number',
+            requiresArg: true,
+            default: 120_000,
+            describe: 'The longest an async job may take on either side (ms)',
+          })
+          .option('reporter', {
+            choices: ['pretty', 'json', 'junit'] as const,
+            default: 'pretty',
+            describe: 'Output format',
+          })
+          .example(
+            'PULSE_API_KEY=... $0 verify --upstream https://api.runpulse.com',
+            'Nightly in CI: exit 1 the day Pulse changes',
+          ),
+      async (args) => {
+        const upstream = args.upstream;
+        if (!upstream || !URL.canParse(upstream) || !/^https?:/.test(upstream))
+          fail(`--upstream must be an http(s) URL${upstream ? `, got "${upstream}"` : ''}`);
+        const key = args['upstream-api-key'] ?? process.env.PULSE_API_KEY;
+        const { runVerify, formatVerifyReport } = await import('../recording/verify.js');
+        let report;
+        try {
+          report = await runVerify({
+            upstream,
+            ...(key ? { upstreamApiKey: key } : {}),
+            ...(args.recordings ? { recordings: args.recordings } : {}),
+            ...(args['file-url'] ? { fileUrl: args['file-url'] } : {}),
+            timeoutMs: args.timeout,
+          });
+        } catch (e) {
+          if (e instanceof ConfigError) fail(e.problem);
+          throw e;
+        }
+        process.stdout.write(formatVerifyReport(report, args.reporter as ReporterName));
+        process.exit(report.passed ? 0 : 1);
       },
     )
     .command(

@@ -95,8 +95,23 @@ export async function startRecorder(o: RecorderOptions): Promise<RunningRecorder
     answer.headers.forEach((v, k) => {
       if (!HOP.has(k)) out[k] = v;
     });
-    res.writeHead(answer.status, out).end(bytes);
+    // The client gets its answer once the recording is written: a reader listing the folder
+    // right after the call finds it there.
+    try {
+      await record(req, url, key, answer, bytes, body);
+    } finally {
+      res.writeHead(answer.status, out).end(bytes);
+    }
+  }
 
+  async function record(
+    req: IncomingMessage,
+    url: URL,
+    key: string,
+    answer: Response,
+    bytes: Buffer,
+    body: Buffer,
+  ): Promise<void> {
     const match = router.find(req.method ?? 'GET', url.pathname);
     if ('error' in match || !answer.headers.get('content-type')?.includes('json')) {
       o.onExchange?.({ method: req.method ?? 'GET', path: url.pathname, status: answer.status });

@@ -40,8 +40,13 @@ export class Replayer {
     return [...this.#byKey.values()].reduce((n, rs) => n + rs.length, 0);
   }
 
-  /** Every `*.json` recording in `dir`, in file name order (the order they were recorded in). */
+  /** A replayer of every recording in `dir`. */
   static load(dir: string, strict = false): Replayer {
+    return new Replayer(Replayer.recordingsIn(dir), strict);
+  }
+
+  /** Every `*.json` recording in `dir`, in file name order (the order they were recorded in); one that is not is a ConfigError. */
+  static recordingsIn(dir: string): Recording[] {
     let files: string[];
     try {
       files = readdirSync(dir)
@@ -65,7 +70,7 @@ export class Replayer {
         );
       return r;
     });
-    return new Replayer(recordings, strict);
+    return recordings;
   }
 
   /** The recording a request replays, if one matches. */
