@@ -1,3 +1,4 @@
+import type { DocumentKind } from './core/documents.js';
 import { ConfigError } from './config-error.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -104,19 +105,7 @@ export interface OutcomeRuleConfig {
 export interface DocumentRuleConfig {
   match: string;
   pages?: number;
-  kind?:
-    | 'invoice'
-    | 'bank-statement'
-    | 'research-paper'
-    | 'contract'
-    | 'report'
-    | 'slide-deck'
-    | 'spreadsheet'
-    | 'image'
-    | 'intake-form'
-    | 'application-form'
-    | 'claim-form'
-    | 'tax-form';
+  kind?: DocumentKind;
   title?: string;
   /**
    * Facts the document states, by the synonym table's names (`total`, `customer_name`,

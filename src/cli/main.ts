@@ -140,9 +140,7 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
             'Point your client at http://127.0.0.1:4050, run it, stop with Ctrl-C; then replay with start --recordings recordings',
           ),
       async (args) => {
-        const upstream = args.upstream;
-        if (!upstream || !URL.canParse(upstream) || !/^https?:/.test(upstream))
-          fail(`--upstream must be an http(s) URL${upstream ? `, got "${upstream}"` : ''}`);
+        const upstream = requireUpstream(args.upstream);
         if (!args.out) fail('--out is required: the directory recordings are written to');
         const { startRecorder } = await import('../recording/recorder.js');
         const json = args.json === true;
@@ -225,9 +223,7 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
             'Nightly in CI: exit 1 the day Pulse changes',
           ),
       async (args) => {
-        const upstream = args.upstream;
-        if (!upstream || !URL.canParse(upstream) || !/^https?:/.test(upstream))
-          fail(`--upstream must be an http(s) URL${upstream ? `, got "${upstream}"` : ''}`);
+        const upstream = requireUpstream(args.upstream);
         const key = args['upstream-api-key'] ?? process.env.PULSE_API_KEY;
         const { runVerify, formatVerifyReport } = await import('../recording/verify.js');
         let report;
@@ -414,6 +410,12 @@ function effectsArgs(args: Record<string, unknown>): { effects?: string; effects
   if (!URL.canParse(url.replaceAll('{job_id}', 'x')) || !/^https?:/.test(url) || !url.includes('{job_id}'))
     fail(`--effects-url must be an http(s) URL with {job_id} in it, got "${url}"`);
   return { effects: url, effectsTimeoutMs: timeout };
+}
+
+function requireUpstream(upstream: string | undefined): string {
+  if (!upstream || !URL.canParse(upstream) || !/^https?:/.test(upstream))
+    fail(`--upstream must be an http(s) URL${upstream ? `, got "${upstream}"` : ''}`);
+  return upstream;
 }
 
 function requireTarget(args: Record<string, unknown>): { target: string; secret: string } {
