@@ -43,6 +43,10 @@ export interface MockConfig {
   quiet: boolean;
   /** Consumer URLs from `--webhook-url` (signed with `webhookSecret`). */
   webhookUrl: string[];
+  /** The event types the `--webhook-url` endpoints take (`--webhook-events`); every type when empty. */
+  webhookEvents: string[];
+  /** The admin API's token (`--admin-token`), so a script knows it in advance; generated when unset. */
+  adminToken?: string;
   /** Host names answered besides localhost and loopback addresses while listening on loopback (DNS-rebinding guard). */
   allowedHosts: string[];
   /** Secret for endpoints that name none; generated at start when unset. */
@@ -246,6 +250,22 @@ const SCALARS = {
       },
     ),
     default: [],
+  },
+  webhookEvents: {
+    flag: 'webhook-events',
+    expect: `event types, separated with commas, of ${JOB_EVENT_TYPES.join(', ')}`,
+    schema: check(
+      { type: 'array', items: { enum: [...JOB_EVENT_TYPES] }, maxItems: 10 },
+      (v) => (typeof v === 'string' ? v.split(/[,\s]+/).filter(Boolean) : v),
+      { anyOf: [{ type: 'string' }, { type: 'array', items: { enum: [...JOB_EVENT_TYPES] } }] },
+    ),
+    default: [],
+  },
+  adminToken: {
+    flag: 'admin-token',
+    expect: 'a token of 16 to 256 URL-safe characters',
+    schema: check({ type: 'string', pattern: '^[A-Za-z0-9._~-]{16,256}$' }),
+    default: undefined,
   },
   allowedHosts: {
     flag: 'allowed-host',

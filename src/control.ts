@@ -5,7 +5,12 @@
  * bindings over it: the same checks, the same public views (plain JSON values, never the stores'
  * live records), whichever way a control is driven.
  */
+import ms, { type StringValue } from 'ms';
 import { LIMITS } from './api/limits.js';
+import type { RequestOverrides } from './core/overrides.js';
+import type { ExtractOperation } from './operations/extract/index.js';
+import { normalizeExtractRequest } from './operations/extract/request.js';
+import { unchecked } from './unchecked.js';
 import type { DocumentRule } from './core/documents.js';
 import { errors } from './core/errors.js';
 import { JOB_EVENT_TYPES, jobEvent, type JobEventType, type JobStatus } from './core/events.js';
@@ -68,6 +73,56 @@ const TEST_STATUS = {
 /** The controls over whatever runtime `rt()` returns now (msw's `reset()` swaps it). */
 export class ControlService {
   constructor(private readonly rt: () => Runtime) {}
+
+  /**
+   * A real job run to `event`'s end (`pulse-mock trigger`): an async extract of `fileUrl` that
+   * completes, fails, or is cancelled once it is processing, so every `job.*` event of it goes out
+   * and `GET /job/{id}` answers it.
+   */
+  async trigger(event: unknown, fileUrl = 'https://example.com/invoice.pdf'): Promise<JobView> {
+    if (event !== 'job.completed' && event !== 'job.failed' && event !== 'job.cancelled')
+      throw errors.invalidParameter('event', 'event must be job.completed, job.failed or job.cancelled.', event);
+    const rt = this.rt();
+    const extract = this.#extract();
+    const req = normalizeExtractRequest({ file_url: fileUrl, async: true });
+    const overrides: RequestOverrides =
+      event === 'job.failed'
+        ? { outcome: 'failed', error: 'The document could not be processed (pulse-mock trigger).' }
+        : event === 'job.cancelled'
+          ? // Long enough to be cancelled while processing, whatever --processing-ms says.
+            { processingMs: 86_400_000 }
+          : {};
+    const submitted = await rt.core.submit('extract', extract.submission(req, overrides));
+    const id = submitted.body.job_id;
+    if (event === 'job.cancelled') {
+      const off = rt.core.onEvent((ev) => {
+        if (ev.jobId !== id || ev.type !== 'job.processing') return;
+        off();
+        rt.core.cancelJob(id);
+      });
+    }
+    return jobView(rt.core.jobs.get(id)!);
+  }
+
+  /** A job record for a test event: an extract of a test document, in `status`. */
+  #testJob(status: JobStatus): JobRecord {
+    const rt = this.rt();
+    const extract = this.#extract();
+    const req = normalizeExtractRequest({ file_url: 'https://example.com/test-event-invoice.pdf' });
+    const document = extract.describeDocument(req);
+    const job = rt.core.recordSync('extract', {
+      data: { request: req, document, extractionId: rt.core.newId(), largeResultFetched: false },
+      pages: document.pages.length,
+    });
+    job.status = status;
+    if (status === 'failed') job.error = 'Test failure';
+    return job;
+  }
+
+  /** The extract operation's instance: registered under `extract` by builtInOperations, made by its module. */
+  #extract(): ExtractOperation {
+    return unchecked<ExtractOperation>(this.rt().operations.get('extract'));
+  }
 
   jobs(filter: { status?: JobStatus } = {}): JobView[] {
     return this.rt().core.jobs.list(filter).map(jobView);
@@ -144,14 +199,17 @@ export class ControlService {
       const ep = rt.endpoints.require(id);
       const now = rt.core.clock.now();
       const status = TEST_STATUS[eventType];
+      // A job the API answers (a consumer that fetches it, as Pulse advises, gets a 200): an
+      // extract of a test document, in the status the event says.
+      const job = this.#testJob(status);
       const ev = jobEvent(
         eventType,
         {
-          id: 'test_job_0000',
+          id: job.id,
           status,
-          createdAt: now - 12_500,
-          pagesProcessed: status === 'completed' ? 3 : 0,
-          ...(status === 'failed' ? { error: 'Test failure' } : {}),
+          createdAt: job.createdAt,
+          pagesProcessed: status === 'completed' ? job.pages : 0,
+          ...(job.error !== undefined ? { error: job.error } : {}),
         },
         now,
       );
@@ -160,8 +218,18 @@ export class ControlService {
     },
     /** Sends again every failed message of this endpoint since `since` (an ISO time; default: all). */
     recover: (id: string, since?: string): DeliveryView[] => {
-      const from = since === undefined ? 0 : Date.parse(since);
-      if (Number.isNaN(from)) throw errors.invalidParameter('since', 'since must be an ISO date-time.', since);
+      // An ISO time, or a span back from now on the mock's clock (`10m`, `2h`).
+      const span =
+        since !== undefined && /^\d+(\.\d+)?\s*(ms|s|m|h|d)$/.test(since.trim())
+          ? ms(since.trim() as StringValue)
+          : undefined;
+      const from = since === undefined ? 0 : span !== undefined ? this.rt().core.clock.now() - span : Date.parse(since);
+      if (Number.isNaN(from))
+        throw errors.invalidParameter(
+          'since',
+          'since must be an ISO date-time or a span back from now, such as 10m.',
+          since,
+        );
       return this.rt().dispatcher.recover(id, from).map(deliveryView);
     },
   };

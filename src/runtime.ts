@@ -121,7 +121,13 @@ export function createRuntime(config: MockConfig, opts: RuntimeOptions = {}): Ru
     generateSecret();
   const known = new Set(endpoints.list().map((e) => e.url));
   for (const url of config.webhookUrl)
-    if (!known.has(url)) endpoints.add({ url, secret: webhookSecret, description: 'from --webhook-url' });
+    if (!known.has(url))
+      endpoints.add({
+        url,
+        secret: webhookSecret,
+        description: 'from --webhook-url',
+        ...(config.webhookEvents.length ? { eventTypes: config.webhookEvents } : {}),
+      });
   for (const ep of config.endpoints)
     if (!known.has(ep.url)) endpoints.add({ ...ep, secret: ep.secret ?? webhookSecret });
 

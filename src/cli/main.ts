@@ -55,6 +55,9 @@ const DESCRIBE: Record<string, string> = {
   outputDir:
     "The only directory a batch's output.local_path may write result files into (relative paths: from the working directory)",
   state: 'Keep jobs, endpoints and pending deliveries in this file across restarts (even kill -9)',
+  webhookEvents: 'The event types the --webhook-url endpoints take, e.g. job.completed,job.failed (default: all)',
+  adminToken:
+    "The admin API's token (16+ URL-safe characters), so a script knows it in advance; wanted beyond loopback",
   recordings: 'Answer requests that match a recording in this directory (pulse-mock record) with its recorded body',
   recordingsStrict: 'With --recordings: a request that matches no recording is a 404, not a generated result',
   json: 'Machine-readable output: one JSON object per line, starting with a ready line',
@@ -64,9 +67,10 @@ const DESCRIBE: Record<string, string> = {
 function startOptions(y: Argv): Argv {
   for (const f of CONFIG_FLAGS) {
     const isBool = f.key === 'json' || f.key === 'quiet' || f.key === 'recordingsStrict';
+    const isList = f.key === 'webhookUrl' || f.key === 'allowedHosts' || f.key === 'webhookEvents';
     y.option(f.flag, {
       type: isBool ? 'boolean' : 'string',
-      ...(f.key === 'webhookUrl' || f.key === 'allowedHosts' ? { array: true } : {}),
+      ...(isList ? { array: true } : {}),
       describe: `${DESCRIBE[f.key] ?? ''} [env ${f.env}]`,
       ...(isBool ? { default: undefined } : { requiresArg: true }),
     });
@@ -244,6 +248,216 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
       },
     )
     .command(
+      'trigger <event>',
+      'Run a real job on a running mock to this end; print each of its deliveries as it happens',
+      (y) =>
+        remoteOptions(y)
+          .positional('event', {
+            choices: ['job.completed', 'job.failed', 'job.cancelled'] as const,
+            describe: 'How the job ends',
+          })
+          .option('file-url', { type: 'string', requiresArg: true, describe: 'The document the job extracts' })
+          .option('timeout', {
+            type: 'number',
+            requiresArg: true,
+            default: 30_000,
+            describe: 'Stop waiting after this long (ms)',
+          })
+          .example(
+            '$0 trigger job.completed',
+            'A job that completes: job.created, job.processing, job.completed go out',
+          ),
+      (args) =>
+        remote(args, async (client, { trigger }) => {
+          const settled = await trigger(client, String(args.event), {
+            ...(args['file-url'] ? { fileUrl: args['file-url'] } : {}),
+            timeoutMs: args.timeout,
+          });
+          return settled ? 0 : 1;
+        }),
+    )
+    .command(
+      'resend <message-id>',
+      'Send a message again on a running mock (same webhook-id, fresh signature)',
+      (y) =>
+        remoteOptions(y)
+          .positional('message-id', {
+            type: 'string',
+            demandOption: true,
+            describe: 'The msg_… id (pulse-mock messages)',
+          })
+          .option('endpoint', { type: 'string', requiresArg: true, describe: 'Only to this endpoint' }),
+      (args) =>
+        remote(args, async (client, { deliveryLine }) => {
+          const { data } = await client.call<{ data: Parameters<typeof deliveryLine>[0][] }>(
+            'POST',
+            `/_mock/messages/${encodeURIComponent(args['message-id'])}/resend`,
+            args.endpoint ? { endpointId: args.endpoint } : {},
+          );
+          for (const d of [data].flat()) client.line({ event: 'resent', ...d }, `resent: ${deliveryLine(d)}`);
+          return 0;
+        }),
+    )
+    .command(
+      'recover',
+      'Send again every message that failed since a time, on a running mock (Svix recover)',
+      (y) =>
+        remoteOptions(y)
+          .option('since', {
+            type: 'string',
+            requiresArg: true,
+            default: '10m',
+            describe: "An ISO time, or a span back from now on the mock's clock (10m, 2h)",
+          })
+          .option('endpoint', {
+            type: 'string',
+            requiresArg: true,
+            describe: 'Only this endpoint (default: every one)',
+          }),
+      (args) =>
+        remote(args, async (client) => {
+          const { data: endpoints } = await client.call<{ data: { id: string; url: string }[] }>(
+            'GET',
+            '/_mock/endpoints',
+          );
+          const chosen = args.endpoint ? endpoints.filter((e) => e.id === args.endpoint) : endpoints;
+          if (args.endpoint && chosen.length === 0)
+            fail(`no endpoint ${args.endpoint} (pulse-mock messages lists them)`);
+          for (const ep of chosen) {
+            const r = await client.call<{ recovered: number }>(
+              'POST',
+              `/_mock/endpoints/${encodeURIComponent(ep.id)}/recover`,
+              {
+                since: args.since,
+              },
+            );
+            client.line(
+              { event: 'recovered', endpointId: ep.id, url: ep.url, recovered: r.recovered },
+              `${ep.id} (${ep.url}): ${r.recovered} message(s) sent again`,
+            );
+          }
+          return 0;
+        }),
+    )
+    .command(
+      'logs',
+      "A running mock's request log and delivery log; --follow prints what happens next, until stopped",
+      (y) =>
+        remoteOptions(y)
+          .option('follow', {
+            alias: 'f',
+            type: 'boolean',
+            default: false,
+            describe: 'Print new lines as they happen (only those)',
+          })
+          .option('requests', { type: 'boolean', describe: 'The API request log (default: both logs)' })
+          .option('deliveries', { type: 'boolean', describe: 'The delivery log (default: both logs)' }),
+      (args) =>
+        remote(args, async (client, { deliveryLine, requestLine }) => {
+          const both = args.requests === undefined && args.deliveries === undefined;
+          const kinds = { requests: both || args.requests === true, deliveries: both || args.deliveries === true };
+          if (args.follow) {
+            const abort = new AbortController();
+            process.once('SIGINT', () => abort.abort());
+            process.once('SIGTERM', () => abort.abort());
+            await client.stream(
+              kinds,
+              (event, data) => {
+                if (event === 'request') client.line({ event, ...data }, requestLine(data));
+                else if (event === 'delivery' && kinds.deliveries) client.line({ event, ...data }, deliveryLine(data));
+                else if (event === 'job' && kinds.deliveries)
+                  client.line(
+                    { event, ...data },
+                    `${String(data.at)}  job ${String(data.jobId)}: ${String(data.type)}`,
+                  );
+              },
+              abort.signal,
+            );
+            return 0;
+          }
+          if (kinds.requests) {
+            const { data } = await client.call<{ data: Record<string, unknown>[] }>('GET', '/_mock/requests');
+            for (const r of data) client.line({ event: 'request', ...r }, requestLine(r));
+          }
+          if (kinds.deliveries) {
+            const { data } = await client.call<{ data: Parameters<typeof deliveryLine>[0][] }>(
+              'GET',
+              '/_mock/messages',
+            );
+            for (const d of data) client.line({ event: 'delivery', ...d }, deliveryLine(d));
+          }
+          return 0;
+        }),
+    )
+    .command(
+      'jobs',
+      "A running mock's jobs",
+      (y) =>
+        remoteOptions(y).option('status', {
+          choices: ['pending', 'processing', 'completed', 'failed', 'canceled'] as const,
+          describe: 'Only jobs in this status',
+        }),
+      (args) =>
+        remote(args, async (client) => {
+          const { data } = await client.call<{
+            data: { id: string; kind: string; status: string; createdAt: string; error?: string | null }[];
+          }>('GET', `/_mock/jobs${args.status ? `?status=${args.status}` : ''}`);
+          for (const j of data)
+            client.line(
+              j,
+              `${j.id}  ${j.kind.padEnd(8)} ${j.status.padEnd(10)} ${j.createdAt}${j.error ? `  ${j.error}` : ''}`,
+            );
+          return 0;
+        }),
+    )
+    .command(
+      'messages',
+      "A running mock's webhook messages and their attempts",
+      (y) => messageFilters(remoteOptions(y)),
+      (args) =>
+        remote(args, async (client, { deliveryLine }) => {
+          const { data } = await client.call<{ data: Parameters<typeof deliveryLine>[0][] }>(
+            'GET',
+            `/_mock/messages${messageQuery(args)}`,
+          );
+          for (const d of data) client.line(d, deliveryLine(d));
+          return 0;
+        }),
+    )
+    .command(
+      'export',
+      "A running mock's delivery log with every attempt, secrets redacted: NDJSON or HAR",
+      (y) =>
+        messageFilters(remoteOptions(y))
+          .option('format', {
+            choices: ['ndjson', 'har'] as const,
+            default: 'ndjson',
+            describe: 'One message a line, or a HAR file',
+          })
+          .option('output', {
+            alias: 'o',
+            type: 'string',
+            requiresArg: true,
+            describe: 'Write to this file (default: stdout)',
+          }),
+      (args) =>
+        remote(args, async (client, { exportLog, writeOut }) => {
+          const { data } = await client.call<{ data: Parameters<typeof exportLog>[0] }>(
+            'GET',
+            `/_mock/messages${messageQuery(args)}`,
+          );
+          const { data: endpoints } = await client.call<{
+            data: { secret?: string; previousSecrets?: { secret: string }[] }[];
+          }>('GET', '/_mock/endpoints');
+          const secrets = [
+            ...(args['admin-token'] ? [args['admin-token']] : []),
+            ...endpoints.flatMap((e) => [e.secret ?? '', ...(e.previousSecrets ?? []).map((p) => p.secret)]),
+          ].filter(Boolean);
+          writeOut(exportLog(data, args.format === 'har' ? 'har' : 'ndjson', secrets), args.output, client.write);
+          return 0;
+        }),
+    )
+    .command(
       'scenario <action> [names..]',
       'List or run fault-injection scenarios against a webhook consumer',
       (y) =>
@@ -345,6 +559,67 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
       fail(`${msg ?? err?.message} (see pulse-mock --help)`);
     })
     .parseAsync();
+}
+
+/** Where the running mock is and how to print: the options of every command that talks to one. */
+function remoteOptions<T>(y: Argv<T>) {
+  return y
+    .option('mock-url', {
+      type: 'string',
+      requiresArg: true,
+      default: process.env.PULSE_MOCK_URL ?? 'http://127.0.0.1:4050',
+      describe: 'The running mock [env PULSE_MOCK_URL]',
+    })
+    .option('admin-token', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'Its admin token, wanted when it listens beyond loopback [env PULSE_MOCK_ADMIN_TOKEN]',
+    })
+    .option('json', { type: 'boolean', default: false, describe: 'One JSON object per line, nothing else on stdout' });
+}
+
+function messageFilters<T>(y: Argv<T>) {
+  return y
+    .option('job', { type: 'string', requiresArg: true, describe: 'Only this job' })
+    .option('event', { type: 'string', requiresArg: true, describe: 'Only this event type (job.completed, ...)' })
+    .option('endpoint', { type: 'string', requiresArg: true, describe: 'Only this endpoint' })
+    .option('status', {
+      choices: ['pending', 'sending', 'retrying', 'succeeded', 'failed', 'dropped'] as const,
+      describe: 'Only messages in this delivery status',
+    });
+}
+
+function messageQuery(args: { job?: string; event?: string; endpoint?: string; status?: string }): string {
+  const q = new URLSearchParams();
+  if (args.job) q.set('jobId', args.job);
+  if (args.event) q.set('eventType', args.event);
+  if (args.endpoint) q.set('endpointId', args.endpoint);
+  if (args.status) q.set('status', args.status);
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/** Runs a command against a running mock: one line for what went wrong (exit 1), its code otherwise. */
+async function remote(
+  args: { 'mock-url': string; 'admin-token'?: string | undefined; json: boolean },
+  run: (client: import('./remote.js').MockClient, lib: typeof import('./remote.js')) => Promise<number>,
+): Promise<void> {
+  const lib = await import('./remote.js');
+  const token = args['admin-token'] ?? process.env.PULSE_MOCK_ADMIN_TOKEN;
+  const client = new lib.MockClient({
+    mockUrl: args['mock-url'],
+    ...(token ? { adminToken: token } : {}),
+    json: args.json,
+  });
+  try {
+    process.exit(await run(client, lib));
+  } catch (e) {
+    if (e instanceof lib.RemoteError) {
+      process.stderr.write(`[pulse-mock] error: ${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
 }
 
 function targetOptions(y: Argv) {

@@ -51,7 +51,7 @@ export async function startServer(config: MockConfig, extra: StartExtras = {}): 
     ...(extra.transport ? { transport: extra.transport } : {}),
   });
   const portalToken = randomBytes(18).toString('base64url');
-  const adminToken = randomBytes(18).toString('base64url');
+  const adminToken = config.adminToken ?? randomBytes(18).toString('base64url');
   const app = await buildApp({
     runtime,
     portalToken,

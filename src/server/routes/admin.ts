@@ -6,6 +6,7 @@ import { JOB_EVENT_TYPES, JOB_STATUSES, type JobEventType, type JobStatus } from
 import { ControlService } from '../../control.js';
 import type { EndpointInput } from '../../delivery/endpoints.js';
 import { DELIVERY_STATES, type DeliveryStatus } from '../../delivery/types.js';
+import { deliveryView } from '../../delivery/views.js';
 import type { Runtime } from '../../runtime.js';
 import { checkAdminAccess, type AdminAccess } from '../guard.js';
 
@@ -275,6 +276,85 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAc
     async (request) => {
       const q = request.query;
       return { data: control.messages.list({ ...q, limit: q.limit ?? 1000 }), counts: control.messages.counts() };
+    },
+  );
+
+  app.post<{ Body: { event: string; file_url?: string } }>(
+    '/_mock/trigger',
+    {
+      schema: {
+        tags,
+        summary: 'Run a real job to an end (its every job.* event goes out; GET /job/{id} answers it)',
+        body: Type.Object(
+          {
+            event: Type.Union([
+              Type.Literal('job.completed'),
+              Type.Literal('job.failed'),
+              Type.Literal('job.cancelled'),
+            ]),
+            file_url: Type.Optional(Type.String({ maxLength: 2048 })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send({ data: await control.trigger(request.body.event, request.body.file_url) }),
+  );
+
+  app.get<{ Querystring: { requests?: boolean; deliveries?: boolean } }>(
+    '/_mock/stream',
+    {
+      schema: {
+        tags,
+        summary:
+          'Server-sent events: each API request (`request`) and each delivery change (`delivery`), as they happen',
+        querystring: Type.Object(
+          { requests: Type.Optional(Type.Boolean()), deliveries: Type.Optional(Type.Boolean()) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    (request, reply) => {
+      const { requests = true, deliveries = true } = request.query;
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      });
+      raw.write(': pulse-mock stream\n\n');
+      const send = (event: string, data: unknown) => raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      const offs: (() => void)[] = [];
+      if (requests)
+        offs.push(runtime.requests.onRecord((r) => send('request', { ...r, at: new Date(r.at).toISOString() })));
+      // Each job transition (what `trigger` waits on, whether or not an endpoint listens).
+      offs.push(
+        runtime.core.onEvent((ev) =>
+          send('job', { jobId: ev.jobId, type: ev.type, at: new Date(ev.at).toISOString() }),
+        ),
+      );
+      if (deliveries) {
+        // One event per attempt that ended, and per delivery that ended without one (dropped):
+        // not per internal change (queued, sending).
+        const seen = new Map<string, number>();
+        offs.push(
+          runtime.dispatcher.log.watch((d) => {
+            const ended = d.status !== 'sending' && d.status !== 'pending';
+            const mark = d.attempts.length + (ended ? 0.5 : 0);
+            if (!ended && d.attempts.length === 0) return;
+            if ((seen.get(d.key) ?? -1) >= mark) return;
+            seen.set(d.key, mark);
+            if (seen.size > 10_000) seen.clear();
+            send('delivery', deliveryView(d));
+          }),
+        );
+      }
+      // The response's close, not the request's: a GET's request closes as soon as it is read.
+      raw.on('close', () => {
+        for (const off of offs) off();
+      });
     },
   );
 
