@@ -258,7 +258,8 @@ function shell(command: string, r: RunEnv): Promise<{ code: number | null; out: 
   return new Promise((resolve) => {
     const child = spawn('bash', ['-o', 'pipefail', '-c', command], {
       cwd: r.cwd,
-      env: { ...process.env, ...r.env },
+      // The commands that talk to a running mock default to 127.0.0.1:4050: here, its free port.
+      env: { ...process.env, PULSE_MOCK_URL: `http://127.0.0.1:${r.ports.api}`, ...r.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

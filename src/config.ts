@@ -135,6 +135,14 @@ const INVALID = Symbol('invalid');
 type Check = ((raw: unknown) => { ok: true; value: unknown } | { ok: false }) & { fileSchema: JsonSchema };
 
 /** A JSON Schema for the value (strings coerced: flags and env vars are strings), after an optional parse of its string form. */
+/** A list given as one string (`a,b`), as repeated flags (`['a', 'b']`), or both (`['a,b', 'c']`). */
+const commaList = (v: unknown): unknown =>
+  typeof v === 'string'
+    ? v.split(/[,\s]+/).filter(Boolean)
+    : Array.isArray(v)
+      ? (v as unknown[]).flatMap((x) => (typeof x === 'string' ? x.split(/[,\s]+/).filter(Boolean) : [x]))
+      : v;
+
 function check(schema: JsonSchema, parse?: (v: unknown) => unknown, fileSchema: JsonSchema = schema): Check {
   const checker = settingsChecker(schema, { coerce: true });
   const run = (raw: unknown) => {
@@ -242,23 +250,17 @@ const SCALARS = {
   webhookUrl: {
     flag: 'webhook-url',
     expect: 'one or more http(s) URLs (repeat the flag, or separate with commas)',
-    schema: check(
-      { type: 'array', items: { type: 'string', format: 'http-url' } },
-      (v) => (typeof v === 'string' ? v.split(/[,\s]+/).filter(Boolean) : v),
-      {
-        anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string', format: 'http-url' } }],
-      },
-    ),
+    schema: check({ type: 'array', items: { type: 'string', format: 'http-url' } }, commaList, {
+      anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string', format: 'http-url' } }],
+    }),
     default: [],
   },
   webhookEvents: {
     flag: 'webhook-events',
     expect: `event types, separated with commas, of ${JOB_EVENT_TYPES.join(', ')}`,
-    schema: check(
-      { type: 'array', items: { enum: [...JOB_EVENT_TYPES] }, maxItems: 10 },
-      (v) => (typeof v === 'string' ? v.split(/[,\s]+/).filter(Boolean) : v),
-      { anyOf: [{ type: 'string' }, { type: 'array', items: { enum: [...JOB_EVENT_TYPES] } }] },
-    ),
+    schema: check({ type: 'array', items: { enum: [...JOB_EVENT_TYPES] }, maxItems: 10 }, commaList, {
+      anyOf: [{ type: 'string' }, { type: 'array', items: { enum: [...JOB_EVENT_TYPES] } }],
+    }),
     default: [],
   },
   adminToken: {
@@ -272,7 +274,7 @@ const SCALARS = {
     expect: 'one or more host names (repeat the flag, or separate with commas), e.g. pulse-mock.test',
     schema: check(
       { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9.-]{1,253}$' }, maxItems: 100 },
-      (v) => (typeof v === 'string' ? v.split(/[,\s]+/).filter(Boolean) : v),
+      commaList,
       {
         anyOf: [
           { type: 'string' },
@@ -377,9 +379,20 @@ const SCALARS = {
 } as const;
 
 type ScalarKey = keyof typeof SCALARS;
-export const CONFIG_FLAGS: readonly { key: ScalarKey; flag: string; env: string; expect: string }[] = (
-  Object.keys(SCALARS) as ScalarKey[]
-).map((key) => ({ key, flag: SCALARS[key].flag, env: envName(SCALARS[key].flag), expect: SCALARS[key].expect }));
+export const CONFIG_FLAGS: readonly {
+  key: ScalarKey;
+  flag: string;
+  env: string;
+  expect: string;
+  /** What applies when nothing sets it (for `--help`). */
+  default: unknown;
+}[] = (Object.keys(SCALARS) as ScalarKey[]).map((key) => ({
+  key,
+  flag: SCALARS[key].flag,
+  env: envName(SCALARS[key].flag),
+  expect: SCALARS[key].expect,
+  default: SCALARS[key].default,
+}));
 
 const obj = (properties: Record<string, JsonSchema>, required: string[] = []): JsonSchema => ({
   type: 'object',

@@ -1,3 +1,4 @@
+import { unchecked } from '../unchecked.js';
 import type { Severity } from '../scenarios/check.js';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -68,11 +69,19 @@ function startOptions(y: Argv): Argv {
   for (const f of CONFIG_FLAGS) {
     const isBool = f.key === 'json' || f.key === 'quiet' || f.key === 'recordingsStrict';
     const isList = f.key === 'webhookUrl' || f.key === 'allowedHosts' || f.key === 'webhookEvents';
+    // A number where the flag takes only one (`--port`); a string where it also takes units (`10mb`).
+    const isNumber = /^an? (integer|number)\b/.test(f.expect);
+    const shown = Array.isArray(f.default)
+      ? f.default.join(',')
+      : typeof f.default === 'string' || typeof f.default === 'number'
+        ? String(f.default)
+        : undefined;
     y.option(f.flag, {
-      type: isBool ? 'boolean' : 'string',
+      type: isBool ? 'boolean' : isNumber ? 'number' : 'string',
       ...(isList ? { array: true } : {}),
       describe: `${DESCRIBE[f.key] ?? ''} [env ${f.env}]`,
       ...(isBool ? { default: undefined } : { requiresArg: true }),
+      ...(shown !== undefined && shown !== '' && !isBool ? { defaultDescription: shown } : {}),
     });
   }
   return y
@@ -100,12 +109,16 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
     if (e.code !== 'EPIPE') throw e;
     process.exit(0);
   });
-  await yargs(argv)
+  const parser = yargs(argv);
+  await parser
     .scriptName('pulse-mock')
     .usage('$0 <command> [options]\n\nA local mock of the Pulse document-extraction API and its webhooks.')
     .command('start', 'Start the mock Pulse server', startOptions, async (args) => {
       const options: Record<string, unknown> = {};
-      for (const f of CONFIG_FLAGS) if (args[f.flag] !== undefined) options[f.key] = args[f.flag];
+      for (const f of CONFIG_FLAGS)
+        if (args[f.flag] !== undefined)
+          // A number flag given a word parses to NaN: the error names the word, as the user wrote it.
+          options[f.key] = Number.isNaN(args[f.flag]) ? (rawFlag(argv, f.flag) ?? args[f.flag]) : args[f.flag];
       let config: MockConfig;
       try {
         config = resolveConfig({
@@ -553,10 +566,13 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
     // yargs renders the whole help on every run (to show it should an async command fail), and
     // wrapping it costs tens of milliseconds of start-up: wrap only for a person at a terminal.
     .wrap(process.stdout.isTTY ? Math.min(110, process.stdout.columns || 100) : null)
+    .recommendCommands()
     .fail((msg, err) => {
       // yargs reports usage mistakes as YError; anything else is a real failure to surface.
       if (err && err.name !== 'YError') throw err;
-      fail(`${msg ?? err?.message} (see pulse-mock --help)`);
+      // getOptions() is yargs' own (its docs list it), missing from @types/yargs: the keys known here.
+      const known = unchecked<{ getOptions(): { key: Record<string, unknown> } }>(parser).getOptions().key;
+      fail(`${msg ?? err?.message}${suggestion(msg, Object.keys(known))} (see pulse-mock --help)`);
     })
     .parseAsync();
 }
@@ -702,6 +718,42 @@ function requireTarget(args: Record<string, unknown>): { target: string; secret:
   const problem = checkSecret(secret);
   if (problem) fail(`invalid --secret: ${problem}`);
   return { target, secret };
+}
+
+/** "did you mean --port?" for a mistyped flag (`Unknown argument: prot`), by edit distance. */
+function suggestion(message: string | undefined, known: string[]): string {
+  const unknown = /^Unknown arguments?: (.+)$/.exec(message ?? '')?.[1]?.split(', ') ?? [];
+  const hints = unknown.flatMap((u) => {
+    const best = known
+      .filter((k) => k.length > 1 && !/[A-Z]/.test(k))
+      .map((k) => [k, distance(u, k)] as const)
+      .sort((a, b) => a[1] - b[1])[0];
+    return best && best[1] <= Math.max(2, Math.floor(u.length / 3)) ? [`--${best[0]}`] : [];
+  });
+  return hints.length ? `; did you mean ${hints.join(', ')}?` : '';
+}
+
+/** A flag's value as written on the command line (`--port abc`, `--port=abc`). */
+function rawFlag(argv: readonly string[], flag: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === `--${flag}`) return argv[i + 1];
+    if (argv[i]!.startsWith(`--${flag}=`)) return argv[i]!.slice(flag.length + 3);
+  }
+  return undefined;
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
 }
 
 function fail(message: string): never {
