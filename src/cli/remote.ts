@@ -21,7 +21,15 @@ type Delivery = {
   eventType: string;
   jobId: string;
   status: string;
-  attempts: { n: number; at: string; status?: number | null; durationMs: number; error?: string | null }[];
+  attempts: {
+    n: number;
+    at: string;
+    status?: number | null;
+    durationMs: number;
+    error?: string | null;
+    requestHeaders?: Record<string, string> | null;
+    responseHeaders?: string | null;
+  }[];
   payload?: unknown;
 };
 
@@ -206,8 +214,8 @@ export function exportLog(messages: Delivery[], format: 'ndjson' | 'har', secret
         url: m.url,
         httpVersion: 'HTTP/1.1',
         headers: [
-          { name: 'webhook-id', value: m.id },
           { name: 'content-type', value: 'application/json' },
+          ...Object.entries(a.requestHeaders ?? { 'webhook-id': m.id }).map(([name, value]) => ({ name, value })),
         ],
         queryString: [],
         cookies: [],
@@ -219,7 +227,10 @@ export function exportLog(messages: Delivery[], format: 'ndjson' | 'har', secret
         status: a.status ?? 0,
         statusText: a.error ?? '',
         httpVersion: 'HTTP/1.1',
-        headers: [],
+        headers: (a.responseHeaders ?? '')
+          .split('\n')
+          .filter((l) => l.includes(': '))
+          .map((l) => ({ name: l.slice(0, l.indexOf(': ')), value: l.slice(l.indexOf(': ') + 2) })),
         cookies: [],
         content: { size: -1, mimeType: 'text/plain', text: (a as { responseBody?: string }).responseBody ?? '' },
         redirectURL: '',

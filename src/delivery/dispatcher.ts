@@ -313,6 +313,8 @@ export class Dispatcher {
       error: undefined,
       retryInMs: undefined,
       fault: sigFault?.explanation,
+      sent: sentSignature(headers, names),
+      responseHeaders: undefined,
     };
     if (trigger === 'scheduled') d.scheduledAttempts++;
     let response: Awaited<ReturnType<Transport>> | undefined;
@@ -321,6 +323,7 @@ export class Dispatcher {
       response = await this.#o.transport({ url: ep.url, headers, body: signed.body, timeoutMs: this.#o.timeoutMs });
       attempt.status = response.status;
       attempt.responseBody = internShort(response.body);
+      if (response.headers) attempt.responseHeaders = headerLines(response.headers());
     } catch (e) {
       timedOut = e instanceof DeliveryTimeoutError;
       attempt.error = timedOut ? `timeout: ${(e as Error).message}` : `network error: ${(e as Error).message}`;
@@ -410,4 +413,29 @@ function internShort(body: string): string {
   if (known !== undefined) return known;
   if (shortBodies.size < 256) shortBodies.set(body, body);
   return body;
+}
+
+/** The signature headers an attempt carried, by their names (a fault may have left one out). */
+function sentSignature(
+  headers: Record<string, string>,
+  names: { id: string; timestamp: string; signature: string },
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of [names.id, names.timestamp, names.signature]) if (headers[n] !== undefined) out[n] = headers[n];
+  return out;
+}
+
+const MAX_RESPONSE_HEADERS = 2048;
+
+/** A response's headers as `name: value` lines, cut at 2 KiB: enough to read, bounded in memory. */
+function headerLines(headers: Record<string, string | string[] | undefined>): string {
+  let out = '';
+  for (const name in headers) {
+    const v = headers[name];
+    for (const value of Array.isArray(v) ? v : v === undefined ? [] : [v]) {
+      out += `${name}: ${value}\n`;
+      if (out.length >= MAX_RESPONSE_HEADERS) return out.slice(0, MAX_RESPONSE_HEADERS);
+    }
+  }
+  return out;
 }

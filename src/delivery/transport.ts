@@ -16,6 +16,8 @@ export interface TransportResponse {
   header(name: string): string | undefined;
   /** The start of the response body (the log keeps 1 KiB). */
   body: string;
+  /** Every response header, for the log (which keeps 2 KiB of them). */
+  headers?: () => Record<string, string | string[] | undefined>;
 }
 
 export type Transport = (req: OutgoingDelivery) => Promise<TransportResponse>;
@@ -88,6 +90,7 @@ function send(a: import('undici').Agent, req: OutgoingDelivery): Promise<Transpo
           return Array.isArray(v) ? v[0] : v;
         },
         body,
+        headers: () => headers,
       });
     }
     a.dispatch(

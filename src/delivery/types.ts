@@ -24,6 +24,13 @@ export interface Attempt {
   retryInMs?: number | undefined;
   /** The injected fault this attempt carried, if any. */
   fault?: string | undefined;
+  /**
+   * The signature headers as sent (`webhook-id`, `webhook-timestamp`, `webhook-signature`, or
+   * the `svix-` ones), absent when a fault left one out: what a consumer verified against.
+   */
+  sent?: Record<string, string> | undefined;
+  /** The response's headers, `name: value` lines, at most 2 KiB. */
+  responseHeaders?: string | undefined;
 }
 
 export interface Delivery {

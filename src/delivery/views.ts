@@ -29,6 +29,9 @@ export function deliveryView(d: Delivery) {
       error: a.error ?? null,
       retryInMs: a.retryInMs ?? null,
       fault: a.fault ?? null,
+      /** The signature headers as sent, by name. */
+      requestHeaders: a.sent ?? null,
+      responseHeaders: a.responseHeaders ?? null,
     })),
   };
 }

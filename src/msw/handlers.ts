@@ -87,6 +87,7 @@ export function createPulseMsw(options: PulseHandlersOptions = {}): PulseMsw {
                 status: r.status,
                 header: (n) => r.headers.get(n) ?? undefined,
                 body: (await r.text()).slice(0, 1024),
+                headers: () => Object.fromEntries(r.headers),
               };
             },
           }

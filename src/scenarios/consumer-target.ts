@@ -71,7 +71,12 @@ function fetchTransport(handler: FetchHandler): Transport {
         if (!(res instanceof Response))
           return threw(new TypeError(`the handler returned ${typeof res}, not a Response`));
         const body = (await res.text()).slice(0, MAX_BODY);
-        return { status: res.status, header: (n) => res.headers.get(n) ?? undefined, body };
+        return {
+          status: res.status,
+          header: (n) => res.headers.get(n) ?? undefined,
+          body,
+          headers: () => Object.fromEntries(res.headers),
+        };
       })(),
       timedOut(req.timeoutMs),
     );

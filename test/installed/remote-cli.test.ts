@@ -110,9 +110,20 @@ describe('pulse-mock trigger, logs, messages, resend, recover and export against
     const har = await remote(['export', '--format', 'har']);
     expect(har.stdout).not.toContain(SECRET);
     expect(har.stdout).not.toContain(TOKEN);
-    const entries = (JSON.parse(har.stdout) as { log: { entries: { response: { status: number } }[] } }).log.entries;
+    type Entry = {
+      request: { headers: { name: string; value: string }[] };
+      response: { status: number; headers: { name: string; value: string }[] };
+    };
+    const entries = (JSON.parse(har.stdout) as { log: { entries: Entry[] } }).log.entries;
     expect(entries.length).toBeGreaterThanOrEqual(10);
     expect(entries.some((e) => e.response.status === 500)).toBe(true);
+    // Each attempt as sent (its signature headers, kept: they are not secrets) and as answered.
+    const first = entries[0]!;
+    expect(first.request.headers.map((h) => h.name)).toEqual(
+      expect.arrayContaining(['webhook-id', 'webhook-timestamp', 'webhook-signature']),
+    );
+    expect(first.request.headers.find((h) => h.name === 'webhook-signature')!.value).toMatch(/^v1,/);
+    expect(first.response.headers.find((h) => h.name === 'content-type')?.value).toMatch(/^text\/plain/);
     const ndjson = jsonLines((await remote(['export'])).stdout);
     expect(ndjson.every((m) => typeof m.id === 'string' && Array.isArray(m.attempts))).toBe(true);
   }, 60_000);
