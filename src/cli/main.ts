@@ -470,64 +470,72 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
           return 0;
         }),
     )
-    .command(
-      'scenario <action> [names..]',
-      'List or run fault-injection scenarios against a webhook consumer',
-      (y) =>
-        targetOptions(y)
-          .positional('action', {
-            choices: ['list', 'run'] as const,
-            describe: 'list the built-in scenarios, or run some',
-          })
-          .positional('names', {
-            type: 'string',
-            array: true,
-            describe: 'built-in scenario names or scenario files (.ts/.js)',
-          })
-          .option('all', { type: 'boolean', describe: 'run every built-in scenario' })
-          .example('$0 scenario list', 'What scenarios there are')
-          .example(
-            '$0 scenario run happy-path bad-signatures --target http://localhost:3000/webhook --secret whsec_...',
-            'Run two',
-          ),
-      async (args) => {
-        // Loaded per command, so `start` does not pay for the scenario runner.
-        const { listBuiltInScenarios, loadScenario, runScenarios } = await import('../scenarios/runner.js');
-        const { createReporter } = await import('../scenarios/reporters.js');
-        if (args.action === 'list') {
-          for (const name of listBuiltInScenarios()) {
-            const s = await loadScenario(name);
-            process.stdout.write(`${name.padEnd(26)} ${s.description}\n`);
-          }
-          return;
-        }
-        const names = args.all ? listBuiltInScenarios() : (args.names ?? []);
-        if (names.length === 0) fail('name one or more scenarios (pulse-mock scenario list), or pass --all');
-        const { target, secret } = requireTarget(args);
-        const effects = effectsArgs(args);
-        const scenarios: Scenario[] = [];
-        for (const n of names) {
-          try {
-            scenarios.push(await loadScenario(n));
-          } catch (e) {
-            fail((e as Error).message);
-          }
-        }
-        const reporter = createReporter(args.reporter as ReporterName);
-        const apiPort = args['api-port'];
-        if (args.reporter === 'pretty') process.stdout.write(apiBaseLine(apiPort, target));
-        const results = await onApiPort(apiPort, () =>
-          runScenarios(scenarios, {
-            target,
-            secret,
-            reporter,
-            apiPort,
-            ...effects,
-            ...(args.seed !== undefined ? { seed: args.seed } : {}),
-          }),
-        );
-        process.exit(results.every((r) => r.passed) ? 0 : 1);
-      },
+    .command('scenario', 'List or run fault-injection scenarios against a webhook consumer', (y) =>
+      y
+        .command(
+          'list',
+          'The built-in scenarios, one a line with what each does',
+          (l) => l.example('$0 scenario list', 'What scenarios there are'),
+          async () => {
+            // Loaded per command, so `start` does not pay for the scenario runner.
+            const { listBuiltInScenarios, loadScenario } = await import('../scenarios/runner.js');
+            for (const name of listBuiltInScenarios()) {
+              const s = await loadScenario(name);
+              process.stdout.write(`${name.padEnd(26)} ${s.description}\n`);
+            }
+          },
+        )
+        .command(
+          'run [names..]',
+          'Run scenarios against a webhook consumer; exit 0 when every assertion held',
+          (r) =>
+            targetOptions(r)
+              .positional('names', {
+                type: 'string',
+                array: true,
+                describe: 'built-in scenario names or scenario files (.ts/.js)',
+              })
+              .option('all', { type: 'boolean', describe: 'run every built-in scenario' })
+              .example(
+                '$0 scenario run happy-path bad-signatures --target http://localhost:3000/webhook --secret whsec_...',
+                'Run two',
+              )
+              .example(
+                '$0 scenario run --all --target http://localhost:3000/webhook --secret whsec_...',
+                'Run them all',
+              ),
+          async (args) => {
+            const { listBuiltInScenarios, loadScenario, runScenarios } = await import('../scenarios/runner.js');
+            const { createReporter } = await import('../scenarios/reporters.js');
+            const names = args.all ? listBuiltInScenarios() : (args.names ?? []);
+            if (names.length === 0) fail('name one or more scenarios (pulse-mock scenario list), or pass --all');
+            const { target, secret } = requireTarget(args);
+            const effects = effectsArgs(args);
+            const scenarios: Scenario[] = [];
+            for (const n of names) {
+              try {
+                scenarios.push(await loadScenario(n));
+              } catch (e) {
+                fail((e as Error).message);
+              }
+            }
+            const reporter = createReporter(args.reporter as ReporterName);
+            const apiPort = args['api-port'];
+            if (args.reporter === 'pretty') process.stdout.write(apiBaseLine(apiPort, target));
+            const results = await onApiPort(apiPort, () =>
+              runScenarios(scenarios, {
+                target,
+                secret,
+                reporter,
+                apiPort,
+                ...effects,
+                ...(args.seed !== undefined ? { seed: args.seed } : {}),
+              }),
+            );
+            process.exit(results.every((r) => r.passed) ? 0 : 1);
+          },
+        )
+        .demandCommand(1, 'Name a scenario command: pulse-mock scenario list, or pulse-mock scenario run'),
     )
     .command(
       'check',

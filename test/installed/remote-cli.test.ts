@@ -189,5 +189,10 @@ describe('pulse-mock trigger, logs, messages, resend, recover and export against
     const word = await runCli(['start', '--port', 'abc']);
     expect(word.stderr).toMatch(/invalid --port: "abc"; expected an integer/);
     expect((await runCli(['strat'])).stderr).toMatch(/Did you mean start\?/);
+    // Each scenario command has its own help: listing takes no target.
+    const list = await runCli(['scenario', 'list', '--help']);
+    expect(list.stdout).toMatch(/^pulse-mock scenario list\n\nThe built-in scenarios/);
+    expect(list.stdout).not.toMatch(/--target/);
+    expect((await runCli(['scenario', 'run', '--help'])).stdout).toMatch(/--target/);
   });
 });
