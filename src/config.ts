@@ -1,4 +1,4 @@
-import type { DocumentKind } from './core/documents.js';
+import { DOCUMENT_KINDS, type DocumentKind } from './core/document-kinds.js';
 import { ConfigError } from './config-error.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -415,22 +415,7 @@ const documentRule = obj(
   {
     match,
     pages: int(1, 5000),
-    kind: {
-      enum: [
-        'invoice',
-        'bank-statement',
-        'research-paper',
-        'contract',
-        'report',
-        'slide-deck',
-        'spreadsheet',
-        'image',
-        'intake-form',
-        'application-form',
-        'claim-form',
-        'tax-form',
-      ],
-    },
+    kind: { enum: [...DOCUMENT_KINDS] },
     title: { type: 'string' },
     facts: {
       type: 'object',

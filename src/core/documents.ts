@@ -5,25 +5,12 @@ import { seedFrom } from './random.js';
 import type { ExtractRequest } from '../operations/extract/request.js';
 import { errors } from './errors.js';
 import { canonicalPins, type Pins } from './pins.js';
+import { DOCUMENT_KINDS, type DocumentKind, type FormKind } from './document-kinds.js';
 
 /** Pulse's own cap on a document's pages: what an upload, a file name or a selection may claim. */
 export const MAX_PAGES = 5000;
 
-/** What the mock pretends a submitted document is: how many pages, and what kind of text. */
-export type DocumentKind =
-  | 'invoice'
-  | 'bank-statement'
-  | 'research-paper'
-  | 'contract'
-  | 'report'
-  | 'slide-deck'
-  | 'spreadsheet'
-  | 'image'
-  | FormKind;
-
-/** Fillable forms, each with its own labelled fields (`FORM_FIELDS` in document-model.ts). */
-export type FormKind = 'intake-form' | 'application-form' | 'claim-form' | 'tax-form';
-export const FORM_KINDS: readonly FormKind[] = ['intake-form', 'application-form', 'claim-form', 'tax-form'];
+export { FORM_KINDS, type DocumentKind, type FormKind } from './document-kinds.js';
 
 /** The form kind a file's name says (`intake`, `application`, `claim`, `w-9` ...), if any. */
 export function formKindFromName(name: string): FormKind | undefined {
@@ -73,17 +60,7 @@ function compiled(rule: DocumentRule): CompiledRule {
   }
 }
 
-const RULE_KINDS = new Set<string>([
-  'invoice',
-  'bank-statement',
-  'research-paper',
-  'contract',
-  'report',
-  'slide-deck',
-  'spreadsheet',
-  'image',
-  ...FORM_KINDS,
-]);
+const RULE_KINDS = new Set<string>(DOCUMENT_KINDS);
 
 export class DocumentCatalog {
   #rules: CompiledRule[];

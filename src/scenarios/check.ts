@@ -359,7 +359,6 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
       ...(probe ? { effects: probe } : {}),
     });
     const final = (id: string) => mock.waitForJob(id, { timeoutMs: 5000 });
-    const lastCallAbout = (id: string) => runtime.requests.list({ jobId: id }).at(-1)?.at ?? 0;
     const env: CheckEnv = {
       label: target.label,
       waitForJob: async (id) => {
@@ -370,7 +369,7 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
             effects: {
               ctx,
               read: probe.read,
-              settle: { ...probe.settle, activityAt: lastCallAbout },
+              settle: { ...probe.settle, activityAt: (id) => runtime.requests.lastAbout(id) },
               truth: async (id) => (await final(id)).status,
               async job(outcome) {
                 const id = await ctx.submitJob(

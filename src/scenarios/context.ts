@@ -68,7 +68,7 @@ export function createContext(
     const [settled] = (
       await settleEffects(opts.effects.read, [jobId], lastAnswerFor(jobId), {
         ...opts.effects.settle,
-        activityAt: (id) => runtime.requests.list({ jobId: id }).at(-1)?.at ?? 0,
+        activityAt: (id) => runtime.requests.lastAbout(id),
       })
     ).values();
     if (settled?.error) throw new Error(`[pulse-mock] ${settled.error}`);
