@@ -16,7 +16,7 @@ import { errors } from './core/errors.js';
 import { JOB_EVENT_TYPES, jobEvent, type JobEventType, type JobStatus } from './core/events.js';
 import type { JobRecord } from './core/job-store.js';
 import type { RequestRecord } from './core/request-log.js';
-import type { DeliveryFilter } from './delivery/delivery-log.js';
+import type { DeliveryFilter, LogPage } from './delivery/delivery-log.js';
 import { endpointView, type EndpointInput } from './delivery/endpoints.js';
 import { deliveryView } from './delivery/views.js';
 import { explain, type FaultRule } from './faults/fault-plan.js';
@@ -238,11 +238,24 @@ export class ControlService {
     list: (filter: MessageFilter & { limit?: number } = {}): DeliveryView[] =>
       this.rt().dispatcher.log.list(filter).map(deliveryView),
     counts: () => this.rt().dispatcher.log.counts(),
-    /** Every delivery of one message (one per endpoint, and duplicates), or 404. */
-    get: (messageId: string): DeliveryView[] => {
-      const data = this.rt().dispatcher.log.byMessage(messageId);
+    /** One page of the log (newest first with `order: 'desc'`), and how many match in all. */
+    page: (filter: MessageFilter & { search?: string }, page: LogPage): { data: DeliveryView[]; total: number } => {
+      const { items, total } = this.rt().dispatcher.log.page(filter, page);
+      return { data: items.map(deliveryView), total };
+    },
+    /**
+     * Every delivery of one message (one per endpoint, and duplicates), or 404; each with the
+     * headers its attempts carried besides the signature's (`headers`; null once its endpoint is
+     * deleted).
+     */
+    get: (messageId: string): (DeliveryView & { headers: Record<string, string> | null })[] => {
+      const rt = this.rt();
+      const data = rt.dispatcher.log.byMessage(messageId);
       if (data.length === 0) throw errors.messageNotFound(messageId);
-      return data.map(deliveryView);
+      return data.map((d) => {
+        const ep = rt.endpoints.get(d.endpointId);
+        return { ...deliveryView(d), headers: ep ? rt.dispatcher.sentHeaders(ep) : null };
+      });
     },
     /** Sends a message again (same webhook-id, fresh timestamp and signature), to one endpoint or all it went to. */
     resend: (messageId: string, endpointId?: string): DeliveryView[] =>

@@ -8,7 +8,18 @@ export interface DeliveryFilter {
   endpointId?: string;
   status?: DeliveryStatus;
   messageId?: string;
+  /** Part of the job id or the message id (case-insensitive): the portal's search box. */
+  search?: string;
   limit?: number;
+}
+
+/** One page of the log: `offset` counts back from the newest match, so a page stays put as older ones are read. */
+export interface LogPage {
+  /** Skip this many of the newest matches. */
+  offset?: number;
+  limit: number;
+  /** Newest first (the portal) or oldest first (the default of the list). */
+  order?: 'asc' | 'desc';
 }
 
 /** Whether `d` is one of the deliveries `f` names (every field given must match; `limit` aside). */
@@ -18,9 +29,13 @@ export function matchesFilter(d: Delivery, f: DeliveryFilter): boolean {
     (f.eventType === undefined || d.eventType === f.eventType) &&
     (f.endpointId === undefined || d.endpointId === f.endpointId) &&
     (f.status === undefined || d.status === f.status) &&
-    (f.messageId === undefined || d.messageId === f.messageId)
+    (f.messageId === undefined || d.messageId === f.messageId) &&
+    (f.search === undefined || contains(d.jobId, f.search) || contains(d.messageId, f.search))
   );
 }
+
+const contains = (text: string | undefined, part: string) =>
+  text !== undefined && text.toLowerCase().includes(part.toLowerCase());
 
 /**
  * Every delivery (a message to one endpoint) and its attempts, in creation order; past
@@ -107,6 +122,14 @@ export class DeliveryLog {
     const out: Delivery[] = [];
     for (const d of this.#byKey.values()) if (matchesFilter(d, f)) out.push(d);
     return f.limit !== undefined ? out.slice(-f.limit) : out;
+  }
+
+  /** The matches of `f` on one page, and how many match in all. */
+  page(f: DeliveryFilter, p: LogPage): { items: Delivery[]; total: number } {
+    const all = this.list({ ...f, limit: Number.MAX_SAFE_INTEGER });
+    const end = Math.max(0, all.length - (p.offset ?? 0));
+    const items = all.slice(Math.max(0, end - p.limit), end);
+    return { items: p.order === 'desc' ? items.reverse() : items, total: all.length };
   }
 
   /** Deliveries not finished yet (pending, waiting retries included, or sending): read per async submission. */

@@ -367,6 +367,16 @@ export class Dispatcher {
    * ours replace one that differs only in case instead of going out twice), the content type,
    * the user agent and its basic auth. Built once per endpoint: a change replaces the object.
    */
+  /**
+   * The headers every delivery to `ep` carries besides the signature's, as the message view
+   * shows them: the basic-auth credentials redacted.
+   */
+  sentHeaders(ep: Endpoint): Record<string, string> {
+    const h = { ...this.#fixedHeaders(ep) };
+    if (h.authorization !== undefined) h.authorization = 'Basic REDACTED';
+    return h;
+  }
+
   #fixedHeaders(ep: Endpoint): Record<string, string> {
     let h = this.#fixed.get(ep);
     if (h) return h;

@@ -396,6 +396,33 @@ describe('delivery log and admin API', () => {
     ).toEqual(['scheduled', 'resend']);
   });
 
+  it('pages the log newest first, searches by part of a job id, and counts the matches', async () => {
+    const { receiver, t } = await setup({}, () => ({ status: 200 }));
+    const jobs = [await runJob(t), await runJob(t), await runJob(t)];
+    await advanceSettled(t, 1100, 100);
+    await receiver.waitFor(9);
+    const page = async (q: string) => (await t.app.inject({ method: 'GET', url: `/_mock/messages?${q}` })).json();
+    const all = (await page('')).data.map((m: { id: string }) => m.id);
+    expect(all).toHaveLength(9);
+
+    const first = await page('order=desc&limit=4');
+    expect(first.total).toBe(9);
+    expect(first.data.map((m: { id: string }) => m.id)).toEqual(all.slice(-4).reverse());
+    const last = await page('order=desc&limit=4&offset=8');
+    expect(last.data.map((m: { id: string }) => m.id)).toEqual([all[0]]);
+    // Oldest first, the same page: the same messages in the other order.
+    expect((await page('limit=4&offset=4')).data.map((m: { id: string }) => m.id)).toEqual(all.slice(1, 5));
+
+    const found = await page(`search=${jobs[1]!.slice(-8).toUpperCase()}&order=desc`);
+    expect(found.total).toBe(3);
+    expect(new Set(found.data.map((m: { jobId: string }) => m.jobId))).toEqual(new Set([jobs[1]]));
+    const byMessage = await page(`search=${all[4]!.slice(4, 14)}`);
+    expect(byMessage.data.map((m: { id: string }) => m.id)).toEqual([all[4]]);
+    expect((await page('search=nothing-like-this')).total).toBe(0);
+    const bad = await t.app.inject({ method: 'GET', url: '/_mock/messages?order=sideways' });
+    expect(bad.statusCode).toBe(400);
+  });
+
   it('manages endpoints at run time, with clear 4xx errors for bad input', async () => {
     const t = await testApp({});
     open.push(t.app);

@@ -254,28 +254,49 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAc
   );
 
   app.get<{
-    Querystring: { jobId?: string; eventType?: string; endpointId?: string; status?: DeliveryStatus; limit?: number };
+    Querystring: {
+      jobId?: string;
+      eventType?: string;
+      endpointId?: string;
+      status?: DeliveryStatus;
+      search?: string;
+      limit?: number;
+      offset?: number;
+      order?: 'asc' | 'desc';
+    };
   }>(
     '/_mock/messages',
     {
       schema: {
         tags,
-        summary: 'The delivery log: messages and their attempts',
+        summary: 'The delivery log: messages and their attempts, a page at a time',
         querystring: Type.Object(
           {
             jobId: Type.Optional(Type.String()),
             eventType: Type.Optional(Type.String()),
             endpointId: Type.Optional(Type.String()),
             status: Type.Optional(Type.Union(DELIVERY_STATES.map((s) => Type.Literal(s)))),
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+            search: Type.Optional(
+              Type.String({ maxLength: 200, description: 'Part of the job id or the message id (any case)' }),
+            ),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'Page size; default 1000' })),
+            offset: Type.Optional(
+              Type.Integer({ minimum: 0, description: 'Skip this many of the newest matches (the next page back)' }),
+            ),
+            order: Type.Optional(
+              Type.Union([Type.Literal('asc'), Type.Literal('desc')], {
+                description: 'asc (default): oldest first; desc: newest first',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
       },
     },
     async (request) => {
-      const q = request.query;
-      return { data: control.messages.list({ ...q, limit: q.limit ?? 1000 }), counts: control.messages.counts() };
+      const { limit = 1000, offset, order, ...filter } = request.query;
+      const page = control.messages.page(filter, { limit, order, ...(offset !== undefined ? { offset } : {}) });
+      return { ...page, counts: control.messages.counts() };
     },
   );
 

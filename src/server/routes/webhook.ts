@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { sameSecret } from '../../core/secrets.js';
 import { ADMIN_SESSION_COOKIE } from '../guard.js';
@@ -19,11 +20,18 @@ export const portalRoutes: FastifyPluginAsync<{ portalToken: string; adminSessio
     }
     // The page's admin session: sent back only to /_mock by this origin's own pages (SameSite=Strict),
     // unreadable by script (HttpOnly). The link's token opens the page; it is no admin token.
+    // Only the page's own script runs (its nonce), whatever a payload, a response body or a
+    // header value carried into the page: escaping is the first guard, this the second.
+    const nonce = randomBytes(16).toString('base64');
     return reply
       .type('text/html')
       .header('cache-control', 'no-store')
+      .header(
+        'content-security-policy',
+        `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`,
+      )
       .header('set-cookie', `${ADMIN_SESSION_COOKIE}=${adminSession}; Path=/_mock; HttpOnly; SameSite=Strict`)
-      .send(portalPage());
+      .send(portalPage(nonce));
   });
 };
 
