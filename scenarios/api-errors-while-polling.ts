@@ -3,6 +3,7 @@ import type { Scenario } from '../src/scenarios/define.js';
 export default {
   name: 'api-errors-while-polling',
   description: 'GET /job answers 429 (Retry-After), then 503, then works: the consumer retries and gets the job',
+  realDelay: 'the consumer waits as Retry-After asks: 1 s after the 429 and 1 s after the 503',
   mock: {
     faults: [
       { fault: { kind: 'api-error', status: 429, retryAfterS: 1 }, scope: { routes: ['poll'] }, when: { nth: [1] } },

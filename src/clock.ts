@@ -175,3 +175,145 @@ export function withDeadline<T>(ms: number, work: Promise<T>, onTimeout: () => E
     );
   });
 }
+
+/**
+ * Mock time that runs at wall speed, and skips ahead to its next timer whenever someone waits
+ * on it (`drive`) and nothing is in flight (`hold`): a scenario's job that processes for 300 ms,
+ * or a retry due in 2 s, happens as soon as the mock and the consumer are idle, in the same
+ * order as in real time. What a consumer does on its own clock (its Retry-After waits) is not
+ * skipped. `now()` runs ahead of the wall by what was skipped, at most `maxSkipMs` in all (past
+ * it, time runs at wall speed); signatures are timestamped by the wall clock, not this one.
+ *
+ * @example
+ * const clock = new SkippingClock();
+ * const server = await startFromOptions({ processingMs: 300 }, { clock });
+ * await clock.drive(server.mock.waitForJob(jobId)); // done in milliseconds, not 300
+ */
+export class SkippingClock implements Clock {
+  #skipped = 0;
+  #seq = 0;
+  #timers: ManualEntry[] = [];
+  #real: ReturnType<typeof globalThis.setTimeout> | undefined;
+  #busy = 0;
+  #drivers = 0;
+  #pumping = false;
+  #idleSince: number | undefined;
+  #idleMs = 0;
+
+  constructor(private readonly maxSkipMs = 60_000) {}
+
+  /**
+   * Wall time spent driven with nothing in flight and no timer to skip to: waiting on what only
+   * the consumer's own clock moves (its Retry-After waits, its work after answering).
+   */
+  get idleMs(): number {
+    return this.#idleMs + (this.#idleSince !== undefined ? Date.now() - this.#idleSince : 0);
+  }
+
+  #wake(): void {
+    if (this.#idleSince === undefined) return;
+    this.#idleMs += Date.now() - this.#idleSince;
+    this.#idleSince = undefined;
+  }
+
+  now(): number {
+    return Date.now() + this.#skipped;
+  }
+
+  /** How far this clock has run ahead of the wall. */
+  get skippedMs(): number {
+    return this.#skipped;
+  }
+
+  setTimeout(fn: () => void, ms: number): Timer {
+    const entry: ManualEntry = { due: this.now() + Math.max(0, ms), seq: this.#seq++, fn, cancelled: false };
+    this.#timers.push(entry);
+    this.#wake();
+    this.#arm();
+    this.#kick();
+    return { cancel: () => void (entry.cancelled = true) };
+  }
+
+  /** Marks work in flight (a request to the consumer): no skip until the release it returns is called. */
+  hold(): () => void {
+    this.#wake();
+    this.#busy++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#busy--;
+      this.#kick();
+    };
+  }
+
+  /** `work`'s outcome; while it is pending, time skips whenever nothing is in flight. */
+  async drive<T>(work: Promise<T>): Promise<T> {
+    this.#drivers++;
+    this.#kick();
+    try {
+      return await work;
+    } finally {
+      this.#drivers--;
+      if (this.#drivers === 0) this.#wake();
+    }
+  }
+
+  #next(): ManualEntry | undefined {
+    this.#timers = this.#timers.filter((t) => !t.cancelled);
+    let best: ManualEntry | undefined;
+    for (const t of this.#timers) if (!best || t.due < best.due || (t.due === best.due && t.seq < best.seq)) best = t;
+    return best;
+  }
+
+  /** Fires every timer due by now, in due order. */
+  #fireDue(): void {
+    for (let guard = 0; guard < 100_000; guard++) {
+      const next = this.#next();
+      if (!next || next.due > this.now()) break;
+      this.#timers.splice(this.#timers.indexOf(next), 1);
+      next.fn();
+    }
+    this.#arm();
+  }
+
+  /** One unref'd wall timer for the earliest timer: time still passes when nobody drives. */
+  #arm(): void {
+    if (this.#real !== undefined) globalThis.clearTimeout(this.#real);
+    this.#real = undefined;
+    const next = this.#next();
+    if (!next) return;
+    this.#real = globalThis.setTimeout(() => this.#fireDue(), Math.max(0, next.due - this.now()));
+    (this.#real as { unref?: () => void }).unref?.();
+  }
+
+  #kick(): void {
+    if (this.#pumping || this.#drivers === 0 || this.#busy > 0) return;
+    this.#pumping = true;
+    void this.#pump();
+  }
+
+  async #pump(): Promise<void> {
+    try {
+      for (let guard = 0; guard < 1_000_000 && this.#drivers > 0; guard++) {
+        // Idle: nothing in flight, and what the last timer started has had two turns of the
+        // event loop to reach a timer or a request (which holds).
+        for (let i = 0; i < 2; i++) await new Promise<void>((r) => setImmediate(r));
+        if (this.#busy > 0 || this.#drivers === 0) return;
+        const next = this.#next();
+        if (!next) {
+          this.#idleSince ??= Date.now();
+          return;
+        }
+        const ahead = next.due - this.now();
+        if (ahead > 0) {
+          if (this.#skipped + ahead > this.maxSkipMs) return;
+          this.#skipped += ahead;
+        }
+        this.#fireDue();
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+}

@@ -103,6 +103,16 @@ function startOptions(y: Argv): Argv {
     );
 }
 
+/**
+ * Exits once stdout and stderr are written out: into a pipe (`| tee`, a CI step's capture) they
+ * are asynchronous, and `process.exit` at once would cut a long report short.
+ */
+async function exitFlushed(code: number): Promise<never> {
+  for (const stream of [process.stdout, process.stderr])
+    await new Promise<void>((resolve) => stream.write('', () => resolve()));
+  process.exit(code);
+}
+
 export async function main(argv = hideBin(process.argv)): Promise<void> {
   // `pulse-mock scenario list | head -1`: output closed by its reader ends the run, quietly.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -257,7 +267,7 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
           throw e;
         }
         process.stdout.write(formatVerifyReport(report, args.reporter as ReporterName));
-        process.exit(report.passed ? 0 : 1);
+        await exitFlushed(report.passed ? 0 : 1);
       },
     )
     .command(
@@ -532,7 +542,7 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
                 ...(args.seed !== undefined ? { seed: args.seed } : {}),
               }),
             );
-            process.exit(results.every((r) => r.passed) ? 0 : 1);
+            await exitFlushed(results.every((r) => r.passed) ? 0 : 1);
           },
         )
         .demandCommand(1, 'Name a scenario command: pulse-mock scenario list, or pulse-mock scenario run'),
@@ -563,7 +573,7 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
           }),
         );
         process.stdout.write(formatCheckReport(report, args.reporter as ReporterName));
-        process.exit(report.passed ? 0 : 1);
+        await exitFlushed(report.passed ? 0 : 1);
       },
     )
     .demandCommand(1, 'Name a command: pulse-mock start')
@@ -636,7 +646,7 @@ async function remote(
     json: args.json,
   });
   try {
-    process.exit(await run(client, lib));
+    await exitFlushed(await run(client, lib));
   } catch (e) {
     if (e instanceof lib.RemoteError) {
       process.stderr.write(`[pulse-mock] error: ${e.message}\n`);

@@ -68,6 +68,8 @@ export class Dispatcher {
     Pick<DispatcherOptions, 'onAttempt' | 'faults' | 'seed' | 'retryJitter'>;
   /** Deliveries held by a reorder fault, by `${jobId}/${endpointId}`. */
   readonly #held: ReorderHolds<Delivery>;
+  /** When the last attempt started (wall ms): each starts strictly later. */
+  #lastStart = 0;
   readonly #lanes: EndpointLanes<{ d: Delivery; trigger: AttemptTrigger }>;
   readonly #timers = new Map<string, Timer>();
   readonly #fixed = new WeakMap<Endpoint, Record<string, string>>();
@@ -298,7 +300,9 @@ export class Dispatcher {
       headers,
     );
 
-    const started = wall.now();
+    // Strictly increasing, so attempts sort in the order they were made even within one
+    // millisecond (a scenario's skipping clock sends a whole lifecycle in less).
+    const started = (this.#lastStart = Math.max(wall.now(), this.#lastStart + 0.001));
     const attempt: Attempt = {
       n: d.attempts.length + 1,
       trigger,

@@ -35,7 +35,7 @@ export function shapeDelivery(decision: DeliveryDecision, hasJob: boolean): Deli
  * Deliveries held by a reorder fault, by job and endpoint: each goes out when a later message of
  * its job to its endpoint has had a first attempt, or when its hold ends.
  */
-export class ReorderHolds<T extends { messageId: string }> {
+export class ReorderHolds<T extends { messageId: string; createdAt: number }> {
   readonly #held = new Map<string, { item: T; timer: Timer }[]>();
 
   constructor(
@@ -64,15 +64,20 @@ export class ReorderHolds<T extends { messageId: string }> {
     this.#held.set(key, list);
   }
 
-  /** `sent` had its first attempt: every other message held under `key` is released now. */
+  /**
+   * `sent` had its first attempt: every message held under `key` that it overtook (one published
+   * before it) is released now. An earlier message still in flight when a later one was held
+   * overtakes nothing: it was first anyway.
+   */
   overtakenBy(key: string, sent: T): void {
     const list = this.#held.get(key);
     if (!list?.length) return;
-    const overtaken = list.filter((e) => e.item.messageId !== sent.messageId);
+    const isOvertaken = (e: { item: T }) => e.item.messageId !== sent.messageId && e.item.createdAt <= sent.createdAt;
+    const overtaken = list.filter(isOvertaken);
     if (overtaken.length === 0) return;
     this.#keep(
       key,
-      list.filter((e) => e.item.messageId === sent.messageId),
+      list.filter((e) => !isOvertaken(e)),
     );
     for (const e of overtaken) {
       e.timer.cancel();

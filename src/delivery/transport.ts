@@ -48,6 +48,11 @@ const undiciAgent = () =>
     (u: Undici) => (loaded = new u.Agent({ connections: 128, keepAliveTimeout: 10_000, pipelining: 1 })),
   ));
 
+/** Starts loading undici now (a run that will send soon: the check, the scenario runner). */
+export function preloadHttpTransport(): void {
+  void undiciAgent();
+}
+
 /**
  * POST over HTTP with undici. Redirects are not followed (Svix counts a 3xx as a failure) and the
  * timeout is real time, since it is about a real socket, whatever `--time-scale` says.

@@ -54,6 +54,10 @@ export interface CheckReport {
   target: string;
   api: { url: string; apiKey: string };
   checks: CheckResult[];
+  /** Wall time from the start to the last check graded, its mock's start-up included. */
+  durationMs: number;
+  /** Of `durationMs`, starting its mock. */
+  startupMs: number;
 }
 
 /** Whether a run passes at `failOn`: no graded check failed at that severity or worse. */
@@ -77,7 +81,7 @@ const MARK: Record<Severity, string> = { critical: '✗', warning: '!', info: 'i
  */
 export function formatCheckReport(r: CheckReport, reporter: ReporterName): string {
   if (reporter === 'json')
-    return `${JSON.stringify({ passed: r.passed, failOn: r.failOn, checks: r.checks }, null, 2)}\n`;
+    return `${JSON.stringify({ passed: r.passed, failOn: r.failOn, durationMs: r.durationMs, startupMs: r.startupMs, checks: r.checks }, null, 2)}\n`;
   if (reporter === 'junit')
     return junit(
       'pulse-mock check',

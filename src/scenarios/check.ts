@@ -1,8 +1,10 @@
-import { systemClock } from '../clock.js';
+import { SkippingClock, systemClock } from '../clock.js';
 import type { PulseMockOptions } from '../index.js';
 import { startFromOptions } from '../server/start.js';
 import { generateSecret } from '../delivery/signing.js';
-import { createContext } from './context.js';
+import { preloadHttpTransport } from '../delivery/transport.js';
+import { apiActivity, createContext } from './context.js';
+import type { RequestRecord } from '../core/request-log.js';
 import type { ScenarioContext, SentEvent } from './define.js';
 import type { SignatureFault } from '../faults/fault-plan.js';
 import { checkPassed, type CheckId, type CheckReport, type CheckResult } from './check-report.js';
@@ -38,6 +40,8 @@ interface CheckEnv {
   effects?: EffectChecksEnv;
   /** The consumer's label in messages (its URL, or what kind of in-process handler). */
   label: string;
+  /** When an API call was made, by the wall (the log keeps mock time, which runs ahead). */
+  wallAt(r: RequestRecord): number;
 }
 
 async function runChecks(ctx: ScenarioContext, env: CheckEnv): Promise<CheckResult[]> {
@@ -74,8 +78,10 @@ async function runChecks(ctx: ScenarioContext, env: CheckEnv): Promise<CheckResu
     mark = now;
     sent = [];
   };
+  // The job completes (and its result is made) while the signature checks wait on the consumer;
+  // only the checks about what the consumer fetched need it done.
   const jobId = await ctx.submitJob({ processingMs: 10 });
-  await env.waitForJob(jobId);
+  const jobDone = env.waitForJob(jobId);
   const completed = { job_id: jobId, status: 'completed', pages_processed: 1, processing_time: 0.1 };
   const since = systemClock.now();
   mark = since;
@@ -251,10 +257,11 @@ async function runChecks(ctx: ScenarioContext, env: CheckEnv): Promise<CheckResu
         : mustReject('a timestamp 5 min 10 s old or ahead', farBad)
       : { passed: true, detail: 'rejected timestamps 5 min 10 s old and ahead' },
   );
+  await jobDone;
   const clean = await gradeEffects(env.effects, add);
   add(
     'fetches-job-after-completion',
-    await gradeFetch(ctx, clean ? { ...clean, oneLifecycle: true } : { jobId, since }),
+    await gradeFetch(ctx, env, clean ? { ...clean, oneLifecycle: true } : { jobId, since }),
   );
   return out;
 }
@@ -280,11 +287,12 @@ async function gradeEffects(
  */
 async function gradeFetch(
   ctx: ScenarioContext,
+  env: Pick<CheckEnv, 'wallAt'>,
   job: { jobId: string; since?: number; firstActSeenAt?: number; oneLifecycle?: boolean },
 ): Promise<Graded> {
   const { jobId } = job;
-  const poll = (r: { route: string; jobId?: string; at: number }) =>
-    r.route === 'poll' && r.jobId === jobId && r.at >= (job.since ?? 0) - 1000;
+  const poll = (r: RequestRecord) =>
+    r.route === 'poll' && r.jobId === jobId && env.wallAt(r) >= (job.since ?? 0) - 1000;
   // Within 5 s of the delivery, however long the checks between took.
   const first = await ctx.waitForRequest(
     poll,
@@ -295,7 +303,7 @@ async function gradeFetch(
       passed: false,
       detail: `no GET /job/${jobId} on ${ctx.api.url} within 5 s of job.completed: treat the webhook as a notification and fetch the job; point the consumer's Pulse base URL at ${ctx.api.url}`,
     };
-  if (job.firstActSeenAt !== undefined && job.firstActSeenAt < first.at)
+  if (job.firstActSeenAt !== undefined && job.firstActSeenAt < env.wallAt(first))
     return {
       passed: false,
       detail: `acted on ${jobId} before GET /job/${jobId} answered (the mock held its answer ${HELD_POLL_MS} ms): the act was made on the payload alone; fetch the job first and act on what GET /job returns`,
@@ -336,6 +344,11 @@ export interface CheckOptions extends TargetOptions {
 export async function runCheck(o: CheckOptions): Promise<CheckReport> {
   const failOn = o.failOn ?? 'warning';
   const target = resolveTarget(o.target);
+  const started = systemClock.now();
+  // The check's first send should not wait for the HTTP client to load: it loads beside the mock.
+  if (!target.inProcess) preloadHttpTransport();
+  // Its jobs skip ahead whenever the check waits on them and nothing is in flight.
+  const clock = new SkippingClock();
   // No endpoints: every delivery in a check is sent deliberately by the check itself.
   const server = await startFromOptions({
     processingMs: 10,
@@ -344,9 +357,12 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
     port: o.apiPort ?? 0,
     ...(o.seed !== undefined ? { seed: o.seed } : {}),
     webhookSecret: o.secret,
+    clock,
   });
   const { mock, runtime } = server;
-  const cleanups: (() => Promise<void>)[] = [];
+  const startupMs = systemClock.now() - started;
+  const activity = apiActivity(runtime);
+  const cleanups: (() => Promise<void>)[] = [async () => activity.stop()];
   try {
     await o.onApi?.(mock.url);
     const probe = effectsOption(o).effects;
@@ -358,18 +374,19 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
       onCleanup: (f) => cleanups.push(f),
       ...(probe ? { effects: probe } : {}),
     });
-    const final = (id: string) => mock.waitForJob(id, { timeoutMs: 5000 });
+    const final = (id: string) => clock.drive(mock.waitForJob(id, { timeoutMs: 5000 }));
     const env: CheckEnv = {
       label: target.label,
+      wallAt: (r) => activity.wallAt(r) ?? r.at - clock.skippedMs,
       waitForJob: async (id) => {
-        await mock.waitForJob(id, { status: 'completed', timeoutMs: 5000 }).catch(() => undefined);
+        await clock.drive(mock.waitForJob(id, { status: 'completed', timeoutMs: 5000 })).catch(() => undefined);
       },
       ...(probe
         ? {
             effects: {
               ctx,
               read: probe.read,
-              settle: { ...probe.settle, activityAt: (id) => runtime.requests.lastAbout(id) },
+              settle: { ...probe.settle, activityAt: activity.lastAbout },
               truth: async (id) => (await final(id)).status,
               async job(outcome) {
                 const id = await ctx.submitJob(
@@ -395,7 +412,15 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
         : {}),
     };
     const checks = await runChecks(ctx, env);
-    return { passed: checkPassed(checks, failOn), failOn, target: target.label, api: ctx.api, checks };
+    return {
+      passed: checkPassed(checks, failOn),
+      failOn,
+      target: target.label,
+      api: ctx.api,
+      checks,
+      durationMs: systemClock.now() - started,
+      startupMs,
+    };
   } finally {
     await mock.close();
     for (const f of cleanups) await f();

@@ -1,4 +1,5 @@
-import { awaitedDeadline, wallDelay, systemClock } from '../clock.js';
+import { awaitedDeadline, wallDelay, systemClock, SkippingClock, type Clock } from '../clock.js';
+import type { Runtime } from '../runtime.js';
 import type { RequestRecord } from '../core/request-log.js';
 import { signDelivery } from '../delivery/signature-faults.js';
 import { headerNames } from '../delivery/signing.js';
@@ -15,6 +16,35 @@ export interface Assertion {
   message: string;
   passed: boolean;
   detail?: string;
+}
+
+/**
+ * What a wait costs in wall time: with a skipping clock (the scenario runner's and the check's),
+ * time skips ahead while the wait is pending and nothing is in flight; otherwise nothing changes.
+ */
+export function driverOf(clock: Clock): <T>(work: Promise<T>) => Promise<T> {
+  return clock instanceof SkippingClock ? (work) => clock.drive(work) : (work) => work;
+}
+
+/**
+ * The wall time of each API call about a job, as it was made: the request log keeps mock time,
+ * which a skipping clock runs ahead of the wall, and effects settle by the wall.
+ */
+export function apiActivity(runtime: Pick<Runtime, 'requests'>): {
+  lastAbout: (jobId: string) => number;
+  wallAt: (r: RequestRecord) => number | undefined;
+  stop: () => void;
+} {
+  const last = new Map<string, number>();
+  const at = new WeakMap<RequestRecord, number>();
+  const stop = runtime.requests.onRecord((r) => {
+    const now = systemClock.now();
+    at.set(r, now);
+    if (r.jobId === undefined) return;
+    if (last.size > 100_000) last.clear();
+    last.set(r.jobId, now);
+  });
+  return { lastAbout: (jobId) => last.get(jobId) ?? 0, wallAt: (r) => at.get(r), stop };
 }
 
 /** The context a scenario runs with, over a started mock aimed at the consumer. */
@@ -34,6 +64,10 @@ export function createContext(
 ): ScenarioContext {
   const { mock, runtime } = server;
   const names = headerNames(server.config.headerPrefix);
+  const clock = runtime.clock;
+  const drive = driverOf(clock);
+  const activity = apiActivity(runtime);
+  opts.onCleanup(async () => activity.stop());
   const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const init = {
       method,
@@ -66,10 +100,12 @@ export function createContext(
   async function effects(jobId: string): Promise<ConsumerEffects | undefined> {
     if (!opts.effects) return undefined;
     const [settled] = (
-      await settleEffects(opts.effects.read, [jobId], lastAnswerFor(jobId), {
-        ...opts.effects.settle,
-        activityAt: (id) => runtime.requests.lastAbout(id),
-      })
+      await drive(
+        settleEffects(opts.effects.read, [jobId], lastAnswerFor(jobId), {
+          ...opts.effects.settle,
+          activityAt: activity.lastAbout,
+        }),
+      )
     ).values();
     if (settled?.error) throw new Error(`[pulse-mock] ${settled.error}`);
     return settled?.effects;
@@ -84,12 +120,14 @@ export function createContext(
   ): Promise<SentEvent> => {
     const started = systemClock.now();
     const sent = { messageId, headers, body };
+    const release = clock instanceof SkippingClock ? clock.hold() : () => {};
     try {
       const res = await opts.target.transport({ url: opts.target.url, headers, body, timeoutMs });
       return { ...sent, status: res.status, responseBody: res.body, durationMs: systemClock.now() - started };
     } catch (e) {
       return { ...sent, error: (e as Error).message, durationMs: systemClock.now() - started };
     } finally {
+      release();
       lastSendAnswer = systemClock.now();
     }
   };
@@ -152,7 +190,7 @@ export function createContext(
     },
     async waitForDeliveries(filter, timeoutMs = 30_000): Promise<Delivery[]> {
       // Checked on every change of the delivery log, not on a timer.
-      await runtime.dispatcher.log.until(() => finished(filter).length >= filter.count, timeoutMs);
+      await drive(runtime.dispatcher.log.until(() => finished(filter).length >= filter.count, timeoutMs));
       return finished(filter);
     },
     deliveries: (f = {}) => runtime.dispatcher.log.list(f),
@@ -160,24 +198,30 @@ export function createContext(
     waitForRequest(test, timeoutMs = 10_000): Promise<RequestRecord | undefined> {
       const hit = runtime.requests.list().find(test);
       if (hit) return Promise.resolve(hit);
-      return new Promise((resolve) => {
-        const timer = awaitedDeadline(() => {
-          off();
-          resolve(undefined);
-        }, timeoutMs);
-        const off = runtime.requests.onRecord((r) => {
-          if (!test(r)) return;
-          timer.cancel();
-          off();
-          resolve(r);
-        });
-      });
+      return drive(
+        new Promise<RequestRecord | undefined>((resolve) => {
+          const timer = awaitedDeadline(() => {
+            off();
+            resolve(undefined);
+          }, timeoutMs);
+          const off = runtime.requests.onRecord((r) => {
+            if (!test(r)) return;
+            timer.cancel();
+            off();
+            resolve(r);
+          });
+        }),
+      );
     },
     async simulateOutage(ms) {
       if (!opts.setDownUntil) throw new Error('[pulse-mock] simulateOutage needs the scenario runner');
-      opts.setDownUntil(systemClock.now() + ms);
+      opts.setDownUntil(clock.now() + ms);
     },
-    sleep: (ms) => wallDelay(Math.min(ms, 60_000)),
+    // Mock time: with the runner's skipping clock, as long as the mock and the consumer are busy.
+    sleep: (ms) =>
+      clock instanceof SkippingClock
+        ? drive(new Promise<void>((resolve) => clock.setTimeout(resolve, Math.min(ms, 60_000))))
+        : wallDelay(Math.min(ms, 60_000)),
     expect(condition, message, detail) {
       opts.onAssertion({ message, passed: condition, ...(detail !== undefined ? { detail } : {}) });
     },

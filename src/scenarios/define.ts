@@ -26,6 +26,12 @@ export interface Scenario {
   mock?: Partial<PulseMockOptions>;
   /** Upper bound for the whole run (real ms); default 60 s. */
   timeoutMs?: number;
+  /**
+   * Why this scenario must wait in real time, if it must (the consumer's own waits, such as a
+   * Retry-After it is asked to honour). Everything else waits on events and mock time, which
+   * skips ahead while the mock and the consumer are idle; the result's `idleMs` is that wait.
+   */
+  realDelay?: string;
   run(ctx: ScenarioContext): Promise<void>;
 }
 
@@ -114,8 +120,13 @@ export interface ScenarioContext {
   requests(filter?: { route?: string; jobId?: string; method?: string }): RequestRecord[];
   /** Resolves with the first request matching `test`, or undefined after `timeoutMs`. */
   waitForRequest(test: (r: RequestRecord) => boolean, timeoutMs?: number): Promise<RequestRecord | undefined>;
-  /** The consumer refuses connections for `ms` (real time), then takes deliveries again. */
+  /** The consumer refuses connections for `ms` of mock time, then takes deliveries again. */
   simulateOutage(ms: number): Promise<void>;
+  /**
+   * Lets `ms` of mock time pass (the mock's jobs, retries and fault timers fire): under the
+   * scenario runner it takes only as long as the mock and the consumer are busy. To give the
+   * consumer real time, wait for what it does instead (`waitForRequest`, `effects`).
+   */
   sleep(ms: number): Promise<void>;
   /** Records an assertion; the run goes on, and the scenario fails if any assertion failed. */
   expect(condition: boolean, message: string, detail?: string): void;

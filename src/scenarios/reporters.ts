@@ -4,7 +4,16 @@ export interface ScenarioResult {
   name: string;
   description: string;
   passed: boolean;
+  /** Wall time, its mock's start-up included. */
   durationMs: number;
+  /** Of `durationMs`, starting its mock. */
+  startupMs: number;
+  /** Mock time that passed without wall time (jobs, retries and faults skipped ahead while idle). */
+  skippedMs: number;
+  /** Wall time waiting with nothing due in the mock: on the consumer's own clock (see `Scenario.realDelay`). */
+  idleMs: number;
+  /** Why the scenario waits in real time, when it says so (its `realDelay`). */
+  realDelay?: string;
   assertions: Assertion[];
   logs: string[];
   /** The mock's delivery log at the end, compact: what was sent, with which faults, and how it ended. */

@@ -1,4 +1,4 @@
-import { awaitedDeadline, type Timer, systemClock } from '../clock.js';
+import { awaitedDeadline, SkippingClock, type Timer, systemClock } from '../clock.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -79,8 +79,11 @@ async function runOne(s: Scenario, o: RunOptions & { seed: number }): Promise<Sc
   o.reporter.start(s.name, s.description);
   const started = systemClock.now();
   const target = resolveTarget(o.target);
-  // A simulated outage: the consumer refuses connections until then, whatever kind it is.
+  // A simulated outage: the consumer refuses connections until then (mock time), whatever kind it is.
   let downUntil = 0;
+  // Jobs, retries and fault timers skip ahead whenever the scenario waits and nothing is in flight.
+  const clock = new SkippingClock();
+  const startAt = systemClock.now();
   const server = await startFromOptions(
     {
       ...SCENARIO_DEFAULTS,
@@ -92,14 +95,21 @@ async function runOne(s: Scenario, o: RunOptions & { seed: number }): Promise<Sc
       seed: seedFrom(o.seed, s.name),
       webhookUrl: [target.url],
       webhookSecret: o.secret,
+      clock,
     },
     {
-      transport: (req) =>
-        systemClock.now() < downUntil
-          ? Promise.reject(new Error('ECONNREFUSED: the consumer is down (a simulated outage)'))
-          : target.transport(req),
+      transport: async (req) => {
+        if (clock.now() < downUntil) throw new Error('ECONNREFUSED: the consumer is down (a simulated outage)');
+        const release = clock.hold();
+        try {
+          return await target.transport(req);
+        } finally {
+          release();
+        }
+      },
     },
   );
+  const startupMs = systemClock.now() - startAt;
   const cleanups: (() => Promise<void>)[] = [];
   const { mock } = server;
   await o.onApi?.(mock.url);
@@ -149,6 +159,10 @@ async function runOne(s: Scenario, o: RunOptions & { seed: number }): Promise<Sc
     description: s.description,
     passed: assertions.every((a) => a.passed),
     durationMs: systemClock.now() - started,
+    startupMs,
+    skippedMs: Math.round(clock.skippedMs),
+    idleMs: Math.round(clock.idleMs),
+    ...(s.realDelay ? { realDelay: s.realDelay } : {}),
     assertions,
     logs,
     deliveries,

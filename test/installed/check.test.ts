@@ -210,6 +210,39 @@ describe('pulse-mock scenario', () => {
     expect(code).toBe(0);
   });
 
+  it('runs the whole catalogue on mock time, and a long report through a pipe arrives whole', async () => {
+    const apiPort = await freePort();
+    const consumer = await startCarefulConsumer({ secret: SECRET, pulseBaseUrl: `http://127.0.0.1:${apiPort}` });
+    open.push(consumer);
+    const r = await cli([
+      'scenario',
+      'run',
+      '--all',
+      '--target',
+      consumer.url,
+      '--secret',
+      SECRET,
+      '--api-port',
+      String(apiPort),
+      '--reporter',
+      'json',
+    ]);
+    // Hundreds of KB (burst-500-jobs lists 1500 deliveries): a CLI that exits before its pipe
+    // drains cuts the JSON at 64 KiB or so.
+    expect(r.stdout.length).toBeGreaterThan(200_000);
+    const report = JSON.parse(r.stdout) as {
+      passed: boolean;
+      scenarios: { name: string; passed: boolean; skippedMs: number; realDelay?: string }[];
+    };
+    expect(report.scenarios.filter((s) => !s.passed)).toEqual([]);
+    expect(r.code).toBe(0);
+    // Jobs, retries and the outage ran on mock time that skipped ahead while nothing was in flight.
+    const skipped = Object.fromEntries(report.scenarios.map((s) => [s.name, s.skippedMs]));
+    expect(skipped['consumer-down-then-back']).toBeGreaterThanOrEqual(1500);
+    expect(skipped['happy-path']).toBeGreaterThanOrEqual(300);
+    expect(report.scenarios.find((s) => s.name === 'api-errors-while-polling')?.realDelay).toMatch(/Retry-After/);
+  });
+
   it('lists the catalogue, runs scenarios by name with progress, exit 0 when all held, 1 otherwise', async () => {
     const list = await cli(['scenario', 'list']);
     expect(list.code).toBe(0);

@@ -83,7 +83,8 @@ export function runCli(
       child.kill('SIGKILL');
       reject(new Error(`pulse-mock ${args.join(' ')} did not exit in ${timeoutMs} ms`));
     }, timeoutMs);
-    child.on('exit', (code) => {
+    // 'close', not 'exit': the output may still be in the pipe when the process has exited.
+    child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ManualClock, scaledClock, systemClock } from '../../src/clock.js';
+import { ManualClock, scaledClock, SkippingClock, systemClock } from '../../src/clock.js';
 import { report } from '../reliability/report.js';
 
 describe('ManualClock', () => {
@@ -99,5 +99,67 @@ describe('delays longer than Node timers take (about 24.8 days)', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('SkippingClock (the scenario runner and the check)', () => {
+  const turns = async (n = 5) => {
+    for (let i = 0; i < n; i++) await new Promise<void>((r) => setImmediate(r));
+  };
+  const timerOn = (clock: SkippingClock, ms: number, fired: string[], name: string) =>
+    new Promise<void>((resolve) =>
+      clock.setTimeout(() => {
+        fired.push(name);
+        resolve();
+      }, ms),
+    );
+
+  it('skips to its timers, in due order, only while someone waits on it', async () => {
+    const clock = new SkippingClock();
+    const fired: string[] = [];
+    const late = timerOn(clock, 60_000, fired, 'a minute');
+    const soon = timerOn(clock, 30_000, fired, 'half a minute');
+    await turns();
+    expect(fired).toEqual([]); // nobody waits: mock time runs at wall speed
+    const start = clock.now();
+    await clock.drive(late);
+    expect(fired).toEqual(['half a minute', 'a minute']);
+    expect(clock.skippedMs).toBeGreaterThanOrEqual(59_000);
+    expect(clock.now() - start).toBeGreaterThanOrEqual(59_000);
+    await soon;
+  });
+
+  it('does not skip while work is in flight, and resumes when it ends', async () => {
+    const clock = new SkippingClock();
+    const fired: string[] = [];
+    const release = clock.hold();
+    const done = clock.drive(timerOn(clock, 10_000, fired, 'retry'));
+    await turns(10);
+    expect(fired).toEqual([]);
+    release();
+    await done;
+    expect(fired).toEqual(['retry']);
+  });
+
+  it('stops skipping past maxSkipMs, and counts the wait with nothing due as idle', async () => {
+    const clock = new SkippingClock(1000);
+    const fired: string[] = [];
+    const far = timerOn(clock, 5000, fired, 'far');
+    let stop!: () => void;
+    const waiting = clock.drive(new Promise<void>((r) => (stop = r)));
+    await turns(10);
+    expect(fired).toEqual([]); // 5 s is more than it may skip: it waits for the wall
+    expect(clock.skippedMs).toBe(0);
+    stop();
+    await waiting;
+
+    const idle = new SkippingClock();
+    let consumerDone!: () => void;
+    const onConsumer = idle.drive(new Promise<void>((r) => (consumerDone = r)));
+    await turns(5);
+    await vi.waitFor(() => expect(idle.idleMs).toBeGreaterThan(0));
+    consumerDone();
+    await onConsumer;
+    void far;
   });
 });

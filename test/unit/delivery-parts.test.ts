@@ -45,26 +45,28 @@ describe('ReorderHolds', () => {
   it('releases a held message early when a later message of its job goes out, and the others at their deadline', async () => {
     const clock = new ManualClock();
     const released: string[] = [];
-    const holds = new ReorderHolds<{ messageId: string }>(clock, (m, early) =>
+    const holds = new ReorderHolds<{ messageId: string; createdAt: number }>(clock, (m, early) =>
       released.push(`${m.messageId}${early ? ' early' : ''}`),
     );
-    holds.hold('job1/ep', { messageId: 'created' }, 1000);
-    holds.hold('job2/ep', { messageId: 'other' }, 500);
-    holds.overtakenBy('job1/ep', { messageId: 'created' }); // its own copy does not overtake it
+    holds.hold('job1/ep', { messageId: 'processing', createdAt: 50 }, 1000);
+    holds.hold('job2/ep', { messageId: 'other', createdAt: 50 }, 500);
+    holds.overtakenBy('job1/ep', { messageId: 'processing', createdAt: 50 }); // its own copy does not overtake it
+    // An earlier message, still in flight when this one was held, went out first anyway.
+    holds.overtakenBy('job1/ep', { messageId: 'created', createdAt: 0 });
     expect(released).toEqual([]);
-    holds.overtakenBy('job1/ep', { messageId: 'processing' });
-    expect(released).toEqual(['created early']);
+    holds.overtakenBy('job1/ep', { messageId: 'completed', createdAt: 350 });
+    expect(released).toEqual(['processing early']);
     await clock.advance(500);
-    expect(released).toEqual(['created early', 'other']);
+    expect(released).toEqual(['processing early', 'other']);
     await clock.advance(1000);
     expect(released).toHaveLength(2); // the early one's timer was cancelled
   });
 
   it('forgets a job and endpoint once nothing is held for them (a long run with reorder faults does not grow)', async () => {
     const clock = new ManualClock();
-    const holds = new ReorderHolds<{ messageId: string }>(clock, () => {});
-    for (let i = 0; i < 100; i++) holds.hold(`job${i}/ep`, { messageId: `m${i}` }, 100);
-    holds.overtakenBy('job0/ep', { messageId: 'later' });
+    const holds = new ReorderHolds<{ messageId: string; createdAt: number }>(clock, () => {});
+    for (let i = 0; i < 100; i++) holds.hold(`job${i}/ep`, { messageId: `m${i}`, createdAt: 0 }, 100);
+    holds.overtakenBy('job0/ep', { messageId: 'later', createdAt: 1 });
     expect(holds.size).toBe(99);
     await clock.advance(100);
     expect(holds.size).toBe(0);
