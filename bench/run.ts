@@ -19,7 +19,7 @@ import { installInto, pack } from '../scripts/install-packed.js';
 
 const args = process.argv.slice(2);
 const mode = args.includes('--smoke') ? 'smoke' : args.includes('--quick') ? 'quick' : 'full';
-/** `--only startup,api`: just those sections (startup, unit-cold, inprocess, first-extract, api, prism, delivery, memory, timing), e.g. to compare two commits. */
+/** `--only startup,api`: just those sections (startup, unit-cold, inprocess, first-extract, ci, api, prism, delivery, memory, timing), e.g. to compare two commits. */
 const only = args.includes('--only') ? new Set((args[args.indexOf('--only') + 1] ?? '').split(',')) : undefined;
 const want = (section: string) => !only || only.has(section);
 const outDir = args.includes('--out')
@@ -29,6 +29,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const useDist = existsSync(join(root, 'dist/cli.js')) && mode !== 'smoke';
 /** The CLI measured: the installed package's bin (see installPackage), or the checkout's in --smoke. */
 let BIN = join(root, 'bin/pulse-mock.js');
+/** The scratch project the packed package is installed in (with msw beside it), when it is. */
+let installedDir: string | undefined;
 const size = {
   smoke: { runs: 1, seconds: 1, jobs: 300, lateness: 500 },
   quick: { runs: 3, seconds: 3, jobs: 10_000, lateness: 10_000 },
@@ -131,6 +133,11 @@ async function installPackage(): Promise<void> {
     pass: null,
     detail: `the whole node_modules of a project with pulse-mock alone (its dependencies: faker, pdfkit, tsx with esbuild, undici)`,
   };
+  // msw as a user's project has it (the version this checkout tests with), for unit_cold_vs_msw_static.
+  const mswVersion = (JSON.parse(readFileSync(join(root, 'node_modules/msw/package.json'), 'utf8')) as { version: string })
+    .version;
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', `msw@${mswVersion}`], { cwd: dir });
+  installedDir = dir;
   log(`installed: package ${pkg} MB, node_modules ${all} MB; the CLI figures run ${BIN}`);
 }
 const fastifyBaseline = (jobBody: string, more: Record<string, string> = {}) =>
@@ -335,6 +342,19 @@ async function compiledDeliveryEngine(): Promise<string> {
     logLevel: 'warning',
   });
   return out;
+}
+
+/** A bench script run in a fresh process: from the installed project (its imports resolve there), else from the checkout under tsx. */
+async function freshProcess(script: string, args: string[], sourceEnv: Record<string, string>): Promise<string> {
+  const cwd = installedDir ?? root;
+  if (installedDir) writeFileSync(join(installedDir, script), readFileSync(join(root, 'bench', script)));
+  const argv = [...(installedDir ? [] : ['--import', 'tsx']), join(installedDir ?? join(root, 'bench'), script), ...args];
+  const { stdout } = await promisify(execFile)(process.execPath, argv, {
+    cwd,
+    env: { ...process.env, ...(installedDir ? {} : sourceEnv) },
+    timeout: 60_000,
+  });
+  return stdout;
 }
 
 // ---------------------------------------------------------------- CI waits
@@ -551,33 +571,26 @@ async function measure() {
       () => fastifyBaseline(jobBody),
     )) as [number, number];
     startMock = mockMs;
-    metrics.startup_vs_fastify = {
+    metrics.installed_startup_vs_fastify = {
       value: round(startMock / startFastify),
       unit: 'ratio',
       target: '<= 1.5',
       pass: startMock / startFastify <= 1.5,
-      detail: `pulse-mock ${round(startMock, 0)} ms, bare fastify ${round(startFastify, 0)} ms to a 200 on /health (median of ${size.runs})`,
+      detail: `${installedDir ? 'the installed CLI (the packed package in a scratch project)' : 'the CLI'} ${round(startMock, 0)} ms from spawn to its ready line and a 200 on /health, bare fastify in a fresh process ${round(startFastify, 0)} ms to the same (median of ${size.runs}, alternating)`,
     };
-    log(`startup: ${metrics.startup_vs_fastify.detail}`);
+    log(`startup: ${metrics.installed_startup_vs_fastify.detail}`);
   }
 
   // What a unit-test file pays: a fresh process, msw, pulse-mock/msw and its first answer.
   if (want('unit-cold')) {
-    const env = useDist ? {} : { PULSE_MOCK_MSW_ENTRY: join(root, 'src/msw/index.ts') };
-    const cold = async (which: 'mock' | 'static', body = ''): Promise<{ ms: number; body?: unknown }> => {
-      const argv = [
-        ...(useDist ? [] : ['--import', 'tsx']),
-        join(root, 'bench/unit-cold.mjs'),
-        which,
-        ...(body ? [body] : []),
-      ];
-      const { stdout } = await promisify(execFile)(process.execPath, argv, {
-        cwd: root,
-        env: { ...process.env, ...env },
-        timeout: 60_000,
-      });
-      return JSON.parse(stdout.trim()) as { ms: number; body?: unknown };
-    };
+    const cold = async (which: 'mock' | 'static', body = ''): Promise<{ ms: number; body?: unknown }> =>
+      JSON.parse(
+        (
+          await freshProcess('unit-cold.mjs', [which, ...(body ? [body] : [])], {
+            PULSE_MOCK_MSW_ENTRY: join(root, 'src/msw/index.ts'),
+          })
+        ).trim(),
+      ) as { ms: number; body?: unknown };
     const staticBody = JSON.stringify((await cold('mock')).body);
     const {
       a: m,
@@ -592,7 +605,7 @@ async function measure() {
       unit: 'ratio',
       target: '<= 1.5',
       pass: m / b <= 1.5,
-      detail: `a fresh process with msw: first sync extract with a schema from pulse-mock/msw ${round(m, 0)} ms, from a static msw handler with a body of the same shape ${round(b, 0)} ms (median of ${pairs} alternating pairs)`,
+      detail: `a fresh process in ${installedDir ? 'a project with the packed package and msw installed' : 'the checkout'}: first sync extract with a schema from pulse-mock/msw ${round(m, 0)} ms, from a static msw handler with a body of the same shape ${round(b, 0)} ms (median of ${pairs} alternating pairs)`,
     };
     log(`unit cold: ${metrics.unit_cold_vs_msw_static.detail}`);
   }
@@ -600,16 +613,16 @@ async function measure() {
   // What a test file that starts the server in-process pays: a fresh process, `startPulseMock()`
   // and its first answered request, against a bare fastify listening and answering the same.
   if (want('inprocess')) {
-    const env = useDist ? {} : { PULSE_MOCK_TESTING_ENTRY: join(root, 'src/testing/index.ts') };
-    const start = async (which: 'mock' | 'fastify'): Promise<number> => {
-      const argv = [...(useDist ? [] : ['--import', 'tsx']), join(root, 'bench/inprocess-start.mjs'), which];
-      const { stdout } = await promisify(execFile)(process.execPath, argv, {
-        cwd: root,
-        env: { ...process.env, ...env },
-        timeout: 60_000,
-      });
-      return (JSON.parse(stdout.trim()) as { ms: number }).ms;
-    };
+    const start = async (which: 'mock' | 'fastify'): Promise<number> =>
+      (
+        JSON.parse(
+          (
+            await freshProcess('inprocess-start.mjs', [which], {
+              PULSE_MOCK_TESTING_ENTRY: join(root, 'src/testing/index.ts'),
+            })
+          ).trim(),
+        ) as { ms: number }
+      ).ms;
     const {
       a: m,
       b,
@@ -715,6 +728,7 @@ async function measure() {
       what: string,
       load: (url: string) => Promise<number>,
       baselineEnv: Record<string, string>,
+      target = '>= 0.8',
     ) => {
       const mockRuns: number[] = [];
       const fastifyRuns: number[] = [];
@@ -730,8 +744,8 @@ async function measure() {
       metrics[name] = {
         value: round(m / f),
         unit: 'ratio',
-        target: '>= 0.8',
-        pass: m / f >= 0.8,
+        target,
+        pass: meets(target, m / f),
         detail: `pulse-mock ${round(m, 0)} req/s, bare fastify ${round(f, 0)} req/s (${what}, 10 connections; median of ${rounds} alternating rounds of ${size.seconds} s: ${mockRuns.map((r) => round(r, 0)).join(', ')} vs ${fastifyRuns.map((r) => round(r, 0)).join(', ')})`,
       };
       log(`${name}: ${metrics[name].detail}`);
@@ -743,6 +757,8 @@ async function measure() {
       'sync extract, /schema on its extraction_id, 3 polls of that job',
       (url) => apiRpsChained(url),
       chainedBodies,
+      // Reported, no target (issue 34): a ratio against a canned body measures the machine as much as the mock.
+      'report',
     );
   }
 
@@ -819,8 +835,9 @@ async function measure() {
     metrics.delivery_vs_client = {
       value: round(rate / correct),
       unit: 'ratio',
-      target: '>= 0.85',
-      pass: rate / correct >= 0.85,
+      // A regression floor (issue 34): judged on the median of three full runs.
+      target: '>= 0.6',
+      pass: rate / correct >= 0.6,
       detail: `${round(rate, 0)} signed deliveries/s (faults off, ${got} published at once, 10 in flight) vs ${round(correct, 0)}/s from a bare undici loop doing what a correct delivery needs (HMAC, the same headers, a timeout timer), same process, sink and bodies (median of ${rounds} alternating rounds after a warm-up: ${de.engineRounds.map((r) => round(r, 0)).join(', ')} vs ${de.clientRounds.map((r) => round(r, 0)).join(', ')}); bare undici without that work: ${round(ceiling, 0)}/s`,
     };
     log(`delivery vs client: ${metrics.delivery_vs_client.detail}`);

@@ -17,10 +17,12 @@ it('the benchmark script runs end to end and writes results.json and RESULTS.md'
   const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
   expect(results.mode).toBe('smoke');
   for (const k of [
-    'startup_vs_fastify',
+    'installed_startup_vs_fastify',
     'unit_cold_vs_msw_static',
     'inprocess_start_vs_fastify',
     'first_extract_ms_after_start',
+    'scenarios_wall_vs_exchanges',
+    'check_wall_vs_exchanges',
     'api_vs_fastify',
     'delivery_vs_raw',
     'delivery_vs_client',
@@ -31,5 +33,8 @@ it('the benchmark script runs end to end and writes results.json and RESULTS.md'
     expect(results.metrics[k].detail, k).toEqual(expect.any(String));
   }
   expect(results.metrics.retry_schedule_wall_ms.detail).toMatch(/^8 attempts/);
+  expect(results.metrics.delivery_vs_client.target).toBe('>= 0.6');
+  expect(results.metrics.api_chained_vs_fastify?.target ?? 'report').toBe('report');
+  expect(results.metrics.check_wall_vs_exchanges.target).toBe('<= 3');
   expect(readFileSync(join(out, 'RESULTS.md'), 'utf8')).toMatch(/\| `api_vs_fastify` \|/);
 }, 300_000);
