@@ -133,11 +133,22 @@ async function installPackage(): Promise<void> {
     pass: null,
     detail: `the whole node_modules of a project with pulse-mock alone (its dependencies: faker, pdfkit, tsx with esbuild, undici)`,
   };
-  // msw as a user's project has it (the version this checkout tests with), for unit_cold_vs_msw_static.
-  const mswVersion = (
-    JSON.parse(readFileSync(join(root, 'node_modules/msw/package.json'), 'utf8')) as { version: string }
-  ).version;
-  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', `msw@${mswVersion}`], { cwd: dir });
+  // msw as a user's project has it, for unit_cold_vs_msw_static, and fastify for the in-process
+  // baseline (pulse-mock bundles its own): the versions this checkout tests with.
+  const version = (name: string) =>
+    (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  await run(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      `msw@${version('msw')}`,
+      `fastify@${version('fastify')}`,
+    ],
+    { cwd: dir },
+  );
   installedDir = dir;
   log(`installed: package ${pkg} MB, node_modules ${all} MB; the CLI figures run ${BIN}`);
 }
