@@ -19,6 +19,7 @@ import type { RequestRecord } from './core/request-log.js';
 import type { DeliveryFilter, LogPage } from './delivery/delivery-log.js';
 import { endpointView, type EndpointInput } from './delivery/endpoints.js';
 import { deliveryView } from './delivery/views.js';
+import type { Delivery } from './delivery/types.js';
 import { explain, type FaultRule } from './faults/fault-plan.js';
 import { parseFaultRules } from './faults/validate.js';
 import type { Runtime } from './runtime.js';
@@ -174,6 +175,9 @@ export class ControlService {
     clear: (): void => this.rt().faults.set([]),
   };
 
+  /** A delivery as the controls show it, with the signature headers by this mock's names. */
+  readonly #view = (d: Delivery): DeliveryView => deliveryView(d, this.rt().config.headerPrefix);
+
   readonly endpoints = {
     list: (): EndpointView[] => this.rt().endpoints.list().map(endpointView),
     get: (id: string): EndpointView => endpointView(this.rt().endpoints.require(id)),
@@ -214,7 +218,7 @@ export class ControlService {
         now,
       );
       const [d] = rt.dispatcher.publish({ type: eventType, payload: ev.payload }, [ep]);
-      return deliveryView(d as NonNullable<typeof d>);
+      return this.#view(d as NonNullable<typeof d>);
     },
     /** Sends again every failed message of this endpoint since `since` (an ISO time; default: all). */
     recover: (id: string, since?: string): DeliveryView[] => {
@@ -230,18 +234,18 @@ export class ControlService {
           'since must be an ISO date-time or a span back from now, such as 10m.',
           since,
         );
-      return this.rt().dispatcher.recover(id, from).map(deliveryView);
+      return this.rt().dispatcher.recover(id, from).map(this.#view);
     },
   };
 
   readonly messages = {
     list: (filter: MessageFilter & { limit?: number } = {}): DeliveryView[] =>
-      this.rt().dispatcher.log.list(filter).map(deliveryView),
+      this.rt().dispatcher.log.list(filter).map(this.#view),
     counts: () => this.rt().dispatcher.log.counts(),
     /** One page of the log (newest first with `order: 'desc'`), and how many match in all. */
     page: (filter: MessageFilter & { search?: string }, page: LogPage): { data: DeliveryView[]; total: number } => {
       const { items, total } = this.rt().dispatcher.log.page(filter, page);
-      return { data: items.map(deliveryView), total };
+      return { data: items.map(this.#view), total };
     },
     /**
      * Every delivery of one message (one per endpoint, and duplicates), or 404; each with the
@@ -254,12 +258,12 @@ export class ControlService {
       if (data.length === 0) throw errors.messageNotFound(messageId);
       return data.map((d) => {
         const ep = rt.endpoints.get(d.endpointId);
-        return { ...deliveryView(d), headers: ep ? rt.dispatcher.sentHeaders(ep) : null };
+        return { ...this.#view(d), headers: ep ? rt.dispatcher.sentHeaders(ep) : null };
       });
     },
     /** Sends a message again (same webhook-id, fresh timestamp and signature), to one endpoint or all it went to. */
     resend: (messageId: string, endpointId?: string): DeliveryView[] =>
-      this.rt().dispatcher.resend(messageId, endpointId).map(deliveryView),
+      this.rt().dispatcher.resend(messageId, endpointId).map(this.#view),
   };
 }
 

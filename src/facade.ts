@@ -193,6 +193,7 @@ export function controlsOver(rt: () => Runtime, apiKey: string): PulseMockContro
             (d) => TERMINAL_DELIVERY_STATES.has(d.status) && matchesFilter(d, filter),
             timeoutMs,
           ),
+          rt().config.headerPrefix,
         ),
       ),
   };

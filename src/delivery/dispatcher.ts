@@ -70,6 +70,7 @@ export class Dispatcher {
   readonly #held: ReorderHolds<Delivery>;
   /** When the last attempt started (wall ms): each starts strictly later. */
   #lastStart = 0;
+  #lastResponseHeaders = '';
   readonly #lanes: EndpointLanes<{ d: Delivery; trigger: AttemptTrigger }>;
   readonly #timers = new Map<string, Timer>();
   readonly #fixed = new WeakMap<Endpoint, Record<string, string>>();
@@ -317,7 +318,8 @@ export class Dispatcher {
       error: undefined,
       retryInMs: undefined,
       fault: sigFault?.explanation,
-      sent: sentSignature(headers, names),
+      signature: sigFault ? undefined : headers[names.signature],
+      sent: sigFault ? sentSignature(headers, names) : undefined,
       responseHeaders: undefined,
     };
     if (trigger === 'scheduled') d.scheduledAttempts++;
@@ -327,7 +329,7 @@ export class Dispatcher {
       response = await this.#o.transport({ url: ep.url, headers, body: signed.body, timeoutMs: this.#o.timeoutMs });
       attempt.status = response.status;
       attempt.responseBody = internShort(response.body);
-      if (response.headers) attempt.responseHeaders = headerLines(response.headers());
+      if (response.headers) attempt.responseHeaders = this.#sameAsLast(headerLines(response.headers()));
     } catch (e) {
       timedOut = e instanceof DeliveryTimeoutError;
       attempt.error = timedOut ? `timeout: ${(e as Error).message}` : `network error: ${(e as Error).message}`;
@@ -371,6 +373,15 @@ export class Dispatcher {
    * ours replace one that differs only in case instead of going out twice), the content type,
    * the user agent and its basic auth. Built once per endpoint: a change replaces the object.
    */
+  /**
+   * `lines` as one flat string, shared with the previous attempt's when they are the same (an
+   * endpoint's answers mostly are, but for the date): the log holds tens of thousands.
+   */
+  #sameAsLast(lines: string): string {
+    if (lines === this.#lastResponseHeaders) return this.#lastResponseHeaders;
+    return (this.#lastResponseHeaders = flatString(lines));
+  }
+
   /**
    * The headers every delivery to `ep` carries besides the signature's, as the message view
    * shows them: the basic-auth credentials redacted.

@@ -25,8 +25,13 @@ export interface Attempt {
   /** The injected fault this attempt carried, if any. */
   fault?: string | undefined;
   /**
-   * The signature headers as sent (`webhook-id`, `webhook-timestamp`, `webhook-signature`, or
-   * the `svix-` ones), absent when a fault left one out: what a consumer verified against.
+   * The signature header's value as sent: with the message id and `timestamp`, the three
+   * signature headers a consumer verified against (the view puts them back together).
+   */
+  signature?: string | undefined;
+  /**
+   * The signature headers as sent, by name, only when a signature fault made them differ from
+   * the usual three (one left out, another timestamp): most attempts keep just `signature`.
    */
   sent?: Record<string, string> | undefined;
   /** The response's headers, `name: value` lines, at most 2 KiB. */

@@ -1,7 +1,16 @@
-import type { Delivery } from './types.js';
+import { headerNames, type HeaderPrefix } from './signing.js';
+import type { Attempt, Delivery } from './types.js';
+
+/** The signature headers an attempt was sent with, by name (`prefix`: the mock's header names). */
+function sentHeaders(d: Delivery, a: Attempt, prefix: HeaderPrefix): Record<string, string> | null {
+  if (a.sent) return a.sent;
+  if (a.signature === undefined) return null;
+  const names = headerNames(prefix);
+  return { [names.id]: d.messageId, [names.timestamp]: String(a.timestamp), [names.signature]: a.signature };
+}
 
 /** The public view of a delivery, for the admin API and the portal. */
-export function deliveryView(d: Delivery) {
+export function deliveryView(d: Delivery, prefix: HeaderPrefix = 'webhook') {
   const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
   return {
     id: d.messageId,
@@ -30,7 +39,7 @@ export function deliveryView(d: Delivery) {
       retryInMs: a.retryInMs ?? null,
       fault: a.fault ?? null,
       /** The signature headers as sent, by name. */
-      requestHeaders: a.sent ?? null,
+      requestHeaders: sentHeaders(d, a, prefix),
       responseHeaders: a.responseHeaders ?? null,
     })),
   };

@@ -7,6 +7,8 @@ import { EndpointRegistry } from '../../src/delivery/endpoints.js';
 import { RetrySchedule } from '../../src/delivery/retry-schedule.js';
 import type { OutgoingDelivery } from '../../src/delivery/transport.js';
 import { IdSequence } from '../../src/core/random.js';
+import type { Attempt, Delivery } from '../../src/delivery/types.js';
+import { deliveryView } from '../../src/delivery/views.js';
 
 /** The dispatcher's parts on their own, without sockets: fault shaping and the endpoint lanes. */
 describe('shapeDelivery: how faults shape one delivery', () => {
@@ -175,5 +177,51 @@ describe('Dispatcher: what it caches per endpoint follows the endpoint', () => {
     });
     expect(sent[1]?.headers['webhook-signature']).toMatch(/^v1,/);
     dispatcher.close();
+  });
+});
+
+describe('deliveryView: the signature headers an attempt was sent with', () => {
+  const attempt = (more: Partial<Attempt>): Attempt => ({
+    n: 1,
+    trigger: 'scheduled',
+    dueAt: 0,
+    queuedAt: 0,
+    at: 0,
+    durationMs: 1,
+    timestamp: 1_796_565_225,
+    ...more,
+  });
+  const delivery = (attempts: Attempt[]): Delivery => ({
+    key: 'msg_1/ep_1',
+    messageId: 'msg_1',
+    endpointId: 'ep_1',
+    url: 'http://127.0.0.1:9/hook',
+    eventType: 'job.completed',
+    body: '{}',
+    status: 'succeeded',
+    attempts,
+    scheduledAttempts: 1,
+    createdAt: 0,
+    faults: [],
+  });
+
+  it('puts the usual three back together from the kept signature, by the mock’s header names', () => {
+    const d = delivery([attempt({ signature: 'v1,abc=' })]);
+    expect(deliveryView(d).attempts[0]!.requestHeaders).toEqual({
+      'webhook-id': 'msg_1',
+      'webhook-timestamp': '1796565225',
+      'webhook-signature': 'v1,abc=',
+    });
+    expect(deliveryView(d, 'svix').attempts[0]!.requestHeaders).toEqual({
+      'svix-id': 'msg_1',
+      'svix-timestamp': '1796565225',
+      'svix-signature': 'v1,abc=',
+    });
+  });
+
+  it('shows what a signature fault actually sent (a header left out)', () => {
+    const sent = { 'webhook-id': 'msg_1', 'webhook-signature': 'v1,abc=' };
+    expect(deliveryView(delivery([attempt({ sent })])).attempts[0]!.requestHeaders).toEqual(sent);
+    expect(deliveryView(delivery([attempt({})])).attempts[0]!.requestHeaders).toBeNull();
   });
 });

@@ -368,7 +368,7 @@ export const adminRoutes: FastifyPluginAsync<{ runtime: Runtime; access: AdminAc
             if ((seen.get(d.key) ?? -1) >= mark) return;
             seen.set(d.key, mark);
             if (seen.size > 10_000) seen.clear();
-            send('delivery', deliveryView(d));
+            send('delivery', deliveryView(d, runtime.config.headerPrefix));
           }),
         );
       }
