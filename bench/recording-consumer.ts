@@ -9,14 +9,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createCarefulConsumer } from '../examples/consumers/careful-consumer.js';
+import type { Exchange } from './exchange.js';
 
-interface Exchange {
-  start: number;
-  end: number;
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-}
 const exchanges: Exchange[] = [];
 let apiCalls = 0;
 // Its calls to the API still under way (it fetches jobs after answering).

@@ -16,6 +16,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startFromOptions } from '../src/server/start.js';
 import { installInto, pack } from '../scripts/install-packed.js';
+import type { Exchange } from './exchange.js';
 
 const args = process.argv.slice(2);
 const mode = args.includes('--smoke') ? 'smoke' : args.includes('--quick') ? 'quick' : 'full';
@@ -374,13 +375,6 @@ async function freshProcess(script: string, args: string[], sourceEnv: Record<st
 }
 
 // ---------------------------------------------------------------- CI waits
-interface Exchange {
-  start: number;
-  end: number;
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-}
 const recordingConsumer = (pulseBaseUrl: string, secret: string) =>
   spawnReady(process.execPath, ['--import', 'tsx', join(root, 'bench/recording-consumer.ts')], {
     SECRET: secret,
