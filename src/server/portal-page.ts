@@ -311,14 +311,17 @@ const PAGE = /* html */ `<!doctype html>
     if (!$('message').open) $('message').showModal();
     $('m-close').focus();
   }
-  $('m-close').addEventListener('click', () => $('message').close());
-  // Closing gives the keyboard back to the message's View button (re-rendered meanwhile, perhaps).
-  $('message').addEventListener('close', () => {
+  // Closing gives the keyboard back to the message's View button (re-rendered meanwhile,
+  // perhaps): at once for the Close button, and on the close event for Escape.
+  function closed() {
+    if (!view.open) return;
     const key = 'view:' + view.open.delivery;
     view.open = null;
     const back = [...$('log-body').querySelectorAll('[data-key]')].find((n) => n.dataset.key === key);
     if (back) back.focus();
-  });
+  }
+  $('m-close').addEventListener('click', () => { $('message').close(); closed(); });
+  $('message').addEventListener('close', closed);
   $('m-copy').addEventListener('click', () => navigator.clipboard.writeText(JSON.stringify(view.open.payload, null, 2)).then(() => toast('Payload copied'), () => toast('Copy failed: select the payload instead')));
   $('m-resend').addEventListener('click', async () => {
     try { await api('POST', '/_mock/messages/' + encodeURIComponent(view.open.message) + '/resend', { endpointId: view.open.endpoint }); toast('Message resent'); await loadMessage(); }

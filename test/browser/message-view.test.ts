@@ -163,7 +163,7 @@ describe('the portal message view, in Chromium', { timeout: 90_000 }, () => {
     await p.keyboard.press('Enter');
     await dialog.waitFor({ state: 'hidden' });
     // The keyboard is back where it was: on the message's View button, on page 2.
-    expect(await p.evaluate(() => (document.activeElement as HTMLElement).dataset.message)).toBe(opened);
+    await p.waitForFunction((id) => (document.activeElement as HTMLElement | null)?.dataset.message === id, opened);
     await p
       .locator('#page-info')
       .getByText(/^21–25 of 25/)
