@@ -123,13 +123,18 @@ export class ManualClock implements Clock {
 
   #nextDue(limit: number): ManualEntry | undefined {
     this.#timers = this.#timers.filter((t) => !t.cancelled);
-    let best: ManualEntry | undefined;
-    for (const t of this.#timers) {
-      if (t.due > limit) continue;
-      if (!best || t.due < best.due || (t.due === best.due && t.seq < best.seq)) best = t;
-    }
-    return best;
+    return earliest(this.#timers, limit);
   }
+}
+
+/** The timer due first (the one set first among equals), none due after `limit`. */
+function earliest(timers: readonly ManualEntry[], limit = Infinity): ManualEntry | undefined {
+  let best: ManualEntry | undefined;
+  for (const t of timers) {
+    if (t.due > limit) continue;
+    if (!best || t.due < best.due || (t.due === best.due && t.seq < best.seq)) best = t;
+  }
+  return best;
 }
 
 async function flushMicrotasks(): Promise<void> {
@@ -261,9 +266,7 @@ export class SkippingClock implements Clock {
 
   #next(): ManualEntry | undefined {
     this.#timers = this.#timers.filter((t) => !t.cancelled);
-    let best: ManualEntry | undefined;
-    for (const t of this.#timers) if (!best || t.due < best.due || (t.due === best.due && t.seq < best.seq)) best = t;
-    return best;
+    return earliest(this.#timers);
   }
 
   /** Fires every timer due by now, in due order. */

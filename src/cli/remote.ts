@@ -1,6 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { awaitedDeadline } from '../clock.js';
+import { TERMINAL_DELIVERY_STATES } from '../delivery/types.js';
 import { redact } from '../recording/format.js';
+
+const TERMINAL: ReadonlySet<string> = TERMINAL_DELIVERY_STATES;
 
 /**
  * The commands that talk to a running mock (`trigger`, `resend`, `recover`, `logs`, `jobs`,
@@ -27,6 +30,7 @@ type Delivery = {
     status?: number | null;
     durationMs: number;
     error?: string | null;
+    responseBody?: string | null;
     requestHeaders?: Record<string, string> | null;
     responseHeaders?: string | null;
   }[];
@@ -37,8 +41,12 @@ export class MockClient {
   readonly #o: RemoteOptions;
   readonly write: (s: string) => void;
 
+  /** The mock's URL without a trailing slash. */
+  readonly #base: string;
+
   constructor(o: RemoteOptions) {
     this.#o = o;
+    this.#base = o.mockUrl.replace(/\/$/, '');
     this.write = o.write ?? ((s) => process.stdout.write(s));
   }
 
@@ -50,7 +58,7 @@ export class MockClient {
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     let res: Response;
     try {
-      res = await fetch(`${this.#o.mockUrl.replace(/\/$/, '')}${path}`, {
+      res = await fetch(`${this.#base}${path}`, {
         method,
         headers: {
           ...(this.#o.adminToken ? { authorization: `Bearer ${this.#o.adminToken}` } : {}),
@@ -82,7 +90,7 @@ export class MockClient {
     signal?: AbortSignal,
   ): Promise<void> {
     const q = `requests=${kinds.requests}&deliveries=${kinds.deliveries}`;
-    const res = await fetch(`${this.#o.mockUrl.replace(/\/$/, '')}/_mock/stream?${q}`, {
+    const res = await fetch(`${this.#base}/_mock/stream?${q}`, {
       headers: this.#o.adminToken ? { authorization: `Bearer ${this.#o.adminToken}` } : {},
       ...(signal ? { signal } : {}),
     }).catch((e: Error) => {
@@ -126,13 +134,6 @@ export const deliveryLine = (view: Delivery | Record<string, unknown>) => {
 export const requestLine = (r: Record<string, unknown>) =>
   `${String(r.at)}  ${String(r.method).padEnd(6)} ${String(r.path)} -> ${String(r.status)} (${String(r.ms)} ms)${typeof r.fault === 'string' ? `  [${r.fault}]` : ''}`;
 
-const FINAL_DELIVERY = new Set(['succeeded', 'failed', 'dropped']);
-const END_EVENT: Record<string, string> = {
-  'job.completed': 'job.completed',
-  'job.failed': 'job.failed',
-  'job.cancelled': 'job.cancelled',
-};
-
 /**
  * `trigger`: a real job run to `event`'s end, each of its deliveries printed as it happens;
  * resolves once the job is final and its deliveries settled, or at `timeoutMs`.
@@ -156,8 +157,7 @@ export async function trigger(
         'GET',
         `/_mock/messages?jobId=${encodeURIComponent(submitted.id)}`,
       );
-      if (!data.some((d) => d.eventType === END_EVENT[event]) || !data.every((d) => FINAL_DELIVERY.has(d.status)))
-        return;
+      if (!data.some((d) => d.eventType === event) || !data.every((d) => TERMINAL.has(d.status))) return;
     }
     done = true;
     abort.abort();
@@ -165,7 +165,7 @@ export async function trigger(
   const seen = (kind: string, d: Record<string, unknown>) => {
     if (kind === 'job' && d.jobId === submitted.id) {
       client.line({ event: 'job', ...d }, `job ${submitted.id}: ${String(d.type)}`);
-      if (d.type === END_EVENT[event]) submitted.final = true;
+      if (d.type === event) submitted.final = true;
     }
     if (kind === 'delivery' && d.jobId === submitted.id) client.line({ event: 'delivery', ...d }, deliveryLine(d));
     void check();
@@ -232,7 +232,7 @@ export function exportLog(messages: Delivery[], format: 'ndjson' | 'har', secret
           .filter((l) => l.includes(': '))
           .map((l) => ({ name: l.slice(0, l.indexOf(': ')), value: l.slice(l.indexOf(': ') + 2) })),
         cookies: [],
-        content: { size: -1, mimeType: 'text/plain', text: (a as { responseBody?: string }).responseBody ?? '' },
+        content: { size: -1, mimeType: 'text/plain', text: a.responseBody ?? '' },
         redirectURL: '',
         headersSize: -1,
         bodySize: -1,

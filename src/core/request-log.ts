@@ -42,11 +42,6 @@ export class RequestLog {
       );
   }
 
-  /** When the last request about `jobId` was answered (0 when there was none). */
-  lastAbout(jobId: string): number {
-    return this.list({ jobId }).at(-1)?.at ?? 0;
-  }
-
   onRecord(listener: (r: RequestRecord) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);

@@ -369,11 +369,6 @@ export class Dispatcher {
   }
 
   /**
-   * What every attempt to `ep` sends besides its signature: its custom headers (in lower case, so
-   * ours replace one that differs only in case instead of going out twice), the content type,
-   * the user agent and its basic auth. Built once per endpoint: a change replaces the object.
-   */
-  /**
    * `lines` as one flat string, shared with the previous attempt's when they are the same (an
    * endpoint's answers mostly are, but for the date): the log holds tens of thousands.
    */
@@ -392,6 +387,11 @@ export class Dispatcher {
     return h;
   }
 
+  /**
+   * What every attempt to `ep` sends besides its signature: its custom headers (in lower case, so
+   * ours replace one that differs only in case instead of going out twice), the content type,
+   * the user agent and its basic auth. Built once per endpoint: a change replaces the object.
+   */
   #fixedHeaders(ep: Endpoint): Record<string, string> {
     let h = this.#fixed.get(ep);
     if (h) return h;

@@ -1,4 +1,4 @@
-import { awaitedDeadline, wallDelay, systemClock, SkippingClock, type Clock } from '../clock.js';
+import { awaitedDeadline, wallDelay, systemClock, SkippingClock } from '../clock.js';
 import type { Runtime } from '../runtime.js';
 import type { RequestRecord } from '../core/request-log.js';
 import { signDelivery } from '../delivery/signature-faults.js';
@@ -16,14 +16,6 @@ export interface Assertion {
   message: string;
   passed: boolean;
   detail?: string;
-}
-
-/**
- * What a wait costs in wall time: with a skipping clock (the scenario runner's and the check's),
- * time skips ahead while the wait is pending and nothing is in flight; otherwise nothing changes.
- */
-export function driverOf(clock: Clock): <T>(work: Promise<T>) => Promise<T> {
-  return clock instanceof SkippingClock ? (work) => clock.drive(work) : (work) => work;
 }
 
 /**
@@ -65,7 +57,10 @@ export function createContext(
   const { mock, runtime } = server;
   const names = headerNames(server.config.headerPrefix);
   const clock = runtime.clock;
-  const drive = driverOf(clock);
+  // With a skipping clock (the scenario runner's and the check's), time skips ahead while a wait
+  // is pending and nothing is in flight; with another clock, waits and sends are as they were.
+  const skipping = clock instanceof SkippingClock ? clock : undefined;
+  const drive = <T>(work: Promise<T>): Promise<T> => (skipping ? skipping.drive(work) : work);
   const activity = apiActivity(runtime);
   opts.onCleanup(async () => activity.stop());
   // The scenario's own API calls go straight into the app (fastify's injector): the same routes,
@@ -126,7 +121,7 @@ export function createContext(
   ): Promise<SentEvent> => {
     const started = systemClock.now();
     const sent = { messageId, headers, body };
-    const release = clock instanceof SkippingClock ? clock.hold() : () => {};
+    const release = skipping ? skipping.hold() : () => {};
     try {
       const res = await opts.target.transport({ url: opts.target.url, headers, body, timeoutMs });
       return { ...sent, status: res.status, responseBody: res.body, durationMs: systemClock.now() - started };
@@ -225,8 +220,8 @@ export function createContext(
     },
     // Mock time: with the runner's skipping clock, as long as the mock and the consumer are busy.
     sleep: (ms) =>
-      clock instanceof SkippingClock
-        ? drive(new Promise<void>((resolve) => clock.setTimeout(resolve, Math.min(ms, 60_000))))
+      skipping
+        ? drive(new Promise<void>((resolve) => skipping.setTimeout(resolve, Math.min(ms, 60_000))))
         : wallDelay(Math.min(ms, 60_000)),
     expect(condition, message, detail) {
       opts.onAssertion({ message, passed: condition, ...(detail !== undefined ? { detail } : {}) });

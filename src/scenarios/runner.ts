@@ -83,7 +83,6 @@ async function runOne(s: Scenario, o: RunOptions & { seed: number }): Promise<Sc
   let downUntil = 0;
   // Jobs, retries and fault timers skip ahead whenever the scenario waits and nothing is in flight.
   const clock = new SkippingClock();
-  const startAt = systemClock.now();
   const server = await startFromOptions(
     {
       ...SCENARIO_DEFAULTS,
@@ -109,7 +108,7 @@ async function runOne(s: Scenario, o: RunOptions & { seed: number }): Promise<Sc
       },
     },
   );
-  const startupMs = systemClock.now() - startAt;
+  const startupMs = systemClock.now() - started;
   const cleanups: (() => Promise<void>)[] = [];
   const { mock } = server;
   await o.onApi?.(mock.url);
