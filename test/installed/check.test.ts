@@ -14,6 +14,13 @@ afterEach(async () => {
 });
 
 const cli = (args: string[]) => runCli(args, {}, 60_000);
+/** The careful example consumer, closed after the test, pointed at a free port for the mock's API. */
+async function careful() {
+  const apiPort = await freePort();
+  const consumer = await startCarefulConsumer({ secret: SECRET, pulseBaseUrl: `http://127.0.0.1:${apiPort}` });
+  open.push(consumer);
+  return { apiPort, consumer };
+}
 /** `check` against `target` with the example secret, the mock's API on a free port. */
 const checkArgs = async (target: string) => [
   'check',
@@ -27,9 +34,7 @@ const checkArgs = async (target: string) => [
 
 describe('pulse-mock check', () => {
   it('passes the careful example consumer on every check, its effects read through --effects-url, exit 0', async () => {
-    const apiPort = await freePort();
-    const consumer = await startCarefulConsumer({ secret: SECRET, pulseBaseUrl: `http://127.0.0.1:${apiPort}` });
-    open.push(consumer);
+    const { apiPort, consumer } = await careful();
     const r = await cli([
       'check',
       '--target',
@@ -211,9 +216,7 @@ describe('pulse-mock scenario', () => {
   });
 
   it('runs the whole catalogue on mock time, and a long report through a pipe arrives whole', async () => {
-    const apiPort = await freePort();
-    const consumer = await startCarefulConsumer({ secret: SECRET, pulseBaseUrl: `http://127.0.0.1:${apiPort}` });
-    open.push(consumer);
+    const { apiPort, consumer } = await careful();
     const r = await cli([
       'scenario',
       'run',
@@ -247,9 +250,7 @@ describe('pulse-mock scenario', () => {
     const list = await cli(['scenario', 'list']);
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^happy-path +One async job/m);
-    const apiPort = await freePort();
-    const consumer = await startCarefulConsumer({ secret: SECRET, pulseBaseUrl: `http://127.0.0.1:${apiPort}` });
-    open.push(consumer);
+    const { apiPort, consumer } = await careful();
     const ok = await cli([
       'scenario',
       'run',
